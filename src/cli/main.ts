@@ -1,0 +1,4 @@
+/** Entry point of the `sq` command. */
+export async function main(argv: string[]): Promise<void> {
+  process.stdout.write(`sq ${argv.join(' ')}\n`);
+}

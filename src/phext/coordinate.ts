@@ -1,0 +1,131 @@
+import { PART_NAMES } from './delimiters.js';
+
+/** Smallest and largest value of a coordinate part in a phext file. */
+export const PART_MIN = 1;
+export const PART_MAX = 999;
+
+const PART_COUNT = 9;
+const MICRO = 0x2e; // '.'
+const MACRO = 0x2f; // '/'
+const MACRO_URL = 0x3b; // ';'
+
+/**
+ * A 9-part phext address `library.shelf.series/collection.volume.book/chapter.section.scroll`.
+ * Immutable; parts are plain numbers and may be out of range until checked with {@link Coordinate.problem}.
+ */
+export class Coordinate {
+  /** The nine parts, library first. */
+  readonly parts: readonly number[];
+
+  private constructor(parts: readonly number[]) {
+    this.parts = parts;
+  }
+
+  /** `1.1.1/1.1.1/1.1.1`, where reading a phext starts. */
+  static readonly ORIGIN = new Coordinate(Object.freeze(new Array(PART_COUNT).fill(1)));
+
+  /** Builds a coordinate from exactly nine parts. */
+  static of(parts: readonly number[]): Coordinate {
+    if (parts.length !== PART_COUNT) throw new RangeError(`a coordinate has 9 parts, got ${parts.length}`);
+    return new Coordinate(Object.freeze(parts.slice()));
+  }
+
+  /**
+   * Parses request text the way the original SQ did: only digits and `.` `/` `;` count, other
+   * characters are skipped; numbers fill library, shelf, … in order and the last number always
+   * lands in scroll; parts not given stay 1. So `""` and `HOME` are the origin and `3.3.3` is
+   * `3.3.1/1.1.1/1.1.3`. Never throws: check {@link Coordinate.problem} before using the result.
+   */
+  static parse(text: string): Coordinate {
+    const parts = new Array<number>(PART_COUNT).fill(1);
+    let index = 0;
+    let value = 0;
+    let digits = 0;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c >= 0x30 && c <= 0x39) {
+        // Saturate instead of wrapping: an overflowing part must be reported, not relocated.
+        value = Math.min(value * 10 + (c - 0x30), Number.MAX_SAFE_INTEGER);
+        digits++;
+      } else if (c === MICRO || c === MACRO || c === MACRO_URL) {
+        if (index < PART_COUNT - 1) {
+          if (digits > 0) parts[index] = value;
+          index++;
+        }
+        value = 0;
+        digits = 0;
+      }
+    }
+    if (digits > 0) parts[PART_COUNT - 1] = value;
+    return new Coordinate(Object.freeze(parts));
+  }
+
+  /** Why this coordinate cannot address a scroll (a part outside 1..999), or undefined when valid. */
+  problem(): string | undefined {
+    for (let i = 0; i < PART_COUNT; i++) {
+      const v = this.parts[i];
+      if (!(v >= PART_MIN && v <= PART_MAX)) {
+        return `${PART_NAMES[i]} is ${v}, outside ${PART_MIN}..${PART_MAX} in coordinate ${this.toString()}`;
+      }
+    }
+    return undefined;
+  }
+
+  /** True when every part is within 1..999. */
+  isValid(): boolean {
+    return this.problem() === undefined;
+  }
+
+  /** Canonical text, `LB.SF.SR/CN.VM.BK/CH.SN.SC`. */
+  toString(): string {
+    const p = this.parts;
+    return `${p[0]}.${p[1]}.${p[2]}/${p[3]}.${p[4]}.${p[5]}/${p[6]}.${p[7]}.${p[8]}`;
+  }
+
+  /** URL form, `;` instead of `/`. */
+  toUrl(): string {
+    const p = this.parts;
+    return `${p[0]}.${p[1]}.${p[2]};${p[3]}.${p[4]}.${p[5]};${p[6]}.${p[7]}.${p[8]}`;
+  }
+
+  /**
+   * A fixed-width string whose lexicographic order is coordinate order; used as a map key.
+   * Only meaningful for valid coordinates.
+   */
+  get key(): string {
+    let k = '';
+    for (const v of this.parts) k += v < 10 ? `00${v}` : v < 100 ? `0${v}` : `${v}`;
+    return k;
+  }
+
+  /** Rebuilds a coordinate from its {@link Coordinate.key}. */
+  static fromKey(key: string): Coordinate {
+    const parts = new Array<number>(PART_COUNT);
+    for (let i = 0; i < PART_COUNT; i++) parts[i] = Number(key.slice(i * 3, i * 3 + 3));
+    return new Coordinate(Object.freeze(parts));
+  }
+
+  /** Negative, zero or positive as this coordinate sorts before, equal to or after `other`. */
+  compare(other: Coordinate): number {
+    for (let i = 0; i < PART_COUNT; i++) {
+      const d = this.parts[i] - other.parts[i];
+      if (d !== 0) return d;
+    }
+    return 0;
+  }
+
+  equals(other: Coordinate): boolean {
+    return this.compare(other) === 0;
+  }
+
+  /**
+   * The coordinate reached after a break at `part`: that part +1 (staying at 999, as the
+   * original does when reading), every smaller part reset to 1.
+   */
+  advance(part: number): Coordinate {
+    const parts = this.parts.slice();
+    if (parts[part] < PART_MAX) parts[part]++;
+    for (let i = part + 1; i < PART_COUNT; i++) parts[i] = 1;
+    return new Coordinate(Object.freeze(parts));
+  }
+}

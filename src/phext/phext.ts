@@ -1,0 +1,92 @@
+import { Coordinate } from './coordinate.js';
+
+/** The text at one coordinate. */
+export interface Scroll {
+  readonly coordinate: Coordinate;
+  readonly text: string;
+}
+
+/**
+ * A parsed phext: its non-empty scrolls by coordinate. Reading an absent coordinate gives `''`,
+ * and storing `''` removes the scroll, so an empty scroll and a missing one are the same thing,
+ * as they are in the file format.
+ */
+export class Phext {
+  // Keyed by Coordinate.key, whose string order is coordinate order; Map keeps insertion order,
+  // so the map is already sorted while scrolls arrive in order (as they do from the parser).
+  private byKey = new Map<string, Scroll>();
+  private lastKey = '';
+  private sorted = true;
+
+  /** Builds a phext from scrolls in any order; empty texts are skipped, later ones win. */
+  static from(scrolls: Iterable<Scroll>): Phext {
+    const phext = new Phext();
+    for (const s of scrolls) phext.set(s.coordinate, s.text);
+    return phext;
+  }
+
+  /** Number of non-empty scrolls. */
+  get size(): number {
+    return this.byKey.size;
+  }
+
+  /** The scroll text at `coordinate`, `''` when there is none. */
+  get(coordinate: Coordinate): string {
+    return this.byKey.get(coordinate.key)?.text ?? '';
+  }
+
+  has(coordinate: Coordinate): boolean {
+    return this.byKey.has(coordinate.key);
+  }
+
+  /** Stores `text` at `coordinate` (replacing what was there); `''` removes the scroll. */
+  set(coordinate: Coordinate, text: string): void {
+    const key = coordinate.key;
+    if (text === '') {
+      this.byKey.delete(key);
+      return;
+    }
+    if (!this.byKey.has(key)) {
+      if (key < this.lastKey) this.sorted = false;
+      else this.lastKey = key;
+    }
+    this.byKey.set(key, { coordinate, text });
+  }
+
+  /** Removes the scroll at `coordinate`; returns the text that was there (`''` if none). */
+  delete(coordinate: Coordinate): string {
+    const key = coordinate.key;
+    const old = this.byKey.get(key);
+    if (!old) return '';
+    this.byKey.delete(key);
+    return old.text;
+  }
+
+  /** The scrolls in coordinate order. */
+  scrolls(): IterableIterator<Scroll> {
+    if (!this.sorted) this.sort();
+    return this.byKey.values();
+  }
+
+  [Symbol.iterator](): IterableIterator<Scroll> {
+    return this.scrolls();
+  }
+
+  /** A copy that shares no mutable state with this phext (scrolls themselves are immutable). */
+  clone(): Phext {
+    const copy = new Phext();
+    copy.byKey = new Map(this.byKey);
+    copy.lastKey = this.lastKey;
+    copy.sorted = this.sorted;
+    return copy;
+  }
+
+  private sort(): void {
+    const keys = [...this.byKey.keys()].sort();
+    const next = new Map<string, Scroll>();
+    for (const k of keys) next.set(k, this.byKey.get(k)!);
+    this.byKey = next;
+    this.lastKey = keys.length ? keys[keys.length - 1] : '';
+    this.sorted = true;
+  }
+}

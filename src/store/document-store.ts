@@ -1,0 +1,59 @@
+/**
+ * Contract of the document store.
+ * A document is one `.phext` file, addressed by its absolute path.
+ */
+import type { Phext } from '../phext/index.js';
+
+/** A committed state of one document, shared by all readers. Never mutate it. */
+export interface Snapshot {
+  readonly phext: Phext;
+  /** The serialized bytes, exactly as on disk. */
+  readonly bytes: Buffer;
+  /** XXH3-128 of `bytes`, computed lazily once per snapshot. */
+  checksum(): string;
+}
+
+/** Why a document cannot be served. `status` is the HTTP status the server answers with. */
+export class StoreError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly code: 'invalid-utf8' | 'too-large' | 'io' | 'quota' | 'closed',
+  ) {
+    super(message);
+  }
+}
+
+/** Settings of a store; all sizes in bytes. */
+export interface StoreOptions {
+  /** Memory budget for cached documents (clean ones are evicted least-recently used). */
+  cacheBytes: number;
+  /** Files larger than this are refused with a StoreError (status 413), never truncated. */
+  maxPhextBytes: number;
+  /** Called after each durable commit with the file's size before and after (for quotas, metrics). */
+  onCommit?: (path: string, bytesBefore: number, bytesAfter: number, info: CommitInfo) => void;
+}
+
+/** What one group commit did. */
+export interface CommitInfo {
+  /** Number of mutations that shared this commit's fsync. */
+  batchSize: number;
+  /** Time from starting the write to the directory fsync, in milliseconds. */
+  durationMs: number;
+}
+
+export interface DocumentStore {
+  /** The committed snapshot, or undefined when the file does not exist. Never creates files. */
+  read(path: string): Promise<Snapshot | undefined>;
+  /**
+   * Applies `change` to a private copy of the document (created empty if missing) and resolves
+   * once the result is durably on disk (group commit: concurrent mutations share one fsync).
+   * `change` runs serialized with other mutations of the same path and may throw to abort
+   * (nothing of it is applied).
+   */
+  mutate<T>(path: string, change: (phext: Phext) => T): Promise<T>;
+  /** Drops any cached copy and reads the file again. */
+  reload(path: string): Promise<Snapshot | undefined>;
+  /** Waits for pending commits, then refuses new work. */
+  close(): Promise<void>;
+}
