@@ -1,4 +1,61 @@
-/** Entry point of the `sq` command. */
+import { UsageError, type Command } from './command.js';
+import { VERSION } from './version.js';
+
+/** Every subcommand, in the order `sq help` lists them. Add new commands here. */
+const COMMANDS: Command[] = [];
+
+function helpText(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length), 7);
+  const lines = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+  return [
+    `sq ${VERSION} — a database server for phext`,
+    '',
+    'Usage: sq <command> [arguments]',
+    '',
+    'Commands:',
+    `  ${'help'.padEnd(width)}  Show this help (sq <command> --help for details)`,
+    `  ${'version'.padEnd(width)}  Print the version`,
+    ...lines,
+  ].join('\n');
+}
+
+/** Runs `sq` with the given arguments and sets the process exit code. */
 export async function main(argv: string[]): Promise<void> {
-  process.stdout.write(`sq ${argv.join(' ')}\n`);
+  process.exitCode = await dispatch(argv);
+}
+
+async function dispatch(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined) {
+    process.stderr.write(helpText() + '\n');
+    return 2;
+  }
+  if (name === 'help' || name === '--help' || name === '-h') {
+    const topic = rest[0] && COMMANDS.find((c) => c.name === rest[0]);
+    process.stdout.write((topic ? topic.usage : helpText()) + '\n');
+    return 0;
+  }
+  if (name === 'version' || name === '--version' || name === '-V') {
+    process.stdout.write(VERSION + '\n');
+    return 0;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    process.stderr.write(`sq: unknown command '${name}'\n\n${helpText()}\n`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(command.usage + '\n');
+    return 0;
+  }
+  try {
+    return await command.run(rest);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`sq ${name}: ${err.message}\n\n${command.usage}\n`);
+      return 2;
+    }
+    process.stderr.write(`sq ${name}: ${(err as Error).message}\n`);
+    return 1;
+  }
 }
