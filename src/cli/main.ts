@@ -1,8 +1,11 @@
 import { UsageError, type Command } from './command.js';
 import { VERSION } from './version.js';
+import { hostCommand } from './commands/host.js';
 
 /** Every subcommand, in the order `sq help` lists them. Add new commands here. */
-const COMMANDS: Command[] = [];
+const COMMANDS: Command[] = [
+  hostCommand,
+];
 
 function helpText(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length), 7);

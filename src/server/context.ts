@@ -1,0 +1,36 @@
+import type { Coordinate, Phext } from '../phext/index.js';
+import type { DocumentStore, Snapshot } from '../store/document-store.js';
+import type { Tenant } from '../tenants/tenant.js';
+import type { Params } from './params.js';
+
+/** Everything a command handler may use; built once per request by the pipeline. */
+export interface CommandContext {
+  readonly method: string;
+  readonly params: Params;
+  readonly tenant: Tenant;
+  readonly connectionId: number;
+  /** The phext name `p` (validated) and its file. Throws 400/403 when `p` is missing or bad. */
+  name(): string;
+  path(): string;
+  /** The coordinate `c` (origin when absent). Throws 400 when a part is outside 1..999. */
+  coordinate(): Coordinate;
+  /** The scroll text: the raw POST body if any, else `s`. Throws 400 on delimiter bytes. */
+  scrollText(): string;
+  /** The raw request body as UTF-8 text ('' for none). */
+  bodyText(): string;
+  /** The committed state of the phext, undefined when its file does not exist. */
+  read(): Promise<Snapshot | undefined>;
+  /**
+   * Applies a change durably. `plan` looks at the phext and says how many bytes the change adds
+   * (`growth`, checked against the tenant's quota) before `apply` makes it.
+   */
+  mutate<T>(plan: (phext: Phext) => { growth: number; apply: () => T }): Promise<T>;
+  readonly store: DocumentStore;
+}
+
+/** What a command answers: a 200 text body unless said otherwise. */
+export interface Reply {
+  readonly status?: number;
+  readonly body: string | Buffer;
+  readonly contentType?: string;
+}

@@ -1,0 +1,301 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { isUtf8 } from 'node:buffer';
+import { Coordinate, containsDelimiter, type Phext } from '../phext/index.js';
+import { StoreError, type DocumentStore, type Snapshot } from '../store/document-store.js';
+import type { Tenant, TenantResolver } from '../tenants/tenant.js';
+import { readBody } from './body.js';
+import { COMMANDS } from './commands.js';
+import type { CommandContext } from './context.js';
+import { CORS_ORIGIN, CORS_PREFLIGHT } from './cors.js';
+import { ConnectionTracker } from './connections.js';
+import { HttpError } from './http-error.js';
+import type { Metrics } from './metrics.js';
+import { parseParams, type Params } from './params.js';
+import { phextPath } from './phext-path.js';
+import { formatLogEntry, type LogFormat } from './request-log.js';
+import { extractToken } from './token.js';
+
+const API = '/api/v2/';
+
+/** Multi-tenant services; absent in single-tenant mode. */
+export interface TenantServices {
+  /** Throws an error with `status` 507 when `growth` more bytes would exceed the tenant's quota. */
+  checkQuota?(tenant: Tenant, growth: number): void;
+  /** Called once per authenticated request (per-tenant counters). */
+  touch?(tenant: Tenant): void;
+  /** Re-reads the tenant config. */
+  reload?(): Promise<{ ok: true } | { ok: false; error: string }>;
+  /** True for the admin key (constant-time). */
+  isAdmin?(token: string | undefined): boolean;
+  /** The admin API (`/api/v2/admin/...`), JSON in and out. */
+  admin?(req: { method: string; path: string; token: string | undefined; body: string }): Promise<{ status: number; body: unknown }>;
+}
+
+/** Settings of the HTTP front end. */
+export interface HostOptions {
+  store: DocumentStore;
+  resolver: TenantResolver;
+  metrics: Metrics;
+  services?: TenantServices;
+  maxBodyBytes: number;
+  maxConnections: number;
+  logFormat: LogFormat | 'off';
+  log: (line: string) => void;
+  /** Milliseconds; defaults suit a public server (slowloris protection). */
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  keepAliveTimeoutMs?: number;
+}
+
+/** A running SQ HTTP server. */
+export interface Host {
+  readonly server: Server;
+  listen(port: number, bind: string): Promise<AddressInfo>;
+  /** Stops accepting, finishes in-flight requests, flushes the store. */
+  close(): Promise<void>;
+}
+
+interface Outcome {
+  status: number;
+  body: string | Buffer;
+  contentType: string;
+  headers?: Record<string, string>;
+  command: string;
+  phext?: string;
+  tenant?: string;
+}
+
+const TEXT = 'text/plain; charset=utf-8';
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+function isLoopback(address: string | undefined): boolean {
+  return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1' || !!address?.startsWith('127.');
+}
+
+const FORM_FIELD = /^(p|c|s|algo|limit)(=|$)/;
+
+/**
+ * A form body carries p/c/s fields. curl's `--data-binary` labels raw text as a form too, so the
+ * body counts as a form only when every `&`-separated part is one of our fields; otherwise it is
+ * the scroll text, as in the original.
+ */
+function isFormBody(req: IncomingMessage, body: Buffer): boolean {
+  const type = (req.headers['content-type'] ?? '').toLowerCase();
+  if (!type.startsWith('application/x-www-form-urlencoded') || body.length === 0) return false;
+  return body.toString('latin1').split('&').every((part) => FORM_FIELD.test(part));
+}
+
+function errorOutcome(err: unknown, command: string): Outcome {
+  if (err instanceof HttpError) {
+    return { status: err.status, body: err.message, contentType: TEXT, headers: err.headers, command };
+  }
+  const status = (err as { status?: unknown }).status;
+  if (err instanceof StoreError || (typeof status === 'number' && status >= 400 && status < 600)) {
+    return { status: status as number, body: (err as Error).message.split('\n')[0], contentType: TEXT, command };
+  }
+  return { status: 500, body: 'Internal Server Error', contentType: TEXT, command };
+}
+
+/** Creates the SQ HTTP server: one request pipeline for every route. */
+export function createHost(options: HostOptions): Host {
+  const { store, resolver, metrics, services = {} } = options;
+  const inFlight = new Set<Promise<void>>();
+
+  const server = createServer({ keepAliveTimeout: options.keepAliveTimeoutMs ?? 5_000 });
+  server.headersTimeout = options.headersTimeoutMs ?? 10_000;
+  server.requestTimeout = options.requestTimeoutMs ?? 120_000;
+  const connections = new ConnectionTracker(server, options.maxConnections);
+
+  async function apiCommand(req: IncomingMessage, name: string): Promise<Outcome> {
+    const spec = COMMANDS[name];
+    const method = req.method ?? 'GET';
+    if (!spec.methods.includes(method)) {
+      throw new HttpError(405, `Method ${method} not allowed for ${name}`, { Allow: spec.methods.join(', ') });
+    }
+    const token = extractToken(req.headers);
+    const tenant = resolver.resolve(token);
+    if (!tenant) throw new HttpError(401, 'Unauthorized');
+    services.touch?.(tenant);
+
+    const query = req.url!.includes('?') ? req.url!.slice(req.url!.indexOf('?') + 1) : '';
+    const params = parseParams(query, 'query string');
+    let body: Buffer = Buffer.alloc(0);
+    if (method === 'POST' || method === 'DELETE') {
+      body = await readBody(req, options.maxBodyBytes);
+      metrics.bytesReceived.inc(body.length);
+    }
+    if (isFormBody(req, body)) {
+      parseParams(body.toString('latin1'), 'form body', params);
+      body = Buffer.alloc(0);
+    }
+    const ctx = makeContext(req, method, params, body, tenant);
+    const reply = await spec.handle(ctx);
+    return {
+      status: reply.status ?? 200, body: reply.body, contentType: reply.contentType ?? TEXT,
+      command: name, phext: params.get('p'), tenant: tenant.name,
+    };
+  }
+
+  function makeContext(req: IncomingMessage, method: string, params: Params, body: Buffer, tenant: Tenant): CommandContext {
+    let bodyText: string | undefined;
+    const ctx: CommandContext = {
+      method, params, tenant, store,
+      connectionId: connections.idOf(req.socket as Socket),
+      name: () => {
+        phextPath(tenant.dataDir, params.get('p'));
+        return params.get('p')!;
+      },
+      path: () => phextPath(tenant.dataDir, params.get('p')),
+      coordinate: () => {
+        const c = Coordinate.parse(params.get('c') ?? '');
+        const problem = c.problem();
+        if (problem) throw new HttpError(400, `Invalid coordinate: ${problem}`);
+        return c;
+      },
+      bodyText: () => {
+        if (bodyText === undefined) {
+          if (!isUtf8(body)) throw new HttpError(400, 'Invalid UTF-8 in request body');
+          bodyText = body.toString('utf8');
+        }
+        return bodyText;
+      },
+      scrollText: () => {
+        const text = body.length > 0 ? ctx.bodyText() : (params.get('s') ?? '');
+        if (containsDelimiter(text)) {
+          throw new HttpError(400, 'Scroll text contains phext delimiter bytes (0x01, 0x17-0x1A, 0x1C-0x1F); send one scroll per request');
+        }
+        return text;
+      },
+      read: (): Promise<Snapshot | undefined> => store.read(ctx.path()),
+      mutate: <T>(plan: (phext: Phext) => { growth: number; apply: () => T }): Promise<T> => {
+        const path = ctx.path();
+        return store.mutate(path, (phext) => {
+          const step = plan(phext);
+          if (step.growth > 0) services.checkQuota?.(tenant, step.growth);
+          return step.apply();
+        });
+      },
+    };
+    return ctx;
+  }
+
+  async function route(req: IncomingMessage): Promise<Outcome> {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    const method = req.method ?? 'GET';
+
+    if (method === 'OPTIONS') {
+      return { status: 204, body: '', contentType: TEXT, headers: CORS_PREFLIGHT, command: 'options' };
+    }
+    if (path === '/health') {
+      if (method !== 'GET' && method !== 'HEAD') throw new HttpError(405, `Method ${method} not allowed`, { Allow: 'GET, HEAD' });
+      return { status: 200, body: 'OK', contentType: TEXT, command: 'health' };
+    }
+    if (path === '/metrics') {
+      if (method !== 'GET') throw new HttpError(405, `Method ${method} not allowed`, { Allow: 'GET' });
+      const token = extractToken(req.headers);
+      const allowed = isLoopback(req.socket.remoteAddress) || services.isAdmin?.(token) || (!services.isAdmin && resolver.resolve(token));
+      if (!allowed) throw new HttpError(401, 'Unauthorized');
+      return { status: 200, body: await metrics.registry.metrics(), contentType: metrics.registry.contentType, command: 'metrics' };
+    }
+    if (!path.startsWith(API)) throw new HttpError(404, `Not Found: ${path}`);
+    const name = path.slice(API.length);
+    if (name === 'reload') return reload(req, method);
+    if (name === 'admin' || name.startsWith('admin/')) return admin(req, method, path);
+    if (!Object.hasOwn(COMMANDS, name)) throw new HttpError(404, `Not Found: ${path}`);
+    return apiCommand(req, name);
+  }
+
+  async function reload(req: IncomingMessage, method: string): Promise<Outcome> {
+    if (method !== 'POST') throw new HttpError(405, `Method ${method} not allowed for reload`, { Allow: 'POST' });
+    if (!services.reload) throw new HttpError(404, 'Not Found: reload needs a server started with --config');
+    const token = extractToken(req.headers);
+    if (!isLoopback(req.socket.remoteAddress) && !services.isAdmin?.(token)) throw new HttpError(401, 'Unauthorized');
+    const result = await services.reload();
+    if (!result.ok) throw new HttpError(400, `Config reload refused: ${result.error}`);
+    return { status: 200, body: 'Config reload triggered', contentType: TEXT, command: 'reload' };
+  }
+
+  async function admin(req: IncomingMessage, method: string, path: string): Promise<Outcome> {
+    if (!services.admin) throw new HttpError(404, 'Not Found: the admin API needs a server started with --config');
+    const body = method === 'POST' || method === 'PUT' ? await readBody(req, options.maxBodyBytes) : Buffer.alloc(0);
+    if (!isUtf8(body)) throw new HttpError(400, 'Invalid UTF-8 in request body');
+    const answer = await services.admin({ method, path, token: extractToken(req.headers), body: body.toString('utf8') });
+    return { status: answer.status, body: JSON.stringify(answer.body), contentType: JSON_TYPE, command: 'admin' };
+  }
+
+  function send(req: IncomingMessage, res: ServerResponse, outcome: Outcome, started: number): void {
+    const body = typeof outcome.body === 'string' ? Buffer.from(outcome.body, 'utf8') : outcome.body;
+    const headers: Record<string, string | number> = {
+      ...CORS_ORIGIN,
+      'Content-Type': outcome.contentType,
+      'Content-Length': body.length,
+      ...outcome.headers,
+    };
+    if (outcome.status === 204) delete headers['Content-Length'];
+    res.writeHead(outcome.status, headers);
+    res.end(outcome.status === 204 ? undefined : body);
+    const ms = performance.now() - started;
+    const sent = req.method === 'HEAD' ? 0 : body.length;
+    metrics.requests.inc({ command: outcome.command, status: outcome.status });
+    metrics.latency.observe({ command: outcome.command }, ms / 1000);
+    metrics.bytesSent.inc(sent);
+    if (options.logFormat !== 'off') {
+      const q = (req.url ?? '').indexOf('?');
+      options.log(formatLogEntry({
+        time: new Date().toISOString(), remote: req.socket.remoteAddress ?? '-', method: req.method ?? '-',
+        path: q < 0 ? req.url ?? '/' : req.url!.slice(0, q), phext: outcome.phext, tenant: outcome.tenant,
+        status: outcome.status, bytes: sent, ms,
+      }, options.logFormat));
+    }
+  }
+
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const started = performance.now();
+    const task = route(req)
+      .catch((err: unknown) => {
+        const outcome = errorOutcome(err, 'error');
+        if (outcome.status === 500) options.log(`internal error: ${(err as Error)?.stack ?? err}`);
+        return outcome;
+      })
+      .then((outcome) => {
+        // A refused body may still be arriving; answer, then stop reading it.
+        if (outcome.status === 413) res.shouldKeepAlive = false;
+        send(req, res, outcome, started);
+        if (!req.complete && outcome.status >= 400) req.resume();
+      })
+      .catch((err: unknown) => {
+        options.log(`response failed: ${(err as Error)?.message ?? err}`);
+        res.destroy();
+      })
+      .finally(() => inFlight.delete(task));
+    inFlight.add(task);
+  });
+
+  return {
+    server,
+    listen(port, bind) {
+      return new Promise((resolveListen, reject) => {
+        server.once('error', reject);
+        server.listen(port, bind, () => {
+          server.off('error', reject);
+          resolveListen(server.address() as AddressInfo);
+        });
+      });
+    },
+    async close() {
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      server.closeIdleConnections();
+      await Promise.allSettled([...inFlight]);
+      // Keep-alive sockets that are between requests would hold close() open.
+      server.closeIdleConnections();
+      const force = setTimeout(() => server.closeAllConnections(), 5_000);
+      await closed;
+      clearTimeout(force);
+      await store.close();
+    },
+  };
+}
+
