@@ -46,11 +46,13 @@ export class Phext {
       this.byKey.delete(key);
       return;
     }
-    if (!this.byKey.has(key)) {
+    const size = this.byKey.size;
+    this.byKey.set(key, { coordinate, text });
+    // The map grew: a new key, appended at the end of the iteration order (one lookup, not two).
+    if (this.byKey.size > size) {
       if (key < this.lastKey) this.sorted = false;
       else this.lastKey = key;
     }
-    this.byKey.set(key, { coordinate, text });
   }
 
   /**
