@@ -16,6 +16,7 @@ const MACRO_URL = 0x3b; // ';'
 export class Coordinate {
   /** The nine parts, library first. */
   readonly parts: readonly number[];
+  private cachedKey: string | undefined;
 
   private constructor(parts: readonly number[]) {
     this.parts = parts;
@@ -89,20 +90,23 @@ export class Coordinate {
   }
 
   /**
-   * A fixed-width string whose lexicographic order is coordinate order; used as a map key.
-   * Only meaningful for valid coordinates.
+   * An opaque fixed-width string whose lexicographic order is coordinate order; used as a map
+   * key. Throws a RangeError for an invalid coordinate, so such a coordinate can never be stored
+   * (where the original silently relocated the data).
    */
   get key(): string {
-    let k = '';
-    for (const v of this.parts) k += v < 10 ? `00${v}` : v < 100 ? `0${v}` : `${v}`;
-    return k;
+    // Cached: the parts are frozen, and maps look the key up on every get/set.
+    if (this.cachedKey === undefined) this.cachedKey = keyOf(this.parts);
+    return this.cachedKey;
   }
 
   /** Rebuilds a coordinate from its {@link Coordinate.key}. */
   static fromKey(key: string): Coordinate {
     const parts = new Array<number>(PART_COUNT);
-    for (let i = 0; i < PART_COUNT; i++) parts[i] = Number(key.slice(i * 3, i * 3 + 3));
-    return new Coordinate(Object.freeze(parts));
+    for (let i = 0; i < PART_COUNT; i++) parts[i] = key.charCodeAt(i);
+    const c = new Coordinate(Object.freeze(parts));
+    c.cachedKey = key;
+    return c;
   }
 
   /** Negative, zero or positive as this coordinate sorts before, equal to or after `other`. */
@@ -128,4 +132,16 @@ export class Coordinate {
     for (let i = part + 1; i < PART_COUNT; i++) parts[i] = 1;
     return new Coordinate(Object.freeze(parts));
   }
+}
+
+/**
+ * The {@link Coordinate.key} of nine parts, without building a Coordinate: one UTF-16 code unit
+ * per part (1..999 fit), so the key is one flat 9-unit string built by a single allocation.
+ */
+export function keyOf(p: ArrayLike<number>): string {
+  for (let i = 0; i < PART_COUNT; i++) {
+    const v = p[i];
+    if (!(v >= PART_MIN && v <= PART_MAX)) throw new RangeError(Coordinate.of(Array.from(p)).problem());
+  }
+  return String.fromCharCode(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8]);
 }

@@ -1,7 +1,15 @@
 /** The phext codec: pure functions over bytes and strings, no I/O. */
 export { Coordinate, PART_MIN, PART_MAX } from './coordinate.js';
 export { DELIMITERS, PART_NAMES, BREAK_FOR_PART, isDelimiter, containsDelimiter } from './delimiters.js';
-export { PhextFormatError } from './errors.js';
+export { PhextFormatError, PhextInputError } from './errors.js';
 export { Phext, type Scroll } from './phext.js';
 export { parse } from './parse.js';
 export { serialize, serializeToString, delimitersBetween } from './serialize.js';
+export { checksum } from './checksum.js';
+export { toc, summary, SUMMARY_BYTES } from './toc.js';
+export { requireValid, requireScrollText } from './validate.js';
+export { fetch, insert, replace, remove, rangeReplace, merge, subtract, expand, contract, type CoordinateRange } from './ops.js';
+export { shiftBreaks, type ShiftDirection } from './shift.js';
+export { documentOps, type PhextDocument, type SameKind } from './document-ops.js';
+export { manifest, parseManifest, delta, SCROLL_MISSING, type ManifestEntry } from './delta.js';
+export { where, DEFAULT_WHERE_LIMIT, type WhereAlgorithm } from './where.js';

@@ -1,34 +1,47 @@
 import { isUtf8 } from 'node:buffer';
-import { Coordinate } from './coordinate.js';
+import { Coordinate, PART_MAX } from './coordinate.js';
 import { PART_FOR_BYTE } from './delimiters.js';
 import { PhextFormatError } from './errors.js';
 import { Phext } from './phext.js';
 
+// Matches the text up to the next delimiter. Sticky and used with test(), so skipping a scroll
+// is a native scan that allocates nothing.
+const TEXT_RUN = /[^\x01\x17\x18\x19\x1a\x1c\x1d\x1e\x1f]*/y;
+
 /**
  * Splits a phext buffer into scrolls in one linear pass (dead reckoning from the origin).
- * Each scroll's bytes are decoded once. Throws {@link PhextFormatError} when the buffer is not
- * valid UTF-8 — never substitutes U+FFFD. Scrolls that land on the same coordinate (parts
- * saturate at 999) are concatenated so no text is lost.
+ * Throws {@link PhextFormatError} when the buffer is not valid UTF-8 — never substitutes U+FFFD.
+ * Scrolls that land on the same coordinate (parts saturate at 999) are concatenated so no text
+ * is lost.
+ *
+ * The buffer is decoded once as a whole and scrolls are substrings of that text: delimiters are
+ * ASCII, so they sit at the same places in the text as in the bytes, and one decode is much
+ * cheaper than one per scroll. (V8 may keep the whole decoded text alive while any unchanged
+ * scroll of it is referenced: at most one extra copy of the document.)
  */
 export function parse(buffer: Uint8Array): Phext {
   const buf = Buffer.isBuffer(buffer) ? buffer : Buffer.from(buffer.buffer, buffer.byteOffset, buffer.byteLength);
   if (!isUtf8(buf)) throw new PhextFormatError('phext is not valid UTF-8');
   const phext = new Phext();
-  let coordinate = Coordinate.ORIGIN;
-  let start = 0;
-  const end = buf.length;
-  const emit = (from: number, to: number): void => {
-    if (to <= from) return;
-    const text = buf.toString('utf8', from, to);
-    phext.set(coordinate, phext.get(coordinate) + text);
-  };
-  for (let i = 0; i < end; i++) {
-    const part = PART_FOR_BYTE[buf[i]];
-    if (part < 0) continue;
-    emit(start, i);
-    coordinate = coordinate.advance(part);
-    start = i + 1;
+  const text = buf.toString('utf8');
+  const end = text.length;
+  // Dead reckoning on a mutable array; a Coordinate is only built for a scroll that has text,
+  // so runs of delimiters cost no allocation.
+  const parts = [1, 1, 1, 1, 1, 1, 1, 1, 1];
+  let at = 0;
+  while (at < end) {
+    TEXT_RUN.lastIndex = at;
+    TEXT_RUN.test(text);
+    const stop = TEXT_RUN.lastIndex;
+    if (stop > at) phext.append(Coordinate.of(parts), text.slice(at, stop));
+    // `stop` is now at a run of delimiters (or the end): apply each of them.
+    for (at = stop; at < end; at++) {
+      const unit = text.charCodeAt(at);
+      const part = unit < 0x20 ? PART_FOR_BYTE[unit] : -1;
+      if (part < 0) break;
+      if (parts[part] < PART_MAX) parts[part]++;
+      for (let j = part + 1; j < 9; j++) parts[j] = 1;
+    }
   }
-  emit(start, end);
   return phext;
 }

@@ -46,11 +46,33 @@ export class Phext {
       this.byKey.delete(key);
       return;
     }
-    if (!this.byKey.has(key)) {
+    const size = this.byKey.size;
+    this.byKey.set(key, { coordinate, text });
+    // The map grew: a new key, appended at the end of the iteration order (one lookup, not two).
+    if (this.byKey.size > size) {
       if (key < this.lastKey) this.sorted = false;
       else this.lastKey = key;
     }
-    this.byKey.set(key, { coordinate, text });
+  }
+
+  /**
+   * Appends `text` to the scroll at `coordinate` (creating it when absent) with one map lookup;
+   * returns the scroll's new text.
+   */
+  append(coordinate: Coordinate, text: string): string {
+    const key = coordinate.key;
+    if (text === '') return this.byKey.get(key)?.text ?? '';
+    // Fast path for the parser: a key after the last one cannot exist yet.
+    if (key > this.lastKey) {
+      this.lastKey = key;
+      this.byKey.set(key, { coordinate, text });
+      return text;
+    }
+    const old = this.byKey.get(key);
+    const next = old ? old.text + text : text;
+    if (!old && key < this.lastKey) this.sorted = false;
+    this.byKey.set(key, { coordinate: old ? old.coordinate : coordinate, text: next });
+    return next;
   }
 
   /** Removes the scroll at `coordinate`; returns the text that was there (`''` if none). */
