@@ -18,6 +18,10 @@ export class Document {
   queue: PendingMutation[] = [];
   /** True while the commit loop owns the document (from its first stat to the last fsync). */
   committing = false;
+  /** True while a batch is being written: the file is ours, readers get the committed state. */
+  writing = false;
+  /** Bumped on every change of `state`, so a refresh that raced with a commit cannot undo it. */
+  version = 0;
   private idleWaiters: Array<() => void> = [];
 
   constructor(readonly path: string) {}

@@ -49,7 +49,7 @@ export class FileDocumentStore implements DocumentStore {
   async read(path: string): Promise<Snapshot | undefined> {
     const doc = this.documentFor(path);
     // While our own write is in flight the file is ours: serve the last committed state.
-    if (!doc.refreshing && doc.committing && doc.state) return doc.state.snapshot;
+    if (!doc.refreshing && doc.writing && doc.state) return doc.state.snapshot;
     return (await this.refresh(doc)).snapshot;
   }
 
@@ -108,6 +108,7 @@ export class FileDocumentStore implements DocumentStore {
   private refresh(doc: Document): Promise<DiskState> {
     if (doc.refreshing) return doc.refreshing;
     const max = this.options.maxPhextBytes;
+    const version = doc.version;
     const work = (async (): Promise<DiskState> => {
       const st = await statIfExists(doc.path);
       const current = doc.state;
@@ -117,10 +118,13 @@ export class FileDocumentStore implements DocumentStore {
     doc.refreshing = work
       .then(
         (state) => {
+          // A commit that landed meanwhile is newer than whatever this refresh saw.
+          if (doc.version !== version && doc.state) return doc.state;
           this.setState(doc, state);
           return state;
         },
         (e: unknown) => {
+          if (doc.version !== version && doc.state) return doc.state;
           this.setState(doc, undefined);
           throw asStoreError(doc.path, e);
         },
@@ -168,6 +172,7 @@ export class FileDocumentStore implements DocumentStore {
     const unchanged = base.snapshot !== undefined && applied.bytes.equals(base.snapshot.bytes);
     if (applied.accepted > 0 && !unchanged) {
       const started = performance.now();
+      doc.writing = true;
       try {
         const stamp = await this.write(doc.path, applied.bytes);
         this.setState(doc, { snapshot: new CommittedSnapshot(applied.phext, applied.bytes), stamp });
@@ -179,6 +184,8 @@ export class FileDocumentStore implements DocumentStore {
           m.reject(outcome.ok ? error : outcome.error);
         });
         return;
+      } finally {
+        doc.writing = false;
       }
       this.notifyCommit(doc.path, before, applied.bytes.length, applied.accepted, performance.now() - started);
     }
@@ -199,6 +206,7 @@ export class FileDocumentStore implements DocumentStore {
 
   private setState(doc: Document, state: DiskState | undefined): void {
     doc.state = state;
+    doc.version++;
     const snapshot = state?.snapshot;
     const weight = snapshot ? MEMORY_PER_BYTE * snapshot.bytes.length + MEMORY_PER_SCROLL * snapshot.phext.size + 1 : 0;
     this.documents.weigh(doc.path, doc, weight);
