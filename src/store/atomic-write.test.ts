@@ -27,3 +27,17 @@ test('writeFileAtomic removes its temp file when the final rename fails', async 
   assert.deepEqual(tempFiles(dir), []);
   assert.ok(statSync(target).isDirectory());
 });
+
+test('removeStaleTempFiles removes only temp files of processes that are gone', async (t) => {
+  const dir = tempDir(t);
+  const { spawnSync } = await import('node:child_process');
+  const { removeStaleTempFiles } = await import('./stale-temp.js');
+  const deadPid = spawnSync(process.execPath, ['-e', '0']).pid;
+  assert.ok(deadPid);
+  const dead = `.a.phext.tmp-${deadPid}-3`;
+  const mine = `.a.phext.tmp-${process.pid}-1`;
+  const parent = `.b.phext.tmp-${process.ppid}-7`;
+  for (const name of [dead, mine, parent, 'a.phext', 'notes.tmp-1-2']) writeFileSync(join(dir, name), 'x');
+  assert.equal(await removeStaleTempFiles(dir), 1);
+  assert.deepEqual(readdirSync(dir).sort(), [mine, parent, 'a.phext', 'notes.tmp-1-2'].sort());
+});

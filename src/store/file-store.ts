@@ -1,4 +1,4 @@
-import { resolve as resolvePath } from 'node:path';
+import { dirname, resolve as resolvePath } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Phext } from '../phext/index.js';
 import { applyBatch, type AppliedBatch } from './apply-batch.js';
@@ -10,6 +10,7 @@ import { loadFromDisk, type DiskState } from './load.js';
 import { Lru } from './lru.js';
 import { asStoreError, refusals } from './refusals.js';
 import { CommittedSnapshot } from './snapshot.js';
+import { removeStaleTempFiles } from './stale-temp.js';
 
 /**
  * Estimated memory of a cached document: the serialized bytes are held once (Snapshot.bytes),
@@ -38,6 +39,8 @@ export interface StoreStats {
 export class FileDocumentStore implements DocumentStore {
   private readonly documents: Lru<string, Document>;
   private closing: Promise<void> | undefined;
+  /** Directories already swept of temp files left by killed processes (once per directory). */
+  private readonly swept = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly options: StoreOptions,
@@ -144,6 +147,9 @@ export class FileDocumentStore implements DocumentStore {
     if (doc.committing) return;
     doc.committing = true;
     try {
+      const dir = dirname(doc.path);
+      if (!this.swept.has(dir)) this.swept.set(dir, removeStaleTempFiles(dir));
+      await this.swept.get(dir);
       while (doc.queue.length > 0) {
         let base: DiskState;
         try {
