@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { Phext } from '../phext/index.js';
 import { applyBatch, type AppliedBatch } from './apply-batch.js';
 import { writeFileAtomic } from './atomic-write.js';
-import type { DocumentStore, Snapshot, StoreOptions } from './document-store.js';
+import type { DocumentStore, Snapshot, StoreOptions, StoreStats } from './document-store.js';
 import { Document, type PendingMutation } from './document.js';
 import { sameStamp, stampOf, statIfExists, type FileStamp } from './file-stamp.js';
 import { loadFromDisk, type DiskState } from './load.js';
@@ -22,14 +22,6 @@ export const MEMORY_PER_SCROLL = 160;
 
 /** How a commit is made durable; tests swap it to inject write failures. */
 export type DurableWriter = (path: string, bytes: Buffer) => Promise<FileStamp>;
-
-/** What the cache holds right now, for metrics. */
-export interface StoreStats {
-  /** Documents held in memory. */
-  documents: number;
-  /** Their estimated memory in bytes (see {@link MEMORY_PER_BYTE}). */
-  bytes: number;
-}
 
 /**
  * The document store over `.phext` files: one parsed, shared, immutable snapshot per file, a
