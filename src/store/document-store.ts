@@ -56,4 +56,14 @@ export interface DocumentStore {
   reload(path: string): Promise<Snapshot | undefined>;
   /** Waits for pending commits, then refuses new work. */
   close(): Promise<void>;
+  /** What the cache holds right now, for metrics. */
+  stats(): StoreStats;
+}
+
+/** Size of the document cache. */
+export interface StoreStats {
+  /** Documents held in memory. */
+  documents: number;
+  /** Their estimated memory in bytes (a multiple of the file size, see FileDocumentStore). */
+  bytes: number;
 }

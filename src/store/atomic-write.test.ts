@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { writeFileAtomic } from './atomic-write.js';
+import { tempDir, tempFiles } from './fixtures/support.js';
+
+test('writeFileAtomic replaces the file with a new inode and returns its stamp', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'a.phext');
+  writeFileSync(file, 'old content');
+  const oldIno = statSync(file).ino;
+  const stamp = await writeFileAtomic(file, Buffer.from('new'));
+  const st = statSync(file, { bigint: true });
+  assert.equal(readFileSync(file, 'utf8'), 'new');
+  assert.notEqual(Number(st.ino), oldIno);
+  assert.deepEqual(stamp, { ino: st.ino, size: st.size, mtimeNs: st.mtimeNs });
+  assert.deepEqual(readdirSync(dir), ['a.phext']);
+});
+
+test('writeFileAtomic removes its temp file when the final rename fails', async (t) => {
+  const dir = tempDir(t);
+  const target = join(dir, 'occupied.phext');
+  mkdirSync(target);
+  writeFileSync(join(target, 'inside'), 'x'); // renaming a file over a non-empty directory fails
+  await assert.rejects(writeFileAtomic(target, Buffer.from('data')), (e: NodeJS.ErrnoException) => typeof e.code === 'string');
+  assert.deepEqual(tempFiles(dir), []);
+  assert.ok(statSync(target).isDirectory());
+});
+
+test('removeStaleTempFiles removes only temp files of processes that are gone', async (t) => {
+  const dir = tempDir(t);
+  const { spawnSync } = await import('node:child_process');
+  const { removeStaleTempFiles } = await import('./stale-temp.js');
+  const deadPid = spawnSync(process.execPath, ['-e', '0']).pid;
+  assert.ok(deadPid);
+  const dead = `.a.phext.tmp-${deadPid}-3`;
+  const mine = `.a.phext.tmp-${process.pid}-1`;
+  const parent = `.b.phext.tmp-${process.ppid}-7`;
+  for (const name of [dead, mine, parent, 'a.phext', 'notes.tmp-1-2']) writeFileSync(join(dir, name), 'x');
+  assert.equal(await removeStaleTempFiles(dir), 1);
+  assert.deepEqual(readdirSync(dir).sort(), [mine, parent, 'a.phext', 'notes.tmp-1-2'].sort());
+});

@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { FileDocumentStore, MEMORY_PER_BYTE } from './file-store.js';
+import { at, tempDir, tempFiles } from './fixtures/support.js';
+
+test('the cache stays within its budget, evicts least-recently-used, and evicted phexts reload intact', async (t) => {
+  const dir = tempDir(t);
+  const size = 10_000;
+  const budget = 5 * MEMORY_PER_BYTE * size + 5_000; // room for five documents
+  const store = new FileDocumentStore({ cacheBytes: budget, maxPhextBytes: 1 << 20 });
+  const files = Array.from({ length: 12 }, (_, i) => join(dir, `doc${i}.phext`));
+  files.forEach((f, i) => writeFileSync(f, String(i % 10).repeat(size)));
+  const first = await store.read(files[0]);
+  for (const f of files) {
+    await store.read(f);
+    const { documents, bytes } = store.stats();
+    assert.ok(bytes <= budget, `cache holds ${bytes} bytes, over the ${budget}-byte budget`);
+    assert.ok(documents <= 5);
+  }
+  assert.equal(store.stats().documents, 5);
+  // doc0 was evicted: reading it loads a new snapshot with the same content.
+  const again = await store.read(files[0]);
+  assert.notEqual(again, first);
+  assert.deepEqual(again?.bytes, first?.bytes);
+  // Recently used documents are served from the cache (same snapshot object).
+  const last = files[files.length - 1];
+  assert.equal(await store.read(last), await store.read(last));
+});
+
+test('evicted documents that were written come back with their committed content', async (t) => {
+  const dir = tempDir(t);
+  const store = new FileDocumentStore({ cacheBytes: 2_000, maxPhextBytes: 1 << 20 });
+  const files = Array.from({ length: 30 }, (_, i) => join(dir, `w${i}.phext`));
+  await Promise.all(files.map((f, i) => store.mutate(f, (p) => p.set(at('2.2.2'), `doc ${i} `.repeat(20)))));
+  assert.ok(store.stats().bytes <= 2_000);
+  for (let i = 0; i < files.length; i++) {
+    assert.equal((await store.read(files[i]))?.phext.get(at('2.2.2')), `doc ${i} `.repeat(20));
+  }
+  assert.equal(tempFiles(dir).length, 0);
+  assert.equal(readdirSync(dir).length, 30);
+});

@@ -1,0 +1,47 @@
+import type { Phext } from '../phext/index.js';
+import type { DiskState } from './load.js';
+
+/** A mutation waiting for its group commit. */
+export interface PendingMutation {
+  readonly change: (phext: Phext) => unknown;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** Everything the store knows about one path. */
+export class Document {
+  /** The last committed state (loaded or written by us); undefined until loaded, or after a failed load. */
+  state: DiskState | undefined;
+  /** The stat-and-maybe-load in flight, shared by every reader and by the committer. */
+  refreshing: Promise<DiskState> | undefined;
+  /** Mutations that arrived since the current batch was taken. */
+  queue: PendingMutation[] = [];
+  /** True while the commit loop owns the document (from its first stat to the last fsync). */
+  committing = false;
+  /** True while a batch is being written: the file is ours, readers get the committed state. */
+  writing = false;
+  /** Bumped on every change of `state`, so a refresh that raced with a commit cannot undo it. */
+  version = 0;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(readonly path: string) {}
+
+  /** Nothing in flight or queued: safe to evict, drop or reload. */
+  get idle(): boolean {
+    return !this.refreshing && !this.committing && this.queue.length === 0;
+  }
+
+  /** Resolves once the document is idle. */
+  whenIdle(): Promise<void> {
+    if (this.idle) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Wakes whoever waits for idleness; call after every state change that may end activity. */
+  notifyIfIdle(): void {
+    if (!this.idle || this.idleWaiters.length === 0) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const wake of waiters) wake();
+  }
+}

@@ -1,0 +1,221 @@
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { parse, serialize } from '../phext/index.js';
+import { writeFileAtomic } from './atomic-write.js';
+import { StoreError } from './document-store.js';
+import { FileDocumentStore } from './file-store.js';
+import { checksumOf } from './snapshot.js';
+import { at, tempDir, tempFiles } from './fixtures/support.js';
+
+const MiB = 1024 * 1024;
+
+function openStore(commits: number[] = []): FileDocumentStore {
+  return new FileDocumentStore({
+    cacheBytes: 64 * MiB,
+    maxPhextBytes: 4 * MiB,
+    onCommit: (_p, _b, _a, info) => commits.push(info.batchSize),
+  });
+}
+
+test('reading a missing phext gives undefined and creates nothing', async (t) => {
+  const dir = tempDir(t);
+  const store = openStore();
+  assert.equal(await store.read(join(dir, 'nope.phext')), undefined);
+  assert.equal(await store.read(join(dir, 'sub', 'nope.phext')), undefined);
+  assert.deepEqual(readdirSync(dir), []);
+  assert.deepEqual(store.stats(), { documents: 0, bytes: 0 });
+});
+
+test('a mutation is on disk when it resolves, and the file is exactly serialize()', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'a.phext');
+  const commits: number[] = [];
+  const store = openStore(commits);
+  const result = await store.mutate(file, (p) => {
+    p.set(at('1.1.1/1.1.1/1.1.2'), 'hello');
+    p.set(at('2.1.1/1.3.1/1.1.5'), 'world');
+    return 'done';
+  });
+  assert.equal(result, 'done');
+  const onDisk = readFileSync(file);
+  const snap = await store.read(file);
+  assert.ok(snap);
+  assert.deepEqual(onDisk, snap.bytes);
+  assert.deepEqual(onDisk, serialize(snap.phext));
+  assert.equal(onDisk.toString('latin1'), '\x17hello\x01\x1c\x1c\x17\x17\x17\x17world');
+  assert.equal(snap.phext.get(at('1.1.2')), 'hello');
+  assert.equal(snap.checksum(), checksumOf(onDisk));
+  assert.deepEqual(commits, [1]);
+  assert.deepEqual(tempFiles(dir), []);
+});
+
+test('200 concurrent inserts to one phext all land, in far fewer commits', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'busy.phext');
+  const commits: number[] = [];
+  const store = openStore(commits);
+  const n = 200;
+  const results = await Promise.all(
+    Array.from({ length: n }, (_, i) =>
+      store.mutate(file, (p) => {
+        p.set(at(`1.1.${i + 1}`), `marker-${i}`);
+        p.set(at('9.9.9'), p.get(at('9.9.9')) + `<${i}>`);
+        return i;
+      }),
+    ),
+  );
+  assert.deepEqual(results, Array.from({ length: n }, (_, i) => i));
+  const reread = parse(readFileSync(file));
+  for (let i = 0; i < n; i++) assert.equal(reread.get(at(`1.1.${i + 1}`)), `marker-${i}`);
+  // Applied in arrival order.
+  assert.equal(reread.get(at('9.9.9')), Array.from({ length: n }, (_, i) => `<${i}>`).join(''));
+  assert.equal(commits.reduce((a, b) => a + b, 0), n);
+  assert.ok(commits.length < n / 10, `expected group commits, got ${commits.length} commits`);
+  assert.deepEqual(tempFiles(dir), []);
+});
+
+test('a throwing change rejects alone; even its partial edits are discarded', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'mixed.phext');
+  const store = openStore();
+  await store.mutate(file, (p) => p.set(at('1.1.1'), 'base'));
+  const outcomes = await Promise.allSettled([
+    store.mutate(file, (p) => p.set(at('1.1.2'), 'first')),
+    store.mutate(file, (p) => {
+      p.set(at('1.1.1'), 'clobbered');
+      p.delete(at('1.1.2'));
+      p.set(at('1.1.3'), 'half-done');
+      throw new Error('boom');
+    }),
+    store.mutate(file, (p) => p.set(at('1.1.4'), p.get(at('1.1.1')) + '+last')),
+  ]);
+  assert.equal(outcomes[0].status, 'fulfilled');
+  assert.equal(outcomes[1].status, 'rejected');
+  assert.equal((outcomes[1] as PromiseRejectedResult).reason.message, 'boom');
+  assert.equal(outcomes[2].status, 'fulfilled');
+  const reread = parse(readFileSync(file));
+  assert.deepEqual(
+    [...reread].map((s) => [s.coordinate.toString(), s.text]),
+    [
+      ['1.1.1/1.1.1/1.1.1', 'base'],
+      ['1.1.1/1.1.1/1.1.2', 'first'],
+      ['1.1.1/1.1.1/1.1.4', 'base+last'],
+    ],
+  );
+});
+
+test('a failed write rejects the whole batch with io and keeps the old committed state', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'fail.phext');
+  writeFileSync(file, 'original');
+  let fail = false;
+  const store = new FileDocumentStore({ cacheBytes: MiB, maxPhextBytes: MiB }, async (path, bytes) => {
+    if (fail) throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+    return writeFileAtomic(path, bytes);
+  });
+  assert.equal((await store.read(file))?.phext.get(at('1.1.1')), 'original');
+  fail = true;
+  const outcomes = await Promise.allSettled([1, 2, 3].map((i) => store.mutate(file, (p) => p.set(at(`1.1.${i}`), 'x'))));
+  for (const o of outcomes) {
+    assert.equal(o.status, 'rejected');
+    const e = (o as PromiseRejectedResult).reason;
+    assert.ok(e instanceof StoreError);
+    assert.equal(e.status, 500);
+    assert.equal(e.code, 'io');
+    assert.match(e.message, /fail\.phext.*ENOSPC/);
+  }
+  assert.equal((await store.read(file))?.bytes.toString(), 'original');
+  assert.equal(readFileSync(file, 'utf8'), 'original');
+  fail = false;
+  await store.mutate(file, (p) => p.set(at('1.1.2'), 'later'));
+  assert.equal(readFileSync(file, 'utf8'), 'original\x17later');
+});
+
+test('a real I/O failure (directory gone) is a 500 io error and leaves no temp file', async (t) => {
+  const dir = tempDir(t);
+  const store = openStore();
+  const err = await store.mutate(join(dir, 'missing-dir', 'x.phext'), (p) => p.set(at('1.1.1'), 'x')).catch((e) => e);
+  assert.ok(err instanceof StoreError);
+  assert.equal(err.status, 500);
+  assert.equal(err.code, 'io');
+  assert.deepEqual(readdirSync(dir), []);
+});
+
+test('different phexts commit independently and in parallel', async (t) => {
+  const dir = tempDir(t);
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const store = new FileDocumentStore({ cacheBytes: 64 * MiB, maxPhextBytes: MiB }, async (path, bytes) => {
+    maxInFlight = Math.max(maxInFlight, ++inFlight);
+    try {
+      return await writeFileAtomic(path, bytes);
+    } finally {
+      inFlight--;
+    }
+  });
+  const names = ['a', 'b', 'c', 'd'];
+  await Promise.all(names.flatMap((n) => [1, 2, 3].map((i) => store.mutate(join(dir, `${n}.phext`), (p) => p.set(at(`1.1.${i}`), n)))));
+  for (const n of names) assert.equal(readFileSync(join(dir, `${n}.phext`), 'utf8'), `${n}\x17${n}\x17${n}`);
+  assert.ok(maxInFlight > 1, `writes of different phexts overlapped (max in flight ${maxInFlight})`);
+});
+
+test('an external edit is picked up on the next read, and a deleted file reads as undefined', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'ext.phext');
+  const store = openStore();
+  await store.mutate(file, (p) => p.set(at('1.1.1'), 'ours'));
+  assert.equal((await store.read(file))?.phext.get(at('1.1.1')), 'ours');
+  writeFileSync(file, 'theirs\x17too');
+  const snap = await store.read(file);
+  assert.equal(snap?.phext.get(at('1.1.1')), 'theirs');
+  assert.equal(snap?.phext.get(at('1.1.2')), 'too');
+  // The next mutation builds on the external edit, not on our stale copy.
+  await store.mutate(file, (p) => p.set(at('1.1.3'), 'more'));
+  assert.equal(readFileSync(file, 'utf8'), 'theirs\x17too\x17more');
+  const { rmSync } = await import('node:fs');
+  rmSync(file);
+  assert.equal(await store.read(file), undefined);
+  assert.equal(existsSync(file), false);
+});
+
+test('concurrent reads of an uncached phext share one load and one snapshot', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'shared.phext');
+  writeFileSync(file, 'x'.repeat(100_000));
+  const store = openStore();
+  const snaps = await Promise.all(Array.from({ length: 50 }, () => store.read(file)));
+  for (const s of snaps) assert.equal(s, snaps[0]);
+  assert.equal(snaps[0]?.bytes.length, 100_000);
+});
+
+test('reload reads the file again even when its stamp looks unchanged', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'r.phext');
+  writeFileSync(file, 'one');
+  const store = openStore();
+  const first = await store.read(file);
+  const again = await store.reload(file);
+  assert.notEqual(again, first);
+  assert.equal(again?.bytes.toString(), 'one');
+  assert.equal(await store.reload(join(dir, 'none.phext')), undefined);
+});
+
+test('close() waits for pending commits, then refuses new work with 503', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'c.phext');
+  const store = openStore();
+  const pending = Array.from({ length: 20 }, (_, i) => store.mutate(file, (p) => p.set(at(`1.1.${i + 1}`), `v${i}`)));
+  await store.close();
+  // Every mutation accepted before close() is durable by the time close() resolves.
+  const onDisk = parse(readFileSync(file));
+  for (let i = 0; i < 20; i++) assert.equal(onDisk.get(at(`1.1.${i + 1}`)), `v${i}`);
+  await Promise.all(pending);
+  for (const call of [() => store.read(file), () => store.mutate(file, () => 1), () => store.reload(file)]) {
+    const e = await call().catch((err) => err);
+    assert.ok(e instanceof StoreError);
+    assert.equal(e.status, 503);
+    assert.equal(e.code, 'closed');
+  }
+});

@@ -1,0 +1,222 @@
+import { dirname, resolve as resolvePath } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { Phext } from '../phext/index.js';
+import { applyBatch, type AppliedBatch } from './apply-batch.js';
+import { writeFileAtomic } from './atomic-write.js';
+import type { DocumentStore, Snapshot, StoreOptions, StoreStats } from './document-store.js';
+import { Document, type PendingMutation } from './document.js';
+import { sameStamp, stampOf, statIfExists, type FileStamp } from './file-stamp.js';
+import { loadFromDisk, type DiskState } from './load.js';
+import { Lru } from './lru.js';
+import { asStoreError, refusals } from './refusals.js';
+import { CommittedSnapshot } from './snapshot.js';
+import { removeStaleTempFiles } from './stale-temp.js';
+
+/**
+ * Estimated memory of a cached document: the serialized bytes are held once (Snapshot.bytes),
+ * the scroll texts about once more (twice for non-Latin-1 text), plus a Map entry, Scroll and
+ * Coordinate per scroll. 3× the file size plus 160 bytes per scroll covers that.
+ */
+export const MEMORY_PER_BYTE = 3;
+export const MEMORY_PER_SCROLL = 160;
+
+/** How a commit is made durable; tests swap it to inject write failures. */
+export type DurableWriter = (path: string, bytes: Buffer) => Promise<FileStamp>;
+
+/**
+ * The document store over `.phext` files: one parsed, shared, immutable snapshot per file, a
+ * bounded LRU cache of them, external edits detected by stat before each read and each commit,
+ * and group commit of mutations through atomic file replacement (see {@link writeFileAtomic}).
+ */
+export class FileDocumentStore implements DocumentStore {
+  private readonly documents: Lru<string, Document>;
+  private closing: Promise<void> | undefined;
+  /** Directories already swept of temp files left by killed processes (once per directory). */
+  private readonly swept = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly options: StoreOptions,
+    private readonly write: DurableWriter = writeFileAtomic,
+  ) {
+    this.documents = new Lru(options.cacheBytes);
+  }
+
+  async read(path: string): Promise<Snapshot | undefined> {
+    const doc = this.documentFor(path);
+    // While our own write is in flight the file is ours: serve the last committed state.
+    if (!doc.refreshing && doc.writing && doc.state) return doc.state.snapshot;
+    return (await this.refresh(doc)).snapshot;
+  }
+
+  mutate<T>(path: string, change: (phext: Phext) => T): Promise<T> {
+    let doc: Document;
+    try {
+      doc = this.documentFor(path);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return new Promise<T>((resolve, reject) => {
+      doc.queue.push({ change, resolve: resolve as (value: unknown) => void, reject });
+      void this.commitLoop(doc);
+    });
+  }
+
+  async reload(path: string): Promise<Snapshot | undefined> {
+    this.checkOpen();
+    const doc = this.documents.peek(resolvePath(path));
+    if (doc) {
+      await doc.whenIdle();
+      if (doc.idle) this.setState(doc, undefined);
+    }
+    return this.read(path);
+  }
+
+  close(): Promise<void> {
+    this.closing ??= Promise.all([...this.documents.values()].map((d) => d.whenIdle())).then(() => undefined);
+    return this.closing;
+  }
+
+  stats(): StoreStats {
+    return { documents: this.documents.weightedCount, bytes: this.documents.weight };
+  }
+
+  private checkOpen(): void {
+    if (this.closing) throw refusals.closed();
+  }
+
+  private documentFor(path: string): Document {
+    this.checkOpen();
+    const key = resolvePath(path);
+    let doc = this.documents.get(key);
+    if (!doc) {
+      doc = new Document(key);
+      this.documents.add(key, doc);
+    }
+    return doc;
+  }
+
+  /**
+   * Brings `doc` up to date with the disk: stat, and load again only when the file is not the
+   * one we loaded or wrote. Concurrent callers share one refresh (no thundering herd). A failed
+   * load forgets the old state, so a broken file is never served stale nor overwritten.
+   */
+  private refresh(doc: Document): Promise<DiskState> {
+    if (doc.refreshing) return doc.refreshing;
+    const max = this.options.maxPhextBytes;
+    const version = doc.version;
+    const work = (async (): Promise<DiskState> => {
+      const st = await statIfExists(doc.path);
+      const current = doc.state;
+      if (current && sameStamp(st && stampOf(st), current.stamp)) return current;
+      return loadFromDisk(doc.path, max);
+    })();
+    doc.refreshing = work
+      .then(
+        (state) => {
+          // A commit that landed meanwhile is newer than whatever this refresh saw.
+          if (doc.version !== version && doc.state) return doc.state;
+          this.setState(doc, state);
+          return state;
+        },
+        (e: unknown) => {
+          if (doc.version !== version && doc.state) return doc.state;
+          this.setState(doc, undefined);
+          throw asStoreError(doc.path, e);
+        },
+      )
+      .finally(() => {
+        doc.refreshing = undefined;
+        this.settle(doc);
+      });
+    return doc.refreshing;
+  }
+
+  /**
+   * Commits the queue of `doc` in batches until it is empty: everything that queued while the
+   * previous batch was being written goes into the next batch, sharing one write and one fsync pair.
+   */
+  private async commitLoop(doc: Document): Promise<void> {
+    if (doc.committing) return;
+    doc.committing = true;
+    try {
+      const dir = dirname(doc.path);
+      if (!this.swept.has(dir)) this.swept.set(dir, removeStaleTempFiles(dir));
+      await this.swept.get(dir);
+      while (doc.queue.length > 0) {
+        let base: DiskState;
+        try {
+          base = await this.refresh(doc);
+        } catch (e) {
+          for (const m of doc.queue.splice(0)) m.reject(e);
+          break;
+        }
+        await this.commitBatch(doc, base, doc.queue.splice(0));
+      }
+    } finally {
+      doc.committing = false;
+      this.settle(doc);
+    }
+  }
+
+  private async commitBatch(doc: Document, base: DiskState, batch: PendingMutation[]): Promise<void> {
+    let applied: AppliedBatch;
+    try {
+      applied = applyBatch(doc.path, base.snapshot, batch, this.options.maxPhextBytes);
+    } catch (e) {
+      for (const m of batch) m.reject(asStoreError(doc.path, e));
+      return;
+    }
+    const before = base.snapshot?.bytes.length ?? 0;
+    const unchanged = base.snapshot !== undefined && applied.bytes.equals(base.snapshot.bytes);
+    if (applied.accepted > 0 && !unchanged) {
+      const started = performance.now();
+      doc.writing = true;
+      try {
+        const stamp = await this.write(doc.path, applied.bytes);
+        this.setState(doc, { snapshot: new CommittedSnapshot(applied.phext, applied.bytes), stamp });
+      } catch (e) {
+        // Memory keeps the old committed state; every change of the batch is reported lost.
+        const error = refusals.writeFailed(doc.path, e);
+        batch.forEach((m, i) => {
+          const outcome = applied.outcomes[i];
+          m.reject(outcome.ok ? error : outcome.error);
+        });
+        return;
+      } finally {
+        doc.writing = false;
+      }
+      this.notifyCommit(doc.path, before, applied.bytes.length, applied.accepted, performance.now() - started);
+    }
+    batch.forEach((m, i) => {
+      const outcome = applied.outcomes[i];
+      if (outcome.ok) m.resolve(outcome.value);
+      else m.reject(outcome.error);
+    });
+  }
+
+  private notifyCommit(path: string, before: number, after: number, batchSize: number, durationMs: number): void {
+    try {
+      this.options.onCommit?.(path, before, after, { batchSize, durationMs });
+    } catch (e) {
+      process.emitWarning(`onCommit callback failed: ${String(e)}`);
+    }
+  }
+
+  private setState(doc: Document, state: DiskState | undefined): void {
+    doc.state = state;
+    doc.version++;
+    const snapshot = state?.snapshot;
+    const weight = snapshot ? MEMORY_PER_BYTE * snapshot.bytes.length + MEMORY_PER_SCROLL * snapshot.phext.size + 1 : 0;
+    this.documents.weigh(doc.path, doc, weight);
+  }
+
+  /** After activity ends: forget documents that hold nothing, wake waiters, keep the budget. */
+  private settle(doc: Document): void {
+    if (doc.idle) {
+      if (!doc.state?.snapshot) this.documents.delete(doc.path, doc);
+      doc.notifyIfIdle();
+    }
+    this.documents.trim((d) => d.idle);
+  }
+}
+

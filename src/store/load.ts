@@ -1,0 +1,63 @@
+import { isUtf8 } from 'node:buffer';
+import { open } from 'node:fs/promises';
+import { parse } from '../phext/index.js';
+import { isMissing, stampOf, statIfExists, type FileStamp } from './file-stamp.js';
+import { refusals } from './refusals.js';
+import { CommittedSnapshot } from './snapshot.js';
+
+/** A document as found on disk: its snapshot (undefined when the file does not exist) and stamp. */
+export interface DiskState {
+  readonly snapshot: CommittedSnapshot | undefined;
+  readonly stamp: FileStamp | undefined;
+}
+
+export const MISSING: DiskState = Object.freeze({ snapshot: undefined, stamp: undefined });
+
+/**
+ * Reads and parses a phext file. The size is checked with stat before a single byte is read, and
+ * invalid UTF-8 is refused rather than repaired; in both cases the file is left alone (StoreError).
+ */
+export async function loadFromDisk(path: string, maxBytes: number): Promise<DiskState> {
+  const st = await statIfExists(path);
+  if (!st) return MISSING;
+  if (!st.isFile()) throw refusals.notAFile(path);
+  if (st.size > BigInt(maxBytes)) throw refusals.tooLargeFile(path, st.size, maxBytes);
+  let file;
+  try {
+    file = await open(path, 'r');
+  } catch (e) {
+    if (isMissing(e)) return MISSING; // deleted between stat and open
+    throw e;
+  }
+  try {
+    // The stamp comes from the open file, taken before reading: any later edit changes it.
+    const fst = await file.stat({ bigint: true });
+    if (fst.size > BigInt(maxBytes)) throw refusals.tooLargeFile(path, fst.size, maxBytes);
+    const bytes = await readAtMost(file, Number(fst.size), maxBytes);
+    if (bytes === undefined) throw refusals.tooLargeFile(path, `more than ${maxBytes}`, maxBytes);
+    if (!isUtf8(bytes)) throw refusals.invalidUtf8(path);
+    return { snapshot: new CommittedSnapshot(parse(bytes), bytes), stamp: stampOf(fst) };
+  } finally {
+    await file.close();
+  }
+}
+
+type Handle = Awaited<ReturnType<typeof open>>;
+
+/** Reads the whole file, or undefined if it has grown past `maxBytes` while we read it. */
+async function readAtMost(file: Handle, expected: number, maxBytes: number): Promise<Buffer | undefined> {
+  let buf = Buffer.allocUnsafe(Math.min(expected, maxBytes) + 1);
+  let length = 0;
+  for (;;) {
+    if (length === buf.length) {
+      if (buf.length > maxBytes) return undefined;
+      const bigger = Buffer.allocUnsafe(Math.min(buf.length * 2, maxBytes + 1));
+      buf.copy(bigger, 0, 0, length);
+      buf = bigger;
+    }
+    const { bytesRead } = await file.read(buf, length, buf.length - length, length);
+    if (bytesRead === 0) break;
+    length += bytesRead;
+  }
+  return length > maxBytes ? undefined : buf.subarray(0, length);
+}

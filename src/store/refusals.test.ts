@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { parse } from '../phext/index.js';
+import { StoreError } from './document-store.js';
+import { FileDocumentStore } from './file-store.js';
+import { at, tempDir } from './fixtures/support.js';
+
+async function refusal(promise: Promise<unknown>): Promise<StoreError> {
+  const e = await promise.then(
+    () => assert.fail('expected a StoreError'),
+    (err: unknown) => err,
+  );
+  assert.ok(e instanceof StoreError, `expected a StoreError, got ${String(e)}`);
+  return e;
+}
+
+test('a file that is not valid UTF-8 is refused by read and mutate, and left byte-for-byte untouched', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'broken.phext');
+  const original = Buffer.from([0x68, 0x69, 0x17, 0xff, 0xfe, 0x41, 0xc3]);
+  writeFileSync(file, original);
+  let commits = 0;
+  const store = new FileDocumentStore({ cacheBytes: 1 << 20, maxPhextBytes: 1 << 20, onCommit: () => commits++ });
+  for (const attempt of [
+    () => store.read(file),
+    () => store.mutate(file, (p) => p.set(at('1.1.1'), 'overwrite')),
+    () => store.reload(file),
+  ]) {
+    const e = await refusal(attempt());
+    assert.equal(e.status, 422);
+    assert.equal(e.code, 'invalid-utf8');
+    assert.equal(e.message, 'broken.phext is not valid UTF-8; refusing to load it (file left untouched)');
+  }
+  assert.deepEqual(readFileSync(file), original);
+  assert.equal(commits, 0);
+  assert.deepEqual(readdirSync(dir), ['broken.phext']);
+  assert.deepEqual(store.stats(), { documents: 0, bytes: 0 });
+});
+
+test('a phext that turns invalid after being cached is refused, not served stale nor overwritten', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'turned.phext');
+  const store = new FileDocumentStore({ cacheBytes: 1 << 20, maxPhextBytes: 1 << 20 });
+  await store.mutate(file, (p) => p.set(at('1.1.1'), 'good'));
+  const bad = Buffer.from([0x80, 0x80, 0x80, 0x80, 0x80]);
+  writeFileSync(file, bad);
+  assert.equal((await refusal(store.read(file))).code, 'invalid-utf8');
+  assert.equal((await refusal(store.mutate(file, (p) => p.set(at('1.1.2'), 'x')))).code, 'invalid-utf8');
+  assert.deepEqual(readFileSync(file), bad);
+});
+
+test('a file over maxPhextBytes is refused with 413 and left untouched', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'big.phext');
+  const original = Buffer.alloc(2000, 'a');
+  writeFileSync(file, original);
+  const store = new FileDocumentStore({ cacheBytes: 1 << 20, maxPhextBytes: 1000 });
+  for (const attempt of [() => store.read(file), () => store.mutate(file, (p) => p.delete(at('1.1.1')))]) {
+    const e = await refusal(attempt());
+    assert.equal(e.status, 413);
+    assert.equal(e.code, 'too-large');
+    assert.match(e.message, /^big\.phext is 2000 bytes, over the limit of 1000 bytes/);
+  }
+  assert.deepEqual(readFileSync(file), original);
+});
+
+test('a mutation that would grow the file past the limit fails alone; the file never exceeds it', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'limit.phext');
+  const limit = 100;
+  const store = new FileDocumentStore({ cacheBytes: 1 << 20, maxPhextBytes: limit });
+  await store.mutate(file, (p) => p.set(at('1.1.1'), 'x'.repeat(60)));
+  const before = readFileSync(file);
+  const outcomes = await Promise.allSettled([
+    store.mutate(file, (p) => p.set(at('1.1.2'), 'y'.repeat(50))), // 60 + 1 + 50 > 100
+    store.mutate(file, (p) => p.set(at('1.1.2'), 'z'.repeat(30))), // 60 + 1 + 30 fits
+    // A far coordinate needs a long delimiter run: 998 volume breaks alone exceed the limit.
+    store.mutate(file, (p) => p.set(at('1.1.1/1.999.1/1.1.1'), 'w')),
+  ]);
+  assert.equal(outcomes[0].status, 'rejected');
+  const e = (outcomes[0] as PromiseRejectedResult).reason as StoreError;
+  assert.equal(e.status, 413);
+  assert.equal(e.code, 'too-large');
+  assert.match(e.message, /would grow to 111 bytes, over the limit of 100 bytes/);
+  assert.equal(outcomes[1].status, 'fulfilled');
+  assert.equal(outcomes[2].status, 'rejected');
+  const after = readFileSync(file);
+  assert.equal(after.length, 91);
+  assert.equal(parse(after).get(at('1.1.2')), 'z'.repeat(30));
+  assert.notDeepEqual(after, before);
+  // Alone in its batch and over the limit: nothing is written at all.
+  await refusal(store.mutate(file, (p) => p.set(at('1.1.3'), 'q'.repeat(20))));
+  assert.deepEqual(readFileSync(file), after);
+});
+
+test('a directory named like a phext is an io error, never replaced', async (t) => {
+  const dir = tempDir(t);
+  const { mkdirSync, statSync } = await import('node:fs');
+  const path = join(dir, 'dir.phext');
+  mkdirSync(path);
+  const store = new FileDocumentStore({ cacheBytes: 1 << 20, maxPhextBytes: 1 << 20 });
+  assert.equal((await refusal(store.read(path))).code, 'io');
+  assert.equal((await refusal(store.mutate(path, (p) => p.set(at('1.1.1'), 'x')))).status, 500);
+  assert.ok(statSync(path).isDirectory());
+});
