@@ -140,7 +140,10 @@ function crossCheck(tenants: readonly ConfiguredTenant[], adminDigest: Buffer | 
   const seen = { digest: new Map<string, ConfiguredTenant>(), name: new Map<string, ConfiguredTenant>(), dir: new Map<string, ConfiguredTenant>() };
   for (const t of tenants) {
     const where = `tenants[${JSON.stringify(redact(t.key))}]`;
-    if (t.key === '' || /[\s\x00-\x1f\x7f]/.test(t.key)) problems.push(`${where}: a token must be non-empty without spaces or control characters (tenant "${t.name}")`);
+    // A header value loses surrounding spaces and cannot carry control characters.
+    if (t.key.trim() !== t.key || t.key === '' || /[\x00-\x1f\x7f]/.test(t.key)) {
+      problems.push(`${where}: a token must be non-empty, without control characters or surrounding spaces (tenant "${t.name}")`);
+    }
     const clash = (map: Map<string, ConfiguredTenant>, id: string, field: string, what: (other: ConfiguredTenant) => string) => {
       const other = map.get(id);
       if (other) problems.push(`${where}${field}: ${what(other)}`);
