@@ -3,7 +3,9 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { ConfigError, loadConfig, saveConfig } from './config.js';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, loadConfig, parseConfig, saveConfig } from './config.js';
+import { TenantRegistry } from './registry.js';
 import { hashedKey } from './token.js';
 
 const root = mkdtempSync(join(tmpdir(), 'sq-config-'));
@@ -101,5 +103,15 @@ describe('saveConfig', () => {
     const again = await loadConfig(path);
     assert.equal(again.tenants[0].name, 'alice');
     assert.deepEqual(again.file, file);
+  });
+});
+
+describe('deploy/tenants.example.json', () => {
+  it('is a valid tenants file whose sha256 keys match the documented secrets', () => {
+    const path = fileURLToPath(new URL('../../../deploy/tenants.example.json', import.meta.url));
+    const registry = new TenantRegistry(parseConfig(readFileSync(path, 'utf8'), path));
+    assert.equal(registry.resolve('pmb-v1-fedcba9876543210fedcba9876543210')?.name, 'bob');
+    assert.equal(registry.get('bob')?.quotaBytes, 1024 * 1_048_576);
+    assert.equal(registry.isAdmin('change-me-admin-key'), true);
   });
 });
