@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { TenantChangeError } from './changes.js';
-import { ConfigError, createDataDirs, emptyConfig, parseConfig, saveConfig, validateConfig, type LoadedConfig, type TenantsFile } from './config.js';
+import { writeFileAtomic } from './atomic-file.js';
+import { ConfigError, createDataDirs, emptyConfig, parseConfig, serializeConfig, validateConfig, type LoadedConfig, type TenantsFile } from './config.js';
 
 export interface EditOptions {
   /** Start from `{"tenants": {}}` when the file does not exist (else that is an error). */
@@ -15,7 +16,7 @@ export interface EditOptions {
  * by a stale copy), validates the result, creates the data directories and saves it atomically.
  * A file that is broken before the change is refused with a 409; nothing is written then.
  */
-export async function editConfig<T>(path: string, change: (file: TenantsFile) => { file: TenantsFile; result: T }, options: EditOptions = {}): Promise<{ config: LoadedConfig; result: T }> {
+export async function editConfig<T>(path: string, change: (file: TenantsFile) => { file: TenantsFile; result: T }, options: EditOptions = {}): Promise<{ config: LoadedConfig; result: T; text: string }> {
   const absolute = resolve(path);
   let current: TenantsFile;
   try {
@@ -34,6 +35,7 @@ export async function editConfig<T>(path: string, change: (file: TenantsFile) =>
     throw err;
   }
   await (options.prepare ?? createDataDirs)(config);
-  await saveConfig(absolute, file);
-  return { config, result };
+  const text = serializeConfig(file);
+  await writeFileAtomic(absolute, text, 0o600);
+  return { config, result, text };
 }

@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it, type TestContext } from 'node:test';
+import { addTenant } from './changes.js';
 import { TenantManager } from './reload.js';
 
 const root = mkdtempSync(join(tmpdir(), 'sq-reload-'));
@@ -80,6 +81,18 @@ describe('TenantManager reload', () => {
     assert.equal(manager.resolve('tok-dave')?.name, 'dave');
     writeFileSync(path, JSON.stringify({ tenants: { 'tok-frank': tenant('frank') } })); // written in place
     await waitFor('frank to resolve', () => manager.resolve('tok-frank') !== undefined);
+  });
+
+  it('applies its own changes at once and its watcher does not reload them again', async (t) => {
+    const { manager, logs } = await setup(t);
+    manager.watchFile();
+    const tenant = await manager.change((file) => {
+      const { file: next, tenant } = addTenant(file, 'gina');
+      return { file: next, result: tenant };
+    });
+    assert.equal(manager.resolve(tenant.token)?.name, 'gina');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(logs, []);
   });
 
   it('reloads on SIGHUP while watching signals, and removes its handler on close', async (t) => {

@@ -1,7 +1,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { basename, dirname, resolve } from 'node:path';
-import { loadConfig, serializeConfig, type LoadedConfig, type TenantsFile } from './config.js';
+import { basename, dirname } from 'node:path';
+import { loadConfig, type LoadedConfig, type TenantsFile } from './config.js';
 import { editConfig, type EditOptions } from './edit.js';
 import { checkQuota, measureUsage } from './quota.js';
 import { TenantRegistry, type RegisteredTenant } from './registry.js';
@@ -89,9 +89,9 @@ export class TenantManager implements TenantResolver {
   /** Applies an admin change to the file on disk (see editConfig), saves it and swaps the registry at once. */
   change<T>(edit: (file: TenantsFile) => { file: TenantsFile; result: T }, options: EditOptions = {}): Promise<T> {
     return this.serialized(async () => {
-      const { config, result } = await editConfig(this.configPath, edit, options);
+      const { config, result, text } = await editConfig(this.configPath, edit, options);
       this.current = await TenantManager.build(config, this.options, this.current);
-      this.lastText = serializeConfig(config.file);
+      this.lastText = text; // so the watcher does not reload what we just wrote
       return result;
     });
   }
