@@ -1,10 +1,14 @@
 import { UsageError, type Command } from './command.js';
 import { VERSION } from './version.js';
 import { hostCommand } from './commands/host.js';
+import { tenantsCommand } from './commands/tenants.js';
+import { routeCommand } from './commands/route.js';
 
 /** Every subcommand, in the order `sq help` lists them. Add new commands here. */
 const COMMANDS: Command[] = [
   hostCommand,
+  routeCommand,
+  tenantsCommand,
 ];
 
 function helpText(): string {

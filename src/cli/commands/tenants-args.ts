@@ -1,0 +1,33 @@
+/** Command-line options shared by the `sq tenants` actions. */
+import { parseArgs } from 'node:util';
+import { UsageError } from '../command.js';
+
+const OPTIONS = {
+  config: { type: 'string' },
+  'quota-mb': { type: 'string' },
+  prefix: { type: 'string' },
+  'data-root': { type: 'string' },
+  csv: { type: 'string' },
+  'reload-url': { type: 'string' },
+} as const;
+
+export type TenantsArgs = ReturnType<typeof parseTenantsArgs>;
+
+/** The options of every `sq tenants` action; a wrong option is a UsageError. */
+export function parseTenantsArgs(args: string[]) {
+  try {
+    return parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+/** `--quota-mb` as a number > 0, else a UsageError. */
+export function quotaOption(values: TenantsArgs['values']): number | undefined {
+  const raw = values['quota-mb'];
+  if (raw === undefined) return undefined;
+  const quota = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(quota) || quota <= 0) throw new UsageError(`--quota-mb must be a number > 0, not '${raw}'`);
+  return quota;
+}
+

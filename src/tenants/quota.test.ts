@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { StoreError } from '../store/document-store.js';
+import { QuotaError, checkQuota, measureUsage } from './quota.js';
+import { TenantManager } from './reload.js';
+
+const root = mkdtempSync(join(tmpdir(), 'sq-quota-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+const MB = 1_048_576;
+
+describe('quotas', () => {
+  it('measures the *.phext files of a data dir only', async () => {
+    const dir = join(root, 'measure');
+    mkdirSync(join(dir, 'sub.phext'), { recursive: true });
+    writeFileSync(join(dir, 'a.phext'), 'x'.repeat(100));
+    writeFileSync(join(dir, 'b.phext'), 'y'.repeat(23));
+    writeFileSync(join(dir, 'notes.txt'), 'z'.repeat(1000));
+    writeFileSync(join(dir, 'a.phext.tmp'), 'z'.repeat(1000));
+    assert.equal(await measureUsage(dir), 123);
+    assert.equal(await measureUsage(join(root, 'missing')), 0);
+  });
+
+  it('computes usage at start, tracks commits and refuses writes beyond the quota', async () => {
+    const dir = join(root, 'start');
+    mkdirSync(join(dir, 'alice'), { recursive: true });
+    writeFileSync(join(dir, 'alice', 'big.phext'), Buffer.alloc(MB - 200, 'a'));
+    writeFileSync(join(dir, 'tenants.json'), JSON.stringify({
+      default_quota_mb: 1,
+      tenants: { 'tok-alice': { name: 'alice', data_dir: 'alice' }, 'tok-bob': { name: 'bob', data_dir: 'bob', quota_mb: 0.5 } },
+    }));
+    const manager = await TenantManager.open(join(dir, 'tenants.json'), { log: () => {} });
+    after(() => manager.close());
+    const alice = manager.resolve('tok-alice')!;
+    assert.equal(alice.stats.bytesUsed, MB - 200);
+    assert.equal(alice.quotaBytes, MB);
+    assert.equal(manager.resolve('tok-bob')!.quotaBytes, MB / 2);
+
+    manager.checkQuota(alice, 200); // exactly full is allowed
+    manager.onCommit(join(dir, 'alice', 'new.phext'), 0, 200);
+    assert.equal(alice.stats.bytesUsed, MB);
+    const error = (() => { try { manager.checkQuota(alice, 210); } catch (err) { return err; } })();
+    assert.ok(error instanceof QuotaError && error instanceof StoreError);
+    assert.equal(error.status, 507);
+    assert.equal(error.code, 'quota');
+    assert.equal(error.message, 'Quota exceeded for tenant alice: 1048576 bytes used of 1048576 (quota 1 MB); write of 210 bytes refused');
+    manager.checkQuota(alice, -50); // shrinking writes are always allowed
+    manager.onCommit(join(dir, 'alice', 'big.phext'), MB - 200, 1000);
+    assert.equal(alice.stats.bytesUsed, 1200);
+    manager.checkQuota(alice, 210);
+    manager.onCommit(join(root, 'elsewhere', 'x.phext'), 0, 999); // not a tenant's file: ignored
+    assert.equal(alice.stats.bytesUsed, 1200);
+    assert.throws(() => manager.checkQuota(manager.registry.get('bob')!, MB / 2 + 1), /tenant bob: 0 bytes used of 524288 \(quota 0\.5 MB\)/);
+  });
+
+  it('treats a tenant without any quota as unlimited', () => {
+    checkQuota({ name: 'free', dataDir: '/x' }, 1e12);
+    assert.throws(() => checkQuota({ name: 'capped', dataDir: '/x', quotaBytes: 10 }, 11), QuotaError);
+  });
+});

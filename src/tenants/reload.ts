@@ -1,0 +1,153 @@
+import { watch, type FSWatcher } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
+import { loadConfig, type LoadedConfig, type TenantsFile } from './config.js';
+import { editConfig, type EditOptions } from './edit.js';
+import { checkQuota, measureUsage } from './quota.js';
+import { TenantRegistry, type RegisteredTenant } from './registry.js';
+import type { Tenant, TenantResolver } from './tenant.js';
+
+export interface ManagerOptions {
+  /** Admin key from the command line (`--admin-key`); overrides the file's admin_key. */
+  adminKey?: string;
+  /** Where reloads and refusals are reported (one line each, never a whole token). Default: stderr. */
+  log?: (line: string) => void;
+  /** Quiet time after the last file event before the watcher reloads. Default 100 ms. */
+  debounceMs?: number;
+}
+
+export type ReloadResult = { ok: true; tenants: number } | { ok: false; error: string };
+
+/**
+ * Holds the current TenantRegistry and replaces it on reload. Readers take `registry` once per
+ * request; a reload builds the next registry aside and swaps one reference, so in-flight
+ * requests never wait for it. Reloads and admin changes run one at a time.
+ */
+export class TenantManager implements TenantResolver {
+  private current: TenantRegistry;
+  private queue: Promise<unknown> = Promise.resolve();
+  private lastText: string;
+  private watcher: FSWatcher | undefined;
+  private debounce: NodeJS.Timeout | undefined;
+  private readonly onSighup = () => void this.reload();
+  private readonly log: (line: string) => void;
+
+  private constructor(readonly configPath: string, registry: TenantRegistry, private readonly options: ManagerOptions) {
+    this.current = registry;
+    this.lastText = registry.config.text ?? '';
+    this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
+  }
+
+  /** Loads the config (a broken one throws a ConfigError) and measures every tenant's disk usage. */
+  static async open(configPath: string, options: ManagerOptions = {}): Promise<TenantManager> {
+    const config = await loadConfig(configPath);
+    return new TenantManager(config.path, await TenantManager.build(config, options, undefined), options);
+  }
+
+  /** The registry for `config`, with the disk usage of its new tenants measured. */
+  private static async build(config: LoadedConfig, options: ManagerOptions, previous: TenantRegistry | undefined): Promise<TenantRegistry> {
+    const registry = new TenantRegistry(config, { adminKey: options.adminKey, previous });
+    await Promise.all(registry.fresh.map(async (t) => {
+      t.stats.bytesUsed = await measureUsage(t.dataDir).catch(() => 0);
+    }));
+    return registry;
+  }
+
+  /** The registry in force now. */
+  get registry(): TenantRegistry {
+    return this.current;
+  }
+
+  resolve(token: string | undefined): RegisteredTenant | undefined {
+    return this.current.resolve(token);
+  }
+
+  isAdmin(token: string | undefined): boolean {
+    return this.current.isAdmin(token);
+  }
+
+  /** Re-reads the config; a broken one is refused (and logged) and the current registry stays. */
+  reload(): Promise<ReloadResult> {
+    return this.serialized(() => this.reloadNow(false));
+  }
+
+  private async reloadNow(onlyIfChanged: boolean): Promise<ReloadResult> {
+    try {
+      if (onlyIfChanged && (await readFile(this.configPath, 'utf8')) === this.lastText) return { ok: true, tenants: this.current.size };
+      const config = await loadConfig(this.configPath);
+      this.current = await TenantManager.build(config, this.options, this.current);
+      this.lastText = config.text ?? '';
+      this.log(`tenants: loaded ${this.current.size} tenants from ${this.configPath}`);
+      return { ok: true, tenants: this.current.size };
+    } catch (err) {
+      const error = (err as Error).message;
+      this.log(`tenants: reload refused, keeping the previous ${this.current.size} tenants: ${error}`);
+      return { ok: false, error };
+    }
+  }
+
+  /** Applies an admin change to the file on disk (see editConfig), saves it and swaps the registry at once. */
+  change<T>(edit: (file: TenantsFile) => { file: TenantsFile; result: T }, options: EditOptions = {}): Promise<T> {
+    return this.serialized(async () => {
+      const { config, result, text } = await editConfig(this.configPath, edit, options);
+      this.current = await TenantManager.build(config, this.options, this.current);
+      this.lastText = text; // so the watcher does not reload what we just wrote
+      return result;
+    });
+  }
+
+  /** The store's onCommit hook: keeps the owning tenant's bytesUsed current. */
+  onCommit(path: string, bytesBefore: number, bytesAfter: number): void {
+    const tenant = this.current.forPath(path);
+    if (tenant) tenant.stats.bytesUsed = Math.max(0, tenant.stats.bytesUsed + bytesAfter - bytesBefore);
+  }
+
+  /** Throws a QuotaError (status 507) when `growthBytes` more would pass the tenant's quota. */
+  checkQuota(tenant: Tenant, growthBytes: number): void {
+    checkQuota(this.current.get(tenant.name) ?? tenant, growthBytes);
+  }
+
+  /** Tenants configured, and those with a request in the last `windowMs` (for metrics). */
+  activity(windowMs = 5 * 60_000): { configured: number; active: number } {
+    const since = Date.now() - windowMs;
+    const tenants = this.current.list();
+    return { configured: tenants.length, active: tenants.filter((t) => (t.stats.lastActive ?? 0) >= since).length };
+  }
+
+  /** Reloads on SIGHUP (systemd's ExecReload). Undone by close(). */
+  watchSignals(): void {
+    process.removeListener('SIGHUP', this.onSighup);
+    process.on('SIGHUP', this.onSighup);
+  }
+
+  /**
+   * Reloads when the config file changes. The directory is watched, not the file, so an editor
+   * that writes a new file and renames it over the old one is seen too.
+   */
+  watchFile(): void {
+    if (this.watcher) return;
+    const name = basename(this.configPath);
+    this.watcher = watch(dirname(this.configPath), { persistent: false }, (_event, file) => {
+      if (file !== null && file !== name) return;
+      clearTimeout(this.debounce);
+      this.debounce = setTimeout(() => void this.serialized(() => this.reloadNow(true)), this.options.debounceMs ?? 100);
+      this.debounce.unref();
+    });
+    this.watcher.on('error', (err) => this.log(`tenants: cannot watch ${this.configPath}: ${err.message}`));
+  }
+
+  /** Stops watching the file and the signal; waits for a running reload or change. */
+  async close(): Promise<void> {
+    process.removeListener('SIGHUP', this.onSighup);
+    this.watcher?.close();
+    this.watcher = undefined;
+    clearTimeout(this.debounce);
+    await this.queue.catch(() => undefined);
+  }
+
+  private serialized<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(task, task);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+}
