@@ -1,8 +1,9 @@
 import { UsageError, type Command } from './command.js';
 import { VERSION } from './version.js';
+import { routeCommand } from './commands/route.js';
 
 /** Every subcommand, in the order `sq help` lists them. Add new commands here. */
-const COMMANDS: Command[] = [];
+const COMMANDS: Command[] = [routeCommand];
 
 function helpText(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length), 7);

@@ -15,11 +15,6 @@ export interface ProxyOptions {
 
 const BACKEND_HOST = '127.0.0.1';
 
-/** Declared Content-Length, NaN when malformed, undefined when absent. */
-function declaredLength(req: http.IncomingMessage): number | undefined {
-  const value = req.headers['content-length'];
-  return value === undefined ? undefined : /^\d+$/.test(value) ? Number(value) : NaN;
-}
 
 /**
  * Streams `req` to the backend on 127.0.0.1:`port` and the backend's answer back to `res`.
@@ -28,10 +23,11 @@ function declaredLength(req: http.IncomingMessage): number | undefined {
  */
 export function proxyRequest(req: http.IncomingMessage, res: http.ServerResponse, port: number, opts: ProxyOptions): void {
   const backend = `backend ${BACKEND_HOST}:${port}`;
-  const declared = declaredLength(req);
-  if (Number.isNaN(declared)) return sendText(res, 400, 'Bad Request: invalid Content-Length', true);
-  if (declared !== undefined && declared > opts.maxBodyBytes)
-    return sendText(res, 413, `Payload Too Large: body exceeds ${opts.maxBodyBytes} bytes`, true);
+  const tooLarge = `Payload Too Large: body exceeds ${opts.maxBodyBytes} bytes`;
+  // node's parser has already refused a Content-Length that is not a plain number.
+  const lengthHeader = req.headers['content-length'];
+  const declared = lengthHeader === undefined ? undefined : Number(lengthHeader);
+  if (declared !== undefined && declared > opts.maxBodyBytes) return sendText(res, 413, tooLarge);
   const chunked = declared === undefined && req.headers['transfer-encoding'] !== undefined;
   const hasBody = chunked || (declared ?? 0) > 0;
 
@@ -46,13 +42,21 @@ export function proxyRequest(req: http.IncomingMessage, res: http.ServerResponse
   let answerComplete = false;
   let received = 0;
 
+  const count = (chunk: Buffer): void => {
+    received += chunk.length;
+    timer.refresh();
+    if (received <= opts.maxBodyBytes) return;
+    if (decided) res.destroy(); // the backend's answer is already flowing: no status line left to send
+    else fail(413, tooLarge);
+  };
   const fail = (status: number, text: string): void => {
     if (decided) return;
     decided = true;
     clearTimeout(timer);
+    req.off('data', count);
     req.unpipe(upstream);
     upstream.destroy();
-    sendText(res, status, text, !req.complete);
+    sendText(res, status, text);
   };
   const timer = setTimeout(
     () => fail(504, `Gateway Timeout: ${backend} did not answer within ${opts.backendTimeoutMs} ms`),
@@ -93,13 +97,6 @@ export function proxyRequest(req: http.IncomingMessage, res: http.ServerResponse
   }
 
   if (req.headers.expect?.toLowerCase() === '100-continue') res.writeContinue();
-  req.on('data', (chunk: Buffer) => {
-    received += chunk.length;
-    timer.refresh();
-    if (received > opts.maxBodyBytes) {
-      if (decided) res.destroy();
-      else fail(413, `Payload Too Large: body exceeds ${opts.maxBodyBytes} bytes`);
-    }
-  });
+  req.on('data', count);
   req.pipe(upstream);
 }

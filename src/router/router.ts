@@ -73,20 +73,28 @@ export async function startRouter(options: RouterOptions): Promise<RouterHandle>
   };
 
   const overLimit = new WeakSet<Socket>();
-  let connections = 0;
+  // Requests in progress per connection: on shutdown the others (idle, or still sending
+  // headers) are cut at once, the busy ones after their answer.
+  const connections = new Map<Socket, number>();
+  const cutIfIdle = (socket: Socket): void => {
+    if (!connections.get(socket)) socket.destroy();
+  };
 
   const handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const started = performance.now();
+    const socket = req.socket;
     let backend: number | undefined;
+    if (connections.has(socket)) connections.set(socket, (connections.get(socket) ?? 0) + 1);
     res.once('close', () => {
+      if (connections.has(socket)) connections.set(socket, (connections.get(socket) ?? 1) - 1);
       const status = res.writableFinished ? String(res.statusCode) : `${res.statusCode}-aborted`;
       const ms = (performance.now() - started).toFixed(1);
       log(`${req.method} ${pathOf(req.url)} ${status} ${ms}ms backend=${backend ?? '-'}`);
       // While shutting down, a connection whose last answer just went out must not idle on.
-      if (closing) setImmediate(() => server.closeIdleConnections());
+      if (closing) setImmediate(cutIfIdle, socket);
     });
     if (closing) res.setHeader('Connection', 'close');
-    if (overLimit.has(req.socket)) return sendText(res, 503, 'Service Unavailable: too many connections', true);
+    if (overLimit.has(socket)) return sendText(res, 503, 'Service Unavailable: too many connections', true);
     if (req.method === 'OPTIONS') {
       res.writeHead(204, PREFLIGHT_HEADERS);
       return void res.end();
@@ -94,7 +102,7 @@ export async function startRouter(options: RouterOptions): Promise<RouterHandle>
     if (pathOf(req.url) === '/health' && (req.method === 'GET' || req.method === 'HEAD')) return void health(res);
     const token = requestToken(req.headers);
     backend = token === undefined ? undefined : table.lookup(token);
-    if (backend === undefined) return sendText(res, 401, 'Unauthorized', !req.complete);
+    if (backend === undefined) return sendText(res, 401, 'Unauthorized');
     proxyRequest(req, res, backend, proxyOptions);
   };
 
@@ -114,8 +122,9 @@ export async function startRouter(options: RouterOptions): Promise<RouterHandle>
   // Without this listener node sends "100 Continue" itself, before we could refuse with 401/413.
   server.on('checkContinue', handle);
   server.on('connection', (socket: Socket) => {
-    if (++connections > opts.maxConnections) overLimit.add(socket);
-    socket.once('close', () => connections--);
+    connections.set(socket, 0);
+    if (connections.size > opts.maxConnections) overLimit.add(socket);
+    socket.once('close', () => connections.delete(socket));
   });
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     if (!socket.writable) return void socket.destroy();
@@ -154,7 +163,7 @@ export async function startRouter(options: RouterOptions): Promise<RouterHandle>
       closing = true;
       watcher.close();
       server.close();
-      server.closeIdleConnections();
+      for (const socket of connections.keys()) cutIfIdle(socket);
       // In-flight requests get until the backend timeout (plus a margin) to finish.
       const deadline = setTimeout(() => server.closeAllConnections(), opts.backendTimeoutMs + 5_000);
       deadline.unref();
