@@ -152,6 +152,20 @@ describe('sq route: proxying', () => {
     assert.deepEqual(urls, ['/first', '/second', '/third']);
   });
 
+  it('re-frames a chunked answer: chunked for HTTP/1.1, read-until-close for HTTP/1.0', async () => {
+    const ask = (version: string): Promise<string> =>
+      rawExchange(router.port, `GET /chunked HTTP/${version}\r\nHost: x\r\nAuthorization: ${ALICE}\r\n\r\n`, (t) => t.endsWith('0\r\n\r\n'));
+    const http11 = await ask('1.1');
+    const [head11] = http11.split('\r\n\r\n', 2) as [string, string];
+    assert.match(head11, /^HTTP\/1\.1 200 OK\r\n/);
+    assert.match(head11, /\r\ntransfer-encoding: chunked$/im);
+    assert.equal(http11.slice(head11.length + 4), '6\r\nfirst,\r\n6\r\nsecond\r\n0\r\n\r\n');
+    const http10 = await ask('1.0');
+    assert.match(http10, /^HTTP\/1\.1 200 OK\r\n/);
+    assert.doesNotMatch(http10, /transfer-encoding/i);
+    assert.ok(http10.endsWith('\r\n\r\nfirst,second'), http10);
+  });
+
   it('reuses one client connection for sequential requests', async () => {
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     const sockets = new Set<unknown>();

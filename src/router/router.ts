@@ -127,7 +127,8 @@ export async function startRouter(options: RouterOptions): Promise<RouterHandle>
     socket.once('close', () => connections.delete(socket));
   });
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
-    if (!socket.writable) return void socket.destroy();
+    // Mid-answer (pipelining) a status line of ours would corrupt the stream: just cut.
+    if (!socket.writable || connections.get(socket)) return void socket.destroy();
     const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
     socket.end(`HTTP/1.1 ${status}\r\nAccess-Control-Allow-Origin: *\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
   });

@@ -12,6 +12,11 @@ import { join } from 'node:path';
 export async function startEchoBackend(name: string): Promise<{ port: number; close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
     if (req.url?.startsWith('/hang')) return; // never answers: the router must time out
+    if (req.url?.startsWith('/chunked')) {
+      res.write('first,'); // no Content-Length: node frames this answer as chunked
+      setTimeout(() => res.end('second'), 20);
+      return;
+    }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
