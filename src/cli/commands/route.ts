@@ -1,0 +1,85 @@
+import { parseArgs } from 'node:util';
+import { UsageError, type Command } from '../command.js';
+import { ROUTER_DEFAULTS, startRouter } from '../../router/index.js';
+
+const USAGE = `Usage: sq route <router.json> <port> [options]
+
+Proxies each request to the backend on 127.0.0.1:<port> chosen by its token
+(Authorization: Bearer <t>, a bare Authorization: <t>, or X-SQ-API-Key: <t>).
+router.json: {"tenants": [{"token": "...", "port": 1341, "data_dir": "..."}]}
+The config is reloaded when the file changes and on SIGHUP; SIGTERM/SIGINT drain and exit.
+
+Options:
+  --bind ADDR               address to listen on (default ${ROUTER_DEFAULTS.bind})
+  --max-body BYTES          largest request body, K/M/G suffixes allowed (default 64M)
+  --backend-timeout-ms MS   backend silence before 504 (default ${ROUTER_DEFAULTS.backendTimeoutMs})
+  --max-connections N       client connections before 503 (default ${ROUTER_DEFAULTS.maxConnections})`;
+
+const UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 };
+
+/** A non-negative integer option; `sized` allows K/M/G (binary) suffixes. */
+function integerOption(name: string, text: string | undefined, fallback: number, sized = false, min = 0): number {
+  if (text === undefined) return fallback;
+  const match = (sized ? /^(\d+)([KMG]?)i?B?$/i : /^(\d+)()$/).exec(text.trim());
+  const value = match ? Number(match[1]) * (UNITS[(match[2] ?? '').toUpperCase()] ?? 1) : NaN;
+  if (!Number.isSafeInteger(value) || value < min) throw new UsageError(`${name}: expected an integer >= ${min}, got '${text}'`);
+  return value;
+}
+
+const isLoopback = (addr: string): boolean => /^127\./.test(addr) || addr === '::1' || addr === 'localhost';
+
+/** `sq route`: the token router in front of several `sq host` backends. */
+export const routeCommand: Command = {
+  name: 'route',
+  summary: 'Route requests by token to several sq host backends',
+  usage: USAGE,
+  async run(args: string[]): Promise<number> {
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args,
+        allowPositionals: true,
+        options: {
+          bind: { type: 'string' },
+          'max-body': { type: 'string' },
+          'backend-timeout-ms': { type: 'string' },
+          'max-connections': { type: 'string' },
+        },
+      });
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    const [configPath, portText, ...extra] = parsed.positionals;
+    if (configPath === undefined || portText === undefined) throw new UsageError('expected <router.json> <port>');
+    if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`);
+    const port = integerOption('port', portText, 0);
+    if (port > 65535) throw new UsageError(`port: expected 0..65535, got '${portText}'`);
+    const bind = parsed.values.bind ?? ROUTER_DEFAULTS.bind;
+    const router = await startRouter({
+      configPath,
+      port,
+      bind,
+      maxBodyBytes: integerOption('--max-body', parsed.values['max-body'], ROUTER_DEFAULTS.maxBodyBytes, true, 1),
+      backendTimeoutMs: integerOption('--backend-timeout-ms', parsed.values['backend-timeout-ms'], ROUTER_DEFAULTS.backendTimeoutMs, false, 1),
+      maxConnections: integerOption('--max-connections', parsed.values['max-connections'], ROUTER_DEFAULTS.maxConnections, false, 1),
+    });
+    if (!isLoopback(bind))
+      process.stderr.write(`sq route: warning: listening on ${bind}, reachable from other hosts; tokens cross the network in clear text unless TLS is in front\n`);
+    const host = bind.includes(':') ? `[${bind}]` : bind;
+    process.stdout.write(`SQ router listening on http://${host}:${router.port}\n`);
+
+    const stop = (): void => void router.close();
+    const reload = (): void => void router.reload();
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    process.on('SIGHUP', reload);
+    try {
+      await router.closed;
+    } finally {
+      process.off('SIGTERM', stop);
+      process.off('SIGINT', stop);
+      process.off('SIGHUP', reload);
+    }
+    return 0;
+  },
+};

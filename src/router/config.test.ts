@@ -1,0 +1,57 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseRouterConfig, RouterConfigError } from './config.js';
+import { RouteTable } from './route-table.js';
+import { requestToken } from './token.js';
+
+const parse = (value: unknown): ReturnType<typeof parseRouterConfig> => parseRouterConfig(JSON.stringify(value), 'router.json');
+
+describe('router config', () => {
+  it('accepts tenants with token, port and an optional data_dir', () => {
+    const config = parse({ tenants: [{ token: 'a:b c', port: 1341, data_dir: '/var/lib/sq/a' }, { token: 'x', port: 1342 }] });
+    assert.deepEqual(config.tenants.map((t) => t.port), [1341, 1342]);
+  });
+
+  it('names the offending entry and never echoes a token', () => {
+    const cases: [unknown, string][] = [
+      [{ tenants: [{ token: 'secret-1', port: 1 }, { token: 'secret-2', port: '1342' }] }, 'tenants[1].port: Expected number, received string'],
+      [{ tenants: [{ token: 'secret-1', port: 1.5 }] }, 'tenants[0].port: must be an integer'],
+      [{ tenants: [{ token: 'secret-1', port: 0 }] }, 'tenants[0].port: must be 1..65535'],
+      [{ tenants: [{ token: '', port: 1 }] }, 'tenants[0].token: must not be empty'],
+      [{ tenants: [{ token: ' secret-1', port: 1 }] }, 'tenants[0].token: must not start or end with whitespace'],
+      [{ tenants: [{ token: 'secret-1', port: 1 }, { token: 'secret-1', port: 2 }] }, 'tenants[1].token: duplicate token (same as tenants[0])'],
+      [{ tenants: {} }, 'tenants: Expected array, received object'],
+      [[], '(root): Expected object, received array'],
+    ];
+    for (const [value, expected] of cases) {
+      assert.throws(
+        () => parse(value),
+        (err: Error) => err instanceof RouterConfigError && err.message.includes(expected) && !/secret-\d/.test(err.message),
+        expected,
+      );
+    }
+    assert.throws(() => parseRouterConfig('{', 'r.json'), /^RouterConfigError: r\.json: invalid JSON/);
+  });
+});
+
+describe('request token', () => {
+  it('reads Bearer in any case, a bare Authorization, then X-SQ-API-Key', () => {
+    assert.equal(requestToken({ authorization: 'Bearer a:b' }), 'a:b');
+    assert.equal(requestToken({ authorization: 'BEARER  a:b' }), 'a:b');
+    assert.equal(requestToken({ authorization: 'a:b' }), 'a:b');
+    assert.equal(requestToken({ 'x-sq-api-key': 'k' }), 'k');
+    assert.equal(requestToken({ authorization: 'Bearer a', 'x-sq-api-key': 'k' }), 'a');
+    assert.equal(requestToken({}), undefined);
+  });
+});
+
+describe('route table', () => {
+  it('finds tokens by digest, including non-ASCII ones as node decodes header bytes (latin1)', () => {
+    const table = RouteTable.fromConfig(parse({ tenants: [{ token: 'tök:1', port: 7001 }, { token: 'b', port: 7002 }, { token: 'c', port: 7001 }] }));
+    assert.equal(table.lookup(Buffer.from('tök:1', 'utf8').toString('latin1')), 7001);
+    assert.equal(table.lookup('b'), 7002);
+    assert.equal(table.lookup('tök:1'), undefined, 'the raw UTF-16 string is not what arrives on the wire');
+    assert.equal(table.lookup('bb'), undefined);
+    assert.deepEqual(table.ports(), [7001, 7002]);
+  });
+});

@@ -1,0 +1,180 @@
+import http from 'node:http';
+import type { Socket } from 'node:net';
+import { once } from 'node:events';
+import { loadRouterConfig, RouterConfigError } from './config.js';
+import { watchConfigFile } from './config-watcher.js';
+import { probeBackends } from './health.js';
+import { proxyRequest } from './proxy.js';
+import { ALLOW_ORIGIN, PREFLIGHT_HEADERS, sendText } from './responses.js';
+import { RouteTable } from './route-table.js';
+import { requestToken } from './token.js';
+
+/** Options of {@link startRouter}; the limits have the CLI's defaults. */
+export interface RouterOptions {
+  /** router.json: `{"tenants": [{"token", "port", "data_dir"}]}`; watched for changes. */
+  configPath: string;
+  /** 0 picks a free port; the handle reports the real one. */
+  port: number;
+  /** Default 0.0.0.0, as the original. */
+  bind?: string;
+  /** Largest request body, default 64 MiB. */
+  maxBodyBytes?: number;
+  /** Backend silence before 504, default 30 000 ms. */
+  backendTimeoutMs?: number;
+  /** Open client connections beyond this get 503, default 512. */
+  maxConnections?: number;
+  /** Receives one line per request and per reload; default: stderr. Never given tokens. */
+  log?: (line: string) => void;
+  /** Client header/whole-request/keep-alive-idle limits against slowloris (ms). */
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  keepAliveTimeoutMs?: number;
+}
+
+/** A running router. */
+export interface RouterHandle {
+  /** The port actually listened on. */
+  readonly port: number;
+  /** Re-reads the config; false (and the old routing kept) when it is invalid. */
+  reload(): Promise<boolean>;
+  /** Stops accepting, lets in-flight requests finish, closes idle connections. */
+  close(): Promise<void>;
+  /** Resolves once the server has closed, however that happened. */
+  readonly closed: Promise<void>;
+}
+
+export const ROUTER_DEFAULTS = {
+  bind: '0.0.0.0',
+  maxBodyBytes: 64 * 1024 * 1024,
+  backendTimeoutMs: 30_000,
+  maxConnections: 512,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 120_000,
+  keepAliveTimeoutMs: 5_000,
+} as const;
+
+const pathOf = (url: string | undefined): string => (url ?? '').split('?', 1)[0] ?? '';
+
+/** Starts the token router; rejects with RouterConfigError when the initial config is invalid. */
+export async function startRouter(options: RouterOptions): Promise<RouterHandle> {
+  const opts = { ...ROUTER_DEFAULTS, ...options };
+  const log = options.log ?? ((line: string) => void process.stderr.write(line + '\n'));
+  const initial = await loadRouterConfig(opts.configPath);
+  let table = RouteTable.fromConfig(initial.config);
+  let loadedText = initial.text;
+  let closing = false;
+
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64, timeout: 60_000, scheduling: 'lifo' });
+  const proxyOptions = {
+    agent,
+    maxBodyBytes: opts.maxBodyBytes,
+    backendTimeoutMs: opts.backendTimeoutMs,
+    closing: () => closing,
+  };
+
+  const overLimit = new WeakSet<Socket>();
+  // Requests in progress per connection: on shutdown the others (idle, or still sending
+  // headers) are cut at once, the busy ones after their answer.
+  const connections = new Map<Socket, number>();
+  const cutIfIdle = (socket: Socket): void => {
+    if (!connections.get(socket)) socket.destroy();
+  };
+
+  const handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    const started = performance.now();
+    const socket = req.socket;
+    let backend: number | undefined;
+    if (connections.has(socket)) connections.set(socket, (connections.get(socket) ?? 0) + 1);
+    res.once('close', () => {
+      if (connections.has(socket)) connections.set(socket, (connections.get(socket) ?? 1) - 1);
+      const status = res.writableFinished ? String(res.statusCode) : `${res.statusCode}-aborted`;
+      const ms = (performance.now() - started).toFixed(1);
+      log(`${req.method} ${pathOf(req.url)} ${status} ${ms}ms backend=${backend ?? '-'}`);
+      // While shutting down, a connection whose last answer just went out must not idle on.
+      if (closing) setImmediate(cutIfIdle, socket);
+    });
+    if (closing) res.setHeader('Connection', 'close');
+    if (overLimit.has(socket)) return sendText(res, 503, 'Service Unavailable: too many connections', true);
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, PREFLIGHT_HEADERS);
+      return void res.end();
+    }
+    if (pathOf(req.url) === '/health' && (req.method === 'GET' || req.method === 'HEAD')) return void health(res);
+    const token = requestToken(req.headers);
+    backend = token === undefined ? undefined : table.lookup(token);
+    if (backend === undefined) return sendText(res, 401, 'Unauthorized');
+    proxyRequest(req, res, backend, proxyOptions);
+  };
+
+  const health = async (res: http.ServerResponse): Promise<void> => {
+    const body = JSON.stringify({ status: 'ok', backends: await probeBackends(table.ports()) });
+    if (res.destroyed) return;
+    res.writeHead(200, { ...ALLOW_ORIGIN, 'Content-Type': 'application/json', 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(body) });
+    res.end(res.req.method === 'HEAD' ? undefined : body);
+  };
+
+  const server = http.createServer({ connectionsCheckingInterval: 1000 }, handle);
+  server.headersTimeout = opts.headersTimeoutMs;
+  server.requestTimeout = opts.requestTimeoutMs;
+  server.keepAliveTimeout = opts.keepAliveTimeoutMs;
+  // Beyond maxConnections a client still gets a 503 answer; beyond twice that it is dropped.
+  server.maxConnections = opts.maxConnections * 2;
+  // Without this listener node sends "100 Continue" itself, before we could refuse with 401/413.
+  server.on('checkContinue', handle);
+  server.on('connection', (socket: Socket) => {
+    connections.set(socket, 0);
+    if (connections.size > opts.maxConnections) overLimit.add(socket);
+    socket.once('close', () => connections.delete(socket));
+  });
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    // Mid-answer (pipelining) a status line of ours would corrupt the stream: just cut.
+    if (!socket.writable || connections.get(socket)) return void socket.destroy();
+    const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    socket.end(`HTTP/1.1 ${status}\r\nAccess-Control-Allow-Origin: *\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+  });
+
+  server.listen(opts.port, opts.bind);
+  await once(server, 'listening');
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : opts.port;
+  const closed = once(server, 'close').then(() => undefined);
+
+  const reload = async (): Promise<boolean> => {
+    try {
+      const next = await loadRouterConfig(opts.configPath);
+      if (next.text === loadedText) return true;
+      table = RouteTable.fromConfig(next.config);
+      loadedText = next.text;
+      log(`config reloaded: ${table.size} tenant(s), backends on ports ${table.ports().join(', ')}`);
+      return true;
+    } catch (err) {
+      const why = err instanceof RouterConfigError ? err.message : String(err);
+      log(`config refused, keeping the previous one: ${why}`);
+      return false;
+    }
+  };
+  const watcher = watchConfigFile(
+    opts.configPath,
+    () => void reload(),
+    (err) => log(`config watch stopped (${err.message}); SIGHUP still reloads`),
+  );
+
+  const close = async (): Promise<void> => {
+    if (!closing) {
+      closing = true;
+      watcher.close();
+      server.close();
+      for (const socket of connections.keys()) cutIfIdle(socket);
+      // In-flight requests get until the backend timeout (plus a margin) to finish.
+      const deadline = setTimeout(() => server.closeAllConnections(), opts.backendTimeoutMs + 5_000);
+      deadline.unref();
+      closed.finally(() => {
+        clearTimeout(deadline);
+        agent.destroy();
+      });
+    }
+    await closed;
+  };
+
+  return { port, reload, close, closed };
+}
