@@ -1,4 +1,4 @@
-import { Phext, checksum, delta, parse, serialize, toc, where } from '../phext/index.js';
+import { Phext, checksum, delta, serialize, toc, where } from '../phext/index.js';
 import { VERSION } from '../cli/version.js';
 import type { CommandContext, Reply } from './context.js';
 import { HttpError } from './http-error.js';
@@ -137,8 +137,8 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
       const limitText = ctx.params.get('limit') || '100';
       if (!/^\d{1,9}$/.test(limitText)) throw new HttpError(400, `Invalid limit '${limitText}': use a whole number`);
       const limit = Number(limitText);
-      const input = ctx.method === 'POST' && ctx.bodyText() !== '' ? ctx.bodyText() : (ctx.params.get('s') ?? '');
-      const coordinate = where(parse(Buffer.from(input, 'utf8')), algo as 'xor' | 'checksum', limit);
+      const input = ctx.bodyText() !== '' ? ctx.bodyText() : (ctx.params.get('s') ?? '');
+      const coordinate = where(input, algo as 'xor' | 'checksum', limit);
       return { body: `Calculated coordinate ${coordinate.toString()} for input (algo=${algo}, limit=${limit}).` };
     },
   },

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { isUtf8 } from 'node:buffer';
-import { Coordinate, containsDelimiter, type Phext } from '../phext/index.js';
+import { Coordinate, PhextInputError, containsDelimiter, type Phext } from '../phext/index.js';
 import { StoreError, type DocumentStore, type Snapshot } from '../store/document-store.js';
 import type { Tenant, TenantResolver } from '../tenants/tenant.js';
 import { readBody } from './body.js';
@@ -22,14 +22,12 @@ const API = '/api/v2/';
 export interface TenantServices {
   /** Throws an error with `status` 507 when `growth` more bytes would exceed the tenant's quota. */
   checkQuota?(tenant: Tenant, growth: number): void;
-  /** Called once per authenticated request (per-tenant counters). */
-  touch?(tenant: Tenant): void;
   /** Re-reads the tenant config. */
   reload?(): Promise<{ ok: true } | { ok: false; error: string }>;
   /** True for the admin key (constant-time). */
   isAdmin?(token: string | undefined): boolean;
   /** The admin API (`/api/v2/admin/...`), JSON in and out. */
-  admin?(req: { method: string; path: string; token: string | undefined; body: string }): Promise<{ status: number; body: unknown }>;
+  admin?(req: { method: string; path: string; token: string | undefined; body: string }): Promise<{ status: number; body: unknown; headers?: Record<string, string> }>;
 }
 
 /** Settings of the HTTP front end. */
@@ -66,11 +64,21 @@ interface Outcome {
   tenant?: string;
 }
 
+/** What the log line and metrics say about a request, filled in as the pipeline learns it. */
+interface Labels {
+  command: string;
+  phext?: string;
+  tenant?: string;
+}
+
 const TEXT = 'text/plain; charset=utf-8';
 const JSON_TYPE = 'application/json; charset=utf-8';
 
-function isLoopback(address: string | undefined): boolean {
-  return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1' || !!address?.startsWith('127.');
+/** A request from this machine itself; one relayed by a proxy (X-Forwarded-For) does not count. */
+function isLocal(req: IncomingMessage): boolean {
+  if (req.headers['x-forwarded-for'] !== undefined || req.headers['forwarded'] !== undefined) return false;
+  const address = req.socket.remoteAddress;
+  return address === '::1' || !!address?.startsWith('127.') || !!address?.startsWith('::ffff:127.');
 }
 
 const FORM_FIELD = /^(p|c|s|algo|limit)(=|$)/;
@@ -90,6 +98,7 @@ function errorOutcome(err: unknown, command: string): Outcome {
   if (err instanceof HttpError) {
     return { status: err.status, body: err.message, contentType: TEXT, headers: err.headers, command };
   }
+  if (err instanceof PhextInputError) return { status: 400, body: err.message.split('\n')[0], contentType: TEXT, command };
   const status = (err as { status?: unknown }).status;
   if (err instanceof StoreError || (typeof status === 'number' && status >= 400 && status < 600)) {
     return { status: status as number, body: (err as Error).message.split('\n')[0], contentType: TEXT, command };
@@ -107,7 +116,7 @@ export function createHost(options: HostOptions): Host {
   server.requestTimeout = options.requestTimeoutMs ?? 120_000;
   const connections = new ConnectionTracker(server, options.maxConnections);
 
-  async function apiCommand(req: IncomingMessage, name: string): Promise<Outcome> {
+  async function apiCommand(req: IncomingMessage, name: string, labels: Labels): Promise<Outcome> {
     const spec = COMMANDS[name];
     const method = req.method ?? 'GET';
     if (!spec.methods.includes(method)) {
@@ -116,10 +125,11 @@ export function createHost(options: HostOptions): Host {
     const token = extractToken(req.headers);
     const tenant = resolver.resolve(token);
     if (!tenant) throw new HttpError(401, 'Unauthorized');
-    services.touch?.(tenant);
+    labels.tenant = tenant.name;
 
     const query = req.url!.includes('?') ? req.url!.slice(req.url!.indexOf('?') + 1) : '';
     const params = parseParams(query, 'query string');
+    labels.phext = params.get('p');
     let body: Buffer = Buffer.alloc(0);
     if (method === 'POST' || method === 'DELETE') {
       body = await readBody(req, options.maxBodyBytes);
@@ -180,7 +190,7 @@ export function createHost(options: HostOptions): Host {
     return ctx;
   }
 
-  async function route(req: IncomingMessage): Promise<Outcome> {
+  async function route(req: IncomingMessage, labels: Labels): Promise<Outcome> {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
@@ -196,7 +206,7 @@ export function createHost(options: HostOptions): Host {
     if (path === '/metrics') {
       if (method !== 'GET') throw new HttpError(405, `Method ${method} not allowed`, { Allow: 'GET' });
       const token = extractToken(req.headers);
-      const allowed = isLoopback(req.socket.remoteAddress) || services.isAdmin?.(token) || (!services.isAdmin && resolver.resolve(token));
+      const allowed = isLocal(req) || services.isAdmin?.(token) || (!services.isAdmin && resolver.resolve(token));
       if (!allowed) throw new HttpError(401, 'Unauthorized');
       return { status: 200, body: await metrics.registry.metrics(), contentType: metrics.registry.contentType, command: 'metrics' };
     }
@@ -205,14 +215,15 @@ export function createHost(options: HostOptions): Host {
     if (name === 'reload') return reload(req, method);
     if (name === 'admin' || name.startsWith('admin/')) return admin(req, method, path);
     if (!Object.hasOwn(COMMANDS, name)) throw new HttpError(404, `Not Found: ${path}`);
-    return apiCommand(req, name);
+    labels.command = name;
+    return apiCommand(req, name, labels);
   }
 
   async function reload(req: IncomingMessage, method: string): Promise<Outcome> {
     if (method !== 'POST') throw new HttpError(405, `Method ${method} not allowed for reload`, { Allow: 'POST' });
     if (!services.reload) throw new HttpError(404, 'Not Found: reload needs a server started with --config');
     const token = extractToken(req.headers);
-    if (!isLoopback(req.socket.remoteAddress) && !services.isAdmin?.(token)) throw new HttpError(401, 'Unauthorized');
+    if (!isLocal(req) && !services.isAdmin?.(token)) throw new HttpError(401, 'Unauthorized');
     const result = await services.reload();
     if (!result.ok) throw new HttpError(400, `Config reload refused: ${result.error}`);
     return { status: 200, body: 'Config reload triggered', contentType: TEXT, command: 'reload' };
@@ -223,7 +234,7 @@ export function createHost(options: HostOptions): Host {
     const body = method === 'POST' || method === 'PUT' ? await readBody(req, options.maxBodyBytes) : Buffer.alloc(0);
     if (!isUtf8(body)) throw new HttpError(400, 'Invalid UTF-8 in request body');
     const answer = await services.admin({ method, path, token: extractToken(req.headers), body: body.toString('utf8') });
-    return { status: answer.status, body: JSON.stringify(answer.body), contentType: JSON_TYPE, command: 'admin' };
+    return { status: answer.status, body: JSON.stringify(answer.body), contentType: JSON_TYPE, headers: answer.headers, command: 'admin' };
   }
 
   function send(req: IncomingMessage, res: ServerResponse, outcome: Outcome, started: number): void {
@@ -254,9 +265,10 @@ export function createHost(options: HostOptions): Host {
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const started = performance.now();
-    const task = route(req)
+    const labels: Labels = { command: 'unknown' };
+    const task = route(req, labels)
       .catch((err: unknown) => {
-        const outcome = errorOutcome(err, 'error');
+        const outcome = { ...errorOutcome(err, labels.command), phext: labels.phext, tenant: labels.tenant };
         if (outcome.status === 500) options.log(`internal error: ${(err as Error)?.stack ?? err}`);
         return outcome;
       })

@@ -14,6 +14,8 @@ export interface ManagerOptions {
   log?: (line: string) => void;
   /** Quiet time after the last file event before the watcher reloads. Default 100 ms. */
   debounceMs?: number;
+  /** Told the outcome of every reload, whatever triggered it (metrics). */
+  onReload?: (result: ReloadResult) => void;
 }
 
 export type ReloadResult = { ok: true; tenants: number } | { ok: false; error: string };
@@ -78,12 +80,17 @@ export class TenantManager implements TenantResolver {
       this.current = await TenantManager.build(config, this.options, this.current);
       this.lastText = config.text ?? '';
       this.log(`tenants: loaded ${this.current.size} tenants from ${this.configPath}`);
-      return { ok: true, tenants: this.current.size };
+      return this.reported({ ok: true, tenants: this.current.size });
     } catch (err) {
       const error = (err as Error).message;
       this.log(`tenants: reload refused, keeping the previous ${this.current.size} tenants: ${error}`);
-      return { ok: false, error };
+      return this.reported({ ok: false, error });
     }
+  }
+
+  private reported(result: ReloadResult): ReloadResult {
+    this.options.onReload?.(result);
+    return result;
   }
 
   /** Applies an admin change to the file on disk (see editConfig), saves it and swaps the registry at once. */

@@ -3,9 +3,11 @@ import { resolve } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { UsageError, type Command } from '../command.js';
 import { VERSION } from '../version.js';
-import { FileDocumentStore } from '../../store/file-store.js';
+import { FileDocumentStore } from '../../store/index.js';
 import { SingleTenantResolver } from '../../tenants/single-tenant.js';
-import { createHost } from '../../server/server.js';
+import { TenantManager, handleAdmin } from '../../tenants/index.js';
+import { createHost, type TenantServices } from '../../server/server.js';
+import type { TenantResolver } from '../../tenants/tenant.js';
 import { Metrics } from '../../server/metrics.js';
 import type { LogFormat } from '../../server/request-log.js';
 
@@ -62,29 +64,56 @@ export const hostCommand: Command = {
     const bind = values.bind ?? '0.0.0.0';
     const key = values.key ?? process.env.SQ_KEY;
     const dataDir = resolve(values['data-dir'] ?? '.');
-    if (values.config) throw new Error('--config is not available in this build yet');
-    mkdirSync(dataDir, { recursive: true });
+    const log = (line: string) => process.stderr.write(line + '\n');
+    const adminKey = values['admin-key'] ?? process.env.SQ_ADMIN_KEY;
+    let onReload: (ok: boolean) => void = () => {};
+    const manager = values.config
+      ? await TenantManager.open(resolve(values.config), { adminKey, log, onReload: (r) => onReload(r.ok) })
+      : undefined;
+    if (!manager) mkdirSync(dataDir, { recursive: true });
 
-    const metrics = new Metrics();
+    const metrics = new Metrics({
+      cache: () => store.stats(),
+      tenants: manager ? () => manager.activity() : undefined,
+    });
     const store = new FileDocumentStore({
       cacheBytes: positiveNumber(values['cache-mb'], 'cache-mb', 512) * MiB,
       maxPhextBytes: positiveNumber(values['max-phext-mb'], 'max-phext-mb', 1024) * MiB,
-      onCommit: (_path, _before, after, info) => metrics.observeCommit(after, info.batchSize, info.durationMs),
+      onCommit: (path, before, after, info) => {
+        metrics.observeCommit(after, info.batchSize, info.durationMs);
+        manager?.onCommit(path, before, after);
+      },
     });
-    const resolver = new SingleTenantResolver(dataDir, key);
+    onReload = (ok) => metrics.reloads.inc({ result: ok ? 'ok' : 'failed' });
+    const single = manager ? undefined : new SingleTenantResolver(dataDir, key);
+    const resolver: TenantResolver = manager ?? single!;
+    const services: TenantServices = manager ? {
+      checkQuota: (tenant, growth) => manager.checkQuota(tenant, growth),
+      isAdmin: (token) => manager.isAdmin(token),
+      admin: (req) => handleAdmin(manager, req),
+      reload: () => manager.reload(),
+    } : {};
+    if (manager) {
+      manager.watchSignals();
+      manager.watchFile();
+    }
     const host = createHost({
-      store, resolver, metrics,
+      store, resolver, metrics, services,
       maxBodyBytes: positiveNumber(values['max-body'], 'max-body', 64 * MiB),
       maxConnections: positiveNumber(values['max-connections'], 'max-connections', 512),
       logFormat,
-      log: (line) => process.stderr.write(line + '\n'),
+      log,
     });
     const address = await host.listen(port, bind);
-    if (!resolver.requiresToken && !isLoopbackAddress(bind)) {
+    if (single && !single.requiresToken && !isLoopbackAddress(bind)) {
       process.stderr.write(`warning: serving ${dataDir} without a token on ${bind}: anyone who can reach this port can read and write. Use --key or --bind 127.0.0.1.\n`);
     }
-    process.stdout.write(`SQ ${VERSION} listening on http://${bind}:${address.port} (data: ${dataDir})\n`);
-    return waitForShutdown(host.close);
+    const where = manager ? `config: ${manager.configPath}, ${manager.registry.size} tenants` : `data: ${dataDir}`;
+    process.stdout.write(`SQ ${VERSION} listening on http://${bind}:${address.port} (${where})\n`);
+    return waitForShutdown(async () => {
+      manager?.close();
+      await host.close();
+    });
   },
 };
 
