@@ -1,15 +1,8 @@
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 
-/** Sent on every response, proxied or not: browser pages fetch cross-origin. */
-export const ALLOW_ORIGIN = { 'Access-Control-Allow-Origin': '*' } as const;
-
-/** The full preflight answer (the original's multi-tenant mode lacked Methods/Headers). */
-export const PREFLIGHT_HEADERS = {
-  ...ALLOW_ORIGIN,
-  'Access-Control-Allow-Methods': 'GET, POST, PUT, DELETE, HEAD, OPTIONS',
-  'Access-Control-Allow-Headers': 'Authorization, Content-Type, X-SQ-API-Key',
-  'Access-Control-Max-Age': '86400',
-} as const;
+/** The CORS headers are the server's: one rule for every mode. */
+export { CORS_ORIGIN as ALLOW_ORIGIN, CORS_PREFLIGHT as PREFLIGHT_HEADERS } from '../server/cors.js';
+import { CORS_ORIGIN as ALLOW_ORIGIN } from '../server/cors.js';
 
 /** The request announced a body that has not been read to its end yet. */
 function bodyPending(req: IncomingMessage): boolean {

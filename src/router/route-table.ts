@@ -1,12 +1,6 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { tokenDigest } from '../tenants/token-digest.js';
 import type { RouterConfig } from './config.js';
-
-/**
- * Token bytes as the client sent them. Node decodes header values as latin1, so re-encoding with
- * latin1 restores the raw bytes; config tokens are UTF-8. Both sides then hash the same bytes.
- */
-const digestOfHeaderValue = (token: string): Buffer => createHash('sha256').update(Buffer.from(token, 'latin1')).digest();
-const digestOfConfigToken = (token: string): Buffer => createHash('sha256').update(token, 'utf8').digest();
 
 /**
  * Maps tokens to backend ports without ever comparing raw tokens: entries are keyed by the
@@ -19,15 +13,15 @@ export class RouteTable {
   static fromConfig(config: RouterConfig): RouteTable {
     const map = new Map<string, { digest: Buffer; port: number }>();
     for (const tenant of config.tenants) {
-      const digest = digestOfConfigToken(tenant.token);
+      const digest = tokenDigest(tenant.token);
       map.set(digest.toString('hex'), { digest, port: tenant.port });
     }
     return new RouteTable(map);
   }
 
-  /** The backend port for a token taken from a request header, or undefined. */
+  /** The backend port for a token (as extractToken gives it), or undefined. */
   lookup(headerToken: string): number | undefined {
-    const digest = digestOfHeaderValue(headerToken);
+    const digest = tokenDigest(headerToken);
     const entry = this.byDigest.get(digest.toString('hex'));
     return entry && timingSafeEqual(entry.digest, digest) ? entry.port : undefined;
   }

@@ -7,7 +7,7 @@ import { probeBackends } from './health.js';
 import { proxyRequest } from './proxy.js';
 import { ALLOW_ORIGIN, PREFLIGHT_HEADERS, sendText } from './responses.js';
 import { RouteTable } from './route-table.js';
-import { requestToken } from './token.js';
+import { extractToken as requestToken } from '../server/token.js';
 
 /** Options of {@link startRouter}; the limits have the CLI's defaults. */
 export interface RouterOptions {
