@@ -3,12 +3,20 @@ import { VERSION } from './version.js';
 import { hostCommand } from './commands/host.js';
 import { tenantsCommand } from './commands/tenants.js';
 import { routeCommand } from './commands/route.js';
+import { basicCommand } from './commands/basic.js';
+import { shareCommand } from './commands/share.js';
+import { initCommand } from './commands/init.js';
+import { CLIENT_COMMANDS } from './commands/client-commands.js';
 
 /** Every subcommand, in the order `sq help` lists them. Add new commands here. */
 const COMMANDS: Command[] = [
   hostCommand,
+  basicCommand,
   routeCommand,
   tenantsCommand,
+  initCommand,
+  shareCommand,
+  ...CLIENT_COMMANDS,
 ];
 
 function helpText(): string {
