@@ -66,8 +66,10 @@ async function dispatch(argv: string[]): Promise<number> {
   try {
     return await command.run(rest);
   } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`sq ${name}: ${err.message}\n\n${command.usage}\n`);
+    // parseArgs rejects unknown options and missing values with ERR_PARSE_ARGS_* errors.
+    const parseArgsError = String((err as { code?: unknown }).code ?? '').startsWith('ERR_PARSE_ARGS');
+    if (err instanceof UsageError || parseArgsError) {
+      process.stderr.write(`sq ${name}: ${(err as Error).message}\n\n${command.usage}\n`);
       return 2;
     }
     process.stderr.write(`sq ${name}: ${(err as Error).message}\n`);

@@ -24,6 +24,8 @@ export class Connection {
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
     socket.on('error', () => { /* the client went away; 'close' follows */ });
     socket.on('close', () => this.wakeIdle());
+    // Half-close (`nc -N`, a script that writes then shuts down): answer everything, then end.
+    socket.on('end', () => this.afterIdle(() => socket.end()));
   }
 
   /** Runs `callback` once every line received so far has been answered (or the socket closed). */

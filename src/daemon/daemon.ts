@@ -56,7 +56,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((r) => (resolveStopped = r));
 
-  const server = createServer((socket) => {
+  const server = createServer({ allowHalfOpen: true }, (socket) => {
     const connection = new Connection(socket, ++connectionIds, new LineSplitter(MAX_REQUEST_BYTES), answer);
     connections.add(connection);
     socket.once('close', () => connections.delete(connection));

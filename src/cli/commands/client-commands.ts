@@ -120,6 +120,7 @@ function usageOf(spec: ClientSpec): string {
   const opts = spec.options ? ' [options]' : '';
   const lines = [`Usage: sq ${spec.name}${spec.args.map((a) => ' ' + a).join('')}${opts}`, '', spec.summary + '.'];
   if (spec.details) lines.push(spec.details);
+  if (spec.args.includes('<text>')) lines.push(`Text that starts with '-' goes after --: sq ${spec.name} ${spec.args[0] === '<coord>' ? '1.1.1/1.1.1/1.1.1 ' : ''}-- '-5 degrees'`);
   lines.push('', 'Talks to the daemon started by sq share in this directory.');
   return lines.join('\n');
 }

@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { UsageError, type Command } from '../command.js';
 import { DaemonRunningError, startDaemon } from '../../daemon/daemon.js';
 import { displayPath } from '../../daemon/paths.js';
@@ -27,6 +28,7 @@ export const shareCommand: Command = {
   async run(args) {
     const cwd = process.cwd();
     const file = resolve(cwd, phextFileArg(args));
+    if (!existsSync(dirname(file))) throw new Error(`directory ${dirname(file)} does not exist`);
     let daemon;
     try {
       daemon = await startDaemon({ cwd, file });
