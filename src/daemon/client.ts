@@ -23,13 +23,12 @@ export class DaemonClient {
 
   private constructor(private readonly socket: Socket) {
     socket.on('data', (chunk: Buffer) => {
-      let lines: Buffer[];
       try {
-        lines = this.splitter.push(chunk);
+        for (const line of this.splitter.push(chunk)) this.waiting.shift()?.resolve(JSON.parse(line.toString('utf8')) as DaemonResponse);
       } catch (err) {
-        return this.fail(err as Error);
+        this.fail(new Error(`unreadable answer from the daemon: ${(err as Error).message}`));
+        socket.destroy();
       }
-      for (const line of lines) this.waiting.shift()?.resolve(JSON.parse(line.toString('utf8')) as DaemonResponse);
     });
     socket.on('error', (err) => this.fail(err));
     socket.on('close', () => this.fail(new Error('the daemon closed the connection')));
