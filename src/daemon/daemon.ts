@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { FileDocumentStore, writeFileAtomic } from '../store/index.js';
 import { VERSION } from '../cli/version.js';
 import { HANDLERS, errorMessage, type SharedPhext } from './handlers.js';
-import { daemonPaths, ensurePrivateDir, readDaemonInfo, type DaemonInfo, type DaemonPaths } from './paths.js';
+import { daemonPaths, displayPath, ensurePrivateDir, readDaemonInfo, type DaemonInfo, type DaemonPaths } from './paths.js';
 import { LineSplitter, MAX_REQUEST_BYTES, ProtocolError, encodeLine, parseRequest, type DaemonResponse } from './protocol.js';
 import { Connection } from './connection.js';
 
@@ -75,7 +75,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       if (request.cmd === 'shutdown') {
         await stop();
         void from.afterIdle(finish);
-        return { ok: true, out: `Stopped sharing ${shared.path}` };
+        return { ok: true, out: `Stopped sharing ${displayPath(options.cwd, shared.path)}` };
       }
       const handler = Object.hasOwn(HANDLERS, request.cmd) ? HANDLERS[request.cmd] : undefined;
       if (!handler) throw new ProtocolError(`unknown command '${request.cmd}'`);
