@@ -3,12 +3,20 @@ import { VERSION } from './version.js';
 import { hostCommand } from './commands/host.js';
 import { tenantsCommand } from './commands/tenants.js';
 import { routeCommand } from './commands/route.js';
+import { basicCommand } from './commands/basic.js';
+import { shareCommand } from './commands/share.js';
+import { initCommand } from './commands/init.js';
+import { CLIENT_COMMANDS } from './commands/client-commands.js';
 
 /** Every subcommand, in the order `sq help` lists them. Add new commands here. */
 const COMMANDS: Command[] = [
   hostCommand,
+  basicCommand,
   routeCommand,
   tenantsCommand,
+  initCommand,
+  shareCommand,
+  ...CLIENT_COMMANDS,
 ];
 
 function helpText(): string {
@@ -58,8 +66,10 @@ async function dispatch(argv: string[]): Promise<number> {
   try {
     return await command.run(rest);
   } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`sq ${name}: ${err.message}\n\n${command.usage}\n`);
+    // parseArgs rejects unknown options and missing values with ERR_PARSE_ARGS_* errors.
+    const parseArgsError = String((err as { code?: unknown }).code ?? '').startsWith('ERR_PARSE_ARGS');
+    if (err instanceof UsageError || parseArgsError) {
+      process.stderr.write(`sq ${name}: ${(err as Error).message}\n\n${command.usage}\n`);
       return 2;
     }
     process.stderr.write(`sq ${name}: ${(err as Error).message}\n`);

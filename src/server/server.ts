@@ -40,6 +40,8 @@ export interface HostOptions {
   maxConnections: number;
   logFormat: LogFormat | 'off';
   log: (line: string) => void;
+  /** The phext a request without `p` addresses (`sq basic` serves `index`); absent → `p` is required. */
+  defaultPhext?: string;
   /** Milliseconds; defaults suit a public server (slowloris protection). */
   headersTimeoutMs?: number;
   requestTimeoutMs?: number;
@@ -149,14 +151,15 @@ export function createHost(options: HostOptions): Host {
 
   function makeContext(req: IncomingMessage, method: string, params: Params, body: Buffer, tenant: Tenant): CommandContext {
     let bodyText: string | undefined;
+    const phextName = params.get('p') ?? options.defaultPhext;
     const ctx: CommandContext = {
       method, params, tenant, store,
       connectionId: connections.idOf(req.socket as Socket),
       name: () => {
-        phextPath(tenant.dataDir, params.get('p'));
-        return params.get('p')!;
+        phextPath(tenant.dataDir, phextName);
+        return phextName!;
       },
-      path: () => phextPath(tenant.dataDir, params.get('p')),
+      path: () => phextPath(tenant.dataDir, phextName),
       coordinate: () => {
         const c = Coordinate.parse(params.get('c') ?? '');
         const problem = c.problem();

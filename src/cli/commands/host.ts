@@ -1,17 +1,8 @@
 import { parseArgs } from 'node:util';
-import { resolve } from 'node:path';
-import { mkdirSync } from 'node:fs';
 import { UsageError, type Command } from '../command.js';
 import { VERSION } from '../version.js';
-import { FileDocumentStore } from '../../store/index.js';
-import { SingleTenantResolver } from '../../tenants/single-tenant.js';
-import { TenantManager, handleAdmin } from '../../tenants/index.js';
-import { createHost, type TenantServices } from '../../server/server.js';
-import type { TenantResolver } from '../../tenants/tenant.js';
-import { Metrics } from '../../server/metrics.js';
+import { HOST_DEFAULTS, startHost, type RunningHost } from '../../server/start-host.js';
 import type { LogFormat } from '../../server/request-log.js';
-
-const MiB = 1024 * 1024;
 
 const USAGE = `Usage: sq host <port> [options]
 
@@ -37,8 +28,29 @@ function positiveNumber(value: string | undefined, name: string, fallback: numbe
   return n;
 }
 
+/** A TCP port from the command line; 0 asks the system for a free one. */
+export function parsePort(text: string): number {
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port > 65535) throw new UsageError(`invalid port '${text}'`);
+  return port;
+}
+
 function isLoopbackAddress(bind: string): boolean {
   return bind === 'localhost' || bind === '::1' || bind.startsWith('127.');
+}
+
+const stderrLine = (line: string) => process.stderr.write(line + '\n');
+
+/**
+ * Prints the startup line (and the open-server warning), then serves until SIGTERM/SIGINT.
+ * Shared by `sq host` and `sq basic`.
+ */
+export function serveUntilSignal(host: RunningHost, bind: string, extra = ''): Promise<number> {
+  if (host.open && !isLoopbackAddress(bind)) {
+    stderrLine(`warning: serving ${host.dataDir} without a token on ${bind}: anyone who can reach this port can read and write. Use --key or --bind 127.0.0.1.`);
+  }
+  process.stdout.write(`SQ ${VERSION} listening on http://${bind}:${host.port} (${host.serving}${extra})\n`);
+  return waitForShutdown(() => host.close());
 }
 
 /** `sq host`: the REST API server. */
@@ -57,63 +69,23 @@ export const hostCommand: Command = {
       },
     });
     if (positionals.length !== 1) throw new UsageError('expected exactly one <port>');
-    const port = Number(positionals[0]);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`invalid port '${positionals[0]}'`);
-    const logFormat = (values['log-format'] ?? 'text') as LogFormat | 'off';
+    const port = parsePort(positionals[0]);
+    const logFormat = (values['log-format'] ?? HOST_DEFAULTS.logFormat) as LogFormat | 'off';
     if (!['text', 'json', 'off'].includes(logFormat)) throw new UsageError(`--log-format must be text, json or off`);
     const bind = values.bind ?? '0.0.0.0';
-    const key = values.key ?? process.env.SQ_KEY;
-    const dataDir = resolve(values['data-dir'] ?? '.');
-    const log = (line: string) => process.stderr.write(line + '\n');
-    const adminKey = values['admin-key'] ?? process.env.SQ_ADMIN_KEY;
-    let onReload: (ok: boolean) => void = () => {};
-    const manager = values.config
-      ? await TenantManager.open(resolve(values.config), { adminKey, log, onReload: (r) => onReload(r.ok) })
-      : undefined;
-    if (!manager) mkdirSync(dataDir, { recursive: true });
-
-    const metrics = new Metrics({
-      cache: () => store.stats(),
-      tenants: manager ? () => manager.activity() : undefined,
+    const host = await startHost({
+      port, bind, logFormat,
+      dataDir: values['data-dir'] ?? '.',
+      key: values.key ?? process.env.SQ_KEY,
+      config: values.config,
+      adminKey: values['admin-key'] ?? process.env.SQ_ADMIN_KEY,
+      cacheMb: positiveNumber(values['cache-mb'], 'cache-mb', HOST_DEFAULTS.cacheMb),
+      maxPhextMb: positiveNumber(values['max-phext-mb'], 'max-phext-mb', HOST_DEFAULTS.maxPhextMb),
+      maxBodyBytes: positiveNumber(values['max-body'], 'max-body', HOST_DEFAULTS.maxBodyBytes),
+      maxConnections: positiveNumber(values['max-connections'], 'max-connections', HOST_DEFAULTS.maxConnections),
+      log: stderrLine,
     });
-    const store = new FileDocumentStore({
-      cacheBytes: positiveNumber(values['cache-mb'], 'cache-mb', 512) * MiB,
-      maxPhextBytes: positiveNumber(values['max-phext-mb'], 'max-phext-mb', 1024) * MiB,
-      onCommit: (path, before, after, info) => {
-        metrics.observeCommit(after, info.batchSize, info.durationMs);
-        manager?.onCommit(path, before, after);
-      },
-    });
-    onReload = (ok) => metrics.reloads.inc({ result: ok ? 'ok' : 'failed' });
-    const single = manager ? undefined : new SingleTenantResolver(dataDir, key);
-    const resolver: TenantResolver = manager ?? single!;
-    const services: TenantServices = manager ? {
-      checkQuota: (tenant, growth) => manager.checkQuota(tenant, growth),
-      isAdmin: (token) => manager.isAdmin(token),
-      admin: (req) => handleAdmin(manager, req),
-      reload: () => manager.reload(),
-    } : {};
-    if (manager) {
-      manager.watchSignals();
-      manager.watchFile();
-    }
-    const host = createHost({
-      store, resolver, metrics, services,
-      maxBodyBytes: positiveNumber(values['max-body'], 'max-body', 64 * MiB),
-      maxConnections: positiveNumber(values['max-connections'], 'max-connections', 512),
-      logFormat,
-      log,
-    });
-    const address = await host.listen(port, bind);
-    if (single && !single.requiresToken && !isLoopbackAddress(bind)) {
-      process.stderr.write(`warning: serving ${dataDir} without a token on ${bind}: anyone who can reach this port can read and write. Use --key or --bind 127.0.0.1.\n`);
-    }
-    const where = manager ? `config: ${manager.configPath}, ${manager.registry.size} tenants` : `data: ${dataDir}`;
-    process.stdout.write(`SQ ${VERSION} listening on http://${bind}:${address.port} (${where})\n`);
-    return waitForShutdown(async () => {
-      manager?.close();
-      await host.close();
-    });
+    return serveUntilSignal(host, bind);
   },
 };
 

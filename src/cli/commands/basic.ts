@@ -1,0 +1,42 @@
+import { parseArgs } from 'node:util';
+import { UsageError, type Command } from '../command.js';
+import { HOST_DEFAULTS, startHost } from '../../server/start-host.js';
+import { parsePort, serveUntilSignal } from './host.js';
+
+const USAGE = `Usage: sq basic [--port N] [--bind ADDR]
+
+The quickest start: serves the REST API for the phexts in the current directory, with
+index.phext as the phext of requests that name none (no p=). Nothing is created until the
+first write. For tokens, tenants and limits use sq host.
+
+Options:
+  --port N       port to listen on (default 1337; 0 picks a free port)
+  --bind ADDR    address to listen on (default 127.0.0.1, this machine only)`;
+
+/** The phext `sq basic` serves to requests without `p`. */
+export const BASIC_DEFAULT_PHEXT = 'index';
+
+/** `sq basic`: `sq host` with first-time-user defaults. */
+export const basicCommand: Command = {
+  name: 'basic',
+  summary: 'Serve the current directory over HTTP on port 1337, index.phext by default',
+  usage: USAGE,
+  async run(args) {
+    const { values, positionals } = parseArgs({
+      args, allowPositionals: true, strict: true,
+      options: { port: { type: 'string' }, bind: { type: 'string' } },
+    });
+    if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+    const bind = values.bind ?? '127.0.0.1';
+    const host = await startHost({
+      port: parsePort(values.port ?? '1337'),
+      bind,
+      dataDir: '.',
+      key: process.env.SQ_KEY,
+      ...HOST_DEFAULTS,
+      defaultPhext: BASIC_DEFAULT_PHEXT,
+      log: (line) => process.stderr.write(line + '\n'),
+    });
+    return serveUntilSignal(host, bind, `, default phext: ${BASIC_DEFAULT_PHEXT}.phext`);
+  },
+};

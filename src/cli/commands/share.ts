@@ -1,0 +1,44 @@
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { UsageError, type Command } from '../command.js';
+import { DaemonRunningError, startDaemon } from '../../daemon/daemon.js';
+import { displayPath } from '../../daemon/paths.js';
+import { waitForShutdown } from './host.js';
+
+const USAGE = `Usage: sq share <file.phext>
+
+Serves one phext to the client commands (sq select, insert, update, ...) run in this directory,
+over the Unix socket .sq/sq.sock (.sq/ is private to you, mode 0700). Writes are as durable as
+with sq host: on disk (atomic replace, fsync) before the client gets its answer. Stays in the
+foreground until sq shutdown, SIGTERM or Ctrl-C; then it flushes and removes the socket.
+One daemon per directory; a socket left by a killed daemon is replaced.`;
+
+/** The argument of `sq share` / `sq init`: a path ending in `.phext`. */
+export function phextFileArg(args: string[]): string {
+  if (args.length !== 1) throw new UsageError('expected exactly one <file.phext>');
+  if (!args[0].endsWith('.phext') || args[0].startsWith('-')) throw new UsageError(`expected a file ending in .phext, got '${args[0]}'`);
+  return args[0];
+}
+
+/** `sq share`: the local daemon. */
+export const shareCommand: Command = {
+  name: 'share',
+  summary: 'Serve one phext to the client commands in this directory (daemon)',
+  usage: USAGE,
+  async run(args) {
+    const cwd = process.cwd();
+    const file = resolve(cwd, phextFileArg(args));
+    if (!existsSync(dirname(file))) throw new Error(`directory ${dirname(file)} does not exist`);
+    let daemon;
+    try {
+      daemon = await startDaemon({ cwd, file });
+    } catch (err) {
+      const info = err instanceof DaemonRunningError ? err.info : undefined;
+      if (info) throw new Error(`a daemon is already serving ${displayPath(cwd, info.file)} (pid ${info.pid})`);
+      throw err;
+    }
+    process.stdout.write(`Sharing ${args[0]} on ${displayPath(cwd, daemon.paths.socket)}\n`);
+    const bySignal = waitForShutdown(() => daemon.stop());
+    return Promise.race([bySignal, daemon.stopped.then(() => 0)]);
+  },
+};

@@ -1,0 +1,171 @@
+import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { dirname } from 'node:path';
+import { FileDocumentStore, writeFileAtomic } from '../store/index.js';
+import { VERSION } from '../cli/version.js';
+import { HANDLERS, errorMessage, type SharedPhext } from './handlers.js';
+import { daemonPaths, displayPath, ensurePrivateDir, readDaemonInfo, type DaemonInfo, type DaemonPaths } from './paths.js';
+import { LineSplitter, MAX_REQUEST_BYTES, ProtocolError, encodeLine, parseRequest, type DaemonResponse } from './protocol.js';
+import { Connection } from './connection.js';
+
+const MiB = 1024 * 1024;
+
+/** Settings of {@link startDaemon}. */
+export interface DaemonOptions {
+  /** The directory whose `.sq/` holds the socket. */
+  cwd: string;
+  /** Absolute path of the phext to share (created on the first write if missing). */
+  file: string;
+  maxPhextBytes?: number;
+}
+
+/** A running daemon. */
+export interface Daemon {
+  readonly paths: DaemonPaths;
+  /** Resolves once the daemon has flushed, closed its socket and removed its files. */
+  readonly stopped: Promise<void>;
+  /** Flushes and stops (what SIGTERM and `sq shutdown` do). */
+  stop(): Promise<void>;
+}
+
+/** Another live daemon already answers on this directory's socket. */
+export class DaemonRunningError extends Error {
+  override readonly name = 'DaemonRunningError';
+  constructor(readonly info: DaemonInfo | undefined) {
+    super(info ? `a daemon is already serving ${info.file} (pid ${info.pid})` : 'a daemon is already running in this directory');
+  }
+}
+
+/**
+ * Serves one phext on this directory's socket until stopped. The socket is claimed by binding it:
+ * if the path is taken, a connect probe tells a live daemon (refused with DaemonRunningError) from
+ * the leftover of a crashed one (ECONNREFUSED: unlinked and bound again).
+ */
+export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
+  const paths = daemonPaths(options.cwd);
+  ensurePrivateDir(paths.dir);
+  ensurePrivateDir(dirname(paths.socket));
+  const store = new FileDocumentStore({ cacheBytes: 2048 * MiB, maxPhextBytes: options.maxPhextBytes ?? 1024 * MiB });
+  const shared: SharedPhext = { store, path: options.file };
+  await store.read(shared.path); // refuse an unreadable file now, not at the first request
+
+  const connections = new Set<Connection>();
+  let connectionIds = 0;
+  let stopping: Promise<void> | undefined;
+  let finishing: Promise<void> | undefined;
+  let resolveStopped!: () => void;
+  const stopped = new Promise<void>((r) => (resolveStopped = r));
+
+  const server = createServer({ allowHalfOpen: true }, (socket) => {
+    const connection = new Connection(socket, ++connectionIds, new LineSplitter(MAX_REQUEST_BYTES), answer);
+    connections.add(connection);
+    socket.once('close', () => connections.delete(connection));
+  });
+  await claimSocket(server, paths);
+  chmodSync(paths.socket, 0o600);
+  const socketIno = lstatSync(paths.socket).ino;
+  const info: DaemonInfo = { pid: process.pid, file: shared.path, socket: paths.socket, version: VERSION, started: new Date().toISOString() };
+  await writeFileAtomic(paths.infoFile, Buffer.from(JSON.stringify(info, null, 2) + '\n'));
+  await writeFileAtomic(paths.pidFile, Buffer.from(`${process.pid}\n`));
+
+  async function answer(line: Buffer, from: Connection): Promise<DaemonResponse> {
+    try {
+      const request = parseRequest(line);
+      if (stopping) throw new ProtocolError('the daemon is shutting down');
+      if (request.cmd === 'shutdown') {
+        await stop();
+        void from.afterIdle(finish);
+        return { ok: true, out: `Stopped sharing ${displayPath(options.cwd, shared.path)}` };
+      }
+      const handler = Object.hasOwn(HANDLERS, request.cmd) ? HANDLERS[request.cmd] : undefined;
+      if (!handler) throw new ProtocolError(`unknown command '${request.cmd}'`);
+      return { ok: true, out: await handler(shared, request, from.id) };
+    } catch (err) {
+      return { ok: false, error: errorMessage(err) };
+    }
+  }
+
+  /** Stops accepting and flushes every acknowledged write. */
+  function stop(): Promise<void> {
+    stopping ??= (async () => {
+      server.close();
+      await store.close();
+    })();
+    return stopping;
+  }
+
+  /** After stop: lets in-flight answers go out, closes connections, removes the daemon's files. */
+  function finish(): Promise<void> {
+    finishing ??= (async () => {
+      await Promise.allSettled([...connections].map((c) => c.drainAndEnd()));
+      removeIfOurs(paths, socketIno);
+      resolveStopped();
+    })();
+    return finishing;
+  }
+
+  return {
+    paths,
+    stopped,
+    async stop() {
+      await stop();
+      await finish();
+    },
+  };
+}
+
+function listen(server: Server, path: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(path, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+async function claimSocket(server: Server, paths: DaemonPaths): Promise<void> {
+  try {
+    await listen(server, paths.socket);
+    return;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+  }
+  if (await answers(paths.socket)) throw new DaemonRunningError(readDaemonInfo(paths));
+  unlinkIfExists(paths.socket); // left behind by a daemon that was killed
+  await listen(server, paths.socket);
+}
+
+/** True when something accepts connections on `socket`; false for a dead or missing socket. */
+export function answers(socket: string): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const probe = createConnection(socket);
+    probe.once('connect', () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ECONNREFUSED' || err.code === 'ENOENT') resolve(false);
+      else reject(err);
+    });
+  });
+}
+
+function unlinkIfExists(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+}
+
+/** Removes the socket and the pid files, unless a newer daemon has already replaced them. */
+function removeIfOurs(paths: DaemonPaths, socketIno: number): void {
+  try {
+    if (lstatSync(paths.socket).ino === socketIno) unlinkIfExists(paths.socket);
+  } catch { /* already gone (closing the server unlinks it) */ }
+  if (readDaemonInfo(paths)?.pid === process.pid) {
+    unlinkIfExists(paths.infoFile);
+    unlinkIfExists(paths.pidFile);
+  }
+}

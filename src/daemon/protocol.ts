@@ -1,0 +1,112 @@
+import { z } from 'zod';
+
+/**
+ * The daemon's wire protocol: newline-delimited JSON over a Unix socket. A client writes one
+ * request object per line and reads one response object per line, in order; a connection may
+ * carry any number of requests. JSON escapes every control character, so a `\n` inside a scroll
+ * never breaks the framing.
+ */
+
+/** Largest request line the daemon accepts (the same bound as the HTTP body limit). */
+export const MAX_REQUEST_BYTES = 64 * 1024 * 1024;
+
+/** Largest response line a client accepts (a whole phext, JSON-escaped, may be big). */
+export const MAX_RESPONSE_BYTES = 1024 * 1024 * 1024;
+
+const scrollEntry = z.object({ coord: z.string(), text: z.string() }).strict();
+
+/** One request. Which fields a command uses is up to the command; unknown fields are refused. */
+export const daemonRequest = z.object({
+  cmd: z.string().min(1),
+  coord: z.string().optional(),
+  text: z.string().optional(),
+  algo: z.string().optional(),
+  limit: z.union([z.number().int().nonnegative(), z.string()]).optional(),
+  /** `update-many`: scrolls written together in one durable commit. */
+  scrolls: z.array(scrollEntry).optional(),
+}).strict();
+
+export type DaemonRequest = z.infer<typeof daemonRequest>;
+
+/** One response: `out` is the command's text, exactly what the REST API would answer. */
+export type DaemonResponse = { ok: true; out: string } | { ok: false; error: string };
+
+/** A request line that cannot be read; the daemon answers `{ok:false}` and keeps the connection. */
+export class ProtocolError extends Error {
+  override readonly name = 'ProtocolError';
+}
+
+/** Parses and checks one request line (UTF-8 JSON, the schema above). */
+export function parseRequest(line: Buffer): DaemonRequest {
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(line));
+  } catch (e) {
+    throw new ProtocolError(e instanceof TypeError ? 'request is not valid UTF-8' : `request is not valid JSON: ${(e as Error).message}`);
+  }
+  const parsed = daemonRequest.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const at = issue.path.length > 0 ? `'${issue.path.join('.')}': ` : '';
+    throw new ProtocolError(`invalid request: ${at}${issue.message}`);
+  }
+  // JSON may spell lone UTF-16 surrogates (\ud800); they have no UTF-8 form and would be stored as U+FFFD.
+  for (const text of stringsOf(parsed.data)) {
+    if (LONE_SURROGATE.test(text)) throw new ProtocolError('request text contains a lone UTF-16 surrogate (not valid Unicode)');
+  }
+  return parsed.data;
+}
+
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+function* stringsOf(request: DaemonRequest): Iterable<string> {
+  if (request.text !== undefined) yield request.text;
+  for (const s of request.scrolls ?? []) yield s.text;
+}
+
+/** Serializes a message as one line. */
+export function encodeLine(message: DaemonRequest | DaemonResponse): string {
+  return JSON.stringify(message) + '\n';
+}
+
+/**
+ * Splits a byte stream into lines without ever holding more than `maxBytes` of an unfinished
+ * line: `push` returns the complete lines and throws a ProtocolError when a line grows too long.
+ */
+export class LineSplitter {
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+
+  constructor(private readonly maxBytes: number) {}
+
+  push(chunk: Buffer): Buffer[] {
+    const lines: Buffer[] = [];
+    let start = 0;
+    for (let nl = chunk.indexOf(0x0a); nl >= 0; nl = chunk.indexOf(0x0a, start)) {
+      this.pending.push(chunk.subarray(start, nl));
+      this.pendingBytes += nl - start;
+      this.checkSize();
+      lines.push(this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending));
+      this.pending = [];
+      this.pendingBytes = 0;
+      start = nl + 1;
+    }
+    if (start < chunk.length) {
+      this.pending.push(chunk.subarray(start));
+      this.pendingBytes += chunk.length - start;
+      this.checkSize();
+    }
+    return lines;
+  }
+
+  /** Bytes of a line still waiting for its newline. */
+  get buffered(): number {
+    return this.pendingBytes;
+  }
+
+  private checkSize(): void {
+    if (this.pendingBytes > this.maxBytes) {
+      throw new ProtocolError(`line longer than ${this.maxBytes} bytes`);
+    }
+  }
+}

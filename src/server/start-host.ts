@@ -1,0 +1,110 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { FileDocumentStore } from '../store/index.js';
+import { SingleTenantResolver } from '../tenants/single-tenant.js';
+import { TenantManager, handleAdmin } from '../tenants/index.js';
+import type { TenantResolver } from '../tenants/tenant.js';
+import { Metrics } from './metrics.js';
+import type { LogFormat } from './request-log.js';
+import { createHost, type TenantServices } from './server.js';
+
+const MiB = 1024 * 1024;
+
+/** The limits `sq host` uses unless told otherwise (and `sq basic` always). */
+export const HOST_DEFAULTS = {
+  cacheMb: 512,
+  maxPhextMb: 1024,
+  maxBodyBytes: 64 * MiB,
+  maxConnections: 512,
+  logFormat: 'text',
+} as const;
+
+/** Everything `sq host` and `sq basic` decide before serving; sizes in MiB where named so. */
+export interface StartHostOptions {
+  port: number;
+  bind: string;
+  /** Single-tenant data directory (ignored with `config`). */
+  dataDir: string;
+  /** Single-tenant token; undefined or '' serves everyone. */
+  key?: string;
+  /** Multi-tenant config file. */
+  config?: string;
+  adminKey?: string;
+  cacheMb: number;
+  maxPhextMb: number;
+  maxBodyBytes: number;
+  maxConnections: number;
+  logFormat: LogFormat | 'off';
+  /** The phext a request without `p` addresses (`sq basic`: `index`); absent → `p` is required. */
+  defaultPhext?: string;
+  log: (line: string) => void;
+}
+
+/** A listening SQ HTTP server as the CLI sees it. */
+export interface RunningHost {
+  readonly port: number;
+  /** `data: <dir>` or `config: <file>, <n> tenants`, for the startup line. */
+  readonly serving: string;
+  /** The single-tenant data directory (absolute). */
+  readonly dataDir: string;
+  /** True when anyone who can reach the port can read and write (no token, single tenant). */
+  readonly open: boolean;
+  /** Stops the config watcher, drains requests, flushes the store. */
+  close(): Promise<void>;
+}
+
+/** Wires store, tenants, metrics and the HTTP pipeline together and starts listening. */
+export async function startHost(options: StartHostOptions): Promise<RunningHost> {
+  const { log } = options;
+  const dataDir = resolve(options.dataDir);
+  let onReload: (ok: boolean) => void = () => {};
+  const manager = options.config
+    ? await TenantManager.open(resolve(options.config), { adminKey: options.adminKey, log, onReload: (r) => onReload(r.ok) })
+    : undefined;
+  if (!manager) mkdirSync(dataDir, { recursive: true });
+
+  const metrics = new Metrics({
+    cache: () => store.stats(),
+    tenants: manager ? () => manager.activity() : undefined,
+  });
+  const store = new FileDocumentStore({
+    cacheBytes: options.cacheMb * MiB,
+    maxPhextBytes: options.maxPhextMb * MiB,
+    onCommit: (path, before, after, info) => {
+      metrics.observeCommit(after, info.batchSize, info.durationMs);
+      manager?.onCommit(path, before, after);
+    },
+  });
+  onReload = (ok) => metrics.reloads.inc({ result: ok ? 'ok' : 'failed' });
+  const single = manager ? undefined : new SingleTenantResolver(dataDir, options.key);
+  const resolver: TenantResolver = manager ?? single!;
+  const services: TenantServices = manager ? {
+    checkQuota: (tenant, growth) => manager.checkQuota(tenant, growth),
+    isAdmin: (token) => manager.isAdmin(token),
+    admin: (req) => handleAdmin(manager, req),
+    reload: () => manager.reload(),
+  } : {};
+  if (manager) {
+    manager.watchSignals();
+    manager.watchFile();
+  }
+  const host = createHost({
+    store, resolver, metrics, services,
+    maxBodyBytes: options.maxBodyBytes,
+    maxConnections: options.maxConnections,
+    logFormat: options.logFormat,
+    defaultPhext: options.defaultPhext,
+    log,
+  });
+  const address = await host.listen(options.port, options.bind);
+  return {
+    port: address.port,
+    serving: manager ? `config: ${manager.configPath}, ${manager.registry.size} tenants` : `data: ${dataDir}`,
+    dataDir,
+    open: !!single && !single.requiresToken,
+    async close() {
+      manager?.close();
+      await host.close();
+    },
+  };
+}
