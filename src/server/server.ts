@@ -20,8 +20,13 @@ const API = '/api/v2/';
 
 /** Multi-tenant services; absent in single-tenant mode. */
 export interface TenantServices {
-  /** Throws an error with `status` 507 when `growth` more bytes would exceed the tenant's quota. */
-  checkQuota?(tenant: Tenant, growth: number): void;
+  /**
+   * Holds `growth()` more bytes of the tenant's quota for a write in progress, or throws an error
+   * with `status` 507 when they would pass it. The returned release ends the hold once the write is
+   * on disk (its bytes then count as used) or has failed. `growth` is only asked for tenants with
+   * a quota. Holding, not just checking, keeps concurrent writes from passing the quota together.
+   */
+  reserveQuota?(tenant: Tenant, growth: () => number): () => void;
   /** Re-reads the tenant config. */
   reload?(): Promise<{ ok: true } | { ok: false; error: string }>;
   /** True for the admin key (constant-time). */
@@ -178,13 +183,16 @@ export function createHost(options: HostOptions): Host {
         return text;
       },
       read: (): Promise<Snapshot | undefined> => store.read(ctx.path()),
-      mutate: <T>(plan: (phext: Phext) => { growth: number; apply: () => T }): Promise<T> => {
+      mutate: <T>(plan: (phext: Phext) => { growth: () => number; apply: () => T }): Promise<T> => {
         const path = ctx.path();
-        return store.mutate(path, (phext) => {
-          const step = plan(phext);
-          if (step.growth > 0) services.checkQuota?.(tenant, step.growth);
-          return step.apply();
-        });
+        let release: (() => void) | undefined;
+        return store
+          .mutate(path, (phext) => {
+            const step = plan(phext);
+            release = services.reserveQuota?.(tenant, step.growth);
+            return step.apply();
+          })
+          .finally(() => release?.());
       },
     };
     return ctx;
