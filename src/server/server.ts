@@ -208,10 +208,12 @@ export function createHost(options: HostOptions): Host {
       return { status: 204, body: '', contentType: TEXT, headers: CORS_PREFLIGHT, command: 'options' };
     }
     if (path === '/health') {
+      labels.command = 'health';
       if (method !== 'GET' && method !== 'HEAD') throw new HttpError(405, `Method ${method} not allowed`, { Allow: 'GET, HEAD' });
       return { status: 200, body: 'OK', contentType: TEXT, command: 'health' };
     }
     if (path === '/metrics') {
+      labels.command = 'metrics';
       if (method !== 'GET') throw new HttpError(405, `Method ${method} not allowed`, { Allow: 'GET' });
       const token = extractToken(req.headers);
       const allowed = isLocal(req) || services.isAdmin?.(token) || (!services.isAdmin && resolver.resolve(token));
@@ -220,8 +222,15 @@ export function createHost(options: HostOptions): Host {
     }
     if (!path.startsWith(API)) throw new HttpError(404, `Not Found: ${path}`);
     const name = path.slice(API.length);
-    if (name === 'reload') return reload(req, method);
-    if (name === 'admin' || name.startsWith('admin/')) return admin(req, method, path);
+    // Set before dispatch, so that refusals (401, 400, 405) are counted under the route too.
+    if (name === 'reload') {
+      labels.command = 'reload';
+      return reload(req, method);
+    }
+    if (name === 'admin' || name.startsWith('admin/')) {
+      labels.command = 'admin';
+      return admin(req, method, path);
+    }
     if (!Object.hasOwn(COMMANDS, name)) throw new HttpError(404, `Not Found: ${path}`);
     labels.command = name;
     return apiCommand(req, name, labels);
