@@ -39,13 +39,20 @@ export function parsePrometheus(text: string): Exposition {
     }
     const match = SAMPLE_LINE.exec(line) ?? fail('not a sample');
     const [, name, labelText = '', valueText] = match;
-    const value = valueText === '+Inf' ? Infinity : valueText === '-Inf' ? -Infinity : Number(valueText);
-    if (Number.isNaN(value) && valueText !== 'NaN') fail('bad value');
+    const value = parseValue(valueText) ?? fail('bad value');
     const family = types.has(name) ? name : name.replace(HISTOGRAM_SUFFIX, '');
     if (!types.has(family)) fail('sample without a TYPE line');
     samples.push({ name, labels: parseLabels(labelText, fail), value });
   });
   return { types, samples };
+}
+
+/** A sample value as Prometheus reads it (Go's ParseFloat: NaN and Inf in any case). */
+function parseValue(text: string): number | undefined {
+  const special = /^([+-]?)(inf|infinity|nan)$/i.exec(text);
+  if (special) return special[2].toLowerCase() === 'nan' ? NaN : special[1] === '-' ? -Infinity : Infinity;
+  const value = Number(text);
+  return text.trim() === '' || Number.isNaN(value) ? undefined : value;
 }
 
 function parseLabels(text: string, fail: (why: string) => never): Record<string, string> {
