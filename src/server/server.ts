@@ -49,6 +49,8 @@ export interface HostOptions {
   headersTimeoutMs?: number;
   requestTimeoutMs?: number;
   keepAliveTimeoutMs?: number;
+  /** On close, how long requests in progress may take before their connections are cut (ms, default 5000). */
+  drainMs?: number;
 }
 
 /** A running SQ HTTP server. */
@@ -316,11 +318,10 @@ export function createHost(options: HostOptions): Host {
     },
     async close() {
       const closed = new Promise<void>((r) => server.close(() => r()));
-      server.closeIdleConnections();
+      connections.drain();
+      // A request still arriving (a slow or stalled body) gets a grace period, not requestTimeout.
+      const force = setTimeout(() => server.closeAllConnections(), options.drainMs ?? 5_000);
       await Promise.allSettled([...inFlight]);
-      // Keep-alive sockets that are between requests would hold close() open.
-      server.closeIdleConnections();
-      const force = setTimeout(() => server.closeAllConnections(), 5_000);
       await closed;
       clearTimeout(force);
       await store.close();

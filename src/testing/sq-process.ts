@@ -31,7 +31,7 @@ export interface SqProcess {
   stderr(): string;
   /** Resolves once `check(stderr)` holds (e.g. one more reload line), or rejects after `ms`. */
   waitForStderr(check: (stderr: string) => boolean, ms?: number): Promise<void>;
-  /** SIGTERM, then SIGKILL after 5 s; resolves with the exit code (null when killed). */
+  /** SIGTERM, then SIGKILL after 10 s (sq drains for 5 s); resolves with the exit code (null when killed). */
   stop(): Promise<number | null>;
 }
 
@@ -55,7 +55,7 @@ export function startSq(args: string[], options: { cwd?: string; listening?: Reg
   const stop = async (): Promise<number | null> => {
     if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
     child.kill('SIGTERM');
-    const force = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
     try {
       return await exited;
     } finally {
