@@ -13,3 +13,4 @@ export { shiftBreaks, type ShiftDirection } from './shift.js';
 export { documentOps, type PhextDocument, type SameKind } from './document-ops.js';
 export { manifest, parseManifest, delta, SCROLL_MISSING, type ManifestEntry } from './delta.js';
 export { where, DEFAULT_WHERE_LIMIT, type WhereAlgorithm } from './where.js';
+export { serializedGrowth } from './growth.js';

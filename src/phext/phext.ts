@@ -84,6 +84,25 @@ export class Phext {
     return old.text;
   }
 
+  /**
+   * The coordinates of the nearest scrolls before and after `coordinate` (itself excluded), found
+   * by one scan without sorting, so that a write can measure its effect on the file cheaply.
+   */
+  neighbors(coordinate: Coordinate): { before: Coordinate | undefined; after: Coordinate | undefined } {
+    const key = coordinate.key;
+    let before: Scroll | undefined;
+    let after: Scroll | undefined;
+    for (const [k, scroll] of this.byKey) {
+      if (k < key) {
+        if (!before || k > before.coordinate.key) before = scroll;
+      } else if (k > key) {
+        if (!after || k < after.coordinate.key) after = scroll;
+        else if (this.sorted) break; // keys only grow from here
+      }
+    }
+    return { before: before?.coordinate, after: after?.coordinate };
+  }
+
   /** The scrolls in coordinate order. */
   scrolls(): IterableIterator<Scroll> {
     if (!this.sorted) this.sort();

@@ -2,8 +2,9 @@
 import http from 'node:http';
 import net from 'node:net';
 import { once } from 'node:events';
-import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { replaceFile } from '../testing/sq-process.js';
+import type { RouterTenant } from './config.js';
 
 /**
  * A backend that echoes the request: headers `x-echo-*` describe it, the body comes back.
@@ -85,11 +86,9 @@ export function request(
 }
 
 /** Writes router.json the way careful tools do: a temp file renamed over the old one. */
-export function writeRouterConfig(dir: string, tenants: { token: string; port: number }[] | string): string {
+export function writeRouterConfig(dir: string, tenants: readonly RouterTenant[] | string): string {
   const path = join(dir, 'router.json');
-  const temp = join(dir, `.router.json.${process.pid}.tmp`);
-  writeFileSync(temp, typeof tenants === 'string' ? tenants : JSON.stringify({ tenants }));
-  renameSync(temp, path);
+  replaceFile(path, typeof tenants === 'string' ? tenants : JSON.stringify({ tenants }));
   return path;
 }
 

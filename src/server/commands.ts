@@ -1,4 +1,4 @@
-import { Phext, checksum, delta, serialize, toc, where } from '../phext/index.js';
+import { Phext, checksum, delta, serialize, serializedGrowth, toc, where } from '../phext/index.js';
 import { VERSION } from '../cli/version.js';
 import type { CommandContext, Reply } from './context.js';
 import { HttpError } from './http-error.js';
@@ -55,7 +55,7 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
       const c = ctx.coordinate();
       const text = ctx.scrollText();
       await ctx.mutate((phext) => ({
-        growth: utf8Bytes(text),
+        growth: () => serializedGrowth(phext, c, phext.get(c) + text),
         apply: () => phext.set(c, phext.get(c) + text),
       }));
       return { body: `Inserted ${utf8Bytes(text)} bytes` };
@@ -67,7 +67,7 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
       const c = ctx.coordinate();
       const text = ctx.scrollText();
       await ctx.mutate((phext) => ({
-        growth: utf8Bytes(text) - utf8Bytes(phext.get(c)),
+        growth: () => serializedGrowth(phext, c, text),
         apply: () => phext.set(c, text),
       }));
       return { body: `Updated ${utf8Bytes(text)} bytes` };
@@ -80,7 +80,7 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
       // Deleting from a phext that does not exist must not create its file.
       if (!(await ctx.read())?.phext.has(c)) return { body: 'Removed 0 bytes' };
       const removed = await ctx.mutate((phext) => ({
-        growth: 0,
+        growth: () => serializedGrowth(phext, c, ''),
         apply: () => utf8Bytes(phext.delete(c)),
       }));
       return { body: `Removed ${removed} bytes` };

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 
 const BUSY_BODY = 'Service Unavailable: too many connections';
@@ -7,23 +7,36 @@ const BUSY_RESPONSE =
   `Access-Control-Allow-Origin: *\r\nContent-Length: ${BUSY_BODY.length}\r\nConnection: close\r\n\r\n${BUSY_BODY}`;
 
 /**
- * Numbers connections (the `status` command's Connection ID) and answers 503 beyond `max` open
- * connections — node's own `maxConnections` would drop them without a word.
+ * Numbers connections (the `status` command's Connection ID), answers 503 beyond `max` open
+ * connections — node's own `maxConnections` would drop them without a word — and knows which
+ * connections have a request in progress, so a shutdown can cut all the others at once.
  */
 export class ConnectionTracker {
   private next = 0;
-  private open = 0;
   private readonly ids = new WeakMap<Socket, number>();
+  /** Every open connection and its number of requests in progress. */
+  private readonly requests = new Map<Socket, number>();
+  private draining = false;
 
   constructor(server: Server, private readonly max: number) {
     server.on('connection', (socket: Socket) => {
-      if (this.open >= this.max) {
+      if (this.requests.size >= this.max || this.draining) {
         socket.end(BUSY_RESPONSE);
         return;
       }
-      this.open++;
       this.ids.set(socket, ++this.next);
-      socket.once('close', () => this.open--);
+      this.requests.set(socket, 0);
+      socket.once('close', () => this.requests.delete(socket));
+    });
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      const socket = req.socket as Socket;
+      this.requests.set(socket, (this.requests.get(socket) ?? 0) + 1);
+      res.once('close', () => {
+        const left = (this.requests.get(socket) ?? 1) - 1;
+        this.requests.set(socket, left);
+        // While draining, a connection ends as soon as its last answer is out.
+        if (this.draining && left === 0) socket.end();
+      });
     });
   }
 
@@ -33,6 +46,15 @@ export class ConnectionTracker {
   }
 
   get openConnections(): number {
-    return this.open;
+    return this.requests.size;
+  }
+
+  /**
+   * For shutdown: cuts every connection without a request in progress (idle keep-alive ones, and
+   * those that never finished sending headers) and ends the others after their answer.
+   */
+  drain(): void {
+    this.draining = true;
+    for (const [socket, inProgress] of this.requests) if (inProgress === 0) socket.destroy();
   }
 }

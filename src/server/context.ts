@@ -21,10 +21,11 @@ export interface CommandContext {
   /** The committed state of the phext, undefined when its file does not exist. */
   read(): Promise<Snapshot | undefined>;
   /**
-   * Applies a change durably. `plan` looks at the phext and says how many bytes the change adds
-   * (`growth`, checked against the tenant's quota) before `apply` makes it.
+   * Applies a change durably. `plan` looks at the phext and says how many bytes the file grows by
+   * (`growth`, asked only when the tenant has a quota, which it is checked against) before
+   * `apply` makes the change.
    */
-  mutate<T>(plan: (phext: Phext) => { growth: number; apply: () => T }): Promise<T>;
+  mutate<T>(plan: (phext: Phext) => { growth: () => number; apply: () => T }): Promise<T>;
   readonly store: DocumentStore;
 }
 

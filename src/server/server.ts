@@ -20,8 +20,13 @@ const API = '/api/v2/';
 
 /** Multi-tenant services; absent in single-tenant mode. */
 export interface TenantServices {
-  /** Throws an error with `status` 507 when `growth` more bytes would exceed the tenant's quota. */
-  checkQuota?(tenant: Tenant, growth: number): void;
+  /**
+   * Holds `growth()` more bytes of the tenant's quota for a write in progress, or throws an error
+   * with `status` 507 when they would pass it. The returned release ends the hold once the write is
+   * on disk (its bytes then count as used) or has failed. `growth` is only asked for tenants with
+   * a quota. Holding, not just checking, keeps concurrent writes from passing the quota together.
+   */
+  reserveQuota?(tenant: Tenant, growth: () => number): () => void;
   /** Re-reads the tenant config. */
   reload?(): Promise<{ ok: true } | { ok: false; error: string }>;
   /** True for the admin key (constant-time). */
@@ -46,6 +51,8 @@ export interface HostOptions {
   headersTimeoutMs?: number;
   requestTimeoutMs?: number;
   keepAliveTimeoutMs?: number;
+  /** On close, how long requests in progress may take before their connections are cut (ms, default 5000). */
+  drainMs?: number;
 }
 
 /** A running SQ HTTP server. */
@@ -181,13 +188,16 @@ export function createHost(options: HostOptions): Host {
         return text;
       },
       read: (): Promise<Snapshot | undefined> => store.read(ctx.path()),
-      mutate: <T>(plan: (phext: Phext) => { growth: number; apply: () => T }): Promise<T> => {
+      mutate: <T>(plan: (phext: Phext) => { growth: () => number; apply: () => T }): Promise<T> => {
         const path = ctx.path();
-        return store.mutate(path, (phext) => {
-          const step = plan(phext);
-          if (step.growth > 0) services.checkQuota?.(tenant, step.growth);
-          return step.apply();
-        });
+        let release: (() => void) | undefined;
+        return store
+          .mutate(path, (phext) => {
+            const step = plan(phext);
+            release = services.reserveQuota?.(tenant, step.growth);
+            return step.apply();
+          })
+          .finally(() => release?.());
       },
     };
     return ctx;
@@ -203,10 +213,12 @@ export function createHost(options: HostOptions): Host {
       return { status: 204, body: '', contentType: TEXT, headers: CORS_PREFLIGHT, command: 'options' };
     }
     if (path === '/health') {
+      labels.command = 'health';
       if (method !== 'GET' && method !== 'HEAD') throw new HttpError(405, `Method ${method} not allowed`, { Allow: 'GET, HEAD' });
       return { status: 200, body: 'OK', contentType: TEXT, command: 'health' };
     }
     if (path === '/metrics') {
+      labels.command = 'metrics';
       if (method !== 'GET') throw new HttpError(405, `Method ${method} not allowed`, { Allow: 'GET' });
       const token = extractToken(req.headers);
       const allowed = isLocal(req) || services.isAdmin?.(token) || (!services.isAdmin && resolver.resolve(token));
@@ -215,8 +227,15 @@ export function createHost(options: HostOptions): Host {
     }
     if (!path.startsWith(API)) throw new HttpError(404, `Not Found: ${path}`);
     const name = path.slice(API.length);
-    if (name === 'reload') return reload(req, method);
-    if (name === 'admin' || name.startsWith('admin/')) return admin(req, method, path);
+    // Set before dispatch, so that refusals (401, 400, 405) are counted under the route too.
+    if (name === 'reload') {
+      labels.command = 'reload';
+      return reload(req, method);
+    }
+    if (name === 'admin' || name.startsWith('admin/')) {
+      labels.command = 'admin';
+      return admin(req, method, path);
+    }
     if (!Object.hasOwn(COMMANDS, name)) throw new HttpError(404, `Not Found: ${path}`);
     labels.command = name;
     return apiCommand(req, name, labels);
@@ -302,11 +321,10 @@ export function createHost(options: HostOptions): Host {
     },
     async close() {
       const closed = new Promise<void>((r) => server.close(() => r()));
-      server.closeIdleConnections();
+      connections.drain();
+      // A request still arriving (a slow or stalled body) gets a grace period, not requestTimeout.
+      const force = setTimeout(() => server.closeAllConnections(), options.drainMs ?? 5_000);
       await Promise.allSettled([...inFlight]);
-      // Keep-alive sockets that are between requests would hold close() open.
-      server.closeIdleConnections();
-      const force = setTimeout(() => server.closeAllConnections(), 5_000);
       await closed;
       clearTimeout(force);
       await store.close();

@@ -79,7 +79,7 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
   const single = manager ? undefined : new SingleTenantResolver(dataDir, options.key);
   const resolver: TenantResolver = manager ?? single!;
   const services: TenantServices = manager ? {
-    checkQuota: (tenant, growth) => manager.checkQuota(tenant, growth),
+    reserveQuota: (tenant, growth) => manager.reserveQuota(tenant, growth),
     isAdmin: (token) => manager.isAdmin(token),
     admin: (req) => handleAdmin(manager, req),
     reload: () => manager.reload(),

@@ -55,6 +55,31 @@ describe('quotas', () => {
     assert.throws(() => manager.checkQuota(manager.registry.get('bob')!, MB / 2 + 1), /tenant bob: 0 bytes used of 524288 \(quota 0\.5 MB\)/);
   });
 
+  it('holds the growth of writes in flight until they are released', async () => {
+    const dir = join(root, 'hold');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'tenants.json'), JSON.stringify({
+      tenants: { 'tok-carol': { name: 'carol', data_dir: 'carol', quota_mb: 1000 / MB }, 'tok-free': { name: 'free', data_dir: 'free' } },
+    }));
+    const manager = await TenantManager.open(join(dir, 'tenants.json'), { log: () => {} });
+    after(() => manager.close());
+    const carol = manager.resolve('tok-carol')!;
+    const first = manager.reserveQuota(carol, () => 600);
+    assert.throws(() => manager.reserveQuota(carol, () => 401), /600 bytes used of 1000/);
+    const second = manager.reserveQuota(carol, () => 400);
+    assert.equal(carol.stats.bytesReserved, 1000);
+    manager.onCommit(join(dir, 'carol', 'a.phext'), 0, 600); // the first write landed...
+    first(); // ...and its hold ends
+    first(); // releasing twice changes nothing
+    second(); // the second write failed
+    assert.deepEqual([carol.stats.bytesUsed, carol.stats.bytesReserved], [600, 0]);
+    manager.reserveQuota(carol, () => 400);
+    manager.reserveQuota(carol, () => -600)(); // shrinking: nothing held
+    assert.equal(carol.stats.bytesReserved, 400);
+    // A tenant without a quota is never asked for its growth.
+    manager.reserveQuota(manager.resolve('tok-free')!, () => assert.fail('growth asked'))();
+  });
+
   it('treats a tenant without any quota as unlimited', () => {
     checkQuota({ name: 'free', dataDir: '/x' }, 1e12);
     assert.throws(() => checkQuota({ name: 'capped', dataDir: '/x', quotaBytes: 10 }, 11), QuotaError);

@@ -30,13 +30,14 @@ export async function measureUsage(dataDir: string): Promise<number> {
 }
 
 /**
- * Throws a QuotaError when growing the tenant's data by `growthBytes` would pass its quota.
- * Writes that do not grow the data are always allowed, so a full tenant can still delete.
+ * Throws a QuotaError when growing the tenant's data by `growthBytes` would pass its quota; bytes
+ * reserved by writes in flight count as used. Writes that do not grow the data are always
+ * allowed, so a full tenant can still delete.
  */
 export function checkQuota(tenant: Tenant & { readonly stats?: TenantStats }, growthBytes: number): void {
   const quota = tenant.quotaBytes;
   if (quota === undefined || growthBytes <= 0) return;
-  const used = tenant.stats?.bytesUsed ?? 0;
+  const used = (tenant.stats?.bytesUsed ?? 0) + (tenant.stats?.bytesReserved ?? 0);
   if (used + growthBytes <= quota) return;
   throw new QuotaError(
     `Quota exceeded for tenant ${tenant.name}: ${used} bytes used of ${quota} (quota ${formatMb(quota)}); write of ${growthBytes} bytes refused`,

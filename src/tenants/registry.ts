@@ -13,6 +13,8 @@ export interface TenantStats {
   lastActive: number | undefined;
   /** Total size of the tenant's `*.phext` files. */
   bytesUsed: number;
+  /** Growth of writes accepted but not yet on disk; counted against the quota with bytesUsed. */
+  bytesReserved: number;
 }
 
 /** A tenant of a registry, with its counters. */
@@ -45,7 +47,7 @@ export class TenantRegistry implements TenantResolver {
     for (const t of config.tenants) {
       const kept = options.previous?.get(t.name);
       const stats = kept && kept.dataDir === t.dataDir ? kept.stats : undefined;
-      const tenant: RegisteredTenant = { ...t, stats: stats ?? { requests: 0, lastActive: undefined, bytesUsed: 0 } };
+      const tenant: RegisteredTenant = { ...t, stats: stats ?? { requests: 0, lastActive: undefined, bytesUsed: 0, bytesReserved: 0 } };
       if (!stats) fresh.push(tenant);
       this.byDigest.set(t.digest.toString('hex'), tenant);
       this.byName.set(t.name, tenant);

@@ -4,7 +4,7 @@ import { basename, dirname } from 'node:path';
 import { loadConfig, type LoadedConfig, type TenantsFile } from './config.js';
 import { editConfig, type EditOptions } from './edit.js';
 import { checkQuota, measureUsage } from './quota.js';
-import { TenantRegistry, type RegisteredTenant } from './registry.js';
+import { TenantRegistry, type RegisteredTenant, type TenantStats } from './registry.js';
 import type { Tenant, TenantResolver } from './tenant.js';
 
 export interface ManagerOptions {
@@ -17,6 +17,8 @@ export interface ManagerOptions {
   /** Told the outcome of every reload, whatever triggered it (metrics). */
   onReload?: (result: ReloadResult) => void;
 }
+
+const NO_HOLD = (): void => {};
 
 export type ReloadResult = { ok: true; tenants: number } | { ok: false; error: string };
 
@@ -112,6 +114,27 @@ export class TenantManager implements TenantResolver {
   /** Throws a QuotaError (status 507) when `growthBytes` more would pass the tenant's quota. */
   checkQuota(tenant: Tenant, growthBytes: number): void {
     checkQuota(this.current.get(tenant.name) ?? tenant, growthBytes);
+  }
+
+  /**
+   * Checks `growth()` bytes against the tenant's quota (QuotaError, 507) and holds them until the
+   * returned release is called, so that writes in flight together cannot pass the quota. The
+   * store's onCommit counts the written bytes before the writer releases its hold, so for a moment
+   * they count twice: a concurrent write may be refused early, never let through.
+   */
+  reserveQuota(tenant: Tenant, growth: () => number): () => void {
+    const current: Tenant & { stats?: TenantStats } = this.current.get(tenant.name) ?? tenant;
+    if (current.quotaBytes === undefined) return NO_HOLD;
+    const bytes = growth();
+    checkQuota(current, bytes);
+    const stats = current.stats;
+    if (bytes <= 0 || !stats) return NO_HOLD;
+    stats.bytesReserved += bytes;
+    let held = true;
+    return () => {
+      if (held) stats.bytesReserved -= bytes;
+      held = false;
+    };
   }
 
   /** Tenants configured, and those with a request in the last `windowMs` (for metrics). */

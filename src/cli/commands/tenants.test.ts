@@ -1,27 +1,19 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../tenants/config.js';
 import { TenantRegistry } from '../../tenants/registry.js';
+import { runSq } from '../../testing/sq-process.js';
 
-const SQ = fileURLToPath(new URL('../../../../bin/sq', import.meta.url));
 const root = mkdtempSync(join(tmpdir(), 'sq-tenants-cli-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 const config = join(root, 'tenants.json');
 
 /** Runs `node bin/sq tenants ...` and resolves with its exit code and output. */
-function sq(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [SQ, 'tenants', ...args], { cwd: root }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
+const sq = (...args: string[]) => runSq(['tenants', ...args], { cwd: root });
 
 const keys = () => Object.keys(JSON.parse(readFileSync(config, 'utf8')).tenants as object);
 

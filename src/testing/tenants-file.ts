@@ -1,0 +1,27 @@
+/** Tenants files for end-to-end tests, written the way an editor saves (temp file + rename). */
+import { randomBytes } from 'node:crypto';
+import { replaceFile } from './sq-process.js';
+
+/** A tenant as a test describes it. */
+export interface TestTenant {
+  readonly name: string;
+  readonly token: string;
+  readonly data_dir: string;
+  readonly quota_mb?: number;
+}
+
+/** A fresh `pmb-v1-<32 hex>` token. */
+export function newToken(): string {
+  return `pmb-v1-${randomBytes(16).toString('hex')}`;
+}
+
+/** The text of a tenants file holding `tenants` (and top-level `extra` fields such as admin_key). */
+export function tenantsFileText(tenants: readonly TestTenant[], extra: Record<string, unknown> = {}): string {
+  const entries = tenants.map(({ token, ...entry }) => [token, entry]);
+  return JSON.stringify({ ...extra, tenants: Object.fromEntries(entries) }, null, 2);
+}
+
+/** Replaces the tenants file at `path` with one holding `tenants`. */
+export function writeTenantsFile(path: string, tenants: readonly TestTenant[], extra: Record<string, unknown> = {}): void {
+  replaceFile(path, tenantsFileText(tenants, extra));
+}
