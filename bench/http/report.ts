@@ -1,0 +1,52 @@
+/** One autocannon run, reduced to the table's columns. */
+export interface Measurement {
+  readonly scenario: string;
+  readonly connections: number;
+  readonly requestsPerSecond: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  /** Socket errors plus timeouts. */
+  readonly errors: number;
+  readonly non2xx: number;
+}
+
+/** A target: `numerator` must reach `atLeast` × `denominator` (req/s at the same connection count). */
+export interface Target {
+  readonly numerator: string;
+  readonly denominator: string;
+  readonly connections: number;
+  readonly atLeast: number;
+}
+
+const COLUMNS = ['scenario', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'errors/non-2xx'];
+
+function cells(m: Measurement): string[] {
+  return [
+    m.scenario, String(m.connections), m.requestsPerSecond.toFixed(0),
+    m.p50Ms.toFixed(2), m.p99Ms.toFixed(2), `${m.errors}/${m.non2xx}`,
+  ];
+}
+
+/** The measurements as one aligned text table (first column left-aligned, numbers right-aligned). */
+export function formatTable(measurements: readonly Measurement[]): string {
+  const rows = [COLUMNS, ...measurements.map(cells)];
+  const widths = COLUMNS.map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  const rule = widths.map((w) => '-'.repeat(w)).join('  ');
+  return [line(rows[0]), rule, ...rows.slice(1).map(line)].join('\n');
+}
+
+/** One line per target whose two rows were measured: the ratio, the bar, and whether it is met. */
+export function formatTargets(measurements: readonly Measurement[], targets: readonly Target[]): string {
+  const rate = (scenario: string, connections: number) =>
+    measurements.find((m) => m.scenario === scenario && m.connections === connections)?.requestsPerSecond ?? NaN;
+  return targets
+    .filter((t) => rate(t.numerator, t.connections) >= 0 && rate(t.denominator, t.connections) >= 0)
+    .map((t) => {
+      const ratio = rate(t.numerator, t.connections) / rate(t.denominator, t.connections);
+      const verdict = ratio >= t.atLeast ? 'ok' : 'BELOW TARGET';
+      const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
+      return `${t.numerator} / ${t.denominator} @${t.connections}: ${pct(ratio)} (target >= ${pct(t.atLeast)}) ${verdict}`;
+    })
+    .join('\n');
+}
