@@ -2,8 +2,8 @@
  * HTTP throughput of `sq host` and `sq route` against a bare node:http hello world, with
  * autocannon. Every server runs in a child process of its own; the load generator runs here.
  * `npx tsc -p . && node dist/bench/http.js [--duration SECONDS] [--quick] [--only TEXT] [--profile DIR]`
- * (npm run bench:http). `--only` runs the scenarios whose label contains TEXT; `--profile` runs
- * the sq children with `--cpu-prof` and writes their .cpuprofile files into DIR.
+ * (npm run bench:http). `--only` runs the rows whose label starts with TEXT; `--profile` runs
+ * the server children with `--cpu-prof` and writes their .cpuprofile files into DIR.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { LARGE, SMALL, coordinateOf, scrollText, writeFixture, type PhextFixture } from './http/fixtures.js';
+import { cpuSeconds } from './http/cpu.js';
 import { LatencyRecorder } from './http/latency.js';
 import { startServer, stopAll, stopAllOnExit, type ServerChild } from './http/processes.js';
 import { formatTable, formatTargets, type Measurement, type Target } from './http/report.js';
@@ -22,7 +23,8 @@ const CONNECTIONS = [1, 64];
 const LISTENING = /listening on http:\/\/127\.0\.0\.1:(\d+)/;
 const HELLO = `const s = require('node:http').createServer((q, r) => {
   r.writeHead(200, {'content-type': 'text/plain'}); r.end('hello world');
-}).listen(0, '127.0.0.1', () => console.log('listening on http://127.0.0.1:' + s.address().port));`;
+}).listen(0, '127.0.0.1', () => console.log('listening on http://127.0.0.1:' + s.address().port));
+process.on('SIGTERM', () => process.exit(0)); // a normal exit, so --cpu-prof writes its profile`;
 
 type ServerName = 'bare' | 'host' | 'keyed' | 'router';
 type Servers = Record<ServerName, ServerChild>;
@@ -80,23 +82,36 @@ const TARGETS: readonly Target[] = [
 
 let current: autocannon.Instance | undefined;
 
-async function measure(scenario: Scenario, port: number, connections: number, seconds: number, warmup: number): Promise<Measurement> {
+/** One autocannon run against `server`; `latency`, when given, records every response time. */
+async function load(scenario: Scenario, port: number, connections: number, seconds: number, latency?: LatencyRecorder) {
   current = autocannon({
     url: `http://127.0.0.1:${port}`,
     connections,
     duration: seconds,
     headers: scenario.server === 'keyed' || scenario.server === 'router' ? { authorization: `Bearer ${TOKEN}` } : {},
     requests: [scenario.request],
-    ...(warmup > 0 ? { warmup: { connections, duration: warmup } } : {}),
   });
+  if (latency) current.on('response', (_client, _status, _bytes, ms) => latency.record(ms));
+  try {
+    return await current;
+  } finally {
+    current = undefined;
+  }
+}
+
+async function measure(scenario: Scenario, server: ServerChild, connections: number, seconds: number, warmup: number): Promise<Measurement> {
+  if (warmup > 0) await load(scenario, server.port, connections, warmup);
   const latency = new LatencyRecorder();
-  current.on('response', (_client, _status, _bytes, ms) => latency.record(ms));
-  const r = await current;
-  current = undefined;
+  const cpuBefore = cpuSeconds(server.child.pid);
+  const r = await load(scenario, server.port, connections, seconds, latency);
+  const cpuAfter = cpuSeconds(server.child.pid);
   const [p50Ms, p99Ms] = latency.percentiles(50, 99);
+  const requests = r.requests.total;
   return {
     scenario: scenario.label, connections, requestsPerSecond: r.requests.average, p50Ms, p99Ms,
     errors: r.errors + r.timeouts, non2xx: r.non2xx,
+    cpuMicrosPerRequest: cpuBefore === undefined || cpuAfter === undefined || requests === 0
+      ? NaN : ((cpuAfter - cpuBefore) * 1e6) / requests,
   };
 }
 
@@ -111,7 +126,7 @@ async function startServers(dir: string, nodeFlags: string[]): Promise<Servers> 
   const host = (data: string, extra: string[] = []) =>
     [...nodeFlags, SQ, 'host', '0', '--bind', '127.0.0.1', '--data-dir', data, '--log-format', 'off', ...extra];
   const [bare, plainHost, keyed] = await Promise.all([
-    startServer('bare', ['-e', HELLO], LISTENING),
+    startServer('bare', [...nodeFlags, '-e', HELLO], LISTENING),
     startServer('sq host', host(plain), LISTENING),
     startServer('sq host --key', host(keyedDir, ['--key', TOKEN]), LISTENING),
   ]);
@@ -133,9 +148,9 @@ async function main(): Promise<void> {
   try {
     const servers = await startServers(dir, values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : []);
     const results: Measurement[] = [];
-    for (const scenario of SCENARIOS.filter((s) => s.label.includes(values.only ?? ''))) {
+    for (const scenario of SCENARIOS.filter((s) => s.label.startsWith(values.only ?? ''))) {
       for (const [i, connections] of CONNECTIONS.entries()) {
-        const m = await measure(scenario, servers[scenario.server].port, connections, seconds, i === 0 ? warmup : 0);
+        const m = await measure(scenario, servers[scenario.server], connections, seconds, i === 0 ? warmup : 0);
         results.push(m);
         process.stderr.write(`  ${m.scenario} @${m.connections}: ${m.requestsPerSecond.toFixed(0)} req/s\n`);
       }

@@ -8,6 +8,8 @@ export interface Measurement {
   /** Socket errors plus timeouts. */
   readonly errors: number;
   readonly non2xx: number;
+  /** CPU time of the server process the load hits, per request (NaN where unknown). */
+  readonly cpuMicrosPerRequest: number;
 }
 
 /** A target: `numerator` must reach `atLeast` × `denominator` (req/s at the same connection count). */
@@ -18,12 +20,13 @@ export interface Target {
   readonly atLeast: number;
 }
 
-const COLUMNS = ['scenario', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'errors/non-2xx'];
+const COLUMNS = ['scenario', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'errors/non-2xx', 'server CPU µs/req'];
 
 function cells(m: Measurement): string[] {
   return [
     m.scenario, String(m.connections), m.requestsPerSecond.toFixed(0),
     m.p50Ms.toFixed(2), m.p99Ms.toFixed(2), `${m.errors}/${m.non2xx}`,
+    Number.isNaN(m.cpuMicrosPerRequest) ? '-' : m.cpuMicrosPerRequest.toFixed(0),
   ];
 }
 

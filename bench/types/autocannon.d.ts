@@ -21,6 +21,8 @@ declare module 'autocannon' {
     /** Per-second samples (requests) or per-request milliseconds (latency). */
     interface Histogram {
       average: number;
+      /** Count of all samples (for requests: completed requests). */
+      total: number;
       p50: number;
       p99: number;
       max: number;
