@@ -93,8 +93,12 @@ export class FileDocumentStore implements DocumentStore {
 
   private documentFor(path: string): Document {
     this.checkOpen();
+    // Keys are resolved paths, so a hit on the path as given is the document; callers pass
+    // resolved paths already, which saves resolving once per request.
+    let doc = this.documents.get(path);
+    if (doc) return doc;
     const key = resolvePath(path);
-    let doc = this.documents.get(key);
+    doc = this.documents.get(key);
     if (!doc) {
       doc = new Document(key);
       this.documents.add(key, doc);
