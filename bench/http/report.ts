@@ -39,17 +39,23 @@ export function formatTable(measurements: readonly Measurement[]): string {
   return [line(rows[0]), rule, ...rows.slice(1).map(line)].join('\n');
 }
 
-/** One line per target whose two rows were measured: the ratio, the bar, and whether it is met. */
+/**
+ * One line per target whose two rows were measured: the req/s ratio against the bar, and the
+ * same ratio computed from server CPU per request, which a busy machine disturbs far less.
+ */
 export function formatTargets(measurements: readonly Measurement[], targets: readonly Target[]): string {
-  const rate = (scenario: string, connections: number) =>
-    measurements.find((m) => m.scenario === scenario && m.connections === connections)?.requestsPerSecond ?? NaN;
+  const row = (scenario: string, connections: number) =>
+    measurements.find((m) => m.scenario === scenario && m.connections === connections);
+  const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(0)}%` : '-');
   return targets
-    .filter((t) => rate(t.numerator, t.connections) >= 0 && rate(t.denominator, t.connections) >= 0)
-    .map((t) => {
-      const ratio = rate(t.numerator, t.connections) / rate(t.denominator, t.connections);
+    .flatMap((t) => {
+      const num = row(t.numerator, t.connections);
+      const den = row(t.denominator, t.connections);
+      if (!num || !den) return [];
+      const ratio = num.requestsPerSecond / den.requestsPerSecond;
+      const cpuRatio = den.cpuMicrosPerRequest / num.cpuMicrosPerRequest;
       const verdict = ratio >= t.atLeast ? 'ok' : 'BELOW TARGET';
-      const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
-      return `${t.numerator} / ${t.denominator} @${t.connections}: ${pct(ratio)} (target >= ${pct(t.atLeast)}) ${verdict}`;
+      return [`${t.numerator} / ${t.denominator} @${t.connections}: ${pct(ratio)} of req/s (target >= ${pct(t.atLeast)}) ${verdict}; by CPU per request ${pct(cpuRatio)}`];
     })
     .join('\n');
 }
