@@ -260,18 +260,22 @@ export function createHost(options: HostOptions): Host {
   }
 
   function send(req: IncomingMessage, res: ServerResponse, outcome: Outcome, started: number): void {
-    const body = typeof outcome.body === 'string' ? Buffer.from(outcome.body, 'utf8') : outcome.body;
+    // A string body goes out as it is: node writes headers and a string body in one write,
+    // where a Buffer body would cost an encoding copy and a writev of two chunks.
+    const { body } = outcome;
+    const length = typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.length;
     const headers: Record<string, string | number> = {
       ...CORS_ORIGIN,
       'Content-Type': outcome.contentType,
-      'Content-Length': body.length,
+      'Content-Length': length,
       ...outcome.headers,
     };
     if (outcome.status === 204) delete headers['Content-Length'];
     res.writeHead(outcome.status, headers);
-    res.end(outcome.status === 204 ? undefined : body);
+    if (outcome.status === 204) res.end();
+    else res.end(body, 'utf8');
     const ms = performance.now() - started;
-    const sent = req.method === 'HEAD' ? 0 : body.length;
+    const sent = req.method === 'HEAD' ? 0 : length;
     metrics.requests.inc({ command: outcome.command, status: outcome.status });
     metrics.latency.observe({ command: outcome.command }, ms / 1000);
     metrics.bytesSent.inc(sent);

@@ -24,12 +24,20 @@ export class StoreError extends Error {
   }
 }
 
+/** The default of {@link StoreOptions.gatherMaxMs}. */
+export const GATHER_MAX_MS = 2;
+
 /** Settings of a store; all sizes in bytes. */
 export interface StoreOptions {
   /** Memory budget for cached documents (clean ones are evicted least-recently used). */
   cacheBytes: number;
   /** Files larger than this are refused with a StoreError (status 413), never truncated. */
   maxPhextBytes: number;
+  /**
+   * Longest wait, in milliseconds, before a commit for more mutations to share it, when fewer
+   * are queued than in the last commit (default {@link GATHER_MAX_MS}); 0 turns it off.
+   */
+  gatherMaxMs?: number;
   /** Called after each durable commit with the file's size before and after (for quotas, metrics). */
   onCommit?: (path: string, bytesBefore: number, bytesAfter: number, info: CommitInfo) => void;
 }

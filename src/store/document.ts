@@ -22,7 +22,11 @@ export class Document {
   writing = false;
   /** Bumped on every change of `state`, so a refresh that raced with a commit cannot undo it. */
   version = 0;
+  /** Mutations in the last batch and the milliseconds its commit took: the next batch waits a little for as many. */
+  lastBatch = 0;
+  lastCommitMs = 0;
   private idleWaiters: Array<() => void> = [];
+  private queueWaiter: { readonly target: number; readonly wake: () => void } | undefined;
 
   constructor(readonly path: string) {}
 
@@ -35,6 +39,25 @@ export class Document {
   whenIdle(): Promise<void> {
     if (this.idle) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Resolves once `target` mutations are queued, or after `ms` milliseconds. */
+  waitForQueue(target: number, ms: number): Promise<void> {
+    if (this.queue.length >= target || ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.queueWaiter = undefined;
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.queueWaiter = { target, wake };
+    });
+  }
+
+  /** Call after queueing a mutation: wakes {@link waitForQueue} when its target is reached. */
+  notifyQueued(): void {
+    if (this.queueWaiter && this.queue.length >= this.queueWaiter.target) this.queueWaiter.wake();
   }
 
   /** Wakes whoever waits for idleness; call after every state change that may end activity. */

@@ -1,4 +1,4 @@
-import type { BigIntStats } from 'node:fs';
+import { statSync, type BigIntStats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 
 /**
@@ -27,6 +27,19 @@ export async function statIfExists(path: string): Promise<BigIntStats | undefine
   } catch (e) {
     if (isMissing(e)) return undefined;
     throw e;
+  }
+}
+
+/**
+ * The file's stamp right now, synchronously: undefined when it does not exist, null when it
+ * cannot be stat'ed (the caller takes the slow path, which reports the error).
+ */
+export function stampNow(path: string): FileStamp | undefined | null {
+  try {
+    const st = statSync(path, { bigint: true, throwIfNoEntry: false });
+    return st && stampOf(st);
+  } catch (e) {
+    return isMissing(e) ? undefined : null;
   }
 }
 

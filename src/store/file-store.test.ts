@@ -180,6 +180,21 @@ test('an external edit is picked up on the next read, and a deleted file reads a
   assert.equal(existsSync(file), false);
 });
 
+test('an external edit is seen by every read that starts after it, even with reads in flight', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'busy.phext');
+  writeFileSync(file, 'before');
+  const store = openStore();
+  await store.read(file);
+  for (let round = 0; round < 20; round++) {
+    const inFlight = Array.from({ length: 10 }, () => store.read(file));
+    const text = `edit ${round} `.repeat(round + 2);
+    writeFileSync(file, text);
+    assert.equal((await store.read(file))?.bytes.toString(), text);
+    await Promise.all(inFlight);
+  }
+});
+
 test('concurrent reads of an uncached phext share one load and one snapshot', async (t) => {
   const dir = tempDir(t);
   const file = join(dir, 'shared.phext');

@@ -1,0 +1,167 @@
+/**
+ * HTTP throughput of `sq host` and `sq route` against a bare node:http hello world, with
+ * autocannon. Every server runs in a child process of its own; the load generator runs here.
+ * `npx tsc -p . && node dist/bench/http.js [--duration SECONDS] [--quick] [--only TEXT] [--profile DIR]`
+ * (npm run bench:http). `--only` runs the rows whose label starts with TEXT; `--profile` runs
+ * the server children with `--cpu-prof` and writes their .cpuprofile files into DIR.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { LARGE, SMALL, coordinateOf, scrollText, writeFixture, type PhextFixture } from './http/fixtures.js';
+import { cpuSeconds } from './http/cpu.js';
+import { LatencyRecorder } from './http/latency.js';
+import { startServer, stopAll, stopAllOnExit, type ServerChild } from './http/processes.js';
+import { formatTable, formatTargets, type Measurement, type Target } from './http/report.js';
+
+const SQ = fileURLToPath(new URL('../../bin/sq', import.meta.url));
+const TOKEN = 'pmb-v1-0123456789abcdef0123456789abcdef';
+const CONNECTIONS = [1, 64];
+const LISTENING = /listening on http:\/\/127\.0\.0\.1:(\d+)/;
+const HELLO = `const s = require('node:http').createServer((q, r) => {
+  r.writeHead(200, {'content-type': 'text/plain'}); r.end('hello world');
+}).listen(0, '127.0.0.1', () => console.log('listening on http://127.0.0.1:' + s.address().port));
+process.on('SIGTERM', () => process.exit(0)); // a normal exit, so --cpu-prof writes its profile`;
+
+type ServerName = 'bare' | 'host' | 'keyed' | 'router';
+type Servers = Record<ServerName, ServerChild>;
+
+/** One row of the table: which server, and how each request is made. */
+interface Scenario {
+  readonly label: string;
+  readonly server: ServerName;
+  readonly request: autocannon.Request;
+}
+
+const random = (n: number) => Math.floor(Math.random() * n);
+
+/** GET select of a random existing scroll. */
+function select(fixture: PhextFixture): autocannon.Request {
+  return {
+    setupRequest: (req) => ({ ...req, path: `/api/v2/select?p=${fixture.name}&c=${coordinateOf(random(fixture.scrolls))}` }),
+  };
+}
+
+let serial = 0;
+/**
+ * POST update of a random existing scroll with a new text of the same size: every request is a
+ * real durable write, and the file keeps its size however long the run.
+ */
+function update(fixture: PhextFixture): autocannon.Request {
+  return {
+    method: 'POST',
+    headers: { 'content-type': 'text/plain; charset=utf-8' },
+    setupRequest: (req) => ({
+      ...req,
+      path: `/api/v2/update?p=${fixture.name}&c=${coordinateOf(random(fixture.scrolls))}`,
+      body: scrollText(++serial, fixture.scrollBytes),
+    }),
+  };
+}
+
+const SCENARIOS: readonly Scenario[] = [
+  { label: 'bare hello world', server: 'bare', request: { path: '/' } },
+  { label: 'select 1 KB', server: 'host', request: select(SMALL) },
+  { label: 'select 1 MB', server: 'host', request: select(LARGE) },
+  { label: 'update 1 KB', server: 'host', request: update(SMALL) },
+  { label: 'update 1 MB', server: 'host', request: update(LARGE) },
+  { label: 'router select 1 KB', server: 'router', request: select(SMALL) },
+  { label: 'direct select 1 KB', server: 'keyed', request: select(SMALL) },
+];
+
+const TARGETS: readonly Target[] = [
+  ...CONNECTIONS.flatMap((connections) => [
+    { numerator: 'select 1 KB', denominator: 'bare hello world', connections, atLeast: 0.8 },
+    { numerator: 'select 1 MB', denominator: 'bare hello world', connections, atLeast: 0.8 },
+  ]),
+  { numerator: 'update 1 MB', denominator: 'select 1 MB', connections: 64, atLeast: 0.25 },
+];
+
+let current: autocannon.Instance | undefined;
+
+/** One autocannon run against `server`; `latency`, when given, records every response time. */
+async function load(scenario: Scenario, port: number, connections: number, seconds: number, latency?: LatencyRecorder) {
+  current = autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections,
+    duration: seconds,
+    headers: scenario.server === 'keyed' || scenario.server === 'router' ? { authorization: `Bearer ${TOKEN}` } : {},
+    requests: [scenario.request],
+  });
+  if (latency) current.on('response', (_client, _status, _bytes, ms) => latency.record(ms));
+  try {
+    return await current;
+  } finally {
+    current = undefined;
+  }
+}
+
+async function measure(scenario: Scenario, server: ServerChild, connections: number, seconds: number, warmup: number): Promise<Measurement> {
+  if (warmup > 0) await load(scenario, server.port, connections, warmup);
+  const latency = new LatencyRecorder();
+  const cpuBefore = cpuSeconds(server.child.pid);
+  const r = await load(scenario, server.port, connections, seconds, latency);
+  const cpuAfter = cpuSeconds(server.child.pid);
+  const [p50Ms, p99Ms] = latency.percentiles(50, 99);
+  const requests = r.requests.total;
+  return {
+    scenario: scenario.label, connections, requestsPerSecond: r.requests.average, p50Ms, p99Ms,
+    errors: r.errors + r.timeouts, non2xx: r.non2xx,
+    cpuMicrosPerRequest: cpuBefore === undefined || cpuAfter === undefined || requests === 0
+      ? NaN : ((cpuAfter - cpuBefore) * 1e6) / requests,
+  };
+}
+
+/** Starts the four servers on ephemeral ports: bare, `sq host`, keyed `sq host`, and `sq route` before it. */
+async function startServers(dir: string, nodeFlags: string[]): Promise<Servers> {
+  const plain = join(dir, 'plain');
+  const keyedDir = join(dir, 'keyed');
+  mkdirSync(plain);
+  mkdirSync(keyedDir);
+  for (const f of [SMALL, LARGE]) writeFixture(plain, f);
+  writeFixture(keyedDir, SMALL);
+  const host = (data: string, extra: string[] = []) =>
+    [...nodeFlags, SQ, 'host', '0', '--bind', '127.0.0.1', '--data-dir', data, '--log-format', 'off', ...extra];
+  const [bare, plainHost, keyed] = await Promise.all([
+    startServer('bare', [...nodeFlags, '-e', HELLO], LISTENING),
+    startServer('sq host', host(plain), LISTENING),
+    startServer('sq host --key', host(keyedDir, ['--key', TOKEN]), LISTENING),
+  ]);
+  const config = join(dir, 'router.json');
+  writeFileSync(config, JSON.stringify({ tenants: [{ token: TOKEN, port: keyed.port, data_dir: keyedDir }] }));
+  const router = await startServer('sq route', [...nodeFlags, SQ, 'route', config, '0', '--bind', '127.0.0.1'], LISTENING);
+  return { bare, host: plainHost, keyed, router };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { duration: { type: 'string' }, quick: { type: 'boolean' }, only: { type: 'string' }, profile: { type: 'string' } },
+  });
+  const seconds = values.quick ? 1 : Number(values.duration ?? 5);
+  if (!(seconds > 0)) throw new Error(`--duration must be a positive number of seconds, got '${values.duration}'`);
+  const warmup = values.quick ? 0 : 1;
+  stopAllOnExit(() => current?.stop());
+  const dir = mkdtempSync(join(tmpdir(), 'sq-bench-http-'));
+  try {
+    const servers = await startServers(dir, values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : []);
+    const results: Measurement[] = [];
+    for (const scenario of SCENARIOS.filter((s) => s.label.startsWith(values.only ?? ''))) {
+      for (const [i, connections] of CONNECTIONS.entries()) {
+        const m = await measure(scenario, servers[scenario.server], connections, seconds, i === 0 ? warmup : 0);
+        results.push(m);
+        process.stderr.write(`  ${m.scenario} @${m.connections}: ${m.requestsPerSecond.toFixed(0)} req/s\n`);
+      }
+    }
+    console.log(`autocannon, ${seconds} s per row, node ${process.version}; updates: POST /update of a random existing scroll with a same-size text`);
+    console.log(formatTable(results));
+    console.log(formatTargets(results, TARGETS));
+  } finally {
+    await stopAll();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

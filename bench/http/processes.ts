@@ -1,0 +1,59 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+
+/** A server the bench started in a child process (so it has an event loop of its own). */
+export interface ServerChild {
+  readonly name: string;
+  readonly port: number;
+  readonly child: ChildProcess;
+}
+
+const running = new Set<ChildProcess>();
+const STDERR_KEPT = 4096;
+
+/**
+ * Starts `node <args>` and resolves once its stdout matches `ready` (whose first group is the
+ * port). The last few KB of stderr are kept for the error message if it dies before that.
+ */
+export function startServer(name: string, args: string[], ready: RegExp): Promise<ServerChild> {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  let out = '';
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-STDERR_KEPT)));
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = ready.exec(out);
+      if (m) resolve({ name, port: Number(m[1]), child });
+    });
+    child.once('exit', (code, signal) => reject(new Error(`${name} exited (${code ?? signal}) before listening:\n${err}`)));
+  });
+}
+
+/** Stops every child still running: SIGTERM, then SIGKILL after `graceMs`. */
+export async function stopAll(graceMs = 3000): Promise<void> {
+  await Promise.all([...running].map((child) => stop(child, graceMs)));
+}
+
+async function stop(child: ChildProcess, graceMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Kills the children whichever way the bench ends: error, Ctrl-C, or a plain exit. */
+export function stopAllOnExit(onSignal: () => void): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      onSignal();
+      void stopAll().finally(() => process.exit(130));
+    });
+  }
+  process.once('exit', () => {
+    for (const child of running) child.kill('SIGKILL');
+  });
+}
