@@ -81,12 +81,13 @@ function isLocal(req: IncomingMessage): boolean {
   return address === '::1' || !!address?.startsWith('127.') || !!address?.startsWith('::ffff:127.');
 }
 
-const FORM_FIELD = /^(p|c|s|algo|limit)(=|$)/;
+const FORM_FIELD = /^(p|c|s|algo|limit)=/;
 
 /**
  * A form body carries p/c/s fields. curl's `--data-binary` labels raw text as a form too, so the
- * body counts as a form only when every `&`-separated part is one of our fields; otherwise it is
- * the scroll text, as in the original.
+ * body counts as a form only when every `&`-separated part is `<one of our fields>=...` (forms
+ * always write the `=`, so a body of just `s` is text); otherwise it is the scroll text, as in
+ * the original.
  */
 function isFormBody(req: IncomingMessage, body: Buffer): boolean {
   const type = (req.headers['content-type'] ?? '').toLowerCase();
@@ -136,7 +137,9 @@ export function createHost(options: HostOptions): Host {
       metrics.bytesReceived.inc(body.length);
     }
     if (isFormBody(req, body)) {
-      parseParams(body.toString('latin1'), 'form body', params);
+      // curl -d sends non-ASCII bytes raw rather than as %xx: they are UTF-8 text too.
+      if (!isUtf8(body)) throw new HttpError(400, 'Invalid UTF-8 in form body');
+      parseParams(body.toString('utf8'), 'form body', params);
       body = Buffer.alloc(0);
     }
     const ctx = makeContext(req, method, params, body, tenant);
