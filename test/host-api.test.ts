@@ -159,6 +159,8 @@ test('sq host: parameters from the query, the body and form bodies', async (t) =
   await t.test('a form body may hold raw UTF-8 (curl -d) and it stays UTF-8', async () => {
     assert.equal(await ok(host, 'POST', '/api/v2/update', 'p=raw&s=déjà vu', FORM), 'Updated 9 bytes');
     assert.equal(disk('raw'), 'déjà vu');
+    assert.equal(await ok(host, 'POST', '/api/v2/update', 'p=raw&s=😀%21+🎉', FORM), 'Updated 10 bytes');
+    assert.equal(disk('raw'), '😀! 🎉');
   });
 
   await t.test('curl --data-binary text labelled as a form is still scroll text', async () => {
