@@ -31,6 +31,8 @@ export interface HostProcess {
   readonly child: ChildProcess;
   /** Everything the server wrote to stderr so far (the request log). */
   stderr(): string;
+  /** Resolves once stderr matches `pattern` (the log is written after the answer, and arrives later). */
+  waitForStderr(pattern: RegExp | ((stderr: string) => boolean), timeoutMs?: number): Promise<string>;
   /** `<dataDir>/<name>.phext`. */
   file(name: string): string;
   /** The data directory's entries, sorted. */
@@ -95,6 +97,8 @@ export async function startHost(t: Cleanup, options: StartOptions = {}): Promise
   return {
     port, dataDir, child, exited,
     stderr: () => stderr,
+    waitForStderr: (pattern, timeoutMs = 10_000) =>
+      waitFor(() => (typeof pattern === 'function' ? pattern(stderr) : pattern.test(stderr)), timeoutMs, () => `stderr never matched ${pattern}: ${stderr}`).then(() => stderr),
     file: (name) => join(dataDir, `${name}.phext`),
     files: () => readdirSync(dataDir).sort(),
     call: async (method, path, body, headers) => {
@@ -105,4 +109,13 @@ export async function startHost(t: Cleanup, options: StartOptions = {}): Promise
       return { ...reply, text: reply.body.toString('utf8') };
     },
   };
+}
+
+/** Polls `done` every 10 ms; rejects with `why()` after `timeoutMs`. */
+export async function waitFor(done: () => boolean, timeoutMs: number, why: () => string = () => 'timed out'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(why());
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
