@@ -112,9 +112,15 @@ export function createHost(options: HostOptions): Host {
   const { store, resolver, metrics, services = {} } = options;
   const inFlight = new Set<Promise<void>>();
 
-  const server = createServer({ keepAliveTimeout: options.keepAliveTimeoutMs ?? 5_000 });
-  server.headersTimeout = options.headersTimeoutMs ?? 10_000;
-  server.requestTimeout = options.requestTimeoutMs ?? 120_000;
+  const headersTimeout = options.headersTimeoutMs ?? 10_000;
+  const server = createServer({
+    keepAliveTimeout: options.keepAliveTimeoutMs ?? 5_000,
+    headersTimeout,
+    requestTimeout: Math.max(options.requestTimeoutMs ?? 120_000, headersTimeout),
+    // Node checks both timeouts only this often (30 s by default): a slowloris client would
+    // outlive a 10 s headers timeout by up to 30 s.
+    connectionsCheckingInterval: Math.min(1_000, Math.max(25, Math.floor(headersTimeout / 4))),
+  });
   const connections = new ConnectionTracker(server, options.maxConnections);
 
   async function apiCommand(req: IncomingMessage, name: string, labels: Labels): Promise<Outcome> {
