@@ -8,6 +8,7 @@ import { readBody } from './body.js';
 import { COMMANDS } from './commands.js';
 import type { CommandContext } from './context.js';
 import { CORS_ORIGIN, CORS_PREFLIGHT } from './cors.js';
+import { answerClientErrors } from './client-errors.js';
 import { ConnectionTracker } from './connections.js';
 import { HttpError } from './http-error.js';
 import type { Metrics } from './metrics.js';
@@ -122,6 +123,7 @@ export function createHost(options: HostOptions): Host {
     connectionsCheckingInterval: Math.min(1_000, Math.max(25, Math.floor(headersTimeout / 4))),
   });
   const connections = new ConnectionTracker(server, options.maxConnections);
+  answerClientErrors(server);
 
   async function apiCommand(req: IncomingMessage, name: string, labels: Labels): Promise<Outcome> {
     const spec = COMMANDS[name];
