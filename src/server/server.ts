@@ -274,10 +274,17 @@ export function createHost(options: HostOptions): Host {
     }
   }
 
+  // Pipelined requests on one connection run one after the other, as a client sending
+  // `insert` then `select` expects; node would start them all at once.
+  const previousOnConnection = new WeakMap<Socket, Promise<void>>();
+
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const socket = req.socket as Socket;
+    if (!connections.accepts(socket)) return; // already answered 503 on connect
     const started = performance.now();
     const labels: Labels = { command: 'unknown' };
-    const task = route(req, labels)
+    const previous = previousOnConnection.get(socket);
+    const task = (previous ? previous.then(() => route(req, labels)) : route(req, labels))
       .catch((err: unknown) => {
         const outcome = { ...errorOutcome(err, labels.command), phext: labels.phext, tenant: labels.tenant };
         if (outcome.status === 500) options.log(`internal error: ${(err as Error)?.stack ?? err}`);
@@ -293,7 +300,11 @@ export function createHost(options: HostOptions): Host {
         options.log(`response failed: ${(err as Error)?.message ?? err}`);
         res.destroy();
       })
-      .finally(() => inFlight.delete(task));
+      .finally(() => {
+        inFlight.delete(task);
+        if (previousOnConnection.get(socket) === task) previousOnConnection.delete(socket);
+      });
+    previousOnConnection.set(socket, task);
     inFlight.add(task);
   });
 
