@@ -1,6 +1,7 @@
 // `sq host` refuses bad requests (SQ-PROTOCOL B) with one line, and writes nothing when it does.
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import { join, relative } from 'node:path';
 import { test } from 'node:test';
 import { startHost, tempDataDir, type HostProcess } from '../src/server/testing/host-process.js';
@@ -148,6 +149,25 @@ test('sq host: bad input is 400/403/413 and nothing is written', async (t) => {
     const { request } = await import('../src/router/testkit.js');
     const chunked = await request(host.port, { method: 'POST', path: '/api/v2/insert?p=big', body: [Buffer.alloc(800, 0x61), Buffer.alloc(800, 0x62)] });
     assert.equal(chunked.status, 413);
+    assertNothingWritten('too large');
+    // curl sends `Expect: 100-continue` before big uploads: refuse without inviting the body.
+    const expecting = await new Promise<{ status: number; continued: boolean }>((resolve, reject) => {
+      let continued = false;
+      const req = http.request({
+        host: '127.0.0.1', port: host.port, method: 'POST', path: '/api/v2/insert?p=big', agent: false,
+        headers: { 'Content-Length': 4096, Expect: '100-continue' },
+      }, (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, continued }));
+      });
+      req.on('continue', () => {
+        continued = true;
+        req.end('x'.repeat(4096));
+      });
+      req.on('error', reject);
+      req.flushHeaders();
+    });
+    assert.deepEqual(expecting, { status: 413, continued: false });
     assertNothingWritten('too large');
     assert.equal((await host.call('POST', '/api/v2/insert?p=big', 'x'.repeat(1024))).text, 'Inserted 1024 bytes');
     assert.equal(statSync(host.file('big')).size, 1024);

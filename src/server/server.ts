@@ -278,6 +278,13 @@ export function createHost(options: HostOptions): Host {
   // `insert` then `select` expects; node would start them all at once.
   const previousOnConnection = new WeakMap<Socket, Promise<void>>();
 
+  // Node would invite every announced body with "100 Continue"; one we are going to refuse as
+  // too large is answered 413 at once instead, before the client starts sending it.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    if (!(Number(req.headers['content-length']) > options.maxBodyBytes)) res.writeContinue();
+    server.emit('request', req, res);
+  });
+
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const socket = req.socket as Socket;
     if (!connections.accepts(socket)) return; // already answered 503 on connect
