@@ -132,6 +132,12 @@ test('sq host: bad input is 400/403/413 and nothing is written', async (t) => {
     assertNothingWritten('delimiters');
   });
 
+  await t.test('a malformed delta manifest is 400 naming the line', async () => {
+    assert.match(await refused(host, 'POST', '/api/v2/delta?p=sync', 400, '1.1.1/1.1.1/1.1.1: abc\nno separator here\n'), /manifest line 2/);
+    assert.match(await refused(host, 'POST', '/api/v2/delta?p=sync', 400, '1.1.0: abc\n'), /1\.1\.1\/1\.1\.1\/1\.1\.0/);
+    assertNothingWritten('delta');
+  });
+
   await t.test('invalid UTF-8 in the query or the body is 400', async () => {
     await refused(host, 'GET', '/api/v2/insert?p=utf&s=%FF', 400);
     await refused(host, 'GET', '/api/v2/insert?p=utf&s=%c3', 400);
