@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import http from 'node:http';
 import { join, relative } from 'node:path';
 import { test } from 'node:test';
+import { request } from '../src/router/testkit.js';
 import { startHost, tempDataDir, type HostProcess } from '../src/server/testing/host-process.js';
 
 /** Every file under `dir`, relative to it. */
@@ -152,7 +153,6 @@ test('sq host: bad input is 400/403/413 and nothing is written', async (t) => {
   await t.test('a body over --max-body is 413, declared or streamed, and nothing is written', async () => {
     await refused(host, 'POST', '/api/v2/insert?p=big', 413, 'x'.repeat(4096));
     // Chunked: the limit is only found while reading.
-    const { request } = await import('../src/router/testkit.js');
     const chunked = await request(host.port, { method: 'POST', path: '/api/v2/insert?p=big', body: [Buffer.alloc(800, 0x61), Buffer.alloc(800, 0x62)] });
     assert.equal(chunked.status, 413);
     assertNothingWritten('too large');
