@@ -6,6 +6,9 @@ const BUSY_RESPONSE =
   'HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n' +
   `Access-Control-Allow-Origin: *\r\nContent-Length: ${BUSY_BODY.length}\r\nConnection: close\r\n\r\n${BUSY_BODY}`;
 
+/** How long a refused connection may stay half-open waiting for the client to hang up. */
+const REFUSED_LINGER_MS = 5_000;
+
 /**
  * Numbers connections (the `status` command's Connection ID), answers 503 beyond `max` open
  * connections — node's own `maxConnections` would drop them without a word — and knows which
@@ -21,7 +24,9 @@ export class ConnectionTracker {
   constructor(server: Server, private readonly max: number) {
     server.on('connection', (socket: Socket) => {
       if (this.requests.size >= this.max || this.draining) {
+        // Node still parses what the client sends; the pipeline must ignore it (see accepts).
         socket.end(BUSY_RESPONSE);
+        socket.setTimeout(REFUSED_LINGER_MS, () => socket.destroy());
         return;
       }
       this.ids.set(socket, ++this.next);
@@ -30,6 +35,7 @@ export class ConnectionTracker {
     });
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       const socket = req.socket as Socket;
+      if (!this.accepts(socket)) return;
       this.requests.set(socket, (this.requests.get(socket) ?? 0) + 1);
       res.once('close', () => {
         const left = (this.requests.get(socket) ?? 1) - 1;
@@ -38,6 +44,11 @@ export class ConnectionTracker {
         if (this.draining && left === 0) socket.end();
       });
     });
+  }
+
+  /** False for a connection that was answered 503: its requests must not be executed. */
+  accepts(socket: Socket): boolean {
+    return this.ids.has(socket);
   }
 
   /** The connection's number, counting from 1 since the server started. */

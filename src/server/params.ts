@@ -20,7 +20,10 @@ function decodeComponent(text: string, what: string): string {
       bytes.push(parseInt(text.slice(i + 1, i + 3), 16));
       i += 2;
     } else {
-      for (const b of Buffer.from(ch, 'utf8')) bytes.push(b);
+      // Whole code points: a surrogate half on its own would encode as U+FFFD.
+      const point = String.fromCodePoint(text.codePointAt(i)!);
+      for (const b of Buffer.from(point, 'utf8')) bytes.push(b);
+      i += point.length - 1;
     }
   }
   const buf = Buffer.from(bytes);

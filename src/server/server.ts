@@ -8,6 +8,7 @@ import { readBody } from './body.js';
 import { COMMANDS } from './commands.js';
 import type { CommandContext } from './context.js';
 import { CORS_ORIGIN, CORS_PREFLIGHT } from './cors.js';
+import { answerClientErrors } from './client-errors.js';
 import { ConnectionTracker } from './connections.js';
 import { HttpError } from './http-error.js';
 import type { Metrics } from './metrics.js';
@@ -90,12 +91,13 @@ function isLocal(req: IncomingMessage): boolean {
   return address === '::1' || !!address?.startsWith('127.') || !!address?.startsWith('::ffff:127.');
 }
 
-const FORM_FIELD = /^(p|c|s|algo|limit)(=|$)/;
+const FORM_FIELD = /^(p|c|s|algo|limit)=/;
 
 /**
  * A form body carries p/c/s fields. curl's `--data-binary` labels raw text as a form too, so the
- * body counts as a form only when every `&`-separated part is one of our fields; otherwise it is
- * the scroll text, as in the original.
+ * body counts as a form only when every `&`-separated part is `<one of our fields>=...` (forms
+ * always write the `=`, so a body of just `s` is text); otherwise it is the scroll text, as in
+ * the original.
  */
 function isFormBody(req: IncomingMessage, body: Buffer): boolean {
   const type = (req.headers['content-type'] ?? '').toLowerCase();
@@ -120,10 +122,17 @@ export function createHost(options: HostOptions): Host {
   const { store, resolver, metrics, services = {} } = options;
   const inFlight = new Set<Promise<void>>();
 
-  const server = createServer({ keepAliveTimeout: options.keepAliveTimeoutMs ?? 5_000 });
-  server.headersTimeout = options.headersTimeoutMs ?? 10_000;
-  server.requestTimeout = options.requestTimeoutMs ?? 120_000;
+  const headersTimeout = options.headersTimeoutMs ?? 10_000;
+  const server = createServer({
+    keepAliveTimeout: options.keepAliveTimeoutMs ?? 5_000,
+    headersTimeout,
+    requestTimeout: Math.max(options.requestTimeoutMs ?? 120_000, headersTimeout),
+    // Node checks both timeouts only this often (30 s by default): a slowloris client would
+    // outlive a 10 s headers timeout by up to 30 s.
+    connectionsCheckingInterval: Math.min(1_000, Math.max(25, Math.floor(headersTimeout / 4))),
+  });
   const connections = new ConnectionTracker(server, options.maxConnections);
+  answerClientErrors(server);
 
   async function apiCommand(req: IncomingMessage, name: string, labels: Labels): Promise<Outcome> {
     const spec = COMMANDS[name];
@@ -145,7 +154,9 @@ export function createHost(options: HostOptions): Host {
       metrics.bytesReceived.inc(body.length);
     }
     if (isFormBody(req, body)) {
-      parseParams(body.toString('latin1'), 'form body', params);
+      // curl -d sends non-ASCII bytes raw rather than as %xx: they are UTF-8 text too.
+      if (!isUtf8(body)) throw new HttpError(400, 'Invalid UTF-8 in form body');
+      parseParams(body.toString('utf8'), 'form body', params);
       body = Buffer.alloc(0);
     }
     const ctx = makeContext(req, method, params, body, tenant);
@@ -289,10 +300,24 @@ export function createHost(options: HostOptions): Host {
     }
   }
 
+  // Pipelined requests on one connection run one after the other, as a client sending
+  // `insert` then `select` expects; node would start them all at once.
+  const previousOnConnection = new WeakMap<Socket, Promise<void>>();
+
+  // Node would invite every announced body with "100 Continue"; one we are going to refuse as
+  // too large is answered 413 at once instead, before the client starts sending it.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    if (!(Number(req.headers['content-length']) > options.maxBodyBytes)) res.writeContinue();
+    server.emit('request', req, res);
+  });
+
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const socket = req.socket as Socket;
+    if (!connections.accepts(socket)) return; // already answered 503 on connect
     const started = performance.now();
     const labels: Labels = { command: 'unknown' };
-    const task = route(req, labels)
+    const previous = previousOnConnection.get(socket);
+    const task = (previous ? previous.then(() => route(req, labels)) : route(req, labels))
       .catch((err: unknown) => {
         const outcome = { ...errorOutcome(err, labels.command), phext: labels.phext, tenant: labels.tenant };
         if (outcome.status === 500) options.log(`internal error: ${(err as Error)?.stack ?? err}`);
@@ -308,7 +333,11 @@ export function createHost(options: HostOptions): Host {
         options.log(`response failed: ${(err as Error)?.message ?? err}`);
         res.destroy();
       })
-      .finally(() => inFlight.delete(task));
+      .finally(() => {
+        inFlight.delete(task);
+        if (previousOnConnection.get(socket) === task) previousOnConnection.delete(socket);
+      });
+    previousOnConnection.set(socket, task);
     inFlight.add(task);
   });
 

@@ -17,6 +17,9 @@ export const HOST_DEFAULTS = {
   maxBodyBytes: 64 * MiB,
   maxConnections: 512,
   logFormat: 'text',
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 120_000,
+  keepAliveTimeoutMs: 5_000,
 } as const;
 
 /** Everything `sq host` and `sq basic` decide before serving; sizes in MiB where named so. */
@@ -38,6 +41,10 @@ export interface StartHostOptions {
   /** The phext a request without `p` addresses (`sq basic`: `index`); absent → `p` is required. */
   defaultPhext?: string;
   log: (line: string) => void;
+  /** Slow-client limits in milliseconds; HOST_DEFAULTS when absent. */
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  keepAliveTimeoutMs?: number;
 }
 
 /** A listening SQ HTTP server as the CLI sees it. */
@@ -95,6 +102,9 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
     logFormat: options.logFormat,
     defaultPhext: options.defaultPhext,
     log,
+    headersTimeoutMs: options.headersTimeoutMs ?? HOST_DEFAULTS.headersTimeoutMs,
+    requestTimeoutMs: options.requestTimeoutMs ?? HOST_DEFAULTS.requestTimeoutMs,
+    keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? HOST_DEFAULTS.keepAliveTimeoutMs,
   });
   const address = await host.listen(options.port, options.bind);
   return {

@@ -19,7 +19,11 @@ Options:
   --max-phext-mb N       refuse phext files larger than this (default 1024)
   --max-body BYTES       largest request body (default 67108864 = 64 MiB)
   --max-connections N    open connections beyond this get 503 (default 512)
-  --log-format FMT       request log: text, json or off (default text)`;
+  --log-format FMT       request log: text, json or off (default text)
+  --headers-timeout-ms N cut clients still sending headers after N ms (default 10000)
+  --request-timeout-ms N cut requests not fully received after N ms (default 120000)
+  --keep-alive-timeout-ms N
+                         close idle keep-alive connections after N ms (default 5000)`;
 
 function positiveNumber(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
@@ -66,6 +70,8 @@ export const hostCommand: Command = {
         config: { type: 'string' }, 'admin-key': { type: 'string' },
         'cache-mb': { type: 'string' }, 'max-phext-mb': { type: 'string' }, 'max-body': { type: 'string' },
         'max-connections': { type: 'string' }, 'log-format': { type: 'string' },
+        'headers-timeout-ms': { type: 'string' }, 'request-timeout-ms': { type: 'string' },
+        'keep-alive-timeout-ms': { type: 'string' },
       },
     });
     if (positionals.length !== 1) throw new UsageError('expected exactly one <port>');
@@ -84,6 +90,9 @@ export const hostCommand: Command = {
       maxBodyBytes: positiveNumber(values['max-body'], 'max-body', HOST_DEFAULTS.maxBodyBytes),
       maxConnections: positiveNumber(values['max-connections'], 'max-connections', HOST_DEFAULTS.maxConnections),
       log: stderrLine,
+      headersTimeoutMs: positiveNumber(values['headers-timeout-ms'], 'headers-timeout-ms', HOST_DEFAULTS.headersTimeoutMs),
+      requestTimeoutMs: positiveNumber(values['request-timeout-ms'], 'request-timeout-ms', HOST_DEFAULTS.requestTimeoutMs),
+      keepAliveTimeoutMs: positiveNumber(values['keep-alive-timeout-ms'], 'keep-alive-timeout-ms', HOST_DEFAULTS.keepAliveTimeoutMs),
     });
     return serveUntilSignal(host, bind);
   },
