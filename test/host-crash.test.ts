@@ -6,7 +6,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import { test } from 'node:test';
 import { Coordinate, parse } from '../src/phext/index.js';
-import { MARKER_PATTERN, appendAt, marker, updateAt } from '../src/store/fixtures/store-writer.js';
+import { MARKER_PATTERN, appendAt, marker, updateAt } from '../src/testing/store-writer.js';
 import { request } from '../src/router/testkit.js';
 import { startHost, tempDataDir, type HostProcess } from '../src/server/testing/host-process.js';
 

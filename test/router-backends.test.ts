@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RouterTenant } from '../src/router/config.js';
 import { writeRouterConfig } from '../src/router/testkit.js';
-import { tempDir } from '../src/store/fixtures/support.js';
+import { tempDir } from '../src/testing/temp-dir.js';
 import { api } from '../src/testing/sq-api.js';
 import { startSq, type SqProcess } from '../src/testing/sq-process.js';
 import { newToken } from '../src/testing/tenants-file.js';
