@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runSq, startSq } from '../testing/sq-process.js';
+import { runSq } from '../testing/run-sq.js';
+import { startSq } from '../testing/sq-process.js';
 import { request, startEchoBackend, writeRouterConfig } from './testkit.js';
 
 describe('sq route (CLI)', () => {

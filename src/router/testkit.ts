@@ -3,7 +3,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { replaceFile } from '../testing/sq-process.js';
+import { replaceFile } from '../testing/replace-file.js';
 import type { RouterTenant } from './config.js';
 
 /**

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { loadConfig } from '../../tenants/config.js';
 import { TenantRegistry } from '../../tenants/registry.js';
-import { runSq } from '../../testing/sq-process.js';
+import { runSq } from '../../testing/run-sq.js';
 
 const root = mkdtempSync(join(tmpdir(), 'sq-tenants-cli-'));
 after(() => rmSync(root, { recursive: true, force: true }));
