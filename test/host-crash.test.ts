@@ -7,7 +7,7 @@ import { isUtf8 } from 'node:buffer';
 import { test } from 'node:test';
 import { Coordinate, parse } from '../src/phext/index.js';
 import { MARKER_PATTERN, appendAt, marker, updateAt } from '../src/testing/store-writer.js';
-import { request } from '../src/router/testkit.js';
+import { request } from '../src/testing/http-client.js';
 import { startHost, type HostProcess } from '../src/testing/host-process.js';
 import { tempDir } from '../src/testing/temp-dir.js';
 

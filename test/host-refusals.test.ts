@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import http from 'node:http';
 import { join, relative } from 'node:path';
 import { test } from 'node:test';
-import { request } from '../src/router/testkit.js';
+import { request } from '../src/testing/http-client.js';
 import { startHost, type HostProcess } from '../src/testing/host-process.js';
 import { tempDir } from '../src/testing/temp-dir.js';
 

@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RouterTenant } from '../src/router/config.js';
-import { writeRouterConfig } from '../src/router/testkit.js';
+import { writeRouterConfig } from '../src/testing/router-file.js';
 import { tempDir } from '../src/testing/temp-dir.js';
 import { api } from '../src/testing/sq-api.js';
 import { startSq, type SqProcess } from '../src/testing/sq-process.js';

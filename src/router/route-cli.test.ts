@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runSq } from '../testing/run-sq.js';
 import { startSq } from '../testing/sq-process.js';
-import { request, startEchoBackend, writeRouterConfig } from './testkit.js';
+import { request } from '../testing/http-client.js';
+import { startEchoBackend } from '../testing/echo-backend.js';
+import { writeRouterConfig } from '../testing/router-file.js';
 
 describe('sq route (CLI)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sq-route-cli-'));

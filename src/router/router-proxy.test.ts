@@ -6,7 +6,9 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRouter, type RouterHandle } from './router.js';
-import { closedPort, rawExchange, request, startEchoBackend, writeRouterConfig } from './testkit.js';
+import { closedPort, startEchoBackend } from '../testing/echo-backend.js';
+import { rawExchange, request } from '../testing/http-client.js';
+import { writeRouterConfig } from '../testing/router-file.js';
 
 const ALICE = 'pmb-v1-0123456789abcdef0123456789abcdef';
 const BOB = 'bob:token:with:colons';
