@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { checksum } from '../src/phext/index.js';
 import { VERSION } from '../src/cli/version.js';
-import { startHost, type HostProcess } from '../src/server/testing/host-process.js';
+import { startHost, type HostProcess } from '../src/testing/host-process.js';
 
 /** `/api/v2/<command>?<params>`; URLSearchParams writes spaces as `+`, which the server must read. */
 const api = (command: string, params: Record<string, string> = {}): string =>

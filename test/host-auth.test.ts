@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { startHost } from '../src/server/testing/host-process.js';
+import { startHost } from '../src/testing/host-process.js';
 
 // A colon and other punctuation: the original cut tokens at ':'.
 const KEY = 'pmb-v1:0123456789abcdef:s3cr3t/+=';

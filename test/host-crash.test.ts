@@ -6,9 +6,10 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import { test } from 'node:test';
 import { Coordinate, parse } from '../src/phext/index.js';
-import { MARKER_PATTERN, appendAt, marker, updateAt } from '../src/store/fixtures/store-writer.js';
-import { request } from '../src/router/testkit.js';
-import { startHost, tempDataDir, type HostProcess } from '../src/server/testing/host-process.js';
+import { MARKER_PATTERN, appendAt, marker, updateAt } from '../src/testing/store-writer.js';
+import { request } from '../src/testing/http-client.js';
+import { startHost, type HostProcess } from '../src/testing/host-process.js';
+import { tempDir } from '../src/testing/temp-dir.js';
 
 const ROUNDS = 20;
 const WRITERS = 16;
@@ -78,7 +79,7 @@ function verifyDisk(dataDir: string, acks: Ack[], when: string): void {
 }
 
 test(`sq host killed -9 under ${WRITERS} concurrent HTTP writers never loses an acknowledged write (${ROUNDS} rounds)`, async (t) => {
-  const dataDir = tempDataDir(t, 'sq-host-crash-');
+  const dataDir = tempDir(t, 'sq-host-crash-');
   const acks: Ack[] = [];
   const surprises: string[] = [];
   for (let round = 1; round <= ROUNDS; round++) {

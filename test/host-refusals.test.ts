@@ -4,8 +4,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import http from 'node:http';
 import { join, relative } from 'node:path';
 import { test } from 'node:test';
-import { request } from '../src/router/testkit.js';
-import { startHost, tempDataDir, type HostProcess } from '../src/server/testing/host-process.js';
+import { request } from '../src/testing/http-client.js';
+import { startHost, type HostProcess } from '../src/testing/host-process.js';
+import { tempDir } from '../src/testing/temp-dir.js';
 
 /** Every file under `dir`, relative to it. */
 function listTree(dir: string): string[] {
@@ -62,7 +63,7 @@ test('sq host: exact routes, HEAD on reads, 405 with Allow', async (t) => {
 
 test('sq host: bad input is 400/403/413 and nothing is written', async (t) => {
   // The data dir sits deep inside a scratch tree so that an escape would land somewhere we look.
-  const root = tempDataDir(t, 'sq-refusals-');
+  const root = tempDir(t, 'sq-refusals-');
   const dataDir = join(root, 'a', 'b', 'data');
   mkdirSync(dataDir, { recursive: true });
   const host = await startHost(t, { dataDir, args: ['--max-body', '1024'] });

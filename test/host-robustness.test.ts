@@ -7,8 +7,9 @@ import { once } from 'node:events';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { test } from 'node:test';
 import { VERSION } from '../src/cli/version.js';
-import { rawExchange, request } from '../src/router/testkit.js';
-import { startHost, waitFor } from '../src/server/testing/host-process.js';
+import { rawExchange, request } from '../src/testing/http-client.js';
+import { startHost } from '../src/testing/host-process.js';
+import { waitFor } from '../src/testing/wait.js';
 
 interface RawResponse {
   status: number;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { tempDir } from '../src/store/fixtures/support.js';
+import { tempDir } from '../src/testing/temp-dir.js';
 import { startSq, type SqProcess } from '../src/testing/sq-process.js';
 import { newToken } from '../src/testing/tenants-file.js';
 

@@ -2,21 +2,19 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { Coordinate, parse } from '../src/phext/index.js';
-import { MARKER_PATTERN } from '../src/store/fixtures/store-writer.js';
-import { tempDir } from '../src/store/fixtures/support.js';
+import { MARKER_PATTERN, STORE_WRITER } from '../src/testing/store-writer.js';
+import { tempDir } from '../src/testing/temp-dir.js';
 
-const WRITER = join(dirname(fileURLToPath(import.meta.url)), '../src/store/fixtures/store-writer.js');
 const ROUNDS = 20;
 const WRITERS = 8;
 
 /** Runs the writer until a random moment 10-200 ms after it is ready, SIGKILLs it, returns its acks. */
 function crashRound(file: string, round: number): Promise<{ acks: string[]; killedAfterMs: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [WRITER, file, String(round), String(WRITERS)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [STORE_WRITER, file, String(round), String(WRITERS)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     const killedAfterMs = 10 + Math.floor(Math.random() * 190);

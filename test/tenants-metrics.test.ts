@@ -4,10 +4,11 @@ import assert from 'node:assert/strict';
 import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { tempDir } from '../src/store/fixtures/support.js';
+import { tempDir } from '../src/testing/temp-dir.js';
 import { parsePrometheus, samplesOf, valueOf, type Exposition } from '../src/testing/prometheus.js';
 import { api, call } from '../src/testing/sq-api.js';
-import { replaceFile, startSq, type SqProcess } from '../src/testing/sq-process.js';
+import { replaceFile } from '../src/testing/replace-file.js';
+import { startSq, type SqProcess } from '../src/testing/sq-process.js';
 import { newToken, writeTenantsFile } from '../src/testing/tenants-file.js';
 
 const ADMIN = 'admin-key-metrics-e2e';

@@ -8,9 +8,10 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { tempDir } from '../src/store/fixtures/support.js';
+import { tempDir } from '../src/testing/temp-dir.js';
 import { api, call, type TextReply } from '../src/testing/sq-api.js';
-import { replaceFile, startSq, type SqProcess } from '../src/testing/sq-process.js';
+import { replaceFile } from '../src/testing/replace-file.js';
+import { startSq, type SqProcess } from '../src/testing/sq-process.js';
 import { newToken, writeTenantsFile, type TestTenant } from '../src/testing/tenants-file.js';
 
 const ADMIN = 'admin-key-for-reload-tests';

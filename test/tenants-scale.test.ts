@@ -3,9 +3,11 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { tempDir } from '../src/store/fixtures/support.js';
+import { tempDir } from '../src/testing/temp-dir.js';
 import { api, call } from '../src/testing/sq-api.js';
-import { residentKib, runSq, startSq, type SqProcess } from '../src/testing/sq-process.js';
+import { residentKib } from '../src/testing/resident-memory.js';
+import { runSq } from '../src/testing/run-sq.js';
+import { startSq, type SqProcess } from '../src/testing/sq-process.js';
 
 const COUNT = 500;
 

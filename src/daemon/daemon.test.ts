@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { freshDir } from '../cli/commands/daemon-testkit.js';
 import { checksum } from '../phext/index.js';
+import { tempDir } from '../testing/temp-dir.js';
 import { DaemonClient } from './client.js';
 import { DaemonRunningError, startDaemon, type Daemon } from './daemon.js';
 import { LineSplitter, MAX_REQUEST_BYTES } from './protocol.js';
@@ -39,19 +39,18 @@ class Raw {
 }
 
 describe('daemon protocol', () => {
-  let dir: string;
   let daemon: Daemon;
   let raw: Raw;
   before(async () => {
-    dir = freshDir('sq-daemon-');
     daemon = await startDaemon({ cwd: dir, file: join(dir, 'doc.phext') });
     raw = await Raw.open(daemon.paths.socket);
   });
   after(async () => {
     raw?.socket.destroy();
     await daemon?.stop();
-    rmSync(dir, { recursive: true, force: true });
   });
+  // Registered after the stop above, so the directory goes once the daemon is down.
+  const dir = tempDir({ after }, 'sq-daemon-');
 
   const ask = async (line: string | Buffer): Promise<unknown> => {
     raw.socket.write(line);

@@ -1,14 +1,14 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { runSq, startSq } from '../testing/sq-process.js';
-import { request, startEchoBackend, writeRouterConfig } from './testkit.js';
+import { runSq } from '../testing/run-sq.js';
+import { startSq } from '../testing/sq-process.js';
+import { request } from '../testing/http-client.js';
+import { startEchoBackend } from '../testing/echo-backend.js';
+import { writeRouterConfig } from '../testing/router-file.js';
+import { tempDir } from '../testing/temp-dir.js';
 
 describe('sq route (CLI)', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'sq-route-cli-'));
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir({ after }, 'sq-route-cli-');
 
   it('prints the real port, proxies, and exits 0 on SIGTERM', async (t) => {
     const backend = await startEchoBackend('a');

@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startRouter, type RouterHandle, type RouterOptions } from './router.js';
-import { rawExchange, request, startEchoBackend, writeRouterConfig } from './testkit.js';
+import { rawExchange, request } from '../testing/http-client.js';
+import { startEchoBackend } from '../testing/echo-backend.js';
+import { writeRouterConfig } from '../testing/router-file.js';
 
 const T1 = 'pmb-v1-11111111111111111111111111111111';
 const T2 = 'pmb-v1-22222222222222222222222222222222';

@@ -1,19 +1,18 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { startRouter, type RouterHandle } from './router.js';
-import { closedPort, rawExchange, request, startEchoBackend, writeRouterConfig } from './testkit.js';
+import { closedPort, startEchoBackend } from '../testing/echo-backend.js';
+import { rawExchange, request } from '../testing/http-client.js';
+import { writeRouterConfig } from '../testing/router-file.js';
+import { tempDir } from '../testing/temp-dir.js';
 
 const ALICE = 'pmb-v1-0123456789abcdef0123456789abcdef';
 const BOB = 'bob:token:with:colons';
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
 describe('sq route: proxying', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'sq-router-'));
   const logs: string[] = [];
   let a: Awaited<ReturnType<typeof startEchoBackend>>;
   let b: Awaited<ReturnType<typeof startEchoBackend>>;
@@ -42,8 +41,9 @@ describe('sq route: proxying', () => {
     await router.close();
     await a.close();
     await b.close();
-    rmSync(dir, { recursive: true, force: true });
   });
+  // Registered after the closing above, so the config goes once the router no longer watches it.
+  const dir = tempDir({ after }, 'sq-router-');
 
   it('routes by Bearer (any case), bare Authorization and X-SQ-API-Key, forwarding the header as-is', async () => {
     const cases: [http.OutgoingHttpHeaders, string][] = [

@@ -3,7 +3,8 @@ import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { writeFileAtomic } from './atomic-write.js';
-import { tempDir, tempFiles } from './fixtures/support.js';
+import { tempDir } from '../testing/temp-dir.js';
+import { tempFiles } from '../testing/store-support.js';
 
 test('writeFileAtomic replaces the file with a new inode and returns its stamp', async (t) => {
   const dir = tempDir(t);

@@ -3,7 +3,8 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { FileDocumentStore, MEMORY_PER_BYTE } from './file-store.js';
-import { at, tempDir, tempFiles } from './fixtures/support.js';
+import { at, tempFiles } from '../testing/store-support.js';
+import { tempDir } from '../testing/temp-dir.js';
 
 test('the cache stays within its budget, evicts least-recently-used, and evicted phexts reload intact', async (t) => {
   const dir = tempDir(t);

@@ -7,7 +7,8 @@ import { writeFileAtomic } from './atomic-write.js';
 import { StoreError } from './document-store.js';
 import { FileDocumentStore } from './file-store.js';
 import { checksumOf } from './snapshot.js';
-import { at, tempDir, tempFiles } from './fixtures/support.js';
+import { at, tempFiles } from '../testing/store-support.js';
+import { tempDir } from '../testing/temp-dir.js';
 
 const MiB = 1024 * 1024;
 

@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import { parse } from '../phext/index.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { FileDocumentStore } from './file-store.js';
-import { at, tempDir } from './fixtures/support.js';
+import { at } from '../testing/store-support.js';
+import { tempDir } from '../testing/temp-dir.js';
 
 test('mutations that arrive during a commit share the next one; readers see only committed states', async (t) => {
   const dir = tempDir(t);

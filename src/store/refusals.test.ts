@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import { parse } from '../phext/index.js';
 import { StoreError } from './document-store.js';
 import { FileDocumentStore } from './file-store.js';
-import { at, tempDir } from './fixtures/support.js';
+import { at } from '../testing/store-support.js';
+import { tempDir } from '../testing/temp-dir.js';
 
 async function refusal(promise: Promise<unknown>): Promise<StoreError> {
   const e = await promise.then(

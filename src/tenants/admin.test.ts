@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it, type TestContext } from 'node:test';
 import { handleAdmin } from './admin.js';
 import { loadConfig } from './config.js';
 import { TenantManager } from './reload.js';
 import { hashedKey } from './token.js';
+import { tempDir } from '../testing/temp-dir.js';
 
-const root = mkdtempSync(join(tmpdir(), 'sq-admin-'));
-after(() => rmSync(root, { recursive: true, force: true }));
+const root = tempDir({ after }, 'sq-admin-');
 let n = 0;
 const ADMIN = 'admin-secret';
 const API = '/api/v2/admin/tenants';

@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig, parseConfig, saveConfig } from './config.js';
 import { TenantRegistry } from './registry.js';
 import { hashedKey } from './token.js';
+import { tempDir } from '../testing/temp-dir.js';
 
-const root = mkdtempSync(join(tmpdir(), 'sq-config-'));
-after(() => rmSync(root, { recursive: true, force: true }));
+const root = tempDir({ after }, 'sq-config-');
 let n = 0;
 
 /** Writes `value` (raw text if a string) as tenants.json in a fresh directory; returns its path. */

@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { StoreError } from '../store/document-store.js';
 import { QuotaError, checkQuota, measureUsage } from './quota.js';
 import { TenantManager } from './reload.js';
+import { tempDir } from '../testing/temp-dir.js';
 
-const root = mkdtempSync(join(tmpdir(), 'sq-quota-'));
-after(() => rmSync(root, { recursive: true, force: true }));
+const root = tempDir({ after }, 'sq-quota-');
 const MB = 1_048_576;
 
 describe('quotas', () => {

@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { loadConfig } from './config.js';
 import { TenantRegistry } from './registry.js';
 import { generateToken, hashedKey } from './token.js';
+import { tempDir } from '../testing/temp-dir.js';
 
-const root = mkdtempSync(join(tmpdir(), 'sq-registry-'));
-after(() => rmSync(root, { recursive: true, force: true }));
+const root = tempDir({ after }, 'sq-registry-');
 
 const ALICE = 'pmb-v1-0123456789abcdef0123456789abcdef';
 const BOB = 'token:with:colons and more'; // any token text, `:` included

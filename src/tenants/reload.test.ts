@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it, type TestContext } from 'node:test';
 import { addTenant } from './changes.js';
 import { TenantManager } from './reload.js';
+import { tempDir } from '../testing/temp-dir.js';
 
-const root = mkdtempSync(join(tmpdir(), 'sq-reload-'));
-after(() => rmSync(root, { recursive: true, force: true }));
+const root = tempDir({ after }, 'sq-reload-');
 let n = 0;
 
 const tenant = (name: string) => ({ name, data_dir: name });

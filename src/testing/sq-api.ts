@@ -1,8 +1,8 @@
-/** A small client of the SQ REST API for end-to-end tests, over the router testkit's request(). */
+/** A small client of the SQ REST API for end-to-end tests, over http-client's request(). */
 import type { OutgoingHttpHeaders } from 'node:http';
-import { request, type Reply } from '../router/testkit.js';
+import { request, type Reply } from './http-client.js';
 
-/** A reply with its body as text. */
+/** A reply with its body decoded as UTF-8. */
 export interface TextReply extends Reply {
   readonly text: string;
 }
@@ -11,15 +11,20 @@ export interface ApiOptions {
   /** Sent as `Authorization: Bearer <token>` unless `headers` say otherwise. */
   token?: string;
   headers?: OutgoingHttpHeaders;
+  /** Defaults to POST with a body, GET without. */
   method?: string;
+  /** A string is sent as UTF-8, with a declared Content-Length as curl sends. */
   body?: string | Buffer;
 }
 
-/** `path` (e.g. `/api/v2/select?p=test&c=1.1.1`) on 127.0.0.1:`port`. */
+/** `path` (e.g. `/api/v2/select?p=test&c=1.1.1`) on 127.0.0.1:`port`, on a fresh connection. */
 export async function call(port: number, path: string, options: ApiOptions = {}): Promise<TextReply> {
-  const headers: OutgoingHttpHeaders = { ...(options.token === undefined ? {} : { Authorization: `Bearer ${options.token}` }), ...options.headers };
   const body = typeof options.body === 'string' ? Buffer.from(options.body, 'utf8') : options.body;
-  if (body) headers['Content-Length'] = body.length;
+  const headers: OutgoingHttpHeaders = {
+    ...(options.token === undefined ? {} : { Authorization: `Bearer ${options.token}` }),
+    ...(body === undefined ? {} : { 'Content-Length': body.length }),
+    ...options.headers,
+  };
   const reply = await request(port, { method: options.method ?? (body ? 'POST' : 'GET'), path, headers, body });
   return { ...reply, text: reply.body.toString('utf8') };
 }

@@ -1,6 +1,6 @@
 /** Tenants files for end-to-end tests, written the way an editor saves (temp file + rename). */
 import { randomBytes } from 'node:crypto';
-import { replaceFile } from './sq-process.js';
+import { replaceFile } from './replace-file.js';
 
 /** A tenant as a test describes it. */
 export interface TestTenant {

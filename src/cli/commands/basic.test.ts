@@ -1,24 +1,25 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { freshDir, killAll, startBackground } from './daemon-testkit.js';
+import { call } from '../../testing/sq-api.js';
+import { killAll } from '../../testing/sq-child.js';
+import { startSq } from '../../testing/sq-process.js';
+import { tempDir } from '../../testing/temp-dir.js';
 
-const dir = freshDir('sq-basic-');
-after(() => {
-  killAll();
-  rmSync(dir, { recursive: true, force: true });
-});
+after(killAll);
+const dir = tempDir({ after }, 'sq-basic-');
 
 async function get(port: number, path: string): Promise<{ status: number; body: string }> {
-  const res = await fetch(`http://127.0.0.1:${port}${path}`);
-  return { status: res.status, body: await res.text() };
+  const { status, text } = await call(port, path);
+  return { status, body: text };
 }
 
 describe('sq basic', () => {
   it('serves the current directory with index.phext as the default phext, on 127.0.0.1', async () => {
-    const basic = await startBackground(dir, ['basic', '--port', '0'], /^SQ \S+ listening on http:\/\/127\.0\.0\.1:(\d+) \(data: (.+), default phext: index\.phext\)\n/);
-    const port = Number(basic.match[1]);
+    const listening = /^SQ \S+ listening on http:\/\/127\.0\.0\.1:(\d+) \(data: (.+), default phext: index\.phext\)\n/;
+    const basic = await startSq(['basic', '--port', '0'], { cwd: dir, listening });
+    const port = basic.port;
     assert.equal(basic.match[2], dir);
 
     assert.deepEqual(await get(port, '/api/v2/select?c=1.1.1/1.1.1/1.1.2'), { status: 200, body: '' });
@@ -32,6 +33,6 @@ describe('sq basic', () => {
     assert.match((await get(port, '/api/v2/status')).body, /^Hosting: index\.phext\n/);
 
     basic.child.kill('SIGTERM');
-    assert.deepEqual(await basic.exited, [0, null]);
+    assert.deepEqual(await basic.exited, { code: 0, signal: null });
   });
 });

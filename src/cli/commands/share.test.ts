@@ -1,20 +1,21 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { Coordinate, Phext, checksum, serialize } from '../../phext/index.js';
-import { freshDir, killAll, sq, startShare } from './daemon-testkit.js';
+import { runSq } from '../../testing/run-sq.js';
+import { killAll, launchSq } from '../../testing/sq-child.js';
+import { tempDir } from '../../testing/temp-dir.js';
 
-const dirs: string[] = [];
-after(() => {
-  killAll();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-function tempDir(): string {
-  const d = freshDir('sq-share-');
-  dirs.push(d);
-  return d;
-}
+// Daemons some tests leave running are killed before their directories go.
+after(killAll);
+const root = tempDir({ after }, 'sq-share-');
+/** A fresh directory per test, under the file's real-path root (the daemon records real paths). */
+const freshDir = (): string => mkdtempSync(join(root, 'case-'));
+/** Runs `node bin/sq <args>` in `cwd`. */
+const sq = (cwd: string, ...args: string[]) => runSq(args, { cwd });
+/** Starts `sq share notes.phext` in `cwd` and waits for its `Sharing ...` line. */
+const startShare = (cwd: string) => launchSq(['share', 'notes.phext'], { cwd, ready: /^Sharing .+ on .+\n/ });
 
 const C1 = '1.1.1/1.1.1/1.1.1';
 const C2 = '1.1.1/1.1.1/1.1.2';
@@ -30,7 +31,7 @@ async function ok(cwd: string, ...args: string[]): Promise<string> {
 
 describe('sq share and its clients', { concurrency: 3 }, () => {
   it('insert, select, update, toc, checksum, save, json-export, delete, shutdown', async () => {
-    const dir = tempDir();
+    const dir = freshDir();
     const daemon = await startShare(dir);
     assert.equal(daemon.stdout(), 'Sharing notes.phext on .sq/sq.sock\n');
     assert.equal(statSync(join(dir, '.sq')).mode & 0o777, 0o700);
@@ -69,7 +70,7 @@ describe('sq share and its clients', { concurrency: 3 }, () => {
     assert.deepEqual(readFileSync(join(dir, 'notes.phext')), serialize(expected));
 
     assert.match(await ok(dir, 'shutdown'), /^Stopped sharing .*notes\.phext\n$/);
-    assert.deepEqual(await daemon.exited, [0, null]);
+    assert.deepEqual(await daemon.exited, { code: 0, signal: null });
     assert.ok(!existsSync(join(dir, '.sq', 'sq.sock')), 'socket removed');
     assert.ok(!existsSync(join(dir, '.sq', 'sq.json')) && !existsSync(join(dir, '.sq', 'sq.pid')));
     const after = await sq(dir, 'select', C1);
@@ -78,7 +79,7 @@ describe('sq share and its clients', { concurrency: 3 }, () => {
   });
 
   it('refuses scroll text with delimiters and reports daemon errors on one line, exit 1', async () => {
-    const dir = tempDir();
+    const dir = freshDir();
     await startShare(dir);
     const split = await sq(dir, 'update', C1, 'a\x17b');
     assert.equal(split.code, 1);
@@ -90,7 +91,7 @@ describe('sq share and its clients', { concurrency: 3 }, () => {
   });
 
   it('push and pull round-trip a file with multi-byte UTF-8', async () => {
-    const dir = tempDir();
+    const dir = freshDir();
     await startShare(dir);
     const text = 'naïve café — 日本語 🚀\nsecond line\n';
     writeFileSync(join(dir, 'in.txt'), text);
@@ -106,7 +107,7 @@ describe('sq share and its clients', { concurrency: 3 }, () => {
   });
 
   it('slurps the text files of a directory into consecutive scrolls with a summary', async () => {
-    const dir = tempDir();
+    const dir = freshDir();
     await startShare(dir);
     const src = join(dir, 'docs');
     mkdirSync(join(src, 'sub'), { recursive: true });
@@ -135,7 +136,7 @@ describe('sq share and its clients', { concurrency: 3 }, () => {
   });
 
   it('diff lists the coordinates that differ from another phext file', async () => {
-    const dir = tempDir();
+    const dir = freshDir();
     await startShare(dir);
     await ok(dir, 'update', C1, 'same');
     await ok(dir, 'update', C2, 'mine');
@@ -153,7 +154,7 @@ describe('sq share and its clients', { concurrency: 3 }, () => {
 
 describe('sq share lifecycle', { concurrency: 3 }, () => {
   it('replaces the socket of a killed daemon; the data survives', async () => {
-    const dir = tempDir();
+    const dir = freshDir();
     const first = await startShare(dir);
     await ok(dir, 'insert', C1, 'durable');
     first.child.kill('SIGKILL');
@@ -167,11 +168,11 @@ describe('sq share lifecycle', { concurrency: 3 }, () => {
     assert.equal(await ok(dir, 'select', C1), `${C1}: durable\n`);
     assert.equal(JSON.parse(readFileSync(join(dir, '.sq', 'sq.json'), 'utf8')).pid, second.child.pid);
     await ok(dir, 'shutdown');
-    assert.deepEqual(await second.exited, [0, null]);
+    assert.deepEqual(await second.exited, { code: 0, signal: null });
   });
 
   it('refuses a second share while one runs', async () => {
-    const dir = tempDir();
+    const dir = freshDir();
     const first = await startShare(dir);
     const again = await sq(dir, 'share', 'other.phext');
     assert.equal(again.code, 1);
@@ -181,17 +182,17 @@ describe('sq share lifecycle', { concurrency: 3 }, () => {
   });
 
   it('flushes and exits 0 on SIGTERM, removing the socket', async () => {
-    const dir = tempDir();
+    const dir = freshDir();
     const daemon = await startShare(dir);
     await ok(dir, 'insert', C1, 'kept');
     daemon.child.kill('SIGTERM');
-    assert.deepEqual(await daemon.exited, [0, null]);
+    assert.deepEqual(await daemon.exited, { code: 0, signal: null });
     assert.ok(!existsSync(join(dir, '.sq', 'sq.sock')));
     assert.equal(readFileSync(join(dir, 'notes.phext'), 'utf8'), 'kept');
   });
 
   it('falls back to a socket under the temp dir when the directory is too deep', async () => {
-    const dir = join(tempDir(), 'a-rather-long-directory-name-'.repeat(3));
+    const dir = join(freshDir(), 'a-rather-long-directory-name-'.repeat(3));
     mkdirSync(dir);
     const daemon = await startShare(dir);
     const socket = JSON.parse(readFileSync(join(dir, '.sq', 'sq.json'), 'utf8')).socket as string;
@@ -199,12 +200,12 @@ describe('sq share lifecycle', { concurrency: 3 }, () => {
     assert.equal(daemon.stdout(), `Sharing notes.phext on ${socket}\n`);
     assert.equal(await ok(dir, 'insert', C1, 'deep'), `${C1}: Inserted 4 bytes\n`);
     await ok(dir, 'shutdown');
-    assert.deepEqual(await daemon.exited, [0, null]);
+    assert.deepEqual(await daemon.exited, { code: 0, signal: null });
     assert.ok(!existsSync(socket));
   });
 
   it('refuses to share a file that is not valid UTF-8, and leaves it alone', async () => {
-    const dir = tempDir();
+    const dir = freshDir();
     writeFileSync(join(dir, 'broken.phext'), Buffer.from([0x61, 0xc3]));
     const r = await sq(dir, 'share', 'broken.phext');
     assert.equal(r.code, 1);
@@ -213,7 +214,7 @@ describe('sq share lifecycle', { concurrency: 3 }, () => {
   });
 
   it('init creates an empty phext and .sq/, and never overwrites', async () => {
-    const dir = tempDir();
+    const dir = freshDir();
     assert.match(await ok(dir, 'init', 'new.phext'), /^Created empty phext new\.phext/);
     assert.equal(readFileSync(join(dir, 'new.phext')).length, 0);
     assert.equal(statSync(join(dir, '.sq')).mode & 0o777, 0o700);
@@ -238,7 +239,7 @@ describe('sq client usage errors', { concurrency: 4 }, () => {
   ];
   for (const [args, message] of cases) {
     it(`sq ${args.join(' ')} → exit 2 with usage`, async () => {
-      const r = await sq(tempDir(), ...args);
+      const r = await sq(freshDir(), ...args);
       assert.equal(r.code, 2, r.stderr);
       assert.match(r.stderr, message);
       assert.match(r.stderr, new RegExp(`\\n\\nUsage: sq ${args[0]}`));

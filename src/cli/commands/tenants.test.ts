@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { loadConfig } from '../../tenants/config.js';
 import { TenantRegistry } from '../../tenants/registry.js';
-import { runSq } from '../../testing/sq-process.js';
+import { runSq } from '../../testing/run-sq.js';
+import { tempDir } from '../../testing/temp-dir.js';
 
-const root = mkdtempSync(join(tmpdir(), 'sq-tenants-cli-'));
-after(() => rmSync(root, { recursive: true, force: true }));
+const root = tempDir({ after }, 'sq-tenants-cli-');
 const config = join(root, 'tenants.json');
 
 /** Runs `node bin/sq tenants ...` and resolves with its exit code and output. */

@@ -1,0 +1,55 @@
+/** Stand-ins for `sq host` behind the router: an echoing HTTP backend, and a port nobody serves. */
+import http from 'node:http';
+import net from 'node:net';
+import { once } from 'node:events';
+
+/**
+ * A backend that echoes the request: headers `x-echo-*` describe it, the body comes back.
+ * Like `sq host`, it reads the whole body before answering.
+ */
+export async function startEchoBackend(name: string): Promise<{ port: number; close(): Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    if (req.url?.startsWith('/hang')) return; // never answers: the router must time out
+    if (req.url?.startsWith('/chunked')) {
+      res.write('first,'); // no Content-Length: node frames this answer as chunked
+      setTimeout(() => res.end('second'), 20);
+      return;
+    }
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const answer = (): void => {
+        res.writeHead(200, {
+          'x-echo-backend': name,
+          'x-echo-method': req.method ?? '',
+          'x-echo-url': req.url ?? '',
+          'x-echo-authorization': req.headers.authorization ?? '',
+          'content-type': 'application/octet-stream',
+        });
+        res.end(Buffer.concat(chunks));
+      };
+      if (req.url?.startsWith('/slow')) setTimeout(answer, 300);
+      else answer();
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    close: async () => {
+      server.closeAllConnections();
+      server.close();
+      await once(server, 'close').catch(() => {});
+    },
+  };
+}
+
+/** A port with nothing listening on it (bound once, then released). */
+export async function closedPort(): Promise<number> {
+  const server = net.createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as net.AddressInfo;
+  server.close();
+  await once(server, 'close');
+  return port;
+}

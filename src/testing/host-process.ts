@@ -1,0 +1,46 @@
+/** `sq host` over a data directory, for end-to-end tests: a thin layer over startSq(). */
+import { readdirSync } from 'node:fs';
+import type { OutgoingHttpHeaders } from 'node:http';
+import { join } from 'node:path';
+import { call, type TextReply } from './sq-api.js';
+import { startSq, type SqProcess } from './sq-process.js';
+import { tempDir, type Cleanup } from './temp-dir.js';
+
+/** A running `sq host` child, killed when the test ends. */
+export interface HostProcess extends SqProcess {
+  readonly dataDir: string;
+  /** `<dataDir>/<name>.phext`. */
+  file(name: string): string;
+  /** The data directory's entries, sorted. */
+  files(): string[];
+  /** One request on a fresh connection; a body goes with its Content-Length (use request() for chunks). */
+  call(method: string, path: string, body?: string | Buffer, headers?: OutgoingHttpHeaders): Promise<TextReply>;
+}
+
+export interface HostOptions {
+  /** Serve this directory instead of a fresh temp one (e.g. to restart on the same data). */
+  dataDir?: string;
+  /** More `sq host` arguments (`--key`, `--max-body`, ...). */
+  args?: string[];
+  /** How long to wait for the listening line; generous for busy machines (default 20 s). */
+  startTimeoutMs?: number;
+}
+
+/**
+ * Starts `node bin/sq host 0 --bind 127.0.0.1 --data-dir <dir> ...args` without an SQ_KEY from
+ * the environment; SIGKILLed after the test. Its waitForStderr waits 10 s by default.
+ */
+export async function startHost(t: Cleanup, options: HostOptions = {}): Promise<HostProcess> {
+  const dataDir = options.dataDir ?? tempDir(t, 'sq-host-');
+  const args = ['host', '0', '--bind', '127.0.0.1', '--data-dir', dataDir, ...(options.args ?? [])];
+  const host = await startSq(args, { env: { SQ_KEY: '' }, startTimeoutMs: options.startTimeoutMs ?? 20_000 });
+  t.after(async () => void (await host.kill()));
+  return {
+    ...host,
+    dataDir,
+    waitForStderr: (pattern, ms = 10_000) => host.waitForStderr(pattern, ms),
+    file: (name) => join(dataDir, `${name}.phext`),
+    files: () => readdirSync(dataDir).sort(),
+    call: (method, path, body, headers) => call(host.port, path, { method, body, headers }),
+  };
+}

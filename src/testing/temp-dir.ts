@@ -1,0 +1,19 @@
+/** Fresh temporary directories for tests. */
+import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** Registers cleanup: a `node:test` TestContext, or `{ after }` for a suite or the whole file. */
+export interface Cleanup {
+  after(fn: () => void | Promise<void>): void;
+}
+
+/**
+ * A fresh empty directory under the OS temp dir, removed by `t`'s after hook. The path is the
+ * real path, so it matches what a server or daemon records after resolving it.
+ */
+export function tempDir(t: Cleanup, prefix = 'sq-test-'): string {
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), prefix)));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
