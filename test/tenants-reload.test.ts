@@ -32,8 +32,13 @@ const reload = (port: number, headers: Record<string, string> = {}): Promise<Tex
   call(port, '/api/v2/reload', { method: 'POST', headers });
 
 const count = (text: string, pattern: RegExp): number => text.match(new RegExp(pattern.source, 'gm'))?.length ?? 0;
-const LOADED = /^tenants: loaded \d+ tenants from /m;
-const REFUSED = /^tenants: reload refused, keeping the previous \d+ tenants: /m;
+// The log line names its trigger: the watcher sees every change the other tests make too.
+const LOADED = /^tenants: loaded \d+ tenants from .* \(on [^)]+\)$/m;
+const REFUSED = /^tenants: reload refused \(on [^)]+\), keeping the previous \d+ tenants: /m;
+const LOADED_ON_REQUEST = /^tenants: loaded \d+ tenants from .* \(on request\)$/m;
+const LOADED_ON_SIGHUP = /^tenants: loaded \d+ tenants from .* \(on SIGHUP\)$/m;
+const REFUSED_ON_SIGHUP = /^tenants: reload refused \(on SIGHUP\), /m;
+const LOADED_ON_CHANGE = /^tenants: loaded \d+ tenants from .* \(on file change\)$/m;
 
 /** Polls `check` every 25 ms until it holds; the watcher debounces, so it gets a few seconds. */
 async function eventually(check: () => Promise<boolean>, what: string, ms = 5_000): Promise<void> {
@@ -44,11 +49,13 @@ async function eventually(check: () => Promise<boolean>, what: string, ms = 5_00
   }
 }
 
-describe('reload by request and by SIGHUP (config behind a symlink the watcher does not follow)', () => {
+// The config is a symlink into another directory. The watcher follows it, so it may reload any
+// change these tests make as well: each test proves its own trigger by what only that trigger
+// gives, the request's answer and the log line that names the request or the signal.
+describe('reload by request and by SIGHUP (config behind a symlink)', () => {
   let sq: SqProcess;
   after(() => sq?.stop());
   const dir = tempDir({ after });
-  // The real file sits in another directory, so only a request or a signal reloads it.
   const real = join(dir, 'etc', 'tenants.json');
   const config = join(dir, 'tenants.json');
   const [alice, bob, carol, dave] = ['alice', 'bob', 'carol', 'dave'].map((n) => tenant(dir, n));
@@ -63,9 +70,11 @@ describe('reload by request and by SIGHUP (config behind a symlink the watcher d
   it('POST /api/v2/reload from loopback: 200, and the next request sees the new tenants', async () => {
     assert.deepEqual([await knows(sq.port, alice), await knows(sq.port, bob), await knows(sq.port, carol)], [true, true, false]);
     writeTenantsFile(real, [alice, carol]);
+    const requested = count(sq.stderr(), LOADED_ON_REQUEST);
     const reply = await reload(sq.port);
     assert.deepEqual([reply.status, reply.text], [200, 'Config reload triggered']);
     assert.deepEqual([await knows(sq.port, alice), await knows(sq.port, bob), await knows(sq.port, carol)], [true, false, true]);
+    await sq.waitForStderr((text) => count(text, LOADED_ON_REQUEST) > requested);
     const insert = await api(sq.port, carol.token, 'insert', { p: 'test', c: C, s: 'CarolData' });
     assert.deepEqual([insert.status, insert.text], [200, 'Inserted 9 bytes']);
   });
@@ -83,9 +92,9 @@ describe('reload by request and by SIGHUP (config behind a symlink the watcher d
 
   it('SIGHUP reloads: a new tenant works, a removed token gets 401', async () => {
     writeTenantsFile(real, [alice, dave]);
-    const loaded = count(sq.stderr(), LOADED);
+    const loaded = count(sq.stderr(), LOADED_ON_SIGHUP);
     process.kill(sq.pid, 'SIGHUP');
-    await sq.waitForStderr((text) => count(text, LOADED) > loaded);
+    await sq.waitForStderr((text) => count(text, LOADED_ON_SIGHUP) > loaded);
     assert.deepEqual([await knows(sq.port, alice), await knows(sq.port, carol), await knows(sq.port, dave)], [true, false, true]);
   });
 
@@ -108,9 +117,9 @@ describe('reload by request and by SIGHUP (config behind a symlink the watcher d
       assert.ok(!reply.text.includes(alice.token), `${what}: no token in the answer`);
       assert.deepEqual([await knows(sq.port, alice), await knows(sq.port, dave)], [true, true], what);
       // The signal path refuses it too, and says so in the log.
-      const refused = count(sq.stderr(), REFUSED);
+      const refused = count(sq.stderr(), REFUSED_ON_SIGHUP);
       process.kill(sq.pid, 'SIGHUP');
-      await sq.waitForStderr((log) => count(log, REFUSED) > refused);
+      await sq.waitForStderr((log) => count(log, REFUSED_ON_SIGHUP) > refused);
       assert.equal((await api(sq.port, dave.token, 'select', { p: 'test', c: C })).status, 200, what);
     }
     assert.ok(!sq.stderr().includes(alice.token), 'no token in the log');
@@ -139,10 +148,10 @@ describe('reload by request and by SIGHUP (config behind a symlink the watcher d
     assert.ok(elapsed < 2_000, `reload took ${elapsed.toFixed(0)} ms`);
     assert.equal(await knows(sq.port, bob), true);
 
-    const loaded = count(sq.stderr(), LOADED);
+    const loaded = count(sq.stderr(), LOADED_ON_SIGHUP);
     const signalled = performance.now();
     process.kill(sq.pid, 'SIGHUP');
-    await sq.waitForStderr((text) => count(text, LOADED) > loaded, 2_000);
+    await sq.waitForStderr((text) => count(text, LOADED_ON_SIGHUP) > loaded, 2_000);
     assert.ok(performance.now() - signalled < 2_000);
     // The idle connection is still usable afterwards.
     idle.write(`GET /api/v2/select?p=test&c=${C} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${alice.token}\r\n\r\n`);
@@ -168,6 +177,7 @@ describe('reload by the file watcher (the config replaced by rename, like an edi
     await eventually(() => knows(sq.port, erin), 'erin is served after the rename');
     assert.equal(await knows(sq.port, alice), false);
     assert.equal(await knows(sq.port, bob), true);
+    assert.match(sq.stderr(), LOADED_ON_CHANGE);
   });
 
   it('refuses a broken file, logs why, and keeps serving', async () => {

@@ -1,23 +1,6 @@
-import { UsageError, type Command } from './command.js';
+import { UsageError } from './command.js';
+import { COMMANDS } from './command-table.js';
 import { VERSION } from './version.js';
-import { hostCommand } from './commands/host.js';
-import { tenantsCommand } from './commands/tenants.js';
-import { routeCommand } from './commands/route.js';
-import { basicCommand } from './commands/basic.js';
-import { shareCommand } from './commands/share.js';
-import { initCommand } from './commands/init.js';
-import { CLIENT_COMMANDS } from './commands/client-commands.js';
-
-/** Every subcommand, in the order `sq help` lists them. Add new commands here. */
-const COMMANDS: Command[] = [
-  hostCommand,
-  basicCommand,
-  routeCommand,
-  tenantsCommand,
-  initCommand,
-  shareCommand,
-  ...CLIENT_COMMANDS,
-];
 
 function helpText(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length), 7);
@@ -47,18 +30,19 @@ async function dispatch(argv: string[]): Promise<number> {
   }
   if (name === 'help' || name === '--help' || name === '-h') {
     const topic = rest[0] && COMMANDS.find((c) => c.name === rest[0]);
-    process.stdout.write((topic ? topic.usage : helpText()) + '\n');
+    process.stdout.write((topic ? (await topic.load()).usage : helpText()) + '\n');
     return 0;
   }
   if (name === 'version' || name === '--version' || name === '-V') {
     process.stdout.write(VERSION + '\n');
     return 0;
   }
-  const command = COMMANDS.find((c) => c.name === name);
-  if (!command) {
+  const entry = COMMANDS.find((c) => c.name === name);
+  if (!entry) {
     process.stderr.write(`sq: unknown command '${name}'\n\n${helpText()}\n`);
     return 2;
   }
+  const command = await entry.load();
   if (rest.includes('--help') || rest.includes('-h')) {
     process.stdout.write(command.usage + '\n');
     return 0;

@@ -1,7 +1,10 @@
 import { isUtf8 } from 'node:buffer';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Coordinate, PART_MAX, containsDelimiter, type Phext } from '../phext/index.js';
+// The codec's own files rather than its index, which loads the native xxhash (CLI startup time).
+import { Coordinate, PART_MAX } from '../phext/coordinate.js';
+import { containsDelimiter } from '../phext/delimiters.js';
+import type { Phext } from '../phext/phext.js';
 
 /** A file the client sends as one scroll. */
 export interface TextFile {

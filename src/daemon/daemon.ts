@@ -5,7 +5,8 @@ import { FileDocumentStore, writeFileAtomic } from '../store/index.js';
 import { VERSION } from '../cli/version.js';
 import { HANDLERS, errorMessage, type SharedPhext } from './handlers.js';
 import { daemonPaths, displayPath, ensurePrivateDir, readDaemonInfo, type DaemonInfo, type DaemonPaths } from './paths.js';
-import { LineSplitter, MAX_REQUEST_BYTES, ProtocolError, encodeLine, parseRequest, type DaemonResponse } from './protocol.js';
+import { LineSplitter, MAX_REQUEST_BYTES, ProtocolError, encodeLine, type DaemonResponse } from './protocol.js';
+import { parseRequest } from './request.js';
 import { Connection } from './connection.js';
 
 const MiB = 1024 * 1024;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { DaemonRequest } from './request.js';
 
 /**
  * The daemon's wire protocol: newline-delimited JSON over a Unix socket. A client writes one
@@ -13,20 +13,8 @@ export const MAX_REQUEST_BYTES = 64 * 1024 * 1024;
 /** Largest response line a client accepts (a whole phext, JSON-escaped, may be big). */
 export const MAX_RESPONSE_BYTES = 1024 * 1024 * 1024;
 
-const scrollEntry = z.object({ coord: z.string(), text: z.string() }).strict();
-
-/** One request. Which fields a command uses is up to the command; unknown fields are refused. */
-export const daemonRequest = z.object({
-  cmd: z.string().min(1),
-  coord: z.string().optional(),
-  text: z.string().optional(),
-  algo: z.string().optional(),
-  limit: z.union([z.number().int().nonnegative(), z.string()]).optional(),
-  /** `update-many`: scrolls written together in one durable commit. */
-  scrolls: z.array(scrollEntry).optional(),
-}).strict();
-
-export type DaemonRequest = z.infer<typeof daemonRequest>;
+/** One request (checked by parseRequest, in request.ts, the daemon's side). */
+export type { DaemonRequest } from './request.js';
 
 /** One response: `out` is the command's text, exactly what the REST API would answer. */
 export type DaemonResponse = { ok: true; out: string } | { ok: false; error: string };
@@ -34,34 +22,6 @@ export type DaemonResponse = { ok: true; out: string } | { ok: false; error: str
 /** A request line that cannot be read; the daemon answers `{ok:false}` and keeps the connection. */
 export class ProtocolError extends Error {
   override readonly name = 'ProtocolError';
-}
-
-/** Parses and checks one request line (UTF-8 JSON, the schema above). */
-export function parseRequest(line: Buffer): DaemonRequest {
-  let value: unknown;
-  try {
-    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(line));
-  } catch (e) {
-    throw new ProtocolError(e instanceof TypeError ? 'request is not valid UTF-8' : `request is not valid JSON: ${(e as Error).message}`);
-  }
-  const parsed = daemonRequest.safeParse(value);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const at = issue.path.length > 0 ? `'${issue.path.join('.')}': ` : '';
-    throw new ProtocolError(`invalid request: ${at}${issue.message}`);
-  }
-  // JSON may spell lone UTF-16 surrogates (\ud800); they have no UTF-8 form and would be stored as U+FFFD.
-  for (const text of stringsOf(parsed.data)) {
-    if (LONE_SURROGATE.test(text)) throw new ProtocolError('request text contains a lone UTF-16 surrogate (not valid Unicode)');
-  }
-  return parsed.data;
-}
-
-const LONE_SURROGATE = /\p{Surrogate}/u;
-
-function* stringsOf(request: DaemonRequest): Iterable<string> {
-  if (request.text !== undefined) yield request.text;
-  for (const s of request.scrolls ?? []) yield s.text;
 }
 
 /** Serializes a message as one line. */

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -71,6 +71,26 @@ describe('sq route: reload, limits and shutdown', () => {
     await until(async () => (await routeOf(router.port, T2)) === 'b');
     assert.equal(await routeOf(router.port, T1), '401');
     assert.ok(logs.some((l) => l.startsWith('config reloaded: 1 tenant(s)')));
+  });
+
+  it('the watcher ignores unrelated churn and refuses a broken config once', async () => {
+    await start();
+    const churn = async (): Promise<void> => {
+      for (let i = 0; i < 5; i++) {
+        writeFileSync(join(dir, `other-${i}.txt`), String(i));
+        unlinkSync(join(dir, `other-${i}.txt`));
+        await sleep(20);
+      }
+      await sleep(300); // several debounce periods
+    };
+    await churn();
+    assert.deepEqual(logs, []);
+    writeRouterConfig(dir, '{"tenants": [');
+    await until(async () => logs.length > 0);
+    await churn();
+    assert.equal(logs.length, 1, logs.join('\n'));
+    assert.match(logs[0]!, /^config refused, keeping the previous one: .*invalid JSON/);
+    assert.equal(await routeOf(router.port, T1), 'a');
   });
 
   it('refuses a broken config, names the problem and keeps routing', async () => {

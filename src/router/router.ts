@@ -1,8 +1,9 @@
 import http from 'node:http';
 import type { Socket } from 'node:net';
 import { once } from 'node:events';
+import { readFile } from 'node:fs/promises';
 import { loadRouterConfig, RouterConfigError } from './config.js';
-import { watchConfigFile } from './config-watcher.js';
+import { watchConfigFile } from '../config-watch/watch-config.js';
 import { probeBackends } from './health.js';
 import { proxyRequest } from './proxy.js';
 import { ALLOW_ORIGIN, PREFLIGHT_HEADERS, sendText } from './responses.js';
@@ -139,9 +140,16 @@ export async function startRouter(options: RouterOptions): Promise<RouterHandle>
   const port = typeof address === 'object' && address ? address.port : opts.port;
   const closed = once(server, 'close').then(() => undefined);
 
-  const reload = async (): Promise<boolean> => {
+  // The text last read, loaded or refused: the watcher sees every event in the config's
+  // directories, and must neither reload an unchanged file nor repeat a refusal.
+  let seenText: string | undefined = initial.text;
+  const reload = async (onlyIfChanged = false): Promise<boolean> => {
     try {
+      const text = await readFile(opts.configPath, 'utf8').catch(() => undefined);
+      if (onlyIfChanged && text === seenText) return true;
+      seenText = text;
       const next = await loadRouterConfig(opts.configPath);
+      seenText = next.text;
       if (next.text === loadedText) return true;
       table = RouteTable.fromConfig(next.config);
       loadedText = next.text;
@@ -155,8 +163,8 @@ export async function startRouter(options: RouterOptions): Promise<RouterHandle>
   };
   const watcher = watchConfigFile(
     opts.configPath,
-    () => void reload(),
-    (err) => log(`config watch stopped (${err.message}); SIGHUP still reloads`),
+    () => void reload(true),
+    (err) => log(`cannot watch the config (${err.message}); SIGHUP still reloads`),
   );
 
   const close = async (): Promise<void> => {
@@ -176,5 +184,5 @@ export async function startRouter(options: RouterOptions): Promise<RouterHandle>
     await closed;
   };
 
-  return { port, reload, close, closed };
+  return { port, reload: () => reload(), close, closed };
 }

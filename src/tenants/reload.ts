@@ -1,6 +1,5 @@
-import { watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { basename, dirname } from 'node:path';
+import { watchConfigFile, type ConfigWatch } from '../config-watch/watch-config.js';
 import { loadConfig, type LoadedConfig, type TenantsFile } from './config.js';
 import { editConfig, type EditOptions } from './edit.js';
 import { checkQuota, measureUsage } from './quota.js';
@@ -22,6 +21,9 @@ const NO_HOLD = (): void => {};
 
 export type ReloadResult = { ok: true; tenants: number } | { ok: false; error: string };
 
+/** What asked for a reload; named in the log line, since the watcher may follow any other trigger. */
+export type ReloadTrigger = 'request' | 'SIGHUP' | 'file change';
+
 /**
  * Holds the current TenantRegistry and replaces it on reload. Readers take `registry` once per
  * request; a reload builds the next registry aside and swaps one reference, so in-flight
@@ -30,15 +32,15 @@ export type ReloadResult = { ok: true; tenants: number } | { ok: false; error: s
 export class TenantManager implements TenantResolver {
   private current: TenantRegistry;
   private queue: Promise<unknown> = Promise.resolve();
-  private lastText: string;
-  private watcher: FSWatcher | undefined;
-  private debounce: NodeJS.Timeout | undefined;
-  private readonly onSighup = () => void this.reload();
+  /** The config text last read, loaded or refused (undefined: unreadable); the watcher compares it. */
+  private lastText: string | undefined;
+  private watcher: ConfigWatch | undefined;
+  private readonly onSighup = () => void this.reload('SIGHUP');
   private readonly log: (line: string) => void;
 
   private constructor(readonly configPath: string, registry: TenantRegistry, private readonly options: ManagerOptions) {
     this.current = registry;
-    this.lastText = registry.config.text ?? '';
+    this.lastText = registry.config.text;
     this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
   }
 
@@ -71,21 +73,27 @@ export class TenantManager implements TenantResolver {
   }
 
   /** Re-reads the config; a broken one is refused (and logged) and the current registry stays. */
-  reload(): Promise<ReloadResult> {
-    return this.serialized(() => this.reloadNow(false));
+  reload(trigger: ReloadTrigger = 'request'): Promise<ReloadResult> {
+    return this.serialized(() => this.reloadNow(trigger, false));
   }
 
-  private async reloadNow(onlyIfChanged: boolean): Promise<ReloadResult> {
+  /**
+   * With `onlyIfChanged` (the watcher, which hears of every file in the directories) a text
+   * already read, whether loaded or refused, is neither reloaded nor refused again.
+   */
+  private async reloadNow(trigger: ReloadTrigger, onlyIfChanged: boolean): Promise<ReloadResult> {
+    const text = await readFile(this.configPath, 'utf8').catch(() => undefined);
+    if (onlyIfChanged && text === this.lastText) return { ok: true, tenants: this.current.size };
+    this.lastText = text;
     try {
-      if (onlyIfChanged && (await readFile(this.configPath, 'utf8')) === this.lastText) return { ok: true, tenants: this.current.size };
       const config = await loadConfig(this.configPath);
       this.current = await TenantManager.build(config, this.options, this.current);
-      this.lastText = config.text ?? '';
-      this.log(`tenants: loaded ${this.current.size} tenants from ${this.configPath}`);
+      this.lastText = config.text;
+      this.log(`tenants: loaded ${this.current.size} tenants from ${this.configPath} (on ${trigger})`);
       return this.reported({ ok: true, tenants: this.current.size });
     } catch (err) {
       const error = (err as Error).message;
-      this.log(`tenants: reload refused, keeping the previous ${this.current.size} tenants: ${error}`);
+      this.log(`tenants: reload refused (on ${trigger}), keeping the previous ${this.current.size} tenants: ${error}`);
       return this.reported({ ok: false, error });
     }
   }
@@ -151,19 +159,17 @@ export class TenantManager implements TenantResolver {
   }
 
   /**
-   * Reloads when the config file changes. The directory is watched, not the file, so an editor
-   * that writes a new file and renames it over the old one is seen too.
+   * Reloads when the config's text changes: an edit in place, a rename over it, a re-pointed
+   * symlink or a ConfigMap swap (see watchConfigFile). Undone by close().
    */
   watchFile(): void {
     if (this.watcher) return;
-    const name = basename(this.configPath);
-    this.watcher = watch(dirname(this.configPath), { persistent: false }, (_event, file) => {
-      if (file !== null && file !== name) return;
-      clearTimeout(this.debounce);
-      this.debounce = setTimeout(() => void this.serialized(() => this.reloadNow(true)), this.options.debounceMs ?? 100);
-      this.debounce.unref();
-    });
-    this.watcher.on('error', (err) => this.log(`tenants: cannot watch ${this.configPath}: ${err.message}`));
+    this.watcher = watchConfigFile(
+      this.configPath,
+      () => void this.serialized(() => this.reloadNow('file change', true)),
+      (err) => this.log(`tenants: cannot watch ${this.configPath}: ${err.message}`),
+      this.options.debounceMs,
+    );
   }
 
   /** Stops watching the file and the signal; waits for a running reload or change. */
@@ -171,7 +177,6 @@ export class TenantManager implements TenantResolver {
     process.removeListener('SIGHUP', this.onSighup);
     this.watcher?.close();
     this.watcher = undefined;
-    clearTimeout(this.debounce);
     await this.queue.catch(() => undefined);
   }
 

@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { Coordinate, parse } from '../../phext/index.js';
-import { writeFileAtomic } from '../../store/index.js';
+// The codec's own files rather than its index: the index loads the checksum's native xxhash,
+// which a client command never needs (startup time).
+import { Coordinate } from '../../phext/coordinate.js';
+import { parse } from '../../phext/parse.js';
+import { writeFileAtomic } from '../../store/atomic-write.js';
 import { DaemonClient } from '../../daemon/client.js';
 import { diffLines, readScrollFile, readTextFiles, slurpLayout } from '../../daemon/client-files.js';
 import { UsageError, type Command } from '../command.js';

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { UsageError, type Command } from '../command.js';
 import { VERSION } from '../version.js';
+import { waitForShutdown } from './shutdown.js';
 import { HOST_DEFAULTS, startHost, type RunningHost } from '../../server/start-host.js';
 import type { LogFormat } from '../../server/request-log.js';
 
@@ -97,21 +98,3 @@ export const hostCommand: Command = {
     return serveUntilSignal(host, bind);
   },
 };
-
-/** Resolves with exit code 0 once SIGTERM/SIGINT has drained the server. */
-export function waitForShutdown(close: () => Promise<void>): Promise<number> {
-  return new Promise((done) => {
-    let stopping = false;
-    const stop = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      process.stderr.write(`${signal}: finishing in-flight requests\n`);
-      close().then(() => done(0), (err: Error) => {
-        process.stderr.write(`shutdown failed: ${err.message}\n`);
-        done(1);
-      });
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-  });
-}

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { type Command } from '../command.js';
 import { SQ_DIR, ensurePrivateDir } from '../../daemon/paths.js';
 import { syncDirectory } from '../../store/atomic-write.js';
-import { phextFileArg } from './share.js';
+import { phextFileArg } from './phext-file-arg.js';
 
 const USAGE = `Usage: sq init <file.phext>
 

@@ -3,7 +3,8 @@ import { dirname, resolve } from 'node:path';
 import { UsageError, type Command } from '../command.js';
 import { DaemonRunningError, startDaemon } from '../../daemon/daemon.js';
 import { displayPath } from '../../daemon/paths.js';
-import { waitForShutdown } from './host.js';
+import { phextFileArg } from './phext-file-arg.js';
+import { waitForShutdown } from './shutdown.js';
 
 const USAGE = `Usage: sq share <file.phext>
 
@@ -12,13 +13,6 @@ over the Unix socket .sq/sq.sock (.sq/ is private to you, mode 0700). Writes are
 with sq host: on disk (atomic replace, fsync) before the client gets its answer. Stays in the
 foreground until sq shutdown, SIGTERM or Ctrl-C; then it flushes and removes the socket.
 One daemon per directory; a socket left by a killed daemon is replaced.`;
-
-/** The argument of `sq share` / `sq init`: a path ending in `.phext`. */
-export function phextFileArg(args: string[]): string {
-  if (args.length !== 1) throw new UsageError('expected exactly one <file.phext>');
-  if (!args[0].endsWith('.phext') || args[0].startsWith('-')) throw new UsageError(`expected a file ending in .phext, got '${args[0]}'`);
-  return args[0];
-}
 
 /** `sq share`: the local daemon. */
 export const shareCommand: Command = {
