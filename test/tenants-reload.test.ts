@@ -33,7 +33,6 @@ const reload = (port: number, headers: Record<string, string> = {}): Promise<Tex
 
 const count = (text: string, pattern: RegExp): number => text.match(new RegExp(pattern.source, 'gm'))?.length ?? 0;
 // The log line names its trigger: the watcher sees every change the other tests make too.
-const LOADED = /^tenants: loaded \d+ tenants from .* \(on [^)]+\)$/m;
 const REFUSED = /^tenants: reload refused \(on [^)]+\), keeping the previous \d+ tenants: /m;
 const LOADED_ON_REQUEST = /^tenants: loaded \d+ tenants from .* \(on request\)$/m;
 const LOADED_ON_SIGHUP = /^tenants: loaded \d+ tenants from .* \(on SIGHUP\)$/m;

@@ -1,11 +1,11 @@
 import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { createConnection, createServer, type Server } from 'node:net';
 import { dirname } from 'node:path';
 import { FileDocumentStore, writeFileAtomic } from '../store/index.js';
 import { VERSION } from '../cli/version.js';
 import { HANDLERS, errorMessage, type SharedPhext } from './handlers.js';
 import { daemonPaths, displayPath, ensurePrivateDir, readDaemonInfo, type DaemonInfo, type DaemonPaths } from './paths.js';
-import { LineSplitter, MAX_REQUEST_BYTES, ProtocolError, encodeLine, type DaemonResponse } from './protocol.js';
+import { LineSplitter, MAX_REQUEST_BYTES, ProtocolError, type DaemonResponse } from './protocol.js';
 import { parseRequest } from './request.js';
 import { Connection } from './connection.js';
 

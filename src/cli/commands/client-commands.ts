@@ -35,8 +35,6 @@ interface ClientSpec {
   readonly raw?: boolean;
 }
 
-const bytes = (text: string) => Buffer.byteLength(text, 'utf8');
-
 async function writeOut(file: string, text: string): Promise<number> {
   const data = Buffer.from(text, 'utf8');
   await writeFileAtomic(file, data);

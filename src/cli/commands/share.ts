@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { UsageError, type Command } from '../command.js';
+import type { Command } from '../command.js';
 import { DaemonRunningError, startDaemon } from '../../daemon/daemon.js';
 import { displayPath } from '../../daemon/paths.js';
 import { phextFileArg } from './phext-file-arg.js';
