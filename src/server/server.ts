@@ -1,19 +1,19 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { isUtf8 } from 'node:buffer';
-import { Coordinate, PhextInputError, containsDelimiter, type Phext } from '../phext/index.js';
-import { StoreError, type DocumentStore, type Snapshot } from '../store/document-store.js';
+import type { DocumentStore } from '../store/document-store.js';
 import type { Tenant, TenantResolver } from '../tenants/tenant.js';
 import { readBody } from './body.js';
 import { COMMANDS } from './commands.js';
-import type { CommandContext } from './context.js';
 import { CORS_ORIGIN, CORS_PREFLIGHT } from './cors.js';
 import { answerClientErrors } from './client-errors.js';
 import { ConnectionTracker } from './connections.js';
 import { HttpError } from './http-error.js';
 import type { Metrics } from './metrics.js';
-import { parseParams, type Params } from './params.js';
-import { phextPath } from './phext-path.js';
+import { JSON_TYPE, TEXT, errorOutcome, type Labels, type Outcome } from './outcome.js';
+import { parseParams } from './params.js';
+import { isFormBody, isLocal } from './request-checks.js';
+import { RequestContext } from './request-context.js';
 import { formatLogEntry, type LogFormat } from './request-log.js';
 import { extractToken } from './token.js';
 
@@ -64,59 +64,6 @@ export interface Host {
   close(): Promise<void>;
 }
 
-interface Outcome {
-  status: number;
-  body: string | Buffer;
-  contentType: string;
-  headers?: Record<string, string>;
-  command: string;
-  phext?: string;
-  tenant?: string;
-}
-
-/** What the log line and metrics say about a request, filled in as the pipeline learns it. */
-interface Labels {
-  command: string;
-  phext?: string;
-  tenant?: string;
-}
-
-const TEXT = 'text/plain; charset=utf-8';
-const JSON_TYPE = 'application/json; charset=utf-8';
-
-/** A request from this machine itself; one relayed by a proxy (X-Forwarded-For) does not count. */
-function isLocal(req: IncomingMessage): boolean {
-  if (req.headers['x-forwarded-for'] !== undefined || req.headers['forwarded'] !== undefined) return false;
-  const address = req.socket.remoteAddress;
-  return address === '::1' || !!address?.startsWith('127.') || !!address?.startsWith('::ffff:127.');
-}
-
-const FORM_FIELD = /^(p|c|s|algo|limit)=/;
-
-/**
- * A form body carries p/c/s fields. curl's `--data-binary` labels raw text as a form too, so the
- * body counts as a form only when every `&`-separated part is `<one of our fields>=...` (forms
- * always write the `=`, so a body of just `s` is text); otherwise it is the scroll text, as in
- * the original.
- */
-function isFormBody(req: IncomingMessage, body: Buffer): boolean {
-  const type = (req.headers['content-type'] ?? '').toLowerCase();
-  if (!type.startsWith('application/x-www-form-urlencoded') || body.length === 0) return false;
-  return body.toString('latin1').split('&').every((part) => FORM_FIELD.test(part));
-}
-
-function errorOutcome(err: unknown, command: string): Outcome {
-  if (err instanceof HttpError) {
-    return { status: err.status, body: err.message, contentType: TEXT, headers: err.headers, command };
-  }
-  if (err instanceof PhextInputError) return { status: 400, body: err.message.split('\n')[0], contentType: TEXT, command };
-  const status = (err as { status?: unknown }).status;
-  if (err instanceof StoreError || (typeof status === 'number' && status >= 400 && status < 600)) {
-    return { status: status as number, body: (err as Error).message.split('\n')[0], contentType: TEXT, command };
-  }
-  return { status: 500, body: 'Internal Server Error', contentType: TEXT, command };
-}
-
 /** Creates the SQ HTTP server: one request pipeline for every route. */
 export function createHost(options: HostOptions): Host {
   const { store, resolver, metrics, services = {} } = options;
@@ -159,59 +106,15 @@ export function createHost(options: HostOptions): Host {
       parseParams(body.toString('utf8'), 'form body', params);
       body = Buffer.alloc(0);
     }
-    const ctx = makeContext(req, method, params, body, tenant);
+    const ctx = new RequestContext(
+      method, params, body, tenant, connections.idOf(req.socket as Socket), store,
+      services.reserveQuota?.bind(services), options.defaultPhext,
+    );
     const reply = await spec.handle(ctx);
     return {
       status: reply.status ?? 200, body: reply.body, contentType: reply.contentType ?? TEXT,
       command: name, phext: params.get('p'), tenant: tenant.name,
     };
-  }
-
-  function makeContext(req: IncomingMessage, method: string, params: Params, body: Buffer, tenant: Tenant): CommandContext {
-    let bodyText: string | undefined;
-    const phextName = params.get('p') ?? options.defaultPhext;
-    const ctx: CommandContext = {
-      method, params, tenant, store,
-      connectionId: connections.idOf(req.socket as Socket),
-      name: () => {
-        phextPath(tenant.dataDir, phextName);
-        return phextName!;
-      },
-      path: () => phextPath(tenant.dataDir, phextName),
-      coordinate: () => {
-        const c = Coordinate.parse(params.get('c') ?? '');
-        const problem = c.problem();
-        if (problem) throw new HttpError(400, `Invalid coordinate: ${problem}`);
-        return c;
-      },
-      bodyText: () => {
-        if (bodyText === undefined) {
-          if (!isUtf8(body)) throw new HttpError(400, 'Invalid UTF-8 in request body');
-          bodyText = body.toString('utf8');
-        }
-        return bodyText;
-      },
-      scrollText: () => {
-        const text = body.length > 0 ? ctx.bodyText() : (params.get('s') ?? '');
-        if (containsDelimiter(text)) {
-          throw new HttpError(400, 'Scroll text contains phext delimiter bytes (0x01, 0x17-0x1A, 0x1C-0x1F); send one scroll per request');
-        }
-        return text;
-      },
-      read: (): Promise<Snapshot | undefined> => store.read(ctx.path()),
-      mutate: <T>(plan: (phext: Phext) => { growth: () => number; apply: () => T }): Promise<T> => {
-        const path = ctx.path();
-        let release: (() => void) | undefined;
-        return store
-          .mutate(path, (phext) => {
-            const step = plan(phext);
-            release = services.reserveQuota?.(tenant, step.growth);
-            return step.apply();
-          })
-          .finally(() => release?.());
-      },
-    };
-    return ctx;
   }
 
   async function route(req: IncomingMessage, labels: Labels): Promise<Outcome> {

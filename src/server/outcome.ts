@@ -1,0 +1,44 @@
+import { PhextInputError } from '../phext/index.js';
+import { StoreError } from '../store/document-store.js';
+import { HttpError } from './http-error.js';
+
+export const TEXT = 'text/plain; charset=utf-8';
+export const JSON_TYPE = 'application/json; charset=utf-8';
+
+/** The answer the pipeline sends, with what the log line and metrics need to know. */
+export interface Outcome {
+  status: number;
+  body: string | Buffer;
+  contentType: string;
+  headers?: Record<string, string>;
+  command: string;
+  phext?: string;
+  tenant?: string;
+}
+
+/** What the log line and metrics say about a request, filled in as the pipeline learns it. */
+export interface Labels {
+  command: string;
+  phext?: string;
+  tenant?: string;
+}
+
+/**
+ * The one place where errors become answers: a status and a one-line message. Anything that is
+ * not a known refusal is a 500 whose details go to the log, not to the client.
+ */
+export function errorOutcome(err: unknown, command: string): Outcome {
+  if (err instanceof HttpError) {
+    return { status: err.status, body: err.message, contentType: TEXT, headers: err.headers, command };
+  }
+  if (err instanceof PhextInputError) return { status: 400, body: firstLine(err), contentType: TEXT, command };
+  const status = (err as { status?: unknown }).status;
+  if (err instanceof StoreError || (typeof status === 'number' && status >= 400 && status < 600)) {
+    return { status: status as number, body: firstLine(err as Error), contentType: TEXT, command };
+  }
+  return { status: 500, body: 'Internal Server Error', contentType: TEXT, command };
+}
+
+function firstLine(err: Error): string {
+  return err.message.split('\n')[0];
+}

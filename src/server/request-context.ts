@@ -1,0 +1,81 @@
+import { isUtf8 } from 'node:buffer';
+import { Coordinate, containsDelimiter, type Phext } from '../phext/index.js';
+import type { DocumentStore, Snapshot } from '../store/document-store.js';
+import type { Tenant } from '../tenants/tenant.js';
+import type { CommandContext } from './context.js';
+import { HttpError } from './http-error.js';
+import type { Params } from './params.js';
+import { phextPath } from './phext-path.js';
+
+/** Holds `growth()` bytes of a tenant's quota until the returned release is called (see TenantServices). */
+export type ReserveQuota = (tenant: Tenant, growth: () => number) => () => void;
+
+/**
+ * One HTTP request as a command sees it. Validation happens on first use, so a command that
+ * never looks at `c` or `s` cannot be refused for them.
+ */
+export class RequestContext implements CommandContext {
+  private decodedBody?: string;
+  private readonly phextName: string | undefined;
+
+  constructor(
+    readonly method: string,
+    readonly params: Params,
+    private readonly body: Buffer,
+    readonly tenant: Tenant,
+    readonly connectionId: number,
+    readonly store: DocumentStore,
+    private readonly reserveQuota: ReserveQuota | undefined,
+    defaultPhext: string | undefined,
+  ) {
+    this.phextName = params.get('p') ?? defaultPhext;
+  }
+
+  name(): string {
+    phextPath(this.tenant.dataDir, this.phextName);
+    return this.phextName!;
+  }
+
+  path(): string {
+    return phextPath(this.tenant.dataDir, this.phextName);
+  }
+
+  coordinate(): Coordinate {
+    const c = Coordinate.parse(this.params.get('c') ?? '');
+    const problem = c.problem();
+    if (problem) throw new HttpError(400, `Invalid coordinate: ${problem}`);
+    return c;
+  }
+
+  bodyText(): string {
+    if (this.decodedBody === undefined) {
+      if (!isUtf8(this.body)) throw new HttpError(400, 'Invalid UTF-8 in request body');
+      this.decodedBody = this.body.toString('utf8');
+    }
+    return this.decodedBody;
+  }
+
+  scrollText(): string {
+    const text = this.body.length > 0 ? this.bodyText() : (this.params.get('s') ?? '');
+    if (containsDelimiter(text)) {
+      throw new HttpError(400, 'Scroll text contains phext delimiter bytes (0x01, 0x17-0x1A, 0x1C-0x1F); send one scroll per request');
+    }
+    return text;
+  }
+
+  read(): Promise<Snapshot | undefined> {
+    return this.store.read(this.path());
+  }
+
+  mutate<T>(plan: (phext: Phext) => { growth: () => number; apply: () => T }): Promise<T> {
+    const path = this.path();
+    let release: (() => void) | undefined;
+    return this.store
+      .mutate(path, (phext) => {
+        const step = plan(phext);
+        release = this.reserveQuota?.(this.tenant, step.growth);
+        return step.apply();
+      })
+      .finally(() => release?.());
+  }
+}
