@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { UsageError, type Command } from '../command.js';
 import { HOST_DEFAULTS, startHost } from '../../server/start-host.js';
-import { parsePort, serveUntilSignal } from './host.js';
+import { serveUntilSignal } from './host.js';
+import { parsePort } from '../options.js';
 
 const USAGE = `Usage: sq basic [--port N] [--bind ADDR]
 

@@ -1,6 +1,9 @@
 import { parseArgs } from 'node:util';
 import { UsageError, type Command } from '../command.js';
 import { VERSION } from '../version.js';
+import {
+  TIMEOUT_OPTIONS, TIMEOUT_USAGE, byteSize, isLoopbackAddress, parsePort, positiveInteger, positiveNumber, timeouts,
+} from '../options.js';
 import { waitForShutdown } from './shutdown.js';
 import { HOST_DEFAULTS, startHost, type RunningHost } from '../../server/start-host.js';
 import type { LogFormat } from '../../server/request-log.js';
@@ -18,31 +21,10 @@ Options:
   --admin-key TOKEN      admin API key (overrides the config file's admin_key)
   --cache-mb N           memory for cached phexts (default 512)
   --max-phext-mb N       refuse phext files larger than this (default 1024)
-  --max-body BYTES       largest request body (default 67108864 = 64 MiB)
+  --max-body BYTES       largest request body, K/M/G suffixes allowed (default 64M)
   --max-connections N    open connections beyond this get 503 (default 512)
   --log-format FMT       request log: text, json or off (default text)
-  --headers-timeout-ms N cut clients still sending headers after N ms (default 10000)
-  --request-timeout-ms N cut requests not fully received after N ms (default 120000)
-  --keep-alive-timeout-ms N
-                         close idle keep-alive connections after N ms (default 5000)`;
-
-function positiveNumber(value: string | undefined, name: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${name} must be a positive number, got '${value}'`);
-  return n;
-}
-
-/** A TCP port from the command line; 0 asks the system for a free one. */
-export function parsePort(text: string): number {
-  const port = Number(text);
-  if (!/^\d+$/.test(text) || port > 65535) throw new UsageError(`invalid port '${text}'`);
-  return port;
-}
-
-function isLoopbackAddress(bind: string): boolean {
-  return bind === 'localhost' || bind === '::1' || bind.startsWith('127.');
-}
+${TIMEOUT_USAGE}`;
 
 const stderrLine = (line: string) => process.stderr.write(line + '\n');
 
@@ -71,8 +53,7 @@ export const hostCommand: Command = {
         config: { type: 'string' }, 'admin-key': { type: 'string' },
         'cache-mb': { type: 'string' }, 'max-phext-mb': { type: 'string' }, 'max-body': { type: 'string' },
         'max-connections': { type: 'string' }, 'log-format': { type: 'string' },
-        'headers-timeout-ms': { type: 'string' }, 'request-timeout-ms': { type: 'string' },
-        'keep-alive-timeout-ms': { type: 'string' },
+        ...TIMEOUT_OPTIONS,
       },
     });
     if (positionals.length !== 1) throw new UsageError('expected exactly one <port>');
@@ -88,12 +69,10 @@ export const hostCommand: Command = {
       adminKey: values['admin-key'] ?? process.env.SQ_ADMIN_KEY,
       cacheMb: positiveNumber(values['cache-mb'], 'cache-mb', HOST_DEFAULTS.cacheMb),
       maxPhextMb: positiveNumber(values['max-phext-mb'], 'max-phext-mb', HOST_DEFAULTS.maxPhextMb),
-      maxBodyBytes: positiveNumber(values['max-body'], 'max-body', HOST_DEFAULTS.maxBodyBytes),
-      maxConnections: positiveNumber(values['max-connections'], 'max-connections', HOST_DEFAULTS.maxConnections),
+      maxBodyBytes: byteSize(values['max-body'], 'max-body', HOST_DEFAULTS.maxBodyBytes),
+      maxConnections: positiveInteger(values['max-connections'], 'max-connections', HOST_DEFAULTS.maxConnections),
       log: stderrLine,
-      headersTimeoutMs: positiveNumber(values['headers-timeout-ms'], 'headers-timeout-ms', HOST_DEFAULTS.headersTimeoutMs),
-      requestTimeoutMs: positiveNumber(values['request-timeout-ms'], 'request-timeout-ms', HOST_DEFAULTS.requestTimeoutMs),
-      keepAliveTimeoutMs: positiveNumber(values['keep-alive-timeout-ms'], 'keep-alive-timeout-ms', HOST_DEFAULTS.keepAliveTimeoutMs),
+      ...timeouts(values, HOST_DEFAULTS),
     });
     return serveUntilSignal(host, bind);
   },

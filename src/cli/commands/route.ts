@@ -1,6 +1,9 @@
 import { parseArgs } from 'node:util';
 import { UsageError, type Command } from '../command.js';
 import { ROUTER_DEFAULTS, startRouter } from '../../router/index.js';
+import {
+  TIMEOUT_OPTIONS, TIMEOUT_USAGE, byteSize, isLoopbackAddress, parsePort, positiveInteger, timeouts,
+} from '../options.js';
 
 const USAGE = `Usage: sq route <router.json> <port> [options]
 
@@ -13,20 +16,8 @@ Options:
   --bind ADDR               address to listen on (default ${ROUTER_DEFAULTS.bind})
   --max-body BYTES          largest request body, K/M/G suffixes allowed (default 64M)
   --backend-timeout-ms MS   backend silence before 504 (default ${ROUTER_DEFAULTS.backendTimeoutMs})
-  --max-connections N       client connections before 503 (default ${ROUTER_DEFAULTS.maxConnections})`;
-
-const UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 };
-
-/** A non-negative integer option; `sized` allows K/M/G (binary) suffixes. */
-function integerOption(name: string, text: string | undefined, fallback: number, sized = false, min = 0): number {
-  if (text === undefined) return fallback;
-  const match = (sized ? /^(\d+)([KMG]?)i?B?$/i : /^(\d+)()$/).exec(text.trim());
-  const value = match ? Number(match[1]) * (UNITS[(match[2] ?? '').toUpperCase()] ?? 1) : NaN;
-  if (!Number.isSafeInteger(value) || value < min) throw new UsageError(`${name}: expected an integer >= ${min}, got '${text}'`);
-  return value;
-}
-
-const isLoopback = (addr: string): boolean => /^127\./.test(addr) || addr === '::1' || addr === 'localhost';
+  --max-connections N       client connections before 503 (default ${ROUTER_DEFAULTS.maxConnections})
+${TIMEOUT_USAGE}`;
 
 /** `sq route`: the token router in front of several `sq host` backends. */
 export const routeCommand: Command = {
@@ -44,6 +35,7 @@ export const routeCommand: Command = {
           'max-body': { type: 'string' },
           'backend-timeout-ms': { type: 'string' },
           'max-connections': { type: 'string' },
+          ...TIMEOUT_OPTIONS,
         },
       });
     } catch (err) {
@@ -52,18 +44,18 @@ export const routeCommand: Command = {
     const [configPath, portText, ...extra] = parsed.positionals;
     if (configPath === undefined || portText === undefined) throw new UsageError('expected <router.json> <port>');
     if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`);
-    const port = integerOption('port', portText, 0);
-    if (port > 65535) throw new UsageError(`port: expected 0..65535, got '${portText}'`);
+    const port = parsePort(portText);
     const bind = parsed.values.bind ?? ROUTER_DEFAULTS.bind;
     const router = await startRouter({
       configPath,
       port,
       bind,
-      maxBodyBytes: integerOption('--max-body', parsed.values['max-body'], ROUTER_DEFAULTS.maxBodyBytes, true, 1),
-      backendTimeoutMs: integerOption('--backend-timeout-ms', parsed.values['backend-timeout-ms'], ROUTER_DEFAULTS.backendTimeoutMs, false, 1),
-      maxConnections: integerOption('--max-connections', parsed.values['max-connections'], ROUTER_DEFAULTS.maxConnections, false, 1),
+      maxBodyBytes: byteSize(parsed.values['max-body'], 'max-body', ROUTER_DEFAULTS.maxBodyBytes),
+      backendTimeoutMs: positiveInteger(parsed.values['backend-timeout-ms'], 'backend-timeout-ms', ROUTER_DEFAULTS.backendTimeoutMs),
+      maxConnections: positiveInteger(parsed.values['max-connections'], 'max-connections', ROUTER_DEFAULTS.maxConnections),
+      ...timeouts(parsed.values, ROUTER_DEFAULTS),
     });
-    if (!isLoopback(bind))
+    if (!isLoopbackAddress(bind))
       process.stderr.write(`sq route: warning: listening on ${bind}, reachable from other hosts; tokens cross the network in clear text unless TLS is in front\n`);
     const host = bind.includes(':') ? `[${bind}]` : bind;
     process.stdout.write(`SQ router listening on http://${host}:${router.port}\n`);
