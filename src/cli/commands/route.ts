@@ -13,10 +13,10 @@ router.json: {"tenants": [{"token": "...", "port": 1341, "data_dir": "..."}]}
 The config is reloaded when the file changes and on SIGHUP; SIGTERM/SIGINT drain and exit.
 
 Options:
-  --bind ADDR               address to listen on (default ${ROUTER_DEFAULTS.bind})
-  --max-body BYTES          largest request body, K/M/G suffixes allowed (default 64M)
-  --backend-timeout-ms MS   backend silence before 504 (default ${ROUTER_DEFAULTS.backendTimeoutMs})
-  --max-connections N       client connections before 503 (default ${ROUTER_DEFAULTS.maxConnections})
+  --bind ADDR            address to listen on (default ${ROUTER_DEFAULTS.bind})
+  --max-body BYTES       largest request body, K/M/G suffixes allowed (default 64M)
+  --backend-timeout-ms N backend silence before 504 (default ${ROUTER_DEFAULTS.backendTimeoutMs})
+  --max-connections N    client connections before 503 (default ${ROUTER_DEFAULTS.maxConnections})
 ${TIMEOUT_USAGE}`;
 
 /** `sq route`: the token router in front of several `sq host` backends. */
