@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { writeFileAtomic } from './atomic-write.js';
@@ -17,6 +17,16 @@ test('writeFileAtomic replaces the file with a new inode and returns its stamp',
   assert.notEqual(Number(st.ino), oldIno);
   assert.deepEqual(stamp, { ino: st.ino, size: st.size, mtimeNs: st.mtimeNs });
   assert.deepEqual(readdirSync(dir), ['a.phext']);
+});
+
+test('writeFileAtomic keeps the permission bits of the file it replaces', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'private.phext');
+  writeFileSync(file, 'old', { mode: 0o600 });
+  chmodSync(file, 0o640);
+  await writeFileAtomic(file, Buffer.from('new'));
+  assert.equal(statSync(file).mode & 0o777, 0o640);
+  assert.equal(readFileSync(file, 'utf8'), 'new');
 });
 
 test('writeFileAtomic removes its temp file when the final rename fails', async (t) => {
