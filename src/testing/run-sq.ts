@@ -9,12 +9,18 @@ export interface SqResult {
   readonly stderr: string;
 }
 
-/** Runs `node bin/sq <args>` in `cwd`; resolves (never rejects) with its exit code and output. */
-export function runSq(args: string[], options: { cwd?: string } = {}): Promise<SqResult> {
+/**
+ * Runs `node bin/sq <args>` in `cwd`; resolves (never rejects) with its exit code and output.
+ * A command still running after `timeoutMs` (say, a server that should have refused its
+ * arguments) is killed and reported with code 124, so a regression fails instead of hanging.
+ */
+export function runSq(args: string[], options: { cwd?: string; timeoutMs?: number } = {}): Promise<SqResult> {
   return new Promise((resolve) => {
     // `sq get` / `sq pull` may print whole phexts: allow far more than execFile's 1 MiB default.
-    execFile(process.execPath, [SQ_BIN, ...args], { cwd: options.cwd, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+    const timeout = options.timeoutMs ?? 60_000;
+    execFile(process.execPath, [SQ_BIN, ...args], { cwd: options.cwd, maxBuffer: 64 * 1024 * 1024, timeout }, (err, stdout, stderr) => {
+      const code = !err ? 0 : err.killed ? 124 : typeof err.code === 'number' ? err.code : 1;
+      resolve({ code, stdout, stderr });
     });
   });
 }

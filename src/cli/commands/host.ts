@@ -58,6 +58,13 @@ export const hostCommand: Command = {
     });
     if (positionals.length !== 1) throw new UsageError('expected exactly one <port>');
     const port = parsePort(positionals[0]);
+    // Multi-tenant mode takes tokens and directories from the config; a flag that would be
+    // silently ignored there is refused instead.
+    if (values.config !== undefined) {
+      for (const flag of ['key', 'data-dir'] as const) {
+        if (values[flag] !== undefined) throw new UsageError(`--${flag} cannot be combined with --config (tenants come from the config file)`);
+      }
+    }
     const logFormat = (values['log-format'] ?? HOST_DEFAULTS.logFormat) as LogFormat | 'off';
     if (!['text', 'json', 'off'].includes(logFormat)) throw new UsageError(`--log-format must be text, json or off`);
     const bind = values.bind ?? '0.0.0.0';
