@@ -18,6 +18,7 @@ Options:
   --key TOKEN            require this token (Authorization: Bearer, or X-SQ-API-Key);
                          the SQ_KEY environment variable works too and hides it from ps
   --config FILE          multi-tenant mode: tokens, names and data dirs from FILE
+                         (replaces --key and --data-dir)
   --admin-key TOKEN      admin API key (overrides the config file's admin_key)
   --cache-mb N           memory for cached phexts (default 512)
   --max-phext-mb N       refuse phext files larger than this (default 1024)
