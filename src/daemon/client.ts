@@ -68,15 +68,3 @@ export class DaemonClient {
     for (const w of this.waiting.splice(0)) w.reject(this.failure);
   }
 }
-
-/** Connects, sends the requests in order, closes; resolves with each output. */
-export async function requestAll(cwd: string, requests: DaemonRequest[]): Promise<string[]> {
-  const client = await DaemonClient.connect(cwd);
-  try {
-    const outs: string[] = [];
-    for (const r of requests) outs.push(await client.request(r));
-    return outs;
-  } finally {
-    client.close();
-  }
-}

@@ -32,8 +32,6 @@ export const DELIMITERS: readonly Delimiter[] = [
   { byte: 0x01, name: 'library', part: 0 },
 ];
 
-export const SCROLL_BREAK = 0x17;
-export const LIBRARY_BREAK = 0x01;
 export const LINE_BREAK = 0x0a;
 
 /** The delimiter byte that increments coordinate part `i` (0 = library … 8 = scroll). */
