@@ -107,12 +107,12 @@ test('sq host: bad input is 400/403/413 and nothing is written', async (t) => {
     assert.ok(!existsSync('/etc/passwd.phext'));
   });
 
-  await t.test('coordinate parts outside 1..999 are 400 naming the parsed coordinate', async () => {
+  await t.test('coordinate parts over 999 are 400 naming the parsed coordinate', async () => {
     const cases: [string, string][] = [
-      ['0.1.1/1.1.1/1.1.1', '0.1.1/1.1.1/1.1.1'],
+      ['1000.1.1/1.1.1/1.1.1', '1000.1.1/1.1.1/1.1.1'],
       ['1.1.1/1.1.1/1.1000.1', '1.1.1/1.1.1/1.1000.1'],
       ['1.1.1/1.1.1/1.1.99999999999', '1.1.1/1.1.1/1.1.99999999999'],
-      ['1.1.1;1.1.1;1.1.0', '1.1.1/1.1.1/1.1.0'],
+      ['1.1.1;1.1.1;1.1.1000', '1.1.1/1.1.1/1.1.1000'],
       ['5000', '1.1.1/1.1.1/1.1.5000'],
     ];
     for (const [c, parsed] of cases) {
@@ -136,7 +136,7 @@ test('sq host: bad input is 400/403/413 and nothing is written', async (t) => {
 
   await t.test('a malformed delta manifest is 400 naming the line', async () => {
     assert.match(await refused(host, 'POST', '/api/v2/delta?p=sync', 400, '1.1.1/1.1.1/1.1.1: abc\nno separator here\n'), /manifest line 2/);
-    assert.match(await refused(host, 'POST', '/api/v2/delta?p=sync', 400, '1.1.0: abc\n'), /1\.1\.1\/1\.1\.1\/1\.1\.0/);
+    assert.match(await refused(host, 'POST', '/api/v2/delta?p=sync', 400, '1.1000: abc\n'), /1\.1\.1\/1\.1\.1\/1\.1\.1000/);
     assertNothingWritten('delta');
   });
 
