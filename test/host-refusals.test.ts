@@ -213,3 +213,32 @@ test('sq host: reads create nothing; an unreadable file is refused and left alon
     assert.deepEqual(host.files(), ['broken.phext']);
   });
 });
+
+test('sq host: a form body without the text leaves the scroll as it was', async (t) => {
+  const host = await startHost(t);
+  const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
+  assert.equal((await host.call('GET', '/api/v2/update?p=a&c=1.1.1&s=important')).text, 'Updated 9 bytes');
+
+  await t.test('curl -d with fields but no s or content is 400 on insert and update', async () => {
+    for (const command of ['insert', 'update']) {
+      for (const form of ['limit=10', 'c=1.1.1', 'p=a&c=1.1.1', 'algo=xor&limit=1']) {
+        assert.match(await refused(host, 'POST', `/api/v2/${command}?p=a&c=1.1.1`, 400, form, FORM), /Form body without 's' or 'content'/);
+      }
+      // s in the query does not stand in for it: the original would have stored the body itself.
+      await refused(host, 'POST', `/api/v2/${command}?p=a&c=1.1.1&s=other`, 400, 'limit=10', FORM);
+    }
+    assert.equal(readFileSync(host.file('a'), 'utf8'), 'important');
+  });
+
+  await t.test('s and content together are 400, whichever carries which', async () => {
+    const cases: [string, string | undefined][] = [
+      ['/api/v2/update?p=a&c=1.1.1&s=x&content=y', undefined],
+      ['/api/v2/update?p=a&c=1.1.1&s=x', 'content=y'],
+      ['/api/v2/update', 'p=a&c=1.1.1&s=x&content=y'],
+    ];
+    for (const [path, form] of cases) {
+      assert.match(await refused(host, form ? 'POST' : 'GET', path, 400, form, form ? FORM : undefined), /Both 's' and 'content'/);
+    }
+    assert.equal(readFileSync(host.file('a'), 'utf8'), 'important');
+  });
+});

@@ -22,6 +22,8 @@ export class RequestContext implements CommandContext {
     readonly method: string,
     readonly params: Params,
     private readonly body: Buffer,
+    /** The fields of a form body (already merged into `params`), undefined when the body was not a form. */
+    private readonly form: Params | undefined,
     readonly tenant: Tenant,
     readonly connectionId: number,
     readonly store: DocumentStore,
@@ -56,11 +58,28 @@ export class RequestContext implements CommandContext {
   }
 
   scrollText(): string {
-    const text = this.body.length > 0 ? this.bodyText() : (this.params.get('s') ?? '');
+    const text = this.body.length > 0 ? this.bodyText() : this.textParameter();
     if (containsDelimiter(text)) {
       throw new HttpError(400, 'Scroll text contains phext delimiter bytes (0x01, 0x17-0x1A, 0x1C-0x1F); send one scroll per request');
     }
     return text;
+  }
+
+  /**
+   * `s`, or `content` as form-posting scripts name it; both at once is ambiguous and refused. A
+   * form body must carry the text itself: a form without it (`curl -d 'limit=10'`) would
+   * otherwise empty the scroll.
+   */
+  private textParameter(): string {
+    const s = this.params.get('s');
+    const content = this.params.get('content');
+    if (s !== undefined && content !== undefined) {
+      throw new HttpError(400, "Both 's' and 'content' given: send the scroll text in one of them");
+    }
+    if (this.form && !this.form.has('s') && !this.form.has('content')) {
+      throw new HttpError(400, "Form body without 's' or 'content': no scroll text to write");
+    }
+    return s ?? content ?? '';
   }
 
   read(): Promise<Snapshot | undefined> {

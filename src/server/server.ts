@@ -11,7 +11,7 @@ import { ConnectionTracker } from './connections.js';
 import { HttpError } from './http-error.js';
 import type { Metrics } from './metrics.js';
 import { JSON_TYPE, TEXT, errorOutcome, type Labels, type Outcome } from './outcome.js';
-import { parseParams } from './params.js';
+import { parseParams, type Params } from './params.js';
 import { isFormBody, isLocal } from './request-checks.js';
 import { RequestContext } from './request-context.js';
 import { formatLogEntry, type LogFormat } from './request-log.js';
@@ -100,14 +100,16 @@ export function createHost(options: HostOptions): Host {
       body = await readBody(req, options.maxBodyBytes);
       metrics.bytesReceived.inc(body.length);
     }
+    let form: Params | undefined;
     if (isFormBody(req, body)) {
       // curl -d sends non-ASCII bytes raw rather than as %xx: they are UTF-8 text too.
       if (!isUtf8(body)) throw new HttpError(400, 'Invalid UTF-8 in form body');
-      parseParams(body.toString('utf8'), 'form body', params);
+      form = parseParams(body.toString('utf8'), 'form body');
+      for (const [name, value] of form) if (!params.has(name)) params.set(name, value);
       body = Buffer.alloc(0);
     }
     const ctx = new RequestContext(
-      method, params, body, tenant, connections.idOf(req.socket as Socket), store,
+      method, params, body, form, tenant, connections.idOf(req.socket as Socket), store,
       services.reserveQuota?.bind(services), options.defaultPhext,
     );
     const reply = await spec.handle(ctx);
