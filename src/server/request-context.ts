@@ -5,6 +5,7 @@ import type { Tenant } from '../tenants/tenant.js';
 import type { CommandContext } from './context.js';
 import { HttpError } from './http-error.js';
 import type { Params } from './params.js';
+import type { PhextTarget } from './default-phext.js';
 import { phextPath } from './phext-path.js';
 
 /** Holds `growth()` bytes of a tenant's quota until the returned release is called (see TenantServices). */
@@ -16,7 +17,6 @@ export type ReserveQuota = (tenant: Tenant, growth: () => number) => () => void;
  */
 export class RequestContext implements CommandContext {
   private decodedBody?: string;
-  private readonly phextName: string | undefined;
 
   constructor(
     readonly method: string,
@@ -28,18 +28,18 @@ export class RequestContext implements CommandContext {
     readonly connectionId: number,
     readonly store: DocumentStore,
     private readonly reserveQuota: ReserveQuota | undefined,
-    defaultPhext: string | undefined,
-  ) {
-    this.phextName = params.get('p') ?? defaultPhext;
-  }
+    /** The phext of a request without `p` (see defaultPhext); undefined when `p` names one. */
+    private readonly fallback: PhextTarget | undefined,
+  ) {}
 
   name(): string {
-    phextPath(this.tenant.dataDir, this.phextName);
-    return this.phextName!;
+    if (this.fallback) return this.fallback.name;
+    phextPath(this.tenant.dataDir, this.params.get('p'));
+    return this.params.get('p')!;
   }
 
   path(): string {
-    return phextPath(this.tenant.dataDir, this.phextName);
+    return this.fallback?.path ?? phextPath(this.tenant.dataDir, this.params.get('p'));
   }
 
   coordinate(): Coordinate {

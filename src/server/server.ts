@@ -5,6 +5,7 @@ import type { DocumentStore } from '../store/document-store.js';
 import type { Tenant, TenantResolver } from '../tenants/tenant.js';
 import { readBody } from './body.js';
 import { COMMANDS } from './commands.js';
+import { defaultPhext } from './default-phext.js';
 import { CORS_ORIGIN, CORS_PREFLIGHT } from './cors.js';
 import { answerClientErrors } from './client-errors.js';
 import { ConnectionTracker } from './connections.js';
@@ -46,8 +47,11 @@ export interface HostOptions {
   maxConnections: number;
   logFormat: LogFormat | 'off';
   log: (line: string) => void;
-  /** The phext a request without `p` addresses (`sq basic` serves `index`); absent → `p` is required. */
-  defaultPhext?: string;
+  /**
+   * The phext a request without `p` addresses, in the tenant's data directory (`index`); the
+   * original's `.phext` instead while that file exists (see defaultPhext).
+   */
+  defaultPhext: string;
   /** Milliseconds; defaults suit a public server (slowloris protection). */
   headersTimeoutMs?: number;
   requestTimeoutMs?: number;
@@ -108,9 +112,13 @@ export function createHost(options: HostOptions): Host {
       for (const [name, value] of form) if (!params.has(name)) params.set(name, value);
       body = Buffer.alloc(0);
     }
+    // Without `p` (or with `p=`) the original serves its data directory's default phext; clients
+    // rely on it (`status` as a reachability check, scripts that send no `p`).
+    const named = params.get('p');
+    const fallback = spec.needsPhext && !named ? await defaultPhext(tenant.dataDir, options.defaultPhext) : undefined;
     const ctx = new RequestContext(
       method, params, body, form, tenant, connections.idOf(req.socket as Socket), store,
-      services.reserveQuota?.bind(services), options.defaultPhext,
+      services.reserveQuota?.bind(services), fallback,
     );
     const reply = await spec.handle(ctx);
     return {
