@@ -163,8 +163,18 @@ test('sq host: parameters from the query, the body and form bodies', async (t) =
     assert.equal(disk('raw'), '😀! 🎉');
   });
 
+  await t.test('`content` names the text as well as `s` (exo-plan\'s sq-write-scroll.sh posts a form)', async () => {
+    const form = 'p=exo&c=1.1.1%2F1.1.1%2F1.1.2&content=written+by+exo-plan+%E2%9C%93';
+    assert.equal(await ok(host, 'POST', '/api/v2/update', form, FORM), 'Updated 23 bytes');
+    assert.equal(disk('exo'), '\x17written by exo-plan ✓');
+    assert.equal(await ok(host, 'GET', api('insert', { p: 'exo', c: '1.1.1/1.1.1/1.1.2', content: ', again' })), 'Inserted 7 bytes');
+    assert.equal(disk('exo'), '\x17written by exo-plan ✓, again');
+    assert.equal(await ok(host, 'POST', '/api/v2/update', 'p=exo&c=1.1.1%2F1.1.1%2F1.1.2&content=', FORM), 'Updated 0 bytes');
+    assert.equal(disk('exo'), '');
+  });
+
   await t.test('curl --data-binary text labelled as a form is still scroll text', async () => {
-    for (const [text, bytes] of [['a & b = c, 100% sure', 20], ['s', 1], ['c', 1], ['limit', 5]] as const) {
+    for (const [text, bytes] of [['a & b = c, 100% sure', 20], ['s', 1], ['c', 1], ['limit', 5], ['content', 7]] as const) {
       assert.equal(await ok(host, 'POST', api('update', { p: 'curl' }), text, FORM), `Updated ${bytes} bytes`);
       assert.equal(disk('curl'), text);
     }

@@ -61,8 +61,8 @@ test('sq host --key: token forms, refusals and CORS', async (t) => {
   await t.test('errors carry Access-Control-Allow-Origin too', async () => {
     const auth = { Authorization: `Bearer ${KEY}` };
     const cases: [string, string, number][] = [
-      ['GET', '/nowhere', 404], ['PUT', '/api/v2/select?p=x', 405], ['GET', '/api/v2/select?c=1', 400],
-      ['GET', '/api/v2/select?p=..%2Fx', 403], ['GET', '/api/v2/select?p=x&c=0.0.0', 400],
+      ['GET', '/nowhere', 404], ['PUT', '/api/v2/select?p=x', 405], ['GET', '/api/v2/select?p=a%20b', 400],
+      ['GET', '/api/v2/select?p=..%2Fx', 403], ['GET', '/api/v2/select?p=x&c=1000', 400],
     ];
     for (const [method, path, status] of cases) {
       const reply = await host.call(method, path, undefined, auth);

@@ -69,15 +69,6 @@ test('sq host: bad input is 400/403/413 and nothing is written', async (t) => {
   const host = await startHost(t, { dataDir, args: ['--max-body', '1024'] });
   const assertNothingWritten = (what: string) => assert.deepEqual(listTree(root), [], `${what} wrote ${listTree(root)}`);
 
-  await t.test('missing p is 400 for every command that needs one', async () => {
-    for (const command of ['insert', 'update', 'delete', 'select', 'toc', 'get', 'checksum', 'status', 'json-export', 'delta', 'load']) {
-      assert.match(await refused(host, 'GET', `/api/v2/${command}?c=1.1.1&s=x`, 400), /Missing parameter 'p'/);
-      await refused(host, 'GET', `/api/v2/${command}?p=&s=x`, 400);
-    }
-    await refused(host, 'POST', '/api/v2/insert', 400, 'body text');
-    assertNothingWritten('missing p');
-  });
-
   await t.test('malformed names are 400', async () => {
     for (const p of ['.hidden', 'x'.repeat(129), 'a+b', 'a%20b', 'a%00b', 'a%0Ab', 'a:b', 'a*b', '%C3%A9t%C3%A9', '.', '-%09']) {
       assert.match(await refused(host, 'GET', `/api/v2/insert?p=${p}&s=x`, 400), /Invalid phext name/, p);
@@ -107,12 +98,12 @@ test('sq host: bad input is 400/403/413 and nothing is written', async (t) => {
     assert.ok(!existsSync('/etc/passwd.phext'));
   });
 
-  await t.test('coordinate parts outside 1..999 are 400 naming the parsed coordinate', async () => {
+  await t.test('coordinate parts over 999 are 400 naming the parsed coordinate', async () => {
     const cases: [string, string][] = [
-      ['0.1.1/1.1.1/1.1.1', '0.1.1/1.1.1/1.1.1'],
+      ['1000.1.1/1.1.1/1.1.1', '1000.1.1/1.1.1/1.1.1'],
       ['1.1.1/1.1.1/1.1000.1', '1.1.1/1.1.1/1.1000.1'],
       ['1.1.1/1.1.1/1.1.99999999999', '1.1.1/1.1.1/1.1.99999999999'],
-      ['1.1.1;1.1.1;1.1.0', '1.1.1/1.1.1/1.1.0'],
+      ['1.1.1;1.1.1;1.1.1000', '1.1.1/1.1.1/1.1.1000'],
       ['5000', '1.1.1/1.1.1/1.1.5000'],
     ];
     for (const [c, parsed] of cases) {
@@ -136,7 +127,7 @@ test('sq host: bad input is 400/403/413 and nothing is written', async (t) => {
 
   await t.test('a malformed delta manifest is 400 naming the line', async () => {
     assert.match(await refused(host, 'POST', '/api/v2/delta?p=sync', 400, '1.1.1/1.1.1/1.1.1: abc\nno separator here\n'), /manifest line 2/);
-    assert.match(await refused(host, 'POST', '/api/v2/delta?p=sync', 400, '1.1.0: abc\n'), /1\.1\.1\/1\.1\.1\/1\.1\.0/);
+    assert.match(await refused(host, 'POST', '/api/v2/delta?p=sync', 400, '1.1000: abc\n'), /1\.1\.1\/1\.1\.1\/1\.1\.1000/);
     assertNothingWritten('delta');
   });
 
@@ -211,5 +202,34 @@ test('sq host: reads create nothing; an unreadable file is refused and left alon
       assert.deepEqual(readFileSync(host.file('broken')), bytes, `${method} ${command} changed the file`);
     }
     assert.deepEqual(host.files(), ['broken.phext']);
+  });
+});
+
+test('sq host: a form body without the text leaves the scroll as it was', async (t) => {
+  const host = await startHost(t);
+  const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
+  assert.equal((await host.call('GET', '/api/v2/update?p=a&c=1.1.1&s=important')).text, 'Updated 9 bytes');
+
+  await t.test('curl -d with fields but no s or content is 400 on insert and update', async () => {
+    for (const command of ['insert', 'update']) {
+      for (const form of ['limit=10', 'c=1.1.1', 'p=a&c=1.1.1', 'algo=xor&limit=1']) {
+        assert.match(await refused(host, 'POST', `/api/v2/${command}?p=a&c=1.1.1`, 400, form, FORM), /Form body without 's' or 'content'/);
+      }
+      // s in the query does not stand in for it: the original would have stored the body itself.
+      await refused(host, 'POST', `/api/v2/${command}?p=a&c=1.1.1&s=other`, 400, 'limit=10', FORM);
+    }
+    assert.equal(readFileSync(host.file('a'), 'utf8'), 'important');
+  });
+
+  await t.test('s and content together are 400, whichever carries which', async () => {
+    const cases: [string, string | undefined][] = [
+      ['/api/v2/update?p=a&c=1.1.1&s=x&content=y', undefined],
+      ['/api/v2/update?p=a&c=1.1.1&s=x', 'content=y'],
+      ['/api/v2/update', 'p=a&c=1.1.1&s=x&content=y'],
+    ];
+    for (const [path, form] of cases) {
+      assert.match(await refused(host, form ? 'POST' : 'GET', path, 400, form, form ? FORM : undefined), /Both 's' and 'content'/);
+    }
+    assert.equal(readFileSync(host.file('a'), 'utf8'), 'important');
   });
 });

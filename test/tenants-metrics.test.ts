@@ -40,7 +40,7 @@ describe('metrics and health of sq host --config', () => {
     }
     assert.equal((await api(sq.port, 'pmb-v1-unknown', 'select', { p: 'm' })).status, 401);
     assert.equal((await api(sq.port, zulu.token, 'select', { p: '../x' })).status, 403);
-    assert.equal((await api(sq.port, zulu.token, 'insert', { p: 'm', c: '1.1.0', s: 'x' })).status, 400);
+    assert.equal((await api(sq.port, zulu.token, 'insert', { p: 'm', c: '1.1.1000', s: 'x' })).status, 400);
     // Unchanged: only the request reloads it (ok 1). Broken: the watcher refuses it first, then
     // the request does again (failed 2); after that the watcher ignores the same text.
     assert.equal((await call(sq.port, '/api/v2/reload', { method: 'POST' })).status, 200);

@@ -78,12 +78,12 @@ describe('daemon protocol', () => {
       ['{"cmd":"frobnicate"}\n', /^unknown command 'frobnicate'/],
       ['{"cmd":"__proto__"}\n', /^unknown command '__proto__'/],
       ['{"cmd":"update","coord":"1.1.1/1.1.1/1.1.1000","text":"x"}\n', /^invalid coordinate: scroll is 1000, outside 1\.\.999 in coordinate 1\.1\.1\/1\.1\.1\/1\.1\.1000$/],
-      ['{"cmd":"select","coord":"0.1.1/1.1.1/1.1.1"}\n', /^invalid coordinate: library is 0/],
+      ['{"cmd":"select","coord":"1000.1.1/1.1.1/1.1.1"}\n', /^invalid coordinate: library is 1000/],
       ['{"cmd":"update","coord":"1.1.2","text":"a\\u0017b"}\n', /delimiter/],
       ['{"cmd":"update","coord":"1.1.2","text":"\\ud800"}\n', /lone UTF-16 surrogate/],
       [Buffer.concat([Buffer.from('{"cmd":"update","text":"'), Buffer.from([0xff]), Buffer.from('"}\n')]), /^request is not valid UTF-8$/],
       ['{"cmd":"where","text":"x","algo":"md5"}\n', /^Unknown algo 'md5'/],
-      ['{"cmd":"update-many","scrolls":[{"coord":"1.1.3","text":"ok"},{"coord":"1.1.0","text":"bad"}]}\n', /^invalid coordinate/],
+      ['{"cmd":"update-many","scrolls":[{"coord":"1.1.3","text":"ok"},{"coord":"1.1.1000","text":"bad"}]}\n', /^invalid coordinate/],
     ];
     for (const [line, error] of cases) {
       const answer = await ask(line) as { ok: boolean; error: string };

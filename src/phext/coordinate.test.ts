@@ -3,19 +3,104 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { coordinate } from './arbitraries.test.js';
 import { Coordinate } from './coordinate.js';
+import { COORDINATE_VECTORS } from '../testing/coordinate-vectors.js';
 
-describe('Coordinate.parse (lenient, as the original to_coordinate)', () => {
+/**
+ * SQ-PROTOCOL A1's request rule read a second way, to test Coordinate.parse against: keep only
+ * digits and separators, drop whatever comes before the first digit, split at the separators.
+ * With k separators there are k+1 segments; the first min(k, 8) fill library … section, the last
+ * one is the scroll, an empty segment is 0 and a 0 means 1. Numbers are BigInts, so overflow
+ * cannot hide. `clamped` is the original's answer (999 for anything above), `part` our refusal.
+ */
+function reference(text: string): { coordinate: string; clamped: string; part?: string } {
+  const names = ['library', 'shelf', 'series', 'collection', 'volume', 'book', 'chapter', 'section', 'scroll'];
+  const kept = text.replace(/[^0-9./;]/g, '');
+  const first = kept.search(/[0-9]/);
+  const values: bigint[] = new Array(9).fill(1n);
+  if (first >= 0) {
+    const segments = kept.slice(first).split(/[./;]/);
+    const separators = segments.length - 1;
+    const number = (segment: string) => (segment === '' ? 0n : BigInt(segment));
+    for (let i = 0; i < Math.min(separators, 8); i++) values[i] = number(segments[i]);
+    values[8] = number(segments[separators]);
+  }
+  const canonical = values.map((v) => (v === 0n ? 1n : v));
+  const format = (vs: bigint[]) => `${vs.slice(0, 3).join('.')}/${vs.slice(3, 6).join('.')}/${vs.slice(6).join('.')}`;
+  const over = canonical.findIndex((v) => v > 999n);
+  return {
+    coordinate: format(canonical),
+    clamped: format(canonical.map((v) => (v > 999n ? 999n : v))),
+    part: over < 0 ? undefined : names[over],
+  };
+}
+
+/** What Coordinate.parse makes of `text`: the canonical coordinate, or the part it refuses. */
+function parsed(text: string): { coordinate?: string; part?: string } {
+  const c = Coordinate.parse(text);
+  const problem = c.problem();
+  return problem === undefined ? { coordinate: c.toString() } : { part: /^(\w+) is /.exec(problem)?.[1] };
+}
+
+/** Coordinate-like text: numbers (leading zeros, 0, over 999, overflowing), separators, and the noise clients put around them. */
+const coordinateText = fc
+  .array(
+    fc.oneof(
+      { weight: 6, arbitrary: fc.integer({ min: 0, max: 1200 }).map(String) },
+      { weight: 1, arbitrary: fc.bigInt({ min: 0n, max: 10n ** 25n }).map(String) },
+      { weight: 1, arbitrary: fc.integer({ min: 0, max: 99 }).map((n) => `00${n}`) },
+      { weight: 8, arbitrary: fc.constantFrom('.', '/', ';') },
+      { weight: 2, arbitrary: fc.constantFrom('a', '-', ' ', '\\', ',', 'test', 'HOME', '٣', 'é', '😀', '?', '#', '%2F', '+') },
+      { weight: 1, arbitrary: fc.string({ maxLength: 4 }) },
+    ),
+    { maxLength: 24 },
+  )
+  .map((pieces) => pieces.join(''));
+
+describe('Coordinate.parse (the original to_coordinate)', () => {
+  test('every vector of SQ-PROTOCOL A1 lands where the original puts it (or is 400 naming the part)', () => {
+    assert.ok(COORDINATE_VECTORS.length >= 30);
+    for (const v of COORDINATE_VECTORS) {
+      const c = Coordinate.parse(v.text);
+      if (v.expect === '400') {
+        assert.match(c.problem() ?? '', /outside 1\.\.999/, JSON.stringify(v.text));
+      } else {
+        assert.equal(c.problem(), undefined, JSON.stringify(v.text));
+        assert.equal(c.toString(), v.expect, JSON.stringify(v.text));
+      }
+    }
+  });
+
+  test('the reference reading agrees with every vector, the original clamp included', () => {
+    for (const v of COORDINATE_VECTORS) {
+      const r = reference(v.text);
+      if (v.expect === '400') {
+        assert.ok(r.part !== undefined, JSON.stringify(v.text));
+        assert.equal(r.clamped, v.original, JSON.stringify(v.text));
+      } else {
+        assert.equal(r.coordinate, v.expect, JSON.stringify(v.text));
+      }
+    }
+  });
+
+  test('parse agrees with the reference reading on any text', () => {
+    fc.assert(
+      fc.property(fc.oneof(coordinateText, fc.string({ unit: 'binary', maxLength: 30 })), (text) => {
+        const r = reference(text);
+        assert.deepEqual(parsed(text), r.part === undefined ? { coordinate: r.coordinate } : { part: r.part });
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
   const cases: [string, string][] = [
-    ['', '1.1.1/1.1.1/1.1.1'],
-    ['HOME', '1.1.1/1.1.1/1.1.1'],
-    ['3.3.3', '3.3.1/1.1.1/1.1.3'],
     ['1;2;3', '1.2.1/1.1.1/1.1.3'],
-    ['7', '1.1.1/1.1.1/1.1.7'],
-    ['2.3.4/5.6.7/8.9.10', '2.3.4/5.6.7/8.9.10'],
     ['2.3.4;5.6.7;8.9.10', '2.3.4/5.6.7/8.9.10'],
     [' 2.3.4 / 5.6.7 / 8.9.10 ', '2.3.4/5.6.7/8.9.10'],
     ['c=1.1.1/1.1.1/1.1.2x', '1.1.1/1.1.1/1.1.2'],
     ['1.2.3/4.5.6/7.8.9/10.11', '1.2.3/4.5.6/7.8.11'],
+    ['connect/2.1.1/1.1.1/1.1.1', '2.1.1/1.1.1/1.1.1'],
+    ['0.1.1/1.1.1/1.1.0', '1.1.1/1.1.1/1.1.1'],
+    ['007.1.1/1.1.1/1.1.010', '7.1.1/1.1.1/1.1.10'],
   ];
   for (const [input, expected] of cases) {
     test(JSON.stringify(input), () => assert.equal(Coordinate.parse(input).toString(), expected));
@@ -26,12 +111,19 @@ describe('Coordinate.parse (lenient, as the original to_coordinate)', () => {
     assert.equal(c.isValid(), false);
     assert.match(c.problem()!, /scroll is 99999999999, outside 1\.\.999/);
     assert.match(c.problem()!, /1\.1\.1\/1\.1\.1\/1\.1\.99999999999/);
+    // The original wraps 2^32 + 2 to 2, and clamps the rest: both alias another scroll.
+    assert.match(Coordinate.parse('1.1.4294967298/1.1.1/1.1.1').problem()!, /^series is 4294967298/);
+    assert.match(Coordinate.parse('1.99999999999999999999999/1.1.1/1.1.1').problem()!, /^shelf is …, outside 1\.\.999 in coordinate 1\.…\.1/);
   });
 
-  test('0 and 1000 are invalid, 1 and 999 valid', () => {
-    assert.match(Coordinate.parse('0.1.1/1.1.1/1.1.1').problem()!, /^library is 0/);
+  test('0 means 1; 1000 is invalid; 1 and 999 valid', () => {
+    assert.equal(Coordinate.parse('0.1.1/1.1.1/1.1.1').toString(), '1.1.1/1.1.1/1.1.1');
     assert.match(Coordinate.parse('1.1.1/1.1000.1/1.1.1').problem()!, /^volume is 1000/);
     assert.equal(Coordinate.parse('999.1.1/1.1.1/1.1.999').problem(), undefined);
+  });
+
+  test('a number after the eighth separator that never reaches a part is not refused (it addresses nothing)', () => {
+    assert.equal(Coordinate.parse('1.1.1/1.1.1/1.1.1/5000.2').toString(), '1.1.1/1.1.1/1.1.2');
   });
 
   test('toString, toUrl and parse round-trip', () => {

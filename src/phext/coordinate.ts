@@ -35,32 +35,37 @@ export class Coordinate {
   }
 
   /**
-   * Parses request text the way the original SQ did: only digits and `.` `/` `;` count, other
-   * characters are skipped; numbers fill library, shelf, … in order and the last number always
-   * lands in scroll; parts not given stay 1. So `""` and `HOME` are the origin and `3.3.3` is
-   * `3.3.1/1.1.1/1.1.3`. Never throws: check {@link Coordinate.problem} before using the result.
+   * Parses request text exactly as the original SQ does (libphext's `to_coordinate`), so that a
+   * text lands on the same scroll in both servers. Only digits and `.` `/` `;` count; every other
+   * character is skipped. Separators before the first digit do nothing; after it, each one stores
+   * the number read so far into the next part (library, shelf, … section; a segment without
+   * digits stores 0) until eight are stored, and later ones only reset the number. The last
+   * number always lands in scroll; parts never set stay 1, and a 0 means 1, as the original's
+   * navigation treats them alike. So `""` and `HOME` are the origin, `3.3.3` is
+   * `3.3.1/1.1.1/1.1.3` and `/2.1.1/1.1.1/1.1.1` is `2.1.1/1.1.1/1.1.1`. A number over 999 is
+   * kept (not clamped, as the original does): never throws, check {@link Coordinate.problem}.
    */
   static parse(text: string): Coordinate {
     const parts = new Array<number>(PART_COUNT).fill(1);
+    // `index` counts like the original's: 0 until the first digit, then the part (1-based) the
+    // next separator stores into.
     let index = 0;
     let value = 0;
-    let digits = 0;
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
       if (c >= 0x30 && c <= 0x39) {
         // Saturate instead of wrapping: an overflowing part must be reported, not relocated.
         value = Math.min(value * 10 + (c - 0x30), Number.MAX_SAFE_INTEGER);
-        digits++;
+        if (index === 0) index = 1;
       } else if (c === MICRO || c === MACRO || c === MACRO_URL) {
-        if (index < PART_COUNT - 1) {
-          if (digits > 0) parts[index] = value;
+        if (index >= 1 && index < PART_COUNT) {
+          parts[index - 1] = value || 1;
           index++;
         }
         value = 0;
-        digits = 0;
       }
     }
-    if (digits > 0) parts[PART_COUNT - 1] = value;
+    parts[PART_COUNT - 1] = value || 1;
     return new Coordinate(parts);
   }
 
@@ -69,7 +74,11 @@ export class Coordinate {
     for (let i = 0; i < PART_COUNT; i++) {
       const v = this.parts[i];
       if (!(v >= PART_MIN && v <= PART_MAX)) {
-        return `${PART_NAMES[i]} is ${v}, outside ${PART_MIN}..${PART_MAX} in coordinate ${this.toString()}`;
+        // A saturated part (see parse) no longer holds the digits sent: shown as … rather than misquoted.
+        const shown = (n: number) => (n >= Number.MAX_SAFE_INTEGER ? '…' : `${n}`);
+        const p = this.parts.map(shown);
+        const text = `${p[0]}.${p[1]}.${p[2]}/${p[3]}.${p[4]}.${p[5]}/${p[6]}.${p[7]}.${p[8]}`;
+        return `${PART_NAMES[i]} is ${shown(v)}, outside ${PART_MIN}..${PART_MAX} in coordinate ${text}`;
       }
     }
     return undefined;

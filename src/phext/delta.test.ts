@@ -80,7 +80,7 @@ describe('delta', () => {
   const malformed: [string, string, RegExp][] = [
     ['no ": " separator', '1.1.1/1.1.1/1.1.1 b5e9c1ad071b3e7fc779cfaa5e523818', /manifest line 1: expected "<coordinate>: <checksum>"/],
     ['an invalid coordinate on line 2', `1.1.1/1.1.1/1.1.1: x\n1.1.1/1.1.1/1.1.1000: y`, /manifest line 2: invalid coordinate: scroll is 1000/],
-    ['a zero part', `0.1.1/1.1.1/1.1.1: x`, /library is 0/],
+    ['a part that overflows 32 bits', `1.1.1/1.1.1/1.1.4294967297: x`, /scroll is 4294967297/],
   ];
   for (const [name, text, message] of malformed) {
     test(`refuses ${name}`, () => {

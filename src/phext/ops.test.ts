@@ -152,7 +152,7 @@ describe('refused input', () => {
   const cases: [string, (p: Phext) => unknown, RegExp][] = [
     ['fetch at an invalid coordinate', (p) => fetch(p, bad), /scroll is 1000/],
     ['insert at an invalid coordinate', (p) => insert(p, bad, 'x'), /scroll is 1000/],
-    ['replace at coordinate 0', (p) => replace(p, c('0.1.1/1.1.1/1.1.1'), 'x'), /library is 0/],
+    ['replace at a 0 part', (p) => replace(p, Coordinate.of([0, 1, 1, 1, 1, 1, 1, 1, 1]), 'x'), /library is 0/],
     ['remove at an invalid coordinate', (p) => remove(p, bad), /scroll is 1000/],
     ['insert of a delimiter', (p) => insert(p, c('1.1.1'), 'a\x17b'), /delimiter/],
     ['replace with a library break', (p) => replace(p, c('1.1.1'), '\x01'), /delimiter/],

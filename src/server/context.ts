@@ -12,9 +12,12 @@ export interface CommandContext {
   /** The phext name `p` (validated) and its file. Throws 400/403 when `p` is missing or bad. */
   name(): string;
   path(): string;
-  /** The coordinate `c` (origin when absent). Throws 400 when a part is outside 1..999. */
+  /** The coordinate `c`, read as the original reads it (origin when absent). Throws 400 when a part is over 999. */
   coordinate(): Coordinate;
-  /** The scroll text: the raw POST body if any, else `s`. Throws 400 on delimiter bytes. */
+  /**
+   * The scroll text: the raw POST body if any, else `s` or `content`. Throws 400 on delimiter
+   * bytes, on both `s` and `content`, and on a form body that carries neither.
+   */
   scrollText(): string;
   /** The raw request body as UTF-8 text ('' for none). */
   bodyText(): string;

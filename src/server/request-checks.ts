@@ -7,10 +7,10 @@ export function isLocal(req: IncomingMessage): boolean {
   return address === '::1' || !!address?.startsWith('127.') || !!address?.startsWith('::ffff:127.');
 }
 
-const FORM_FIELD = /^(p|c|s|algo|limit)=/;
+const FORM_FIELD = /^(p|c|s|content|algo|limit)=/;
 
 /**
- * A form body carries p/c/s fields. curl's `--data-binary` labels raw text as a form too, so the
+ * A form body carries p/c/s fields (`content` is another name for `s`, as ecosystem scripts send it). curl's `--data-binary` labels raw text as a form too, so the
  * body counts as a form only when every `&`-separated part is `<one of our fields>=...` (forms
  * always write the `=`, so a body of just `s` is text); otherwise it is the scroll text, as in
  * the original.

@@ -5,6 +5,7 @@ import type { Tenant } from '../tenants/tenant.js';
 import type { CommandContext } from './context.js';
 import { HttpError } from './http-error.js';
 import type { Params } from './params.js';
+import type { PhextTarget } from './default-phext.js';
 import { phextPath } from './phext-path.js';
 
 /** Holds `growth()` bytes of a tenant's quota until the returned release is called (see TenantServices). */
@@ -16,28 +17,29 @@ export type ReserveQuota = (tenant: Tenant, growth: () => number) => () => void;
  */
 export class RequestContext implements CommandContext {
   private decodedBody?: string;
-  private readonly phextName: string | undefined;
 
   constructor(
     readonly method: string,
     readonly params: Params,
     private readonly body: Buffer,
+    /** The fields of a form body (already merged into `params`), undefined when the body was not a form. */
+    private readonly form: Params | undefined,
     readonly tenant: Tenant,
     readonly connectionId: number,
     readonly store: DocumentStore,
     private readonly reserveQuota: ReserveQuota | undefined,
-    defaultPhext: string | undefined,
-  ) {
-    this.phextName = params.get('p') ?? defaultPhext;
-  }
+    /** The phext of a request without `p` (see defaultPhext); undefined when `p` names one. */
+    private readonly fallback: PhextTarget | undefined,
+  ) {}
 
   name(): string {
-    phextPath(this.tenant.dataDir, this.phextName);
-    return this.phextName!;
+    if (this.fallback) return this.fallback.name;
+    phextPath(this.tenant.dataDir, this.params.get('p'));
+    return this.params.get('p')!;
   }
 
   path(): string {
-    return phextPath(this.tenant.dataDir, this.phextName);
+    return this.fallback?.path ?? phextPath(this.tenant.dataDir, this.params.get('p'));
   }
 
   coordinate(): Coordinate {
@@ -56,11 +58,28 @@ export class RequestContext implements CommandContext {
   }
 
   scrollText(): string {
-    const text = this.body.length > 0 ? this.bodyText() : (this.params.get('s') ?? '');
+    const text = this.body.length > 0 ? this.bodyText() : this.textParameter();
     if (containsDelimiter(text)) {
       throw new HttpError(400, 'Scroll text contains phext delimiter bytes (0x01, 0x17-0x1A, 0x1C-0x1F); send one scroll per request');
     }
     return text;
+  }
+
+  /**
+   * `s`, or `content` as form-posting scripts name it; both at once is ambiguous and refused. A
+   * form body must carry the text itself: a form without it (`curl -d 'limit=10'`) would
+   * otherwise empty the scroll.
+   */
+  private textParameter(): string {
+    const s = this.params.get('s');
+    const content = this.params.get('content');
+    if (s !== undefined && content !== undefined) {
+      throw new HttpError(400, "Both 's' and 'content' given: send the scroll text in one of them");
+    }
+    if (this.form && !this.form.has('s') && !this.form.has('content')) {
+      throw new HttpError(400, "Form body without 's' or 'content': no scroll text to write");
+    }
+    return s ?? content ?? '';
   }
 
   read(): Promise<Snapshot | undefined> {

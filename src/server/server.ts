@@ -5,13 +5,14 @@ import type { DocumentStore } from '../store/document-store.js';
 import type { Tenant, TenantResolver } from '../tenants/tenant.js';
 import { readBody } from './body.js';
 import { COMMANDS } from './commands.js';
+import { defaultPhext } from './default-phext.js';
 import { CORS_ORIGIN, CORS_PREFLIGHT } from './cors.js';
 import { answerClientErrors } from './client-errors.js';
 import { ConnectionTracker } from './connections.js';
 import { HttpError } from './http-error.js';
 import type { Metrics } from './metrics.js';
 import { JSON_TYPE, TEXT, errorOutcome, type Labels, type Outcome } from './outcome.js';
-import { parseParams } from './params.js';
+import { parseParams, type Params } from './params.js';
 import { isFormBody, isLocal } from './request-checks.js';
 import { RequestContext } from './request-context.js';
 import { formatLogEntry, type LogFormat } from './request-log.js';
@@ -46,8 +47,11 @@ export interface HostOptions {
   maxConnections: number;
   logFormat: LogFormat | 'off';
   log: (line: string) => void;
-  /** The phext a request without `p` addresses (`sq basic` serves `index`); absent → `p` is required. */
-  defaultPhext?: string;
+  /**
+   * The phext a request without `p` addresses, in the tenant's data directory (`index`); the
+   * original's `.phext` instead while that file exists (see defaultPhext).
+   */
+  defaultPhext: string;
   /** Milliseconds; defaults suit a public server (slowloris protection). */
   headersTimeoutMs?: number;
   requestTimeoutMs?: number;
@@ -100,15 +104,21 @@ export function createHost(options: HostOptions): Host {
       body = await readBody(req, options.maxBodyBytes);
       metrics.bytesReceived.inc(body.length);
     }
+    let form: Params | undefined;
     if (isFormBody(req, body)) {
       // curl -d sends non-ASCII bytes raw rather than as %xx: they are UTF-8 text too.
       if (!isUtf8(body)) throw new HttpError(400, 'Invalid UTF-8 in form body');
-      parseParams(body.toString('utf8'), 'form body', params);
+      form = parseParams(body.toString('utf8'), 'form body');
+      for (const [name, value] of form) if (!params.has(name)) params.set(name, value);
       body = Buffer.alloc(0);
     }
+    // Without `p` (or with `p=`) the original serves its data directory's default phext; clients
+    // rely on it (`status` as a reachability check, scripts that send no `p`).
+    const named = params.get('p');
+    const fallback = spec.needsPhext && !named ? await defaultPhext(tenant.dataDir, options.defaultPhext) : undefined;
     const ctx = new RequestContext(
-      method, params, body, tenant, connections.idOf(req.socket as Socket), store,
-      services.reserveQuota?.bind(services), options.defaultPhext,
+      method, params, body, form, tenant, connections.idOf(req.socket as Socket), store,
+      services.reserveQuota?.bind(services), fallback,
     );
     const reply = await spec.handle(ctx);
     return {

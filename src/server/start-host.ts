@@ -20,6 +20,7 @@ export const HOST_DEFAULTS = {
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 120_000,
   keepAliveTimeoutMs: 5_000,
+  defaultPhext: 'index',
 } as const;
 
 /** Everything `sq host` and `sq basic` decide before serving; sizes in MiB where named so. */
@@ -38,8 +39,8 @@ export interface StartHostOptions {
   maxBodyBytes: number;
   maxConnections: number;
   logFormat: LogFormat | 'off';
-  /** The phext a request without `p` addresses (`sq basic`: `index`); absent → `p` is required. */
-  defaultPhext?: string;
+  /** The phext a request without `p` addresses (`index`, see HostOptions.defaultPhext). */
+  defaultPhext: string;
   log: (line: string) => void;
   /** Slow-client limits in milliseconds; HOST_DEFAULTS when absent. */
   headersTimeoutMs?: number;

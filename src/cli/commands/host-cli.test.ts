@@ -13,6 +13,9 @@ describe('sq host (arguments)', () => {
       [['host', '0', '--config', 'tenants.json', '--key', 'k'], /--key cannot be combined with --config/],
       [['host', '0', '--config', 'tenants.json', '--data-dir', 'd'], /--data-dir cannot be combined with --config/],
       [['host', '0', '--no-such-flag'], /Unknown option '--no-such-flag'/],
+      [['host', '0', '--default-phext', ''], /--default-phext needs a name/],
+      [['host', '0', '--default-phext', '../x'], /--default-phext: Forbidden phext name/],
+      [['host', '0', '--default-phext', '.phext'], /--default-phext: Invalid phext name/],
     ];
     for (const [args, message] of cases) {
       const { code, stdout, stderr } = await runSq(args, { timeoutMs: 15_000 });

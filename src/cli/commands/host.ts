@@ -7,6 +7,7 @@ import {
 import { waitForShutdown } from './shutdown.js';
 import { HOST_DEFAULTS, startHost, type RunningHost } from '../../server/start-host.js';
 import type { LogFormat } from '../../server/request-log.js';
+import { phextPath } from '../../server/phext-path.js';
 
 const USAGE = `Usage: sq host <port> [options]
 
@@ -20,6 +21,8 @@ Options:
   --config FILE          multi-tenant mode: tokens, names and data dirs from FILE
                          (replaces --key and --data-dir)
   --admin-key TOKEN      admin API key (overrides the config file's admin_key)
+  --default-phext NAME   the phext of requests without p= (default index; a data dir
+                         holding the original SQ's .phext serves that file instead)
   --cache-mb N           memory for cached phexts (default 512)
   --max-phext-mb N       refuse phext files larger than this (default 1024)
   --max-body BYTES       largest request body, K/M/G suffixes allowed (default 64M)
@@ -28,6 +31,17 @@ Options:
 ${TIMEOUT_USAGE}`;
 
 const stderrLine = (line: string) => process.stderr.write(line + '\n');
+
+/** `--default-phext`: a name a request could give as `p`, checked now rather than on first use. */
+function phextName(name: string): string {
+  if (name === '') throw new UsageError('--default-phext needs a name, e.g. index');
+  try {
+    phextPath('.', name);
+  } catch (err) {
+    throw new UsageError(`--default-phext: ${(err as Error).message}`);
+  }
+  return name;
+}
 
 /**
  * Prints the startup line (and the open-server warning), then serves until SIGTERM/SIGINT.
@@ -51,7 +65,7 @@ export const hostCommand: Command = {
       args, allowPositionals: true, strict: true,
       options: {
         bind: { type: 'string' }, 'data-dir': { type: 'string' }, key: { type: 'string' },
-        config: { type: 'string' }, 'admin-key': { type: 'string' },
+        config: { type: 'string' }, 'admin-key': { type: 'string' }, 'default-phext': { type: 'string' },
         'cache-mb': { type: 'string' }, 'max-phext-mb': { type: 'string' }, 'max-body': { type: 'string' },
         'max-connections': { type: 'string' }, 'log-format': { type: 'string' },
         ...TIMEOUT_OPTIONS,
@@ -75,6 +89,7 @@ export const hostCommand: Command = {
       key: values.key ?? process.env.SQ_KEY,
       config: values.config,
       adminKey: values['admin-key'] ?? process.env.SQ_ADMIN_KEY,
+      defaultPhext: phextName(values['default-phext'] ?? HOST_DEFAULTS.defaultPhext),
       cacheMb: positiveNumber(values['cache-mb'], 'cache-mb', HOST_DEFAULTS.cacheMb),
       maxPhextMb: positiveNumber(values['max-phext-mb'], 'max-phext-mb', HOST_DEFAULTS.maxPhextMb),
       maxBodyBytes: byteSize(values['max-body'], 'max-body', HOST_DEFAULTS.maxBodyBytes),

@@ -229,7 +229,7 @@ describe('sq client usage errors', { concurrency: 4 }, () => {
     [['insert', C1], /expected <coord> <text>/],
     [['select'], /expected <coord>/],
     [['toc', 'extra'], /expected no arguments/],
-    [['select', '1.1.1/1.1.1/1.1.0'], /invalid coordinate: scroll is 0, outside 1\.\.999/],
+    [['select', '1.1.1/1.1.1/1.1000.1'], /invalid coordinate: section is 1000, outside 1\.\.999/],
     [['update', '1.1.1/1.1.1/1.1.1000', 'x'], /scroll is 1000, outside/],
     [['insert', 'hello', '1.1.1'], /invalid coordinate 'hello'/],
     [['where', '--algo', 'md5', 'x'], /--algo must be xor or checksum/],
