@@ -124,7 +124,7 @@ test('sq host: a half-closed connection gets every answer before it is closed', 
   assert.equal((await host.call('GET', '/api/v2/select?p=half&c=1.1.1/1.1.1/1.1.2')).text, 'postpost');
 });
 
-test('sq host: HTTP/1.1 without Host is answered like any request', async (t) => {
+test('sq host: HTTP/1.1 without Host is answered; an uninvited body closes the connection', async (t) => {
   const host = await startHost(t);
   const client = await RawConnection.open(host.port);
   t.after(() => client.destroy());
@@ -132,6 +132,14 @@ test('sq host: HTTP/1.1 without Host is answered like any request', async (t) =>
   const [answer] = responsesIn(await client.waitFor((text) => responsesIn(text).length > 0, 'answer without Host'));
   assert.deepEqual([answer.status, answer.body], [200, VERSION]);
   assert.match(answer.head, /\r\naccess-control-allow-origin: \*/i);
+
+  // A body announced with "Expect: 100-continue" but refused before it is read: the client is
+  // not invited, and the connection closes instead of waiting for a body that may never come.
+  const refused = await RawConnection.open(host.port);
+  t.after(() => refused.destroy());
+  refused.write('POST /health HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n');
+  await refused.closedByServer('405 to an uninvited body');
+  assert.deepEqual(responsesIn(refused.text()).map((r) => r.status), [405], refused.text());
 });
 
 test('sq host: control characters and backslashes in logged fields are escaped, one line per request', async (t) => {
