@@ -134,7 +134,8 @@ test('sq host: HTTP/1.1 without Host is answered; an uninvited body closes the c
   assert.match(answer.head, /\r\naccess-control-allow-origin: \*/i);
 
   // A body announced with "Expect: 100-continue" but refused before it is read: the client is
-  // not invited, and the connection closes instead of waiting for a body that may never come.
+  // not invited, and the connection closes (node's rule) instead of waiting for a body that may
+  // never come.
   const refused = await RawConnection.open(host.port);
   t.after(() => refused.destroy());
   refused.write('POST /health HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n');

@@ -250,9 +250,6 @@ export function createHost(options: HostOptions): Host {
         // A refused body may still be arriving; answer, then stop reading it. A caller we do not
         // know is not even drained: the connection closes once the 401 is out.
         if (outcome.status === 413 || outcome.status === 401) res.shouldKeepAlive = false;
-        // A client never invited to send its announced body may send it or not: the connection
-        // cannot be reused either way.
-        if (!req.complete && /100-continue/i.test(String(req.headers.expect ?? ''))) res.shouldKeepAlive = false;
         send(req, res, outcome, started);
         if (!req.complete && outcome.status >= 400 && outcome.status !== 401) req.resume();
       })
