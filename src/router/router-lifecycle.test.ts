@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startRouter, type RouterHandle, type RouterOptions } from './router.js';
 import { rawExchange, request } from '../testing/http-client.js';
 import { startEchoBackend } from '../testing/echo-backend.js';
+import { RawConnection } from '../testing/raw-connection.js';
 import { writeRouterConfig } from '../testing/router-file.js';
 
 const T1 = 'pmb-v1-11111111111111111111111111111111';
@@ -141,6 +142,21 @@ describe('sq route: reload, limits and shutdown', () => {
       for (const s of held) s.destroy();
     }
     await until(async () => (await routeOf(router.port, T1)) === 'a');
+  });
+
+  it('aborted uploads give their connection slots back', async () => {
+    await start({ maxConnections: 2 });
+    for (let i = 0; i < 6; i++) {
+      const upload = await RawConnection.open(router.port);
+      const expect = i % 3 === 2 ? 'Expect: 100-continue\r\n' : '';
+      upload.write(`POST /api/v2/insert?p=up HTTP/1.1\r\nHost: x\r\nAuthorization: ${T1}\r\nContent-Length: 100\r\n${expect}\r\n${i % 3 === 1 ? 'x' : ''}`);
+      if (expect) await upload.waitFor((text) => text.startsWith('HTTP/1.1 100 Continue\r\n'), 'invited');
+      // The request's log line is written when its answer is given up: the router has seen it.
+      const logged = logs.length;
+      upload.destroy();
+      await until(async () => logs.length > logged);
+    }
+    assert.equal(await routeOf(router.port, T1), 'a');
   });
 
   it('closes idle clients slowly sending headers (slowloris) after the headers timeout', async () => {

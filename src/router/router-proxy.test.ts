@@ -5,6 +5,7 @@ import http from 'node:http';
 import { startRouter, type RouterHandle } from './router.js';
 import { closedPort, startEchoBackend } from '../testing/echo-backend.js';
 import { rawExchange, request } from '../testing/http-client.js';
+import { RawConnection, responsesIn } from '../testing/raw-connection.js';
 import { writeRouterConfig } from '../testing/router-file.js';
 import { tempDir } from '../testing/temp-dir.js';
 
@@ -164,6 +165,29 @@ describe('sq route: proxying', () => {
     assert.match(http10, /^HTTP\/1\.1 200 OK\r\n/);
     assert.doesNotMatch(http10, /transfer-encoding/i);
     assert.ok(http10.endsWith('\r\n\r\nfirst,second'), http10);
+  });
+
+  it('answers a client that half-closes after its request, and one without Host', async () => {
+    for (const version of ['1.1', '1.0']) {
+      for (const [method, body] of [['GET', ''], ['POST', 'payload']]) {
+        const client = await RawConnection.open(router.port);
+        client.write(`${method} /api/v2/insert?p=half HTTP/${version}\r\nHost: x\r\nAuthorization: ${ALICE}\r\n` +
+          `Content-Length: ${body.length}\r\n\r\n${body}`);
+        client.socket.end();
+        await client.closedByServer(`${method} HTTP/${version}`);
+        const [answer] = responsesIn(client.text());
+        assert.equal(answer?.status, 200, `${method} HTTP/${version}: ${client.text()}`);
+        assert.match(answer.head, /\r\nx-echo-backend: a\r\n/i);
+        // The echo comes back chunked (HTTP/1.1) or until close (HTTP/1.0): it only has to be there.
+        assert.ok(client.text().split('\r\n\r\n')[1].includes(body), client.text());
+      }
+    }
+    const hostless = await RawConnection.open(router.port);
+    hostless.write(`GET /api/v2/version HTTP/1.1\r\nAuthorization: ${ALICE}\r\nContent-Length: 0\r\n\r\n`);
+    const [answer] = responsesIn(await hostless.waitFor((text) => responsesIn(text).length > 0, 'answer without Host'));
+    hostless.destroy();
+    assert.equal(answer.status, 200, answer.head);
+    assert.match(answer.head, /\r\naccess-control-allow-origin: \*\r\n/i);
   });
 
   it('reuses one client connection for sequential requests', async () => {

@@ -114,7 +114,10 @@ export async function startRouter(options: RouterOptions): Promise<RouterHandle>
     res.end(res.req.method === 'HEAD' ? undefined : body);
   };
 
-  const server = http.createServer({ connectionsCheckingInterval: 1000 }, handle);
+  // As `sq host`: HTTP/1.1 without Host is answered, and so is a client that half-closes after
+  // its request (node would end the connection before the answer is written).
+  const server = http.createServer({ connectionsCheckingInterval: 1000, requireHostHeader: false }, handle);
+  (server as http.Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   server.headersTimeout = opts.headersTimeoutMs;
   server.requestTimeout = opts.requestTimeoutMs;
   server.keepAliveTimeout = opts.keepAliveTimeoutMs;

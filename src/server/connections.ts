@@ -38,6 +38,8 @@ export class ConnectionTracker {
       if (!this.accepts(socket)) return;
       this.requests.set(socket, (this.requests.get(socket) ?? 0) + 1);
       res.once('close', () => {
+        // An aborted request closes its connection first: counting it again would hold its slot forever.
+        if (!this.requests.has(socket)) return;
         const left = (this.requests.get(socket) ?? 1) - 1;
         this.requests.set(socket, left);
         // While draining, a connection ends as soon as its last answer is out.

@@ -6,12 +6,19 @@ export interface MetricsSources {
   tenants?: () => { configured: number; active: number };
 }
 
+/** Live figures of the HTTP front end, which exists only after the metrics (see watchHttp). */
+export interface HttpSources {
+  openConnections: () => number;
+  bodyBytesHeld: () => number;
+}
+
 /**
  * The server's Prometheus metrics, in a registry of its own (so several servers can share a
  * process in tests). No per-tenant labels: tenant counts would explode the label cardinality.
  */
 export class Metrics {
   readonly registry = new Registry();
+  private http?: HttpSources;
   readonly requests = new Counter({
     name: 'sq_requests_total', help: 'HTTP requests by command and status',
     labelNames: ['command', 'status'] as const, registers: [this.registry],
@@ -46,6 +53,7 @@ export class Metrics {
   constructor(sources: MetricsSources = {}) {
     collectDefaultMetrics({ register: this.registry, prefix: 'sq_' });
     const { cache, tenants } = sources;
+    const http = (): HttpSources | undefined => this.http;
     new Gauge({
       name: 'sq_cached_phexts', help: 'Phexts held in the document cache', registers: [this.registry],
       collect() { this.set(cache?.().documents ?? 0); },
@@ -62,6 +70,20 @@ export class Metrics {
       name: 'sq_tenants_active', help: 'Tenants with a request in the last 5 minutes', registers: [this.registry],
       collect() { this.set(tenants?.().active ?? 0); },
     });
+    new Gauge({
+      name: 'sq_http_open_connections', help: 'Open client connections (the scraping one included)', registers: [this.registry],
+      collect() { this.set(http()?.openConnections() ?? 0); },
+    });
+    new Gauge({
+      name: 'sq_http_body_bytes_held', help: 'Request body bytes reserved or buffered right now (bounded by --max-inflight-body)',
+      registers: [this.registry],
+      collect() { this.set(http()?.bodyBytesHeld() ?? 0); },
+    });
+  }
+
+  /** Where the HTTP gauges read their figures; called once by the server that owns these metrics. */
+  watchHttp(sources: HttpSources): void {
+    this.http = sources;
   }
 
   /** Records one commit reported by the store. */

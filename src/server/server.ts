@@ -3,7 +3,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { isUtf8 } from 'node:buffer';
 import type { DocumentStore } from '../store/document-store.js';
 import type { Tenant, TenantResolver } from '../tenants/tenant.js';
-import { readBody } from './body.js';
+import { BodyBudget } from './body.js';
 import { COMMANDS } from './commands.js';
 import { defaultPhext } from './default-phext.js';
 import { CORS_ORIGIN, CORS_PREFLIGHT } from './cors.js';
@@ -19,6 +19,9 @@ import { formatLogEntry, type LogFormat } from './request-log.js';
 import { extractToken } from './token.js';
 
 const API = '/api/v2/';
+
+/** Reads the request's body within the size and in-flight limits (BodyBudget.reader). */
+type ReadBody = () => Promise<Buffer>;
 
 /** Multi-tenant services; absent in single-tenant mode. */
 export interface TenantServices {
@@ -44,6 +47,8 @@ export interface HostOptions {
   metrics: Metrics;
   services?: TenantServices;
   maxBodyBytes: number;
+  /** Bytes of request bodies held at once across all connections; beyond it 503 + Retry-After. */
+  maxInflightBodyBytes: number;
   maxConnections: number;
   logFormat: LogFormat | 'off';
   log: (line: string) => void;
@@ -81,18 +86,26 @@ export function createHost(options: HostOptions): Host {
     // Node checks both timeouts only this often (30 s by default): a slowloris client would
     // outlive a 10 s headers timeout by up to 30 s.
     connectionsCheckingInterval: Math.min(1_000, Math.max(25, Math.floor(headersTimeout / 4))),
+    // HTTP/1.1 makes Host mandatory, but the original answers without it, and so do we.
+    requireHostHeader: false,
   });
+  // A client that sends its request and then shuts down its writing side (nc, some firmware)
+  // still gets the answer; node would end the connection before it is written. (A long-standing
+  // property of node's HTTP server that its typings leave out.)
+  (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   const connections = new ConnectionTracker(server, options.maxConnections);
+  const bodies = new BodyBudget(options.maxInflightBodyBytes);
+  metrics.watchHttp({ openConnections: () => connections.openConnections, bodyBytesHeld: () => bodies.bytesHeld });
   answerClientErrors(server);
 
-  async function apiCommand(req: IncomingMessage, name: string, labels: Labels): Promise<Outcome> {
+  async function apiCommand(req: IncomingMessage, readBody: ReadBody, name: string, labels: Labels): Promise<Outcome> {
     const spec = COMMANDS[name];
     const method = req.method ?? 'GET';
     if (!spec.methods.includes(method)) {
       throw new HttpError(405, `Method ${method} not allowed for ${name}`, { Allow: spec.methods.join(', ') });
     }
     const token = extractToken(req.headers);
-    const tenant = resolver.resolve(token);
+    let tenant = resolver.resolve(token);
     if (!tenant) throw new HttpError(401, 'Unauthorized');
     labels.tenant = tenant.name;
 
@@ -101,8 +114,12 @@ export function createHost(options: HostOptions): Host {
     labels.phext = params.get('p');
     let body: Buffer = Buffer.alloc(0);
     if (method === 'POST' || method === 'DELETE') {
-      body = await readBody(req, options.maxBodyBytes);
+      body = await readBody();
       metrics.bytesReceived.inc(body.length);
+      // A token rotated or deleted while its body was arriving must not write.
+      const now = resolver.resolve(token);
+      if (!now || now.name !== tenant.name) throw new HttpError(401, 'Unauthorized');
+      tenant = now;
     }
     let form: Params | undefined;
     if (isFormBody(req, body)) {
@@ -127,7 +144,7 @@ export function createHost(options: HostOptions): Host {
     };
   }
 
-  async function route(req: IncomingMessage, labels: Labels): Promise<Outcome> {
+  async function route(req: IncomingMessage, readBody: ReadBody, labels: Labels): Promise<Outcome> {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
@@ -158,11 +175,11 @@ export function createHost(options: HostOptions): Host {
     }
     if (name === 'admin' || name.startsWith('admin/')) {
       labels.command = 'admin';
-      return admin(req, method, path);
+      return admin(req, readBody, method, path);
     }
     if (!Object.hasOwn(COMMANDS, name)) throw new HttpError(404, `Not Found: ${path}`);
     labels.command = name;
-    return apiCommand(req, name, labels);
+    return apiCommand(req, readBody, name, labels);
   }
 
   async function reload(req: IncomingMessage, method: string): Promise<Outcome> {
@@ -175,11 +192,16 @@ export function createHost(options: HostOptions): Host {
     return { status: 200, body: 'Config reload triggered', contentType: TEXT, command: 'reload' };
   }
 
-  async function admin(req: IncomingMessage, method: string, path: string): Promise<Outcome> {
+  async function admin(req: IncomingMessage, readBody: ReadBody, method: string, path: string): Promise<Outcome> {
     if (!services.admin) throw new HttpError(404, 'Not Found: the admin API needs a server started with --config');
-    const body = method === 'POST' || method === 'PUT' ? await readBody(req, options.maxBodyBytes) : Buffer.alloc(0);
+    const token = extractToken(req.headers);
+    // The key first: a stranger's body is never read (the admin API checks it again after).
+    if (!services.isAdmin?.(token)) {
+      return { status: 401, body: JSON.stringify({ error: 'Unauthorized' }), contentType: JSON_TYPE, command: 'admin' };
+    }
+    const body = method === 'POST' || method === 'PUT' ? await readBody() : Buffer.alloc(0);
     if (!isUtf8(body)) throw new HttpError(400, 'Invalid UTF-8 in request body');
-    const answer = await services.admin({ method, path, token: extractToken(req.headers), body: body.toString('utf8') });
+    const answer = await services.admin({ method, path, token, body: body.toString('utf8') });
     return { status: answer.status, body: JSON.stringify(answer.body), contentType: JSON_TYPE, headers: answer.headers, command: 'admin' };
   }
 
@@ -217,12 +239,9 @@ export function createHost(options: HostOptions): Host {
   // `insert` then `select` expects; node would start them all at once.
   const previousOnConnection = new WeakMap<Socket, Promise<void>>();
 
-  // Node would invite every announced body with "100 Continue"; one we are going to refuse as
-  // too large is answered 413 at once instead, before the client starts sending it.
-  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
-    if (!(Number(req.headers['content-length']) > options.maxBodyBytes)) res.writeContinue();
-    server.emit('request', req, res);
-  });
+  // Node would invite every announced body with "100 Continue"; we do when we start reading it
+  // (BodyBudget.reader), so a caller refused first (401, 413, 503) is answered before it sends it.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => server.emit('request', req, res));
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const socket = req.socket as Socket;
@@ -230,17 +249,19 @@ export function createHost(options: HostOptions): Host {
     const started = performance.now();
     const labels: Labels = { command: 'unknown' };
     const previous = previousOnConnection.get(socket);
-    const task = (previous ? previous.then(() => route(req, labels)) : route(req, labels))
+    const readBody = bodies.reader(req, res, options.maxBodyBytes);
+    const task = (previous ? previous.then(() => route(req, readBody, labels)) : route(req, readBody, labels))
       .catch((err: unknown) => {
         const outcome = { ...errorOutcome(err, labels.command), phext: labels.phext, tenant: labels.tenant };
         if (outcome.status === 500) options.log(`internal error: ${(err as Error)?.stack ?? err}`);
         return outcome;
       })
       .then((outcome) => {
-        // A refused body may still be arriving; answer, then stop reading it.
-        if (outcome.status === 413) res.shouldKeepAlive = false;
+        // A refused body may still be arriving; answer, then stop reading it. A caller we do not
+        // know is not even drained: the connection closes once the 401 is out.
+        if (outcome.status === 413 || outcome.status === 401) res.shouldKeepAlive = false;
         send(req, res, outcome, started);
-        if (!req.complete && outcome.status >= 400) req.resume();
+        if (!req.complete && outcome.status >= 400 && outcome.status !== 401) req.resume();
       })
       .catch((err: unknown) => {
         options.log(`response failed: ${(err as Error)?.message ?? err}`);

@@ -15,6 +15,7 @@ export const HOST_DEFAULTS = {
   cacheMb: 512,
   maxPhextMb: 1024,
   maxBodyBytes: 64 * MiB,
+  maxInflightBodyBytes: 256 * MiB,
   maxConnections: 512,
   logFormat: 'text',
   headersTimeoutMs: 10_000,
@@ -37,6 +38,8 @@ export interface StartHostOptions {
   cacheMb: number;
   maxPhextMb: number;
   maxBodyBytes: number;
+  /** All request bodies held at once (--max-inflight-body); HOST_DEFAULTS when absent. */
+  maxInflightBodyBytes?: number;
   maxConnections: number;
   logFormat: LogFormat | 'off';
   /** The phext a request without `p` addresses (`index`, see HostOptions.defaultPhext). */
@@ -99,6 +102,7 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
   const host = createHost({
     store, resolver, metrics, services,
     maxBodyBytes: options.maxBodyBytes,
+    maxInflightBodyBytes: options.maxInflightBodyBytes ?? HOST_DEFAULTS.maxInflightBodyBytes,
     maxConnections: options.maxConnections,
     logFormat: options.logFormat,
     defaultPhext: options.defaultPhext,

@@ -9,6 +9,7 @@ describe('sq host (arguments)', () => {
       [['host', '70000'], /invalid port '70000'/],
       [['host', '0', '--max-body', '1.5M'], /--max-body must be a size in bytes/],
       [['host', '0', '--max-connections', '0'], /--max-connections must be a whole number/],
+      [['host', '0', '--max-inflight-body', '1.5G'], /--max-inflight-body must be a size in bytes/],
       [['host', '0', '--log-format', 'xml'], /--log-format must be text, json or off/],
       [['host', '0', '--config', 'tenants.json', '--key', 'k'], /--key cannot be combined with --config/],
       [['host', '0', '--config', 'tenants.json', '--data-dir', 'd'], /--data-dir cannot be combined with --config/],

@@ -26,6 +26,9 @@ Options:
   --cache-mb N           memory for cached phexts (default 512)
   --max-phext-mb N       refuse phext files larger than this (default 1024)
   --max-body BYTES       largest request body, K/M/G suffixes allowed (default 64M)
+  --max-inflight-body BYTES
+                         request bodies held at once, all connections together; beyond
+                         it 503 + Retry-After (K/M/G suffixes allowed, default 256M)
   --max-connections N    open connections beyond this get 503 (default 512)
   --log-format FMT       request log: text, json or off (default text)
 ${TIMEOUT_USAGE}`;
@@ -67,6 +70,7 @@ export const hostCommand: Command = {
         bind: { type: 'string' }, 'data-dir': { type: 'string' }, key: { type: 'string' },
         config: { type: 'string' }, 'admin-key': { type: 'string' }, 'default-phext': { type: 'string' },
         'cache-mb': { type: 'string' }, 'max-phext-mb': { type: 'string' }, 'max-body': { type: 'string' },
+        'max-inflight-body': { type: 'string' },
         'max-connections': { type: 'string' }, 'log-format': { type: 'string' },
         ...TIMEOUT_OPTIONS,
       },
@@ -93,6 +97,7 @@ export const hostCommand: Command = {
       cacheMb: positiveNumber(values['cache-mb'], 'cache-mb', HOST_DEFAULTS.cacheMb),
       maxPhextMb: positiveNumber(values['max-phext-mb'], 'max-phext-mb', HOST_DEFAULTS.maxPhextMb),
       maxBodyBytes: byteSize(values['max-body'], 'max-body', HOST_DEFAULTS.maxBodyBytes),
+      maxInflightBodyBytes: byteSize(values['max-inflight-body'], 'max-inflight-body', HOST_DEFAULTS.maxInflightBodyBytes),
       maxConnections: positiveInteger(values['max-connections'], 'max-connections', HOST_DEFAULTS.maxConnections),
       log: stderrLine,
       ...timeouts(values, HOST_DEFAULTS),
