@@ -6,6 +6,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
+import { jsonErrorWhere } from '../config-watch/json-error.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { findDuplicateKey } from './json-keys.js';
 import type { Tenant } from './tenant.js';
@@ -91,9 +92,7 @@ export function parseConfig(text: string, path: string): LoadedConfig {
   try {
     value = JSON.parse(text);
   } catch (err) {
-    // V8's message may quote the text around the error (a token); keep only the position.
-    const at = /position (\d+)/.exec((err as Error).message);
-    throw new ConfigError(`${path}: invalid JSON${at ? ` at ${lineColumn(text, Number(at[1]))}` : ''}`);
+    throw new ConfigError(`${path}: invalid JSON${jsonErrorWhere(err, text)}`);
   }
   const duplicate = findDuplicateKey(text);
   if (duplicate) {
@@ -178,11 +177,6 @@ function formatPath(path: readonly (string | number)[]): string {
       return /^[A-Za-z_][A-Za-z0-9_]*$/.test(part) ? `.${part}` : `[${JSON.stringify(part)}]`;
     })
     .join('');
-}
-
-function lineColumn(text: string, offset: number): string {
-  const before = text.slice(0, offset).split('\n');
-  return `line ${before.length} column ${before[before.length - 1].length + 1}`;
 }
 
 /** Creates (mkdir -p) every tenant's data directory; a failure names the tenant. */
