@@ -8,6 +8,7 @@ import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { jsonErrorWhere } from '../config-watch/json-error.js';
 import { writeFileAtomic } from './atomic-file.js';
+import { sharedDirProblems } from './data-dirs.js';
 import { findDuplicateKey } from './json-keys.js';
 import type { Tenant } from './tenant.js';
 import { keyDigest, redact } from './token.js';
@@ -82,6 +83,7 @@ export async function loadConfig(path: string): Promise<LoadedConfig> {
     throw new ConfigError(`cannot read ${absolute}: ${(err as Error).message}`);
   }
   const config = { ...parseConfig(text, absolute), text };
+  await checkDataDirs(config);
   await createDataDirs(config);
   return config;
 }
@@ -156,7 +158,8 @@ function crossCheck(tenants: readonly ConfiguredTenant[], adminDigest: Buffer | 
   return problems;
 }
 
-function configError(path: string, problems: string[]): ConfigError {
+/** One ConfigError for `problems`: the first five, and how many more. */
+export function configError(path: string, problems: string[]): ConfigError {
   const shown = problems.slice(0, 5).join('; ');
   const more = problems.length > 5 ? `; and ${problems.length - 5} more` : '';
   return new ConfigError(`${path}: ${shown}${more}`);
@@ -177,6 +180,11 @@ function formatPath(path: readonly (string | number)[]): string {
       return /^[A-Za-z_][A-Za-z0-9_]*$/.test(part) ? `.${part}` : `[${JSON.stringify(part)}]`;
     })
     .join('');
+}
+
+/** Refuses tenants that share a directory through a symlink, or nest one inside another (by real path). */
+export async function checkDataDirs(config: LoadedConfig): Promise<void> {
+  throwIfAny(config.path, await sharedDirProblems(config.tenants));
 }
 
 /** Creates (mkdir -p) every tenant's data directory; a failure names the tenant. */
