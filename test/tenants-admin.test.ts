@@ -1,6 +1,6 @@
 // The admin API over HTTP against a real `sq host --config ... --admin-key K`.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { tempDir } from '../src/testing/temp-dir.js';
@@ -118,5 +118,27 @@ describe('admin API over HTTP', () => {
     assert.ok(existsSync(dataDir));
     assert.equal((await works(alice.token)).status, 200);
     assert.ok(!sq.stderr().includes(carol) && !sq.stderr().includes(ADMIN), 'no token or key in the log');
+  });
+
+  it('refuses (409) a new carol while the deleted carol\'s data is in her directory; the old data stays unread', async () => {
+    const again = await admin('POST', TENANTS, { name: 'carol' });
+    assert.equal(again.status, 409, again.text);
+    assert.match(String(again.json.error), /tenants\/carol already exists and is not empty/);
+    assert.deepEqual(await namesOnDisk(), ['alice']);
+    assert.equal(readFileSync(join(dir, 'tenants', 'carol', 'notes.phext'), 'utf8'), 'CarolData');
+  });
+
+  it('refuses (409, not 500) a name whose directory would be a file, or a symlink to another tenant\'s directory', async () => {
+    writeFileSync(join(dir, 'tenants', 'dora'), 'not a directory');
+    const file = await admin('POST', TENANTS, { name: 'dora' });
+    assert.equal(file.status, 409, file.text);
+    assert.match(String(file.json.error), /tenants\/dora exists and is not a directory/);
+    mkdirSync(join(dir, 'tenants'), { recursive: true });
+    symlinkSync(alice.data_dir, join(dir, 'tenants', 'eve'));
+    const linked = await admin('POST', TENANTS, { name: 'eve' });
+    assert.equal(linked.status, 409, linked.text);
+    assert.match(String(linked.json.error), /tenants\/eve is the same directory as the data_dir of tenant "alice"/);
+    assert.deepEqual(await namesOnDisk(), ['alice']);
+    assert.ok(!linked.text.includes(alice.token));
   });
 });

@@ -1,10 +1,11 @@
 // The launch acceptance test of the seed notes, against a real `sq host --config` process.
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { tempDir } from '../src/testing/temp-dir.js';
 import { api } from '../src/testing/sq-api.js';
+import { runSq } from '../src/testing/run-sq.js';
 import { startSq, type SqProcess } from '../src/testing/sq-process.js';
 
 const ALICE = 'pmb-v1-a11ce000000000000000000000000001';
@@ -83,5 +84,23 @@ describe('sq host --config: two tenants (launch acceptance)', () => {
     assert.equal(reply.status, 204);
     assert.match(String(reply.headers['access-control-allow-headers']), /X-SQ-API-Key/i);
     assert.ok(!sq.stderr().includes(ALICE) && !sq.stderr().includes(BOB));
+  });
+});
+
+describe('sq host --config: tenants that would share data are refused at start', () => {
+  const dir = tempDir({ after });
+
+  it('exits 1 with one line when a data_dir is a symlink to another tenant\'s, or inside it', async () => {
+    mkdirSync(join(dir, 'alice'));
+    symlinkSync(join(dir, 'alice'), join(dir, 'alias'));
+    for (const [bobDir, why] of [['alias', /alias is the same directory as the data_dir of tenant "alice"/], ['alice/bob', /alice\/bob lies inside .*\/alice, the data_dir of tenant "alice"/]] as const) {
+      writeFileSync(join(dir, 'tenants.json'), JSON.stringify({ tenants: { [ALICE]: { name: 'alice', data_dir: 'alice' }, [BOB]: { name: 'bob', data_dir: bobDir } } }));
+      const run = await runSq(['host', '0', '--bind', '127.0.0.1', '--config', join(dir, 'tenants.json')], { timeoutMs: 15_000 });
+      assert.equal(run.code, 1, run.stderr);
+      assert.match(run.stderr, why);
+      assert.equal(run.stderr.trimEnd().split('\n').length, 1, run.stderr);
+      assert.doesNotMatch(run.stdout, /listening/);
+      assert.ok(!run.stderr.includes(ALICE) && !run.stderr.includes(BOB));
+    }
   });
 });

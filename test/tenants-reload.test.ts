@@ -105,7 +105,18 @@ describe('reload by request and by SIGHUP (config behind a symlink)', () => {
         JSON.stringify({ tenants: { [alice.token]: { name: 'alice', data_dir: 'a' }, [newToken()]: { name: 'alice', data_dir: 'b' } } }),
         /"alice" is used by two tenants/,
       ],
+      [
+        'data_dir through a symlink to another\'s',
+        JSON.stringify({ tenants: { [alice.token]: { name: 'alice', data_dir: alice.data_dir }, [newToken()]: { name: 'mallory', data_dir: join(dir, 'alias') } } }),
+        /alias is the same directory as the data_dir of tenant "alice"/,
+      ],
+      [
+        'data_dir inside another\'s',
+        JSON.stringify({ tenants: { [alice.token]: { name: 'alice', data_dir: alice.data_dir }, [newToken()]: { name: 'mallory', data_dir: join(alice.data_dir, 'm') } } }),
+        /alice\/m lies inside .*alice, the data_dir of tenant "alice"/,
+      ],
     ];
+    symlinkSync(alice.data_dir, join(dir, 'alias'));
     for (const [what, text, reason] of broken) {
       replaceFile(real, text);
       const reply = await reload(sq.port);

@@ -68,6 +68,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const info: DaemonInfo = { pid: process.pid, file: shared.path, socket: paths.socket, version: VERSION, started: new Date().toISOString() };
   await writeFileAtomic(paths.infoFile, Buffer.from(JSON.stringify(info, null, 2) + '\n'));
   await writeFileAtomic(paths.pidFile, Buffer.from(`${process.pid}\n`));
+  // Whatever the umask (or a leftover file's mode): clients refuse a group-writable record.
+  chmodSync(paths.infoFile, 0o600);
+  chmodSync(paths.pidFile, 0o600);
 
   async function answer(line: Buffer, from: Connection): Promise<DaemonResponse> {
     try {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, readFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { isAbsolute, join, relative } from 'node:path';
+import { dirname, isAbsolute, join, relative } from 'node:path';
 
 /** The directory beside the shared phext's users that holds the daemon's socket and pid files. */
 export const SQ_DIR = '.sq';
@@ -77,10 +77,44 @@ export function readDaemonInfo(paths: DaemonPaths): DaemonInfo | undefined {
   }
 }
 
-/** The socket a client should dial: the one the daemon recorded, else the computed path. */
+/** A daemon file the client will not use: another user could have planted or changed it. */
+export class UntrustedDaemonError extends Error {
+  override readonly name = 'UntrustedDaemonError';
+}
+
+/**
+ * The socket a client should dial: the one the daemon recorded, else the computed path. Anyone
+ * who can write to a shared directory could plant `.sq/sq.json` naming a socket of theirs and
+ * receive what we send, so, as the daemon does for itself, `.sq/`, `sq.json`, the socket and the
+ * socket's directory must each belong to this user (or root) and be writable by no one else.
+ */
 export function clientSocketPath(cwd: string): string {
   const paths = daemonPaths(cwd);
-  return readDaemonInfo(paths)?.socket ?? paths.socket;
+  checkTrusted(paths.dir, 'directory');
+  checkTrusted(paths.infoFile, 'file');
+  const socket = readDaemonInfo(paths)?.socket ?? paths.socket;
+  checkTrusted(dirname(socket), 'directory');
+  checkTrusted(socket, 'socket');
+  return socket;
+}
+
+/** Throws an UntrustedDaemonError unless `path` is missing, or a `kind` owned by us or root that only its owner may write. */
+function checkTrusted(path: string, kind: 'directory' | 'file' | 'socket'): void {
+  let st;
+  try {
+    st = lstatSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  const uid = process.getuid?.();
+  const isKind = kind === 'directory' ? st.isDirectory() : kind === 'socket' ? st.isSocket() : st.isFile();
+  const problem = st.isSymbolicLink() ? 'is a symlink'
+    : !isKind ? `is not a ${kind}`
+    : uid !== undefined && st.uid !== uid && st.uid !== 0 ? `belongs to another user (uid ${st.uid})`
+    : (st.mode & 0o022) !== 0 ? `is writable by other users (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')})`
+    : undefined;
+  if (problem) throw new UntrustedDaemonError(`refusing ${path}: it ${problem}, so it may not be your daemon's`);
 }
 
 /** `path` relative to `cwd` when it lies inside it (how messages name files), else absolute. */

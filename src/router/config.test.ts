@@ -32,6 +32,14 @@ describe('router config', () => {
     }
     assert.throws(() => parseRouterConfig('{', 'r.json'), /^RouterConfigError: r\.json: invalid JSON/);
   });
+
+  it('reports broken JSON by line and column, without the text around the error', () => {
+    const text = '{"tenants": [\n  {"token": "pmb-v1-secret0123456789abcdef", "port": 1341}\n  {"token": "x", "port": 2}]}';
+    assert.throws(() => parseRouterConfig(text, 'r.json'), (err: Error) => {
+      assert.equal(err.message, 'r.json: invalid JSON at line 3 column 3');
+      return true;
+    });
+  });
 });
 
 describe('request token', () => {

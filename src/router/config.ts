@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { jsonErrorWhere } from '../config-watch/json-error.js';
 
 /** One tenant of the router: requests carrying `token` go to the backend on 127.0.0.1:`port`. */
 export interface RouterTenant {
@@ -58,7 +59,7 @@ export function parseRouterConfig(text: string, source: string): RouterConfig {
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new RouterConfigError(`${source}: invalid JSON: ${(err as Error).message}`);
+    throw new RouterConfigError(`${source}: invalid JSON${jsonErrorWhere(err, text)}`);
   }
   const result = configSchema.safeParse(json);
   if (!result.success) {

@@ -6,7 +6,7 @@ export interface ProxyOptions {
   /** Keep-alive pool to the backends. */
   readonly agent: http.Agent;
   readonly maxBodyBytes: number;
-  /** How long a backend may stay silent (no response headers) after the last request byte. */
+  /** How long a backend may stay silent (no response headers) once it has all the client sent so far. */
   readonly backendTimeoutMs: number;
   /** The router is shutting down: tell clients to close after this response. */
   readonly closing: () => boolean;
@@ -57,10 +57,13 @@ export function proxyRequest(req: http.IncomingMessage, res: http.ServerResponse
     upstream.destroy();
     sendText(res, status, text);
   };
-  const timer = setTimeout(
-    () => fail(504, `Gateway Timeout: ${backend} did not answer within ${opts.backendTimeoutMs} ms`),
-    opts.backendTimeoutMs,
-  );
+  const timer = setTimeout(() => {
+    // A client still sending its body, with nothing of it waiting for the backend, is the slow
+    // one: the backend cannot answer what it has not got (the server's request timeout bounds
+    // the client). Only silence while the backend holds everything sent is the backend's.
+    if (hasBody && !req.complete && upstream.writableLength === 0 && !upstream.writableNeedDrain) return void timer.refresh();
+    fail(504, `Gateway Timeout: ${backend} did not answer within ${opts.backendTimeoutMs} ms`);
+  }, opts.backendTimeoutMs);
 
   const send = (mayRetry: boolean): void => {
     upstream = http.request({ host: BACKEND_HOST, port, method: req.method, path: req.url, headers, agent: opts.agent });

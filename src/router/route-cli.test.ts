@@ -38,4 +38,13 @@ describe('sq route (CLI)', () => {
     assert.equal(invalid.code, 1);
     assert.match(invalid.stderr, /tenants\[0\]\.port: Expected number, received string/);
   });
+
+  it('reports a router.json that is not JSON without quoting it (no token leaks)', async () => {
+    const secret = 'pmb-v1-5ec7e70123456789abcdef0123456789';
+    const broken = writeRouterConfig(dir, `{"tenants": [{"token": "${secret}", "port": 1341} {"token": "b", "port": 1342}]}`);
+    const run = await runSq(['route', broken, '0', '--bind', '127.0.0.1']);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /router\.json: invalid JSON at line 1 column \d+\n$/);
+    assert.ok(!run.stderr.includes('pmb-v1') && !run.stderr.includes('5ec7e7'), run.stderr);
+  });
 });

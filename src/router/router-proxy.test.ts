@@ -2,6 +2,9 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
+import net from 'node:net';
+import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { startRouter, type RouterHandle } from './router.js';
 import { closedPort, startEchoBackend } from '../testing/echo-backend.js';
 import { rawExchange, request } from '../testing/http-client.js';
@@ -34,7 +37,7 @@ describe('sq route: proxying', () => {
       port: 0,
       bind: '127.0.0.1',
       maxBodyBytes: 8 * 1024 * 1024,
-      backendTimeoutMs: 300,
+      // The default (30 s): a loaded machine must not turn a slow answer into a 504 here.
       log: (line) => logs.push(line),
     });
   });
@@ -91,14 +94,6 @@ describe('sq route: proxying', () => {
     assert.equal(reply.headers['access-control-allow-origin'], '*');
   });
 
-  it('answers 504 when the backend never answers', async () => {
-    const started = Date.now();
-    const reply = await request(router.port, { path: '/hang', headers: { Authorization: ALICE } });
-    assert.equal(reply.status, 504);
-    assert.match(reply.body.toString(), /^Gateway Timeout: backend 127\.0\.0\.1:\d+ did not answer within 300 ms$/);
-    assert.ok(Date.now() - started < 3000);
-  });
-
   it('answers 413 for a body over the limit, declared or streamed', async () => {
     const big = randomBytes(8 * 1024 * 1024 + 1);
     const declared = await request(router.port, { method: 'POST', path: '/api/v2/insert', headers: { Authorization: ALICE }, body: big });
@@ -135,10 +130,8 @@ describe('sq route: proxying', () => {
 
   it('keeps serving others while a client idles mid-request', async () => {
     const idle = rawExchange(router.port, 'GET /api/v2/select HTTP/1.1\r\nHost: x\r\n', () => true);
-    const started = Date.now();
     const replies = await Promise.all(Array.from({ length: 10 }, () => request(router.port, { headers: { Authorization: ALICE } })));
-    assert.ok(replies.every((r) => r.status === 200));
-    assert.ok(Date.now() - started < 2000);
+    assert.deepEqual(replies.map((r) => r.status), Array(10).fill(200));
     void idle;
   });
 
@@ -212,5 +205,47 @@ describe('sq route: proxying', () => {
       assert.ok(!line.includes(ALICE) && !line.includes(BOB) && !line.includes('down-token'), line);
       assert.ok(!line.includes('?'), line);
     }
+  });
+});
+
+describe('sq route: the backend timeout', () => {
+  const TIMEOUT_MS = 1000;
+  let backend: Awaited<ReturnType<typeof startEchoBackend>>;
+  let router: RouterHandle;
+  before(async () => {
+    backend = await startEchoBackend('a');
+    router = await startRouter({
+      configPath: writeRouterConfig(dir, [{ token: ALICE, port: backend.port }]),
+      port: 0,
+      bind: '127.0.0.1',
+      backendTimeoutMs: TIMEOUT_MS,
+      log: () => {},
+    });
+  });
+  after(async () => {
+    await router.close();
+    await backend.close();
+  });
+  const dir = tempDir({ after }, 'sq-router-timeout-');
+
+  it('answers exactly 504, naming the backend, when it never answers', async () => {
+    const reply = await request(router.port, { path: '/hang', headers: { Authorization: ALICE } });
+    assert.equal(reply.status, 504);
+    assert.equal(reply.body.toString(), `Gateway Timeout: backend 127.0.0.1:${backend.port} did not answer within ${TIMEOUT_MS} ms`);
+  });
+
+  it('does not blame the backend (504) for a client that pauses mid-body longer than the timeout', async () => {
+    const socket = net.connect(router.port, '127.0.0.1');
+    await once(socket, 'connect');
+    let text = '';
+    socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
+    const closed = once(socket, 'close');
+    socket.write(`POST /api/v2/update HTTP/1.1\r\nHost: x\r\nAuthorization: ${ALICE}\r\nContent-Length: 10\r\nConnection: close\r\n\r\nhello`);
+    // Twice the timeout of the client's own silence: before the fix the router answered 504 after one.
+    await sleep(2 * TIMEOUT_MS);
+    socket.write('world'); // not end(): a half-close may cut the answer short
+    await closed; // Connection: close
+    assert.match(text, /^HTTP\/1\.1 200 OK\r\n/, text.split('\r\n')[0]);
+    assert.ok(text.includes('\r\nhelloworld\r\n'), text); // the body, echoed (chunked)
   });
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it, type TestContext } from 'node:test';
 import { handleAdmin } from './admin.js';
@@ -120,5 +120,46 @@ describe('admin API', () => {
     assert.match((refused.body as { error: string }).error, /config file is invalid/);
     assert.equal(readFileSync(path, 'utf8'), '{"tenants": []}');
     assert.equal(manager.resolve(token)?.name, 'alice');
+  });
+
+  it('refuses (409) a new tenant whose directory holds a deleted tenant\'s data, or a file, and changes nothing', async (t) => {
+    const { call, manager, path, dir } = await setup(t);
+    const carol = await call('POST', API, '{"name": "carol"}');
+    assert.equal(carol.status, 201);
+    const dataDir = (carol.body as { data_dir: string }).data_dir;
+    writeFileSync(join(dataDir, 'secret.phext'), 'carol only');
+    assert.equal((await call('DELETE', `${API}/carol`)).status, 200);
+    const before = readFileSync(path, 'utf8');
+
+    const again = await call('POST', API, '{"name": "carol"}');
+    assert.equal(again.status, 409);
+    assert.match((again.body as { error: string }).error, /tenants\/carol already exists and is not empty .*\(tenant "carol"\)$/);
+    assert.ok(!(again.body as { error: string }).error.includes('\n'));
+    writeFileSync(join(dir, 'tenants', 'erin'), 'a file where the directory would go');
+    const file = await call('POST', API, '{"name": "erin"}');
+    assert.equal(file.status, 409);
+    assert.match((file.body as { error: string }).error, /tenants\/erin exists and is not a directory/);
+
+    assert.equal(readFileSync(path, 'utf8'), before, 'the file is unchanged');
+    assert.deepEqual(manager.registry.list().map((x) => x.name), ['alice']);
+    assert.deepEqual(readdirSync(dataDir), ['secret.phext']);
+    // An empty directory left behind is fine: there is nothing in it to inherit.
+    mkdirSync(join(dir, 'tenants', 'gina'));
+    assert.equal((await call('POST', API, '{"name": "gina"}')).status, 201);
+  });
+
+  it('refuses (409) a new tenant whose directory is another tenant\'s through a symlink, or inside another\'s', async (t) => {
+    const { call, path, dir } = await setup(t);
+    mkdirSync(join(dir, 'tenants'));
+    symlinkSync(join(dir, 'alice'), join(dir, 'tenants', 'dave'));
+    const linked = await call('POST', API, '{"name": "dave"}');
+    assert.equal(linked.status, 409);
+    assert.match((linked.body as { error: string }).error, /tenants\/dave is the same directory as the data_dir of tenant "alice" .*\(tenant "dave"\)/);
+
+    const nested = await setup(t, { admin_key: hashedKey(ADMIN), data_root: 'alice/more', tenants: { 'tok-alice': { name: 'alice', data_dir: 'alice' } } });
+    const inside = await nested.call('POST', API, '{"name": "frank"}');
+    assert.equal(inside.status, 409);
+    assert.match((inside.body as { error: string }).error, /alice\/more\/frank lies inside .*\/alice, the data_dir of tenant "alice" \(tenant "frank"\)/);
+    assert.deepEqual((await loadConfig(path)).tenants.map((x) => x.name), ['alice']);
   });
 });

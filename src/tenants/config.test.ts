@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -88,6 +88,25 @@ describe('tenants config validation', () => {
     assert.ok(statSync(join(root, 'abs', 'bob')).isDirectory());
     assert.equal(config.dataRoot, join(dir, 'tenants'));
     assert.deepEqual(config.tenants[1].digest, (await import('./token-digest.js')).tokenDigest(TOKEN_B));
+  });
+});
+
+describe('tenants config: data directories by real path', () => {
+  it('refuses two tenants on one directory through a symlink, and one directory inside another', async () => {
+    const shared = join(root, 'shared-a');
+    mkdirSync(shared);
+    symlinkSync(shared, join(root, 'link-to-a'));
+    await refused({ tenants: { [TOKEN_A]: { name: 'alice', data_dir: shared }, [TOKEN_B]: { name: 'bob', data_dir: join(root, 'link-to-a') } } },
+      /tenants\["pmb-v1…"\]\.data_dir: .*\/link-to-a is the same directory as the data_dir of tenant "alice" \(.*\/shared-a\) \(tenant "bob"\)/);
+    // A directory not made yet, below a symlink, is compared by where it will really be.
+    await refused({ tenants: { [TOKEN_A]: { name: 'alice', data_dir: join(shared, 'new') }, [TOKEN_B]: { name: 'bob', data_dir: join(root, 'link-to-a', 'new') } } },
+      /is the same directory as the data_dir of tenant "alice"/);
+    await refused({ tenants: { [TOKEN_A]: { name: 'alice', data_dir: 'a' }, [TOKEN_B]: { name: 'bob', data_dir: 'a/b/c' } } },
+      /\.data_dir: .*\/a\/b\/c lies inside .*\/a, the data_dir of tenant "alice" \(tenant "bob"\)/);
+    await refused({ tenants: { [TOKEN_A]: { name: 'alice', data_dir: join(root, 'link-to-a', 'x') }, [TOKEN_B]: { name: 'bob', data_dir: shared } } },
+      /link-to-a\/x lies inside .*\/shared-a, the data_dir of tenant "bob" \(tenant "alice"\)/);
+    // Siblings whose names share a prefix are not nested.
+    await loadConfig(configFile({ tenants: { [TOKEN_A]: { name: 'alice', data_dir: 'a' }, [TOKEN_B]: { name: 'bob', data_dir: 'a-b' } } }));
   });
 });
 

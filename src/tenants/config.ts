@@ -6,7 +6,9 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
+import { jsonErrorWhere } from '../config-watch/json-error.js';
 import { writeFileAtomic } from './atomic-file.js';
+import { sharedDirProblems } from './data-dirs.js';
 import { findDuplicateKey } from './json-keys.js';
 import type { Tenant } from './tenant.js';
 import { keyDigest, redact } from './token.js';
@@ -81,6 +83,7 @@ export async function loadConfig(path: string): Promise<LoadedConfig> {
     throw new ConfigError(`cannot read ${absolute}: ${(err as Error).message}`);
   }
   const config = { ...parseConfig(text, absolute), text };
+  await checkDataDirs(config);
   await createDataDirs(config);
   return config;
 }
@@ -91,9 +94,7 @@ export function parseConfig(text: string, path: string): LoadedConfig {
   try {
     value = JSON.parse(text);
   } catch (err) {
-    // V8's message may quote the text around the error (a token); keep only the position.
-    const at = /position (\d+)/.exec((err as Error).message);
-    throw new ConfigError(`${path}: invalid JSON${at ? ` at ${lineColumn(text, Number(at[1]))}` : ''}`);
+    throw new ConfigError(`${path}: invalid JSON${jsonErrorWhere(err, text)}`);
   }
   const duplicate = findDuplicateKey(text);
   if (duplicate) {
@@ -157,7 +158,8 @@ function crossCheck(tenants: readonly ConfiguredTenant[], adminDigest: Buffer | 
   return problems;
 }
 
-function configError(path: string, problems: string[]): ConfigError {
+/** One ConfigError for `problems`: the first five, and how many more. */
+export function configError(path: string, problems: string[]): ConfigError {
   const shown = problems.slice(0, 5).join('; ');
   const more = problems.length > 5 ? `; and ${problems.length - 5} more` : '';
   return new ConfigError(`${path}: ${shown}${more}`);
@@ -180,9 +182,9 @@ function formatPath(path: readonly (string | number)[]): string {
     .join('');
 }
 
-function lineColumn(text: string, offset: number): string {
-  const before = text.slice(0, offset).split('\n');
-  return `line ${before.length} column ${before[before.length - 1].length + 1}`;
+/** Refuses tenants that share a directory through a symlink, or nest one inside another (by real path). */
+export async function checkDataDirs(config: LoadedConfig): Promise<void> {
+  throwIfAny(config.path, await sharedDirProblems(config.tenants));
 }
 
 /** Creates (mkdir -p) every tenant's data directory; a failure names the tenant. */

@@ -89,6 +89,22 @@ describe('TenantManager reload', () => {
     assert.equal(manager.resolve('tok-alice')?.name, 'alice');
   });
 
+  it('refuses a reload that makes one data_dir a symlink to another, or nests one in another', async (t) => {
+    const { manager, rewrite, path, logs } = await setup(t);
+    const dir = join(path, '..');
+    symlinkSync(join(dir, 'alice'), join(dir, 'alias'));
+    const before = manager.registry;
+    for (const [bob, why] of [['alias', /alias is the same directory as the data_dir of tenant "alice"/], ['alice/bob', /alice\/bob lies inside .*alice, the data_dir of tenant "alice"/]] as const) {
+      rewrite({ tenants: { 'tok-alice': tenant('alice'), 'tok-bob': { name: 'bob', data_dir: bob } } });
+      const result = await manager.reload();
+      assert.equal(result.ok, false);
+      assert.match(!result.ok ? result.error : '', why);
+      assert.match(logs.at(-1)!, /reload refused \(on request\), keeping the previous 2 tenants/);
+      assert.equal(manager.registry, before);
+      assert.equal(manager.resolve('tok-bob')?.dataDir, join(dir, 'bob'));
+    }
+  });
+
   it('notices a file replaced by rename (directory watcher)', async (t) => {
     const { manager, rewrite, path } = await setup(t);
     manager.watchFile();

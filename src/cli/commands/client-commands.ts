@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { Coordinate } from '../../phext/coordinate.js';
 import { parse } from '../../phext/parse.js';
 import { writeFileAtomic } from '../../store/atomic-write.js';
-import { DaemonClient } from '../../daemon/client.js';
+import { DEFAULT_TIMEOUT_MS, DaemonClient } from '../../daemon/client.js';
 import { diffLines, readScrollFile, readTextFiles, slurpLayout } from '../../daemon/client-files.js';
 import { UsageError, type Command } from '../command.js';
 
@@ -117,12 +117,22 @@ function coordinateArg(text: string): Coordinate {
   return coord;
 }
 
+/** `--timeout S`, else SQ_TIMEOUT, else the default: seconds (fractions allowed) > 0, as milliseconds. */
+function timeoutOption(flag: string | undefined): number {
+  const [text, source] = flag !== undefined ? [flag, '--timeout'] : [process.env.SQ_TIMEOUT, 'SQ_TIMEOUT'];
+  if (text === undefined || (source === 'SQ_TIMEOUT' && text === '')) return DEFAULT_TIMEOUT_MS;
+  const seconds = /^\d+(\.\d+)?$/.test(text) ? Number(text) : NaN;
+  if (!(seconds > 0) || seconds > 86_400) throw new UsageError(`${source} must be a number of seconds > 0 (at most 86400), got '${text}'`);
+  return Math.ceil(seconds * 1000);
+}
+
 function usageOf(spec: ClientSpec): string {
-  const opts = spec.options ? ' [options]' : '';
+  const opts = spec.options ? ' [options]' : ' [--timeout S]';
   const lines = [`Usage: sq ${spec.name}${spec.args.map((a) => ' ' + a).join('')}${opts}`, '', spec.summary + '.'];
   if (spec.details) lines.push(spec.details);
   if (spec.args.includes('<text>')) lines.push(`Text that starts with '-' goes after --: sq ${spec.name} ${spec.args[0] === '<coord>' ? '1.1.1/1.1.1/1.1.1 ' : ''}-- '-5 degrees'`);
-  lines.push('', 'Talks to the daemon started by sq share in this directory.');
+  lines.push('', 'Talks to the daemon started by sq share in this directory; --timeout S (or env SQ_TIMEOUT)',
+    `gives up when it stays silent S seconds (default ${DEFAULT_TIMEOUT_MS / 1000}).`);
   return lines.join('\n');
 }
 
@@ -131,14 +141,15 @@ function toCommand(spec: ClientSpec): Command {
   return {
     name: spec.name, summary: spec.summary, usage,
     async run(argv) {
-      const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, strict: true, options: spec.options ?? {} });
+      const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { ...spec.options, timeout: { type: 'string' } } });
       if (positionals.length !== spec.args.length) {
         throw new UsageError(spec.args.length === 0 ? 'expected no arguments' : `expected ${spec.args.join(' ')}`);
       }
       const coord = spec.args[0] === '<coord>' ? coordinateArg(positionals[0]) : Coordinate.ORIGIN;
-      const options = values as Record<string, string | undefined>;
+      const { timeout, ...options } = values as Record<string, string | undefined>;
+      const timeoutMs = timeoutOption(timeout);
       spec.check?.({ args: positionals, options });
-      const client = await DaemonClient.connect(process.cwd());
+      const client = await DaemonClient.connect(process.cwd(), timeoutMs);
       let out: string;
       try {
         out = await spec.run({ args: positionals, options, client, coord });

@@ -45,6 +45,14 @@ describe('sq tenants', () => {
     const missing = await sq('remove', 'alice', '--config', config);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /no tenant named alice/);
+
+    // The removed alice's data is still in tenants/alice: a new alice must not inherit it.
+    const before = readFileSync(config, 'utf8');
+    const reused = await sq('add', 'alice', '--config', config);
+    assert.equal(reused.code, 1, reused.stderr);
+    assert.match(reused.stderr, /^sq tenants: .*tenants\/alice already exists and is not empty .*\(tenant "alice"\)\n$/);
+    assert.equal(reused.stdout, '', 'no token printed');
+    assert.equal(readFileSync(config, 'utf8'), before);
   });
 
   it('provisions 50 tenants at once with progress lines and a 0600 token CSV', async () => {

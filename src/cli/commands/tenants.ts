@@ -17,7 +17,8 @@ Manage the tenants file of \`sq host --config FILE\` directly. Tokens are printe
 keep them safe. A running server watches the file and reloads it by itself.
 
 Actions:
-  add <name> [--quota-mb N]      Add a tenant (data in <data_root>/<name>); prints its new token
+  add <name> [--quota-mb N]      Add a tenant (data in <data_root>/<name>, which must be missing
+                                 or empty); prints its new token
   list                           Show the tenants: name, data directory, quota, disk used
   remove <name>                  Remove a tenant; its data directory stays on disk
   rotate <name>                  Give a tenant a new token (the old one stops working); prints it
