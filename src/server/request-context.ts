@@ -27,6 +27,7 @@ export class RequestContext implements CommandContext {
     readonly store: DocumentStore,
     private readonly reserveQuota: ReserveQuota | undefined,
     defaultPhext: string | undefined,
+    readonly trustedPages = false,
   ) {
     this.phextName = params.get('p') ?? defaultPhext;
   }

@@ -48,6 +48,8 @@ export interface HostOptions {
   log: (line: string) => void;
   /** The phext a request without `p` addresses (`sq basic` serves `index`); absent → `p` is required. */
   defaultPhext?: string;
+  /** `f=` pages run unsandboxed on the API's origin: only for `sq basic` on loopback (see page-file.ts). */
+  trustedPages?: boolean;
   /** Milliseconds; defaults suit a public server (slowloris protection). */
   headersTimeoutMs?: number;
   requestTimeoutMs?: number;
@@ -108,12 +110,12 @@ export function createHost(options: HostOptions): Host {
     }
     const ctx = new RequestContext(
       method, params, body, tenant, connections.idOf(req.socket as Socket), store,
-      services.reserveQuota?.bind(services), options.defaultPhext,
+      services.reserveQuota?.bind(services), options.defaultPhext, options.trustedPages,
     );
     const reply = await spec.handle(ctx);
     return {
       status: reply.status ?? 200, body: reply.body, contentType: reply.contentType ?? TEXT,
-      command: name, phext: params.get('p'), tenant: tenant.name,
+      headers: reply.headers, command: name, phext: params.get('p'), tenant: tenant.name,
     };
   }
 
