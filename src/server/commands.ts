@@ -2,6 +2,7 @@ import { Phext, checksum, delta, serialize, serializedGrowth, toc, where } from 
 import { VERSION } from '../cli/version.js';
 import type { CommandContext, Reply } from './context.js';
 import { HttpError } from './http-error.js';
+import { asPageFile } from './page-file.js';
 
 /** One `/api/v2/<name>` command: the methods it answers and what it does. */
 export interface CommandSpec {
@@ -46,7 +47,7 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     methods: READ, needsPhext: true,
     handle: async (ctx) => {
       const c = ctx.coordinate();
-      return { body: (await currentPhext(ctx)).get(c) };
+      return asPageFile(ctx, { body: (await currentPhext(ctx)).get(c) });
     },
   },
   insert: {
@@ -92,7 +93,7 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   },
   get: {
     methods: READ, needsPhext: true,
-    handle: async (ctx) => ({ body: (await ctx.read())?.bytes ?? '' }),
+    handle: async (ctx) => asPageFile(ctx, { body: (await ctx.read())?.bytes ?? '' }),
   },
   checksum: {
     methods: READ, needsPhext: true,

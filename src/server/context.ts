@@ -9,6 +9,8 @@ export interface CommandContext {
   readonly params: Params;
   readonly tenant: Tenant;
   readonly connectionId: number;
+  /** Pages served with `f=` may run unsandboxed on the API's origin (`sq basic` on loopback); absent → sandboxed. */
+  readonly trustedPages?: boolean;
   /** The phext name `p` (validated) and its file. Throws 400/403 when `p` is missing or bad. */
   name(): string;
   path(): string;
@@ -37,4 +39,5 @@ export interface Reply {
   readonly status?: number;
   readonly body: string | Buffer;
   readonly contentType?: string;
+  readonly headers?: Record<string, string>;
 }

@@ -30,6 +30,8 @@ export class RequestContext implements CommandContext {
     private readonly reserveQuota: ReserveQuota | undefined,
     /** The phext of a request without `p` (see defaultPhext); undefined when `p` names one. */
     private readonly fallback: PhextTarget | undefined,
+    /** `f=` pages run unsandboxed on the API's origin (sq basic on loopback, see page-file.ts). */
+    readonly trustedPages = false,
   ) {}
 
   name(): string {

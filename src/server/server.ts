@@ -57,6 +57,8 @@ export interface HostOptions {
    * original's `.phext` instead while that file exists (see defaultPhext).
    */
   defaultPhext: string;
+  /** `f=` pages run unsandboxed on the API's origin: only for `sq basic` on loopback (see page-file.ts). */
+  trustedPages?: boolean;
   /** Milliseconds; defaults suit a public server (slowloris protection). */
   headersTimeoutMs?: number;
   requestTimeoutMs?: number;
@@ -135,12 +137,12 @@ export function createHost(options: HostOptions): Host {
     const fallback = spec.needsPhext && !named ? await defaultPhext(tenant.dataDir, options.defaultPhext) : undefined;
     const ctx = new RequestContext(
       method, params, body, form, tenant, connections.idOf(req.socket as Socket), store,
-      services.reserveQuota?.bind(services), fallback,
+      services.reserveQuota?.bind(services), fallback, options.trustedPages,
     );
     const reply = await spec.handle(ctx);
     return {
       status: reply.status ?? 200, body: reply.body, contentType: reply.contentType ?? TEXT,
-      command: name, phext: params.get('p'), tenant: tenant.name,
+      headers: reply.headers, command: name, phext: params.get('p'), tenant: tenant.name,
     };
   }
 

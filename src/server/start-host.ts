@@ -44,6 +44,8 @@ export interface StartHostOptions {
   logFormat: LogFormat | 'off';
   /** The phext a request without `p` addresses (`index`, see HostOptions.defaultPhext). */
   defaultPhext: string;
+  /** `f=` pages run unsandboxed on the API's origin (`sq basic` on loopback only). */
+  trustedPages?: boolean;
   log: (line: string) => void;
   /** Slow-client limits in milliseconds; HOST_DEFAULTS when absent. */
   headersTimeoutMs?: number;
@@ -106,6 +108,7 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
     maxConnections: options.maxConnections,
     logFormat: options.logFormat,
     defaultPhext: options.defaultPhext,
+    trustedPages: options.trustedPages,
     log,
     headersTimeoutMs: options.headersTimeoutMs ?? HOST_DEFAULTS.headersTimeoutMs,
     requestTimeoutMs: options.requestTimeoutMs ?? HOST_DEFAULTS.requestTimeoutMs,

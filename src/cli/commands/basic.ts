@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { UsageError, type Command } from '../command.js';
 import { HOST_DEFAULTS, startHost } from '../../server/start-host.js';
 import { serveUntilSignal } from './host.js';
-import { parsePort } from '../options.js';
+import { isLoopbackAddress, parsePort } from '../options.js';
 
 const USAGE = `Usage: sq basic [--port N] [--bind ADDR]
 
@@ -36,6 +36,9 @@ export const basicCommand: Command = {
       key: process.env.SQ_KEY,
       ...HOST_DEFAULTS,
       defaultPhext: BASIC_DEFAULT_PHEXT,
+      // Your own pages on your own machine, as the original served its editor; reachable by
+      // others, they are sandboxed as in sq host.
+      trustedPages: isLoopbackAddress(bind),
       log: (line) => process.stderr.write(line + '\n'),
     });
     return serveUntilSignal(host, bind, `, default phext: ${BASIC_DEFAULT_PHEXT}.phext`);

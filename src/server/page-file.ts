@@ -1,0 +1,34 @@
+import { charset, lookup } from 'mime-types';
+import type { CommandContext, Reply } from './context.js';
+import { TEXT } from './outcome.js';
+
+/**
+ * Pages in scrolls run on the API's origin, next to other tenants' pages and the admin API: the
+ * sandbox gives them an opaque origin (no access to the origin's storage or cookies, no scripting
+ * of its other windows) while their scripts, forms and cross-origin `fetch` calls still work.
+ */
+export const PAGE_SANDBOX = 'sandbox allow-scripts allow-forms allow-modals allow-popups allow-downloads';
+
+/**
+ * The type of a scroll served as the file `name` (`f=`): the extension's type, with the charset
+ * for text types (scrolls are UTF-8). A name the library does not know is served as plain text:
+ * a scroll is text, and text/plain under nosniff shows it rather than downloading it.
+ */
+export function pageContentType(name: string): string {
+  const type = lookup(name);
+  if (type === false) return TEXT;
+  return charset(type) ? `${type}; charset=utf-8` : type;
+}
+
+/**
+ * `reply` as the file named by `f=`, if the request names one: the browser is told the type and
+ * not to guess, and unless `trusted` (`sq basic` on loopback, where one user owns every page)
+ * the page is sandboxed. The original sent no Content-Type, so browsers sniffed its HTML.
+ */
+export function asPageFile(ctx: CommandContext, reply: Reply): Reply {
+  const name = ctx.params.get('f');
+  if (name === undefined) return reply;
+  const headers: Record<string, string> = { 'X-Content-Type-Options': 'nosniff' };
+  if (!ctx.trustedPages) headers['Content-Security-Policy'] = PAGE_SANDBOX;
+  return { ...reply, contentType: pageContentType(name), headers: { ...reply.headers, ...headers } };
+}
