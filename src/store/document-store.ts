@@ -20,7 +20,7 @@ export class StoreError extends Error {
     readonly status: number,
     readonly code:
       | 'invalid-utf8' | 'too-large' | 'unholdable' | 'not-a-file' | 'read-only' | 'forbidden' | 'no-space'
-      | 'conflict' | 'io' | 'quota' | 'closed',
+      | 'conflict' | 'io' | 'quota' | 'closed' | 'locked',
   ) {
     super(message);
   }
