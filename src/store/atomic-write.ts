@@ -1,3 +1,4 @@
+import { renameSync, statSync } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { sameStamp, stampOf, statIfExists, type FileStamp } from './file-stamp.js';
@@ -17,7 +18,7 @@ export interface AtomicWriteOptions {
    * When present, the version of the target the new bytes were made from (undefined: the target
    * must not exist). It is compared with the file just before the rename; on a mismatch the
    * write is abandoned with {@link FileChangedError}, so another program's edit is never
-   * silently overwritten (only the microseconds between that stat and the rename stay open).
+   * silently overwritten (only the moment between that stat and the rename stays open).
    */
   readonly expect?: FileStamp | undefined;
 }
@@ -58,10 +59,14 @@ export async function writeFileAtomic(target: string, bytes: Uint8Array, options
       await file.close();
     }
     if ('expect' in options) {
-      const now = await statIfExists(target);
+      // Compare and rename back to back, without yielding to the event loop (or a busy thread
+      // pool) in between: that keeps the window an edit could slip through to two system calls.
+      const now = statSync(target, { bigint: true, throwIfNoEntry: false });
       if (!sameStamp(now && stampOf(now), options.expect)) throw new FileChangedError(`${basename(target)} changed on disk`);
+      renameSync(temp, target);
+    } else {
+      await rename(temp, target);
     }
-    await rename(temp, target);
   } catch (e) {
     await unlink(temp).catch(() => undefined);
     throw e;
