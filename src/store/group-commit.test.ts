@@ -13,22 +13,25 @@ test('mutations that arrive during a commit share the next one; readers see only
   const file = join(dir, 'g.phext');
   let release: () => void = () => undefined;
   let gate: Promise<void> | undefined;
+  let entered: () => void = () => undefined;
+  const writing = new Promise<void>((r) => (entered = r));
   const batches: number[] = [];
   const store = new FileDocumentStore(
     { cacheBytes: 1 << 20, maxPhextBytes: 1 << 20, onCommit: (_p, _b, _a, info) => batches.push(info.batchSize) },
     async (path, bytes) => {
+      entered();
       await gate;
       return writeFileAtomic(path, bytes);
     },
   );
   gate = new Promise((r) => (release = r));
   const first = store.mutate(file, (p) => p.set(at('1.1.1'), 'first'));
-  await new Promise((r) => setTimeout(r, 20)); // the first batch is now stuck in its write
+  await writing; // the first batch is now stuck in its write
   assert.equal(await store.read(file), undefined, 'an uncommitted mutation is invisible');
   const queued = Array.from({ length: 50 }, (_, i) => store.mutate(file, (p) => p.set(at(`2.2.${i + 1}`), `q${i}`)));
   let settled = 0;
   for (const q of queued) void q.then(() => settled++);
-  await new Promise((r) => setTimeout(r, 20));
+  await new Promise((r) => setImmediate(r)); // anything already settled would have counted by now
   assert.equal(settled, 0, 'queued mutations wait for their own commit');
   const releaseFirst = release;
   gate = new Promise<void>((r) => (release = r));
