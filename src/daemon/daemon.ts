@@ -1,7 +1,7 @@
 import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import { createConnection, createServer, type Server } from 'node:net';
 import { dirname } from 'node:path';
-import { FileDocumentStore, writeFileAtomic } from '../store/index.js';
+import { FileDocumentStore, lockDirectory, writeFileAtomic, type DirLock } from '../store/index.js';
 import { VERSION } from '../cli/version.js';
 import { HANDLERS, errorMessage, type SharedPhext } from './handlers.js';
 import { daemonPaths, displayPath, ensurePrivateDir, readDaemonInfo, type DaemonInfo, type DaemonPaths } from './paths.js';
@@ -63,6 +63,14 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     socket.once('close', () => connections.delete(connection));
   });
   await claimSocket(server, paths);
+  // The shared phext's directory has one owner: no sq host or other daemon writes beside us.
+  let lock: DirLock;
+  try {
+    lock = await lockDirectory(dirname(options.file));
+  } catch (e) {
+    await new Promise((r) => server.close(r)); // gives the socket up again
+    throw e;
+  }
   chmodSync(paths.socket, 0o600);
   const socketIno = lstatSync(paths.socket).ino;
   const info: DaemonInfo = { pid: process.pid, file: shared.path, socket: paths.socket, version: VERSION, started: new Date().toISOString() };
@@ -103,6 +111,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     finishing ??= (async () => {
       await Promise.allSettled([...connections].map((c) => c.drainAndEnd()));
       removeIfOurs(paths, socketIno);
+      lock.release();
       resolveStopped();
     })();
     return finishing;

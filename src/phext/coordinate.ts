@@ -1,8 +1,14 @@
 import { PART_NAMES } from './delimiters.js';
 
-/** Smallest and largest value of a coordinate part in a phext file. */
+/** Smallest and largest value of a coordinate part that the API addresses. */
 export const PART_MIN = 1;
 export const PART_MAX = 999;
+/**
+ * Largest part a phext file may reach and still be held losslessly: keys hold one UTF-16 code
+ * unit per part. Files with parts 1000..65535 are kept exactly (their scrolls are listed and
+ * written back, never merged), though requests cannot address those scrolls.
+ */
+export const KEY_PART_MAX = 0xffff;
 
 const PART_COUNT = 9;
 const MICRO = 0x2e; // '.'
@@ -148,12 +154,14 @@ export class Coordinate {
 
 /**
  * The {@link Coordinate.key} of nine parts, without building a Coordinate: one UTF-16 code unit
- * per part (1..999 fit), so the key is one flat 9-unit string built by a single allocation.
+ * per part (1..65535 fit), so the key is one flat 9-unit string built by a single allocation.
  */
 export function keyOf(p: ArrayLike<number>): string {
   for (let i = 0; i < PART_COUNT; i++) {
     const v = p[i];
-    if (!(v >= PART_MIN && v <= PART_MAX)) throw new RangeError(Coordinate.of(Array.from(p)).problem());
+    if (!(Number.isInteger(v) && v >= PART_MIN && v <= KEY_PART_MAX)) {
+      throw new RangeError(`${PART_NAMES[i]} is ${v}, outside ${PART_MIN}..${KEY_PART_MAX} in coordinate ${Coordinate.of(Array.from(p)).toString()}`);
+    }
   }
   return String.fromCharCode(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8]);
 }

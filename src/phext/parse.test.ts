@@ -6,6 +6,7 @@ import { Coordinate } from './coordinate.js';
 import { DELIMITERS } from './delimiters.js';
 import { PhextFormatError } from './errors.js';
 import { parse } from './parse.js';
+import { serialize } from './serialize.js';
 
 const read = (text: string) => entries(parse(Buffer.from(text, 'utf8')));
 const ch = (byte: number) => String.fromCharCode(byte);
@@ -42,12 +43,19 @@ describe('parse: each delimiter', () => {
       ]);
     });
 
-    test(`0x${byte.toString(16)} saturates at 999 and merges what lands there`, () => {
-      const landing = Coordinate.ORIGIN.parts.slice();
+    test(`0x${byte.toString(16)} counts past 999 without merging; past 65535 the buffer is refused`, () => {
       const d = DELIMITERS.find((x) => x.byte === byte)!;
-      landing[d.part] = 999;
+      const [p, q] = [Coordinate.ORIGIN.parts.slice(), Coordinate.ORIGIN.parts.slice()];
+      p[d.part] = 999;
+      q[d.part] = 1499;
       const text = `${ch(byte).repeat(998)}p${ch(byte).repeat(500)}q`;
-      assert.deepEqual(read(text), [[Coordinate.of(landing).toString(), 'pq']]);
+      assert.deepEqual(read(text), [[Coordinate.of(p).toString(), 'p'], [Coordinate.of(q).toString(), 'q']]);
+      assert.equal(serialize(parse(Buffer.from(text))).toString('latin1'), text);
+      const last = Coordinate.ORIGIN.parts.slice();
+      last[d.part] = 65535;
+      assert.deepEqual(read(`${ch(byte).repeat(65534)}z`), [[Coordinate.of(last).toString(), 'z']]);
+      assert.throws(() => parse(Buffer.from(`${ch(byte).repeat(65535)}z`)), (e: unknown) =>
+        e instanceof PhextFormatError && e.message === `${d.name} would be 65536, over 65535`);
     });
   }
 });

@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
-import { Coordinate, PART_MAX } from './coordinate.js';
-import { PART_FOR_BYTE } from './delimiters.js';
+import { Coordinate, KEY_PART_MAX } from './coordinate.js';
+import { PART_FOR_BYTE, PART_NAMES } from './delimiters.js';
 import { PhextFormatError } from './errors.js';
 import { Phext } from './phext.js';
 
@@ -10,9 +10,10 @@ const TEXT_RUN = /[^\x01\x17\x18\x19\x1a\x1c\x1d\x1e\x1f]*/y;
 
 /**
  * Splits a phext buffer into scrolls in one linear pass (dead reckoning from the origin).
- * Throws {@link PhextFormatError} when the buffer is not valid UTF-8 — never substitutes U+FFFD.
- * Scrolls that land on the same coordinate (parts saturate at 999) are concatenated so no text
- * is lost.
+ * Throws {@link PhextFormatError} when the buffer is not valid UTF-8 — never substitutes U+FFFD —
+ * and when a part goes past {@link KEY_PART_MAX}: such a file cannot be held without merging
+ * scrolls, so it is refused whole. Parts never saturate, so every scroll gets its own coordinate
+ * and serialize() gives the minimal-run bytes back (1,002 scrolls in one section stay 1,002).
  *
  * The buffer is decoded once as a whole and scrolls are substrings of that text: delimiters are
  * ASCII, so they sit at the same places in the text as in the bytes, and one decode is much
@@ -39,7 +40,9 @@ export function parse(buffer: Uint8Array): Phext {
       const unit = text.charCodeAt(at);
       const part = unit < 0x20 ? PART_FOR_BYTE[unit] : -1;
       if (part < 0) break;
-      if (parts[part] < PART_MAX) parts[part]++;
+      if (++parts[part] > KEY_PART_MAX) {
+        throw new PhextFormatError(`${PART_NAMES[part]} would be ${parts[part]}, over ${KEY_PART_MAX}`);
+      }
       for (let j = part + 1; j < 9; j++) parts[j] = 1;
     }
   }

@@ -7,6 +7,12 @@ export interface Scroll {
 }
 
 /**
+ * Sees every change of a phext's scrolls before it is made: the scroll under `key` before the
+ * change (undefined when there was none). Used to undo changes (store/journal.ts).
+ */
+export type ChangeRecorder = (key: string, before: Scroll | undefined) => void;
+
+/**
  * A parsed phext: its non-empty scrolls by coordinate. Reading an absent coordinate gives `''`,
  * and storing `''` removes the scroll, so an empty scroll and a missing one are the same thing,
  * as they are in the file format.
@@ -17,6 +23,10 @@ export class Phext {
   private byKey = new Map<string, Scroll>();
   private lastKey = '';
   private sorted = true;
+  // Every write of byKey goes through set/append/delete, which report to the recorder first and
+  // refuse once frozen; so no change can slip past a journal or into a shared snapshot.
+  private recorder: ChangeRecorder | undefined;
+  private frozen = false;
 
   /** Builds a phext from scrolls in any order; empty texts are skipped, later ones win. */
   static from(scrolls: Iterable<Scroll>): Phext {
@@ -42,6 +52,7 @@ export class Phext {
   /** Stores `text` at `coordinate` (replacing what was there); `''` removes the scroll. */
   set(coordinate: Coordinate, text: string): void {
     const key = coordinate.key;
+    this.beforeChange(key);
     if (text === '') {
       this.byKey.delete(key);
       return;
@@ -62,6 +73,7 @@ export class Phext {
   append(coordinate: Coordinate, text: string): string {
     const key = coordinate.key;
     if (text === '') return this.byKey.get(key)?.text ?? '';
+    this.beforeChange(key);
     // Fast path for the parser: a key after the last one cannot exist yet.
     if (key > this.lastKey) {
       this.lastKey = key;
@@ -80,8 +92,36 @@ export class Phext {
     const key = coordinate.key;
     const old = this.byKey.get(key);
     if (!old) return '';
+    this.beforeChange(key);
     this.byKey.delete(key);
     return old.text;
+  }
+
+  /**
+   * Reports every later change to `recorder` (before it is made) until the returned function is
+   * called. One recorder at a time.
+   */
+  record(recorder: ChangeRecorder): () => void {
+    if (this.recorder) throw new Error('this phext already has a change recorder');
+    this.recorder = recorder;
+    return () => {
+      if (this.recorder === recorder) this.recorder = undefined;
+    };
+  }
+
+  /** Makes this phext read-only for good (a committed snapshot); changes then throw. Returns it. */
+  freeze(): this {
+    this.frozen = true;
+    return this;
+  }
+
+  get isFrozen(): boolean {
+    return this.frozen;
+  }
+
+  private beforeChange(key: string): void {
+    if (this.frozen) throw new TypeError('a committed phext is read-only: change a copy (clone())');
+    this.recorder?.(key, this.byKey.get(key));
   }
 
   /**
@@ -113,7 +153,7 @@ export class Phext {
     return this.scrolls();
   }
 
-  /** A copy that shares no mutable state with this phext (scrolls themselves are immutable). */
+  /** A copy that shares no mutable state with this phext (scrolls themselves are immutable); never frozen. */
   clone(): Phext {
     const copy = new Phext();
     copy.byKey = new Map(this.byKey);

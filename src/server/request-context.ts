@@ -94,6 +94,9 @@ export class RequestContext implements CommandContext {
     return this.store
       .mutate(path, (phext) => {
         const step = plan(phext);
+        // The store may run a change again (on top of a file edited meanwhile): one reservation.
+        release?.();
+        release = undefined;
         release = this.reserveQuota?.(this.tenant, step.growth);
         return step.apply();
       })

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { FileDocumentStore } from '../store/index.js';
+import { FileDocumentStore, lockDirectory } from '../store/index.js';
 import { SingleTenantResolver } from '../tenants/single-tenant.js';
 import { TenantManager, handleAdmin } from '../tenants/index.js';
 import type { TenantResolver } from '../tenants/tenant.js';
@@ -75,6 +75,8 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
     ? await TenantManager.open(resolve(options.config), { adminKey: options.adminKey, log, onReload: (r) => onReload(r.ok) })
     : undefined;
   if (!manager) mkdirSync(dataDir, { recursive: true });
+  // One owner per data directory: a second sq host, sq share or sq basic there is refused.
+  const lock = manager ? undefined : await lockDirectory(dataDir);
 
   const metrics = new Metrics({
     cache: () => store.stats(),
@@ -121,8 +123,10 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
     dataDir,
     open: !!single && !single.requiresToken,
     async close() {
-      manager?.close();
+      void manager?.close();
       await host.close();
+      manager?.releaseDirectories();
+      lock?.release();
     },
   };
 }

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { writeFileAtomic } from './atomic-write.js';
+import { FileChangedError, writeFileAtomic } from './atomic-write.js';
+import { stampOf } from './file-stamp.js';
 import { tempDir } from '../testing/temp-dir.js';
 import { tempFiles } from '../testing/store-support.js';
 
@@ -51,4 +52,21 @@ test('removeStaleTempFiles removes only temp files of processes that are gone', 
   for (const name of [dead, mine, parent, 'a.phext', 'notes.tmp-1-2']) writeFileSync(join(dir, name), 'x');
   assert.equal(await removeStaleTempFiles(dir), 1);
   assert.deepEqual(readdirSync(dir).sort(), [mine, parent, 'a.phext', 'notes.tmp-1-2'].sort());
+});
+
+test('with expect, a target that changed (or appeared, or vanished) is left alone: FileChangedError, no temp file', async (t) => {
+  const dir = tempDir(t);
+  const target = join(dir, 'x.phext');
+  writeFileSync(target, 'one');
+  const stamp = stampOf(statSync(target, { bigint: true }));
+  writeFileSync(target, 'two!');
+  await assert.rejects(writeFileAtomic(target, Buffer.from('ours'), { expect: stamp }), FileChangedError);
+  assert.equal(readFileSync(target, 'utf8'), 'two!');
+  await assert.rejects(writeFileAtomic(target, Buffer.from('ours'), { expect: undefined }), FileChangedError);
+  const now = stampOf(statSync(target, { bigint: true }));
+  rmSync(target);
+  await assert.rejects(writeFileAtomic(target, Buffer.from('ours'), { expect: now }), FileChangedError);
+  assert.deepEqual(readdirSync(dir), []);
+  await writeFileAtomic(target, Buffer.from('ours'), { expect: undefined });
+  assert.equal(readFileSync(target, 'utf8'), 'ours');
 });

@@ -1,6 +1,27 @@
-import { open, rename, stat, unlink } from 'node:fs/promises';
+import { renameSync, statSync } from 'node:fs';
+import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { stampOf, type FileStamp } from './file-stamp.js';
+import { sameStamp, stampOf, statIfExists, type FileStamp } from './file-stamp.js';
+import { refusals } from './refusals.js';
+import { checkWritable } from './writable.js';
+
+/**
+ * The target is no longer the version a write was based on: another program replaced, edited or
+ * removed it between our read and our rename. Nothing was written.
+ */
+export class FileChangedError extends Error {
+  override readonly name = 'FileChangedError';
+}
+
+export interface AtomicWriteOptions {
+  /**
+   * When present, the version of the target the new bytes were made from (undefined: the target
+   * must not exist). It is compared with the file just before the rename; on a mismatch the
+   * write is abandoned with {@link FileChangedError}, so another program's edit is never
+   * silently overwritten (only the moment between that stat and the rename stays open).
+   */
+  readonly expect?: FileStamp | undefined;
+}
 
 let counter = 0;
 
@@ -16,12 +37,16 @@ export function tempPathFor(target: string): string {
  * in place. On failure the temp file is removed and the error rethrown; if only the final
  * directory fsync fails the new content is in place but not known to be durable.
  * The new file keeps the permission bits of the one it replaces (a phext an operator made 0600
- * stays 0600); a new file gets the process's default. Returns the stamp of the new file
- * (rename keeps inode, size and mtime).
+ * stays 0600); a new file gets the process's default. A target that is not a regular file, or
+ * whose mode does not let us write it, is refused before anything is written (StoreError).
+ * Returns the stamp of the new file (rename keeps inode, size and mtime).
  */
-export async function writeFileAtomic(target: string, bytes: Uint8Array): Promise<FileStamp> {
+export async function writeFileAtomic(target: string, bytes: Uint8Array, options: AtomicWriteOptions = {}): Promise<FileStamp> {
+  const current = await statIfExists(target).catch(() => undefined); // unreadable: open/rename report it
+  if (current && !current.isFile()) throw refusals.notAFile(target, current);
+  if (current) checkWritable(target, current);
+  const mode = current ? Number(current.mode) & 0o7777 : undefined;
   const temp = tempPathFor(target);
-  const mode = await stat(target).then((st) => st.mode & 0o7777, () => undefined);
   let stamp: FileStamp;
   try {
     const file = await open(temp, 'wx', mode ?? 0o666);
@@ -33,7 +58,15 @@ export async function writeFileAtomic(target: string, bytes: Uint8Array): Promis
     } finally {
       await file.close();
     }
-    await rename(temp, target);
+    if ('expect' in options) {
+      // Compare and rename back to back, without yielding to the event loop (or a busy thread
+      // pool) in between: that keeps the window an edit could slip through to two system calls.
+      const now = statSync(target, { bigint: true, throwIfNoEntry: false });
+      if (!sameStamp(now && stampOf(now), options.expect)) throw new FileChangedError(`${basename(target)} changed on disk`);
+      renameSync(temp, target);
+    } else {
+      await rename(temp, target);
+    }
   } catch (e) {
     await unlink(temp).catch(() => undefined);
     throw e;

@@ -18,7 +18,9 @@ export class StoreError extends Error {
   constructor(
     message: string,
     readonly status: number,
-    readonly code: 'invalid-utf8' | 'too-large' | 'io' | 'quota' | 'closed',
+    readonly code:
+      | 'invalid-utf8' | 'too-large' | 'unholdable' | 'not-a-file' | 'read-only' | 'forbidden' | 'no-space'
+      | 'conflict' | 'io' | 'quota' | 'closed' | 'locked',
   ) {
     super(message);
   }
@@ -26,6 +28,14 @@ export class StoreError extends Error {
 
 /** The default of {@link StoreOptions.gatherMaxMs}. */
 export const GATHER_MAX_MS = 2;
+
+/** Time as the store sees it; tests inject one to drive group commit's gathering wait. */
+export interface StoreClock {
+  /** Milliseconds from an arbitrary origin (default performance.now()). */
+  now(): number;
+  /** Calls `fn` after `ms` milliseconds unless the returned cancel is called first. */
+  setTimer(fn: () => void, ms: number): () => void;
+}
 
 /** Settings of a store; all sizes in bytes. */
 export interface StoreOptions {
@@ -38,6 +48,8 @@ export interface StoreOptions {
    * are queued than in the last commit (default {@link GATHER_MAX_MS}); 0 turns it off.
    */
   gatherMaxMs?: number;
+  /** Default: the real clock. */
+  clock?: StoreClock;
   /** Called after each durable commit with the file's size before and after (for quotas, metrics). */
   onCommit?: (path: string, bytesBefore: number, bytesAfter: number, info: CommitInfo) => void;
 }
@@ -57,7 +69,9 @@ export interface DocumentStore {
    * Applies `change` to a private copy of the document (created empty if missing) and resolves
    * once the result is durably on disk (group commit: concurrent mutations share one fsync).
    * `change` runs serialized with other mutations of the same path and may throw to abort
-   * (nothing of it is applied).
+   * (nothing of it is applied). It may run more than once (again on top of a file another
+   * program changed meanwhile), so it must only change the phext it is given. A change that
+   * changes nothing writes nothing.
    */
   mutate<T>(path: string, change: (phext: Phext) => T): Promise<T>;
   /** Drops any cached copy and reads the file again. */

@@ -41,16 +41,17 @@ export class Document {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  /** Resolves once `target` mutations are queued, or after `ms` milliseconds. */
-  waitForQueue(target: number, ms: number): Promise<void> {
+  /** Resolves once `target` mutations are queued, or after `ms` milliseconds (timed by `setTimer`). */
+  waitForQueue(target: number, ms: number, setTimer: (fn: () => void, ms: number) => () => void): Promise<void> {
     if (this.queue.length >= target || ms <= 0) return Promise.resolve();
     return new Promise((resolve) => {
+      let cancel: () => void = () => undefined;
       const wake = () => {
-        clearTimeout(timer);
+        cancel();
         this.queueWaiter = undefined;
         resolve();
       };
-      const timer = setTimeout(wake, ms);
+      cancel = setTimer(wake, ms);
       this.queueWaiter = { target, wake };
     });
   }

@@ -107,7 +107,7 @@ test('a throwing change rejects alone; even its partial edits are discarded', as
   );
 });
 
-test('a failed write rejects the whole batch with io and keeps the old committed state', async (t) => {
+test('a failed write (disk full) rejects the whole batch with 507 and keeps the old committed state', async (t) => {
   const dir = tempDir(t);
   const file = join(dir, 'fail.phext');
   writeFileSync(file, 'original');
@@ -123,9 +123,9 @@ test('a failed write rejects the whole batch with io and keeps the old committed
     assert.equal(o.status, 'rejected');
     const e = (o as PromiseRejectedResult).reason;
     assert.ok(e instanceof StoreError);
-    assert.equal(e.status, 500);
-    assert.equal(e.code, 'io');
-    assert.match(e.message, /fail\.phext.*ENOSPC/);
+    assert.equal(e.status, 507);
+    assert.equal(e.code, 'no-space');
+    assert.equal(e.message, 'writing fail.phext failed: no space left on the device (ENOSPC); the change was not saved');
   }
   assert.equal((await store.read(file))?.bytes.toString(), 'original');
   assert.equal(readFileSync(file, 'utf8'), 'original');
@@ -234,4 +234,97 @@ test('close() waits for pending commits, then refuses new work with 503', async 
     assert.equal(e.status, 503);
     assert.equal(e.code, 'closed');
   }
+});
+
+test('a change made through append that then throws is rolled back too; nothing reaches the disk', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'append.phext');
+  const commits: number[] = [];
+  const store = openStore(commits);
+  await store.mutate(file, (p) => p.set(at('1.1.1'), 'base'));
+  const e = await store
+    .mutate(file, (p) => {
+      p.append(at('1.1.1'), '+appended');
+      p.append(at('1.1.9'), 'new');
+      throw new Error('refused after appending');
+    })
+    .catch((err: unknown) => err);
+  assert.equal((e as Error).message, 'refused after appending');
+  assert.equal(readFileSync(file, 'utf8'), 'base');
+  assert.equal((await store.read(file))?.bytes.toString(), 'base');
+  assert.deepEqual(commits, [1]);
+});
+
+test('a change that keeps its draft cannot alter the committed snapshot later', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'kept.phext');
+  const store = openStore();
+  let kept: import('../phext/index.js').Phext | undefined;
+  await store.mutate(file, (p) => {
+    kept = p;
+    p.set(at('1.1.1'), 'committed');
+  });
+  assert.throws(() => kept!.set(at('1.1.1'), 'sneaked in'), /read-only/);
+  assert.equal((await store.read(file))?.phext.get(at('1.1.1')), 'committed');
+});
+
+test('a mutation that changes nothing writes nothing: no file is created, none is rewritten', async (t) => {
+  const dir = tempDir(t);
+  const commits: number[] = [];
+  const store = openStore(commits);
+  const missing = join(dir, 'missing.phext');
+  assert.equal(await store.mutate(missing, (p) => p.get(at('1.1.1'))), '');
+  await store.mutate(missing, (p) => p.delete(at('1.1.1')));
+  await store.mutate(missing, (p) => p.set(at('1.1.1'), ''));
+  assert.deepEqual(readdirSync(dir), []);
+  const file = join(dir, 'same.phext');
+  writeFileSync(file, 'same');
+  const { statSync } = await import('node:fs');
+  const ino = statSync(file).ino;
+  await store.mutate(file, (p) => p.set(at('1.1.1'), 'same'));
+  assert.equal(statSync(file).ino, ino, 'the file was not replaced');
+  assert.deepEqual(commits, []);
+});
+
+test('an edit another program makes between our read and our rename is kept: the batch is applied on top of it', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'edited.phext');
+  writeFileSync(file, 'ours');
+  let edits = 1;
+  const attempts: number[] = [];
+  const store = new FileDocumentStore({ cacheBytes: MiB, maxPhextBytes: MiB }, async (path, bytes, expected) => {
+    attempts.push(bytes.length);
+    // An editor saves (write and rename) after the batch was applied, before our rename.
+    if (edits-- > 0) writeFileSync(path, 'theirs\x17editor line');
+    return writeFileAtomic(path, bytes, { expect: expected });
+  });
+  assert.equal((await store.read(file))?.bytes.toString(), 'ours');
+  let runs = 0;
+  await store.mutate(file, (p) => {
+    runs++;
+    p.set(at('1.1.3'), p.get(at('1.1.1')) + ' + server');
+  });
+  assert.equal(runs, 2, 'the change ran again on the edited file');
+  assert.equal(attempts.length, 2);
+  assert.equal(readFileSync(file, 'utf8'), 'theirs\x17editor line\x17theirs + server');
+  assert.equal((await store.read(file))?.bytes.toString(), 'theirs\x17editor line\x17theirs + server');
+});
+
+test('a file that keeps changing under every attempt is refused with 409; the last edit stays', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'busy.phext');
+  writeFileSync(file, 'v0');
+  let version = 0;
+  const store = new FileDocumentStore({ cacheBytes: MiB, maxPhextBytes: MiB }, async (path, bytes, expected) => {
+    writeFileSync(path, `v${++version}`);
+    return writeFileAtomic(path, bytes, { expect: expected });
+  });
+  await store.read(file);
+  const e = await store.mutate(file, (p) => p.set(at('1.1.2'), 'x')).catch((err: unknown) => err);
+  assert.ok(e instanceof StoreError);
+  assert.equal(e.status, 409);
+  assert.equal(e.code, 'conflict');
+  assert.equal(e.message, `busy.phext was changed on disk by another program during each of ${version} attempts to save; the change was not saved`);
+  assert.equal(readFileSync(file, 'utf8'), `v${version}`);
+  assert.deepEqual(tempFiles(dir), []);
 });

@@ -2,8 +2,10 @@ import { dirname, resolve as resolvePath } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Phext } from '../phext/index.js';
 import { applyBatch, type AppliedBatch } from './apply-batch.js';
-import { writeFileAtomic } from './atomic-write.js';
-import { GATHER_MAX_MS, type DocumentStore, type Snapshot, type StoreOptions, type StoreStats } from './document-store.js';
+import { FileChangedError, writeFileAtomic } from './atomic-write.js';
+import {
+  GATHER_MAX_MS, type DocumentStore, type Snapshot, type StoreClock, type StoreOptions, type StoreStats,
+} from './document-store.js';
 import { Document, type PendingMutation } from './document.js';
 import { sameStamp, stampNow, stampOf, statIfExists, type FileStamp } from './file-stamp.js';
 import { loadFromDisk, type DiskState } from './load.js';
@@ -20,8 +22,30 @@ import { removeStaleTempFiles } from './stale-temp.js';
 export const MEMORY_PER_BYTE = 3;
 export const MEMORY_PER_SCROLL = 160;
 
-/** How a commit is made durable; tests swap it to inject write failures. */
-export type DurableWriter = (path: string, bytes: Buffer) => Promise<FileStamp>;
+/**
+ * How a commit is made durable; tests swap it to inject write failures. `expected` is the
+ * version of the file the bytes were made from (undefined: none); a writer that finds another
+ * version on disk throws {@link FileChangedError} and writes nothing (see writeFileAtomic).
+ */
+export type DurableWriter = (path: string, bytes: Buffer, expected: FileStamp | undefined) => Promise<FileStamp>;
+
+const defaultWriter: DurableWriter = (path, bytes, expected) => writeFileAtomic(path, bytes, { expect: expected });
+
+/**
+ * How many times a batch is applied again on top of a file another program changed under it
+ * before the batch is refused (409): an editor saves once, not continuously.
+ */
+export const CONFLICT_ATTEMPTS = 5;
+
+const REAL_CLOCK: StoreClock = {
+  now: () => performance.now(),
+  setTimer: (fn, ms) => {
+    const timer = setTimeout(fn, ms);
+    return () => clearTimeout(timer);
+  },
+};
+
+const NO_BYTES = Buffer.alloc(0);
 
 /**
  * The document store over `.phext` files: one parsed, shared, immutable snapshot per file, a
@@ -33,12 +57,14 @@ export class FileDocumentStore implements DocumentStore {
   private closing: Promise<void> | undefined;
   /** Directories already swept of temp files left by killed processes (once per directory). */
   private readonly swept = new Map<string, Promise<unknown>>();
+  private readonly clock: StoreClock;
 
   constructor(
     private readonly options: StoreOptions,
-    private readonly write: DurableWriter = writeFileAtomic,
+    private readonly write: DurableWriter = defaultWriter,
   ) {
     this.documents = new Lru(options.cacheBytes);
+    this.clock = options.clock ?? REAL_CLOCK;
   }
 
   async read(path: string): Promise<Snapshot | undefined> {
@@ -162,7 +188,8 @@ export class FileDocumentStore implements DocumentStore {
       if (!this.swept.has(dir)) this.swept.set(dir, removeStaleTempFiles(dir));
       await this.swept.get(dir);
       while (doc.queue.length > 0) {
-        await doc.waitForQueue(doc.lastBatch, Math.min(this.options.gatherMaxMs ?? GATHER_MAX_MS, doc.lastCommitMs / 4));
+        const gatherMs = Math.min(this.options.gatherMaxMs ?? GATHER_MAX_MS, doc.lastCommitMs / 4);
+        await doc.waitForQueue(doc.lastBatch, gatherMs, this.clock.setTimer);
         let base: DiskState;
         try {
           base = await this.refresh(doc);
@@ -171,10 +198,10 @@ export class FileDocumentStore implements DocumentStore {
           break;
         }
         const batch = doc.queue.splice(0);
-        const started = performance.now();
+        const started = this.clock.now();
         await this.commitBatch(doc, base, batch);
         doc.lastBatch = batch.length;
-        doc.lastCommitMs = performance.now() - started;
+        doc.lastCommitMs = this.clock.now() - started;
       }
     } finally {
       doc.committing = false;
@@ -182,40 +209,72 @@ export class FileDocumentStore implements DocumentStore {
     }
   }
 
+  /**
+   * Applies `batch` to a copy of `base` and writes the result, unless it changes nothing. When
+   * another program changed the file after `base` was read (found just before the rename), the
+   * batch is applied again on top of the new file, up to {@link CONFLICT_ATTEMPTS} times, so
+   * neither that edit nor the batch is lost.
+   */
   private async commitBatch(doc: Document, base: DiskState, batch: PendingMutation[]): Promise<void> {
-    let applied: AppliedBatch;
-    try {
-      applied = applyBatch(doc.path, base.snapshot, batch, this.options.maxPhextBytes);
-    } catch (e) {
-      for (const m of batch) m.reject(asStoreError(doc.path, e));
+    for (let attempt = 1; ; attempt++) {
+      let applied: AppliedBatch;
+      try {
+        applied = applyBatch(doc.path, base.snapshot, batch, this.options.maxPhextBytes);
+      } catch (e) {
+        for (const m of batch) m.reject(asStoreError(doc.path, e));
+        return;
+      }
+      // A batch that changes no byte writes nothing (and creates no file).
+      if (applied.accepted > 0 && !applied.bytes.equals(base.snapshot?.bytes ?? NO_BYTES)) {
+        let failure: unknown;
+        try {
+          await this.writeBatch(doc, base, applied);
+        } catch (e) {
+          failure = e;
+        }
+        if (failure instanceof FileChangedError) {
+          if (attempt < CONFLICT_ATTEMPTS) {
+            try {
+              base = await this.refresh(doc);
+              continue;
+            } catch (e) {
+              failure = e;
+            }
+          } else {
+            failure = refusals.conflict(doc.path, attempt);
+          }
+        }
+        if (failure !== undefined) {
+          // Memory keeps the old committed state; every change of the batch is reported lost.
+          const error = refusals.writeFailed(doc.path, failure);
+          batch.forEach((m, i) => {
+            const outcome = applied.outcomes[i];
+            m.reject(outcome.ok ? error : outcome.error);
+          });
+          return;
+        }
+      }
+      batch.forEach((m, i) => {
+        const outcome = applied.outcomes[i];
+        if (outcome.ok) m.resolve(outcome.value);
+        else m.reject(outcome.error);
+      });
       return;
     }
+  }
+
+  private async writeBatch(doc: Document, base: DiskState, applied: AppliedBatch): Promise<void> {
     const before = base.snapshot?.bytes.length ?? 0;
-    const unchanged = base.snapshot !== undefined && applied.bytes.equals(base.snapshot.bytes);
-    if (applied.accepted > 0 && !unchanged) {
-      const started = performance.now();
-      doc.writing = true;
-      try {
-        const stamp = await this.write(doc.path, applied.bytes);
-        this.setState(doc, { snapshot: new CommittedSnapshot(applied.phext, applied.bytes), stamp });
-      } catch (e) {
-        // Memory keeps the old committed state; every change of the batch is reported lost.
-        const error = refusals.writeFailed(doc.path, e);
-        batch.forEach((m, i) => {
-          const outcome = applied.outcomes[i];
-          m.reject(outcome.ok ? error : outcome.error);
-        });
-        return;
-      } finally {
-        doc.writing = false;
-      }
-      this.notifyCommit(doc.path, before, applied.bytes.length, applied.accepted, performance.now() - started);
+    const started = this.clock.now();
+    doc.writing = true;
+    let stamp: FileStamp;
+    try {
+      stamp = await this.write(doc.path, applied.bytes, base.stamp);
+    } finally {
+      doc.writing = false;
     }
-    batch.forEach((m, i) => {
-      const outcome = applied.outcomes[i];
-      if (outcome.ok) m.resolve(outcome.value);
-      else m.reject(outcome.error);
-    });
+    this.setState(doc, { snapshot: new CommittedSnapshot(applied.phext, applied.bytes), stamp });
+    this.notifyCommit(doc.path, before, applied.bytes.length, applied.accepted, this.clock.now() - started);
   }
 
   private notifyCommit(path: string, before: number, after: number, batchSize: number, durationMs: number): void {

@@ -27,7 +27,7 @@ test('growthBound never underestimates how much the serialized phext grows', () 
   );
 });
 
-test('rollback restores the exact previous phext, and detach restores plain methods', () => {
+test('rollback restores the exact previous phext, and detach stops recording', () => {
   fc.assert(
     fc.property(fc.array(edit, { maxLength: 12 }), fc.array(edit, { maxLength: 8 }), fc.array(edit, { maxLength: 8 }), (initial, kept, undone) => {
       const phext = new Phext();
@@ -36,12 +36,48 @@ test('rollback restores the exact previous phext, and detach restores plain meth
       for (const e of kept) phext.set(e.coordinate, e.text);
       const expected = serialize(phext);
       const mark = journal.mark;
-      for (const e of undone) phext.set(e.coordinate, e.text);
+      undone.forEach((e, i) => {
+        if (i % 3 === 0) phext.append(e.coordinate, e.text);
+        else if (i % 3 === 1) phext.delete(e.coordinate);
+        else phext.set(e.coordinate, e.text);
+      });
       journal.rollback(mark);
       assert.deepEqual(serialize(phext), expected);
       journal.detach();
-      assert.equal(Object.hasOwn(phext, 'set'), false);
-      assert.equal(Object.hasOwn(phext, 'delete'), false);
+      phext.set(Coordinate.ORIGIN, 'after detach');
+      assert.equal(journal.mark, 0);
     }),
   );
+});
+
+test('append, set and delete are all journaled: rolling back to 0 gives the phext back byte for byte', () => {
+  const phext = new Phext();
+  phext.set(Coordinate.parse('1.1.1'), 'a');
+  phext.set(Coordinate.parse('1.1.3'), 'c');
+  const expected = serialize(phext);
+  const journal = new Journal(phext);
+  phext.append(Coordinate.parse('1.1.1'), '+more');
+  phext.append(Coordinate.parse('1.1.2'), 'new');
+  phext.append(Coordinate.parse('9.9.9'), 'far');
+  phext.delete(Coordinate.parse('1.1.3'));
+  assert.equal(journal.mark, 4);
+  journal.rollback(0);
+  assert.deepEqual(serialize(phext), expected);
+  journal.detach();
+});
+
+test('a phext takes one recorder at a time, and a frozen phext refuses every change', () => {
+  const phext = new Phext();
+  const journal = new Journal(phext);
+  assert.throws(() => new Journal(phext), /already has a change recorder/);
+  journal.detach();
+  phext.set(Coordinate.ORIGIN, 'x');
+  phext.freeze();
+  for (const change of [
+    () => phext.set(Coordinate.ORIGIN, 'y'),
+    () => phext.append(Coordinate.ORIGIN, 'y'),
+    () => phext.delete(Coordinate.ORIGIN),
+  ]) assert.throws(change, /read-only/);
+  assert.equal(phext.get(Coordinate.ORIGIN), 'x');
+  assert.equal(phext.clone().isFrozen, false);
 });

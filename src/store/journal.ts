@@ -1,30 +1,26 @@
-import { Phext, type Coordinate } from '../phext/index.js';
+import { Coordinate, type Phext, type Scroll } from '../phext/index.js';
 
 interface Change {
-  readonly coordinate: Coordinate;
-  readonly before: string;
-  readonly after: string;
+  readonly key: string;
+  /** The scroll before the change; undefined when there was none. */
+  readonly before: Scroll | undefined;
 }
 
 /**
- * Records every scroll change made through one phext's `set`/`delete`, so that the changes of a
- * failed mutation can be undone without cloning the whole phext per mutation, and so that the
- * growth of the file can be bounded without serializing it.
+ * Records every scroll change made to one phext (set, append, delete: the phext reports each one
+ * itself, so no mutating method can bypass it), so that the changes of a failed mutation can be
+ * undone without cloning the whole phext per mutation, and so that the growth of the file can be
+ * bounded without serializing it.
  */
 export class Journal {
   private changes: Change[] = [];
+  private undoing = false;
+  private readonly stop: () => void;
 
   constructor(private readonly phext: Phext) {
-    // Instance properties shadow the prototype methods only while the journal is attached.
-    phext.set = (coordinate, text) => {
-      this.changes.push({ coordinate, before: phext.get(coordinate), after: text });
-      Phext.prototype.set.call(phext, coordinate, text);
-    };
-    phext.delete = (coordinate) => {
-      const before = phext.get(coordinate);
-      this.changes.push({ coordinate, before, after: '' });
-      return Phext.prototype.delete.call(phext, coordinate);
-    };
+    this.stop = phext.record((key, before) => {
+      if (!this.undoing) this.changes.push({ key, before });
+    });
   }
 
   /** A position to roll back to or measure from. */
@@ -34,9 +30,15 @@ export class Journal {
 
   /** Undoes every change made after `mark`, newest first. */
   rollback(mark: number): void {
-    for (let i = this.changes.length - 1; i >= mark; i--) {
-      const c = this.changes[i];
-      Phext.prototype.set.call(this.phext, c.coordinate, c.before);
+    this.undoing = true;
+    try {
+      for (let i = this.changes.length - 1; i >= mark; i--) {
+        const { key, before } = this.changes[i];
+        if (before) this.phext.set(before.coordinate, before.text);
+        else this.phext.delete(Coordinate.fromKey(key));
+      }
+    } finally {
+      this.undoing = false;
     }
     this.changes.length = mark;
   }
@@ -46,21 +48,27 @@ export class Journal {
    * scroll's text changes only the text bytes. A new scroll also needs a delimiter run, and the
    * runs around it are never longer than the run from the origin, Σ(part − 1); removing a scroll
    * never lengthens the runs (the minimal run from a to b is at most the run a→c plus c→b).
+   * Each change is measured against the scroll as it is now, once per key.
    */
   growthBound(mark: number): number {
     let growth = 0;
+    const seen = new Set<string>();
+    // The oldest record of a key after `mark` holds its state at `mark`.
     for (let i = mark; i < this.changes.length; i++) {
-      const { coordinate, before, after } = this.changes[i];
-      growth += Buffer.byteLength(after) - Buffer.byteLength(before);
-      if (before === '' && after !== '') growth += runFromOrigin(coordinate);
+      const { key, before } = this.changes[i];
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const coordinate = before?.coordinate ?? Coordinate.fromKey(key);
+      const after = this.phext.get(coordinate);
+      growth += Buffer.byteLength(after) - Buffer.byteLength(before?.text ?? '');
+      if (!before && after !== '') growth += runFromOrigin(coordinate);
     }
     return growth;
   }
 
-  /** Stops recording and gives the phext its ordinary methods back. */
+  /** Stops recording. */
   detach(): void {
-    delete (this.phext as Partial<Pick<Phext, 'set' | 'delete'>>).set;
-    delete (this.phext as Partial<Pick<Phext, 'set' | 'delete'>>).delete;
+    this.stop();
     this.changes = [];
   }
 }

@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
+import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { parse } from '../phext/index.js';
+import { PhextFormatError, parse, type Phext } from '../phext/index.js';
 import { isMissing, stampOf, statIfExists, type FileStamp } from './file-stamp.js';
 import { refusals } from './refusals.js';
 import { CommittedSnapshot } from './snapshot.js';
@@ -20,11 +21,12 @@ export const MISSING: DiskState = Object.freeze({ snapshot: undefined, stamp: un
 export async function loadFromDisk(path: string, maxBytes: number): Promise<DiskState> {
   const st = await statIfExists(path);
   if (!st) return MISSING;
-  if (!st.isFile()) throw refusals.notAFile(path);
+  if (!st.isFile()) throw refusals.notAFile(path, st);
   if (st.size > BigInt(maxBytes)) throw refusals.tooLargeFile(path, st.size, maxBytes);
   let file;
   try {
-    file = await open(path, 'r');
+    // Non-blocking, so a FIFO swapped in after the stat cannot hang the open (checked below).
+    file = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
     if (isMissing(e)) return MISSING; // deleted between stat and open
     throw e;
@@ -32,13 +34,24 @@ export async function loadFromDisk(path: string, maxBytes: number): Promise<Disk
   try {
     // The stamp comes from the open file, taken before reading: any later edit changes it.
     const fst = await file.stat({ bigint: true });
+    if (!fst.isFile()) throw refusals.notAFile(path, fst);
     if (fst.size > BigInt(maxBytes)) throw refusals.tooLargeFile(path, fst.size, maxBytes);
     const bytes = await readAtMost(file, Number(fst.size), maxBytes);
     if (bytes === undefined) throw refusals.tooLargeFile(path, `more than ${maxBytes}`, maxBytes);
     if (!isUtf8(bytes)) throw refusals.invalidUtf8(path);
-    return { snapshot: new CommittedSnapshot(parse(bytes), bytes), stamp: stampOf(fst) };
+    return { snapshot: new CommittedSnapshot(parseHeld(path, bytes), bytes), stamp: stampOf(fst) };
   } finally {
     await file.close();
+  }
+}
+
+/** The parsed file; a layout the codec cannot hold without merging scrolls is refused (422). */
+function parseHeld(path: string, bytes: Buffer): Phext {
+  try {
+    return parse(bytes);
+  } catch (e) {
+    if (e instanceof PhextFormatError) throw refusals.unholdable(path, e.message);
+    throw e;
   }
 }
 

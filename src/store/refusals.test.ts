@@ -96,13 +96,86 @@ test('a mutation that would grow the file past the limit fails alone; the file n
   assert.deepEqual(readFileSync(file), after);
 });
 
-test('a directory named like a phext is an io error, never replaced', async (t) => {
+test('a directory named like a phext is refused with 409, never replaced', async (t) => {
   const dir = tempDir(t);
   const { mkdirSync, statSync } = await import('node:fs');
   const path = join(dir, 'dir.phext');
   mkdirSync(path);
   const store = new FileDocumentStore({ cacheBytes: 1 << 20, maxPhextBytes: 1 << 20 });
-  assert.equal((await refusal(store.read(path))).code, 'io');
-  assert.equal((await refusal(store.mutate(path, (p) => p.set(at('1.1.1'), 'x')))).status, 500);
+  assert.equal((await refusal(store.read(path))).code, 'not-a-file');
+  const e = await refusal(store.mutate(path, (p) => p.set(at('1.1.1'), 'x')));
+  assert.equal(e.status, 409);
+  assert.equal(e.message, 'dir.phext is a directory, not a regular file; refusing to use it (left untouched)');
   assert.ok(statSync(path).isDirectory());
+});
+
+test('a FIFO named like a phext is refused with 409 at once (never opened, never waited on)', async (t) => {
+  const dir = tempDir(t);
+  const path = join(dir, 'pipe.phext');
+  const { execFileSync } = await import('node:child_process');
+  execFileSync('mkfifo', [path]);
+  const store = new FileDocumentStore({ cacheBytes: 1 << 20, maxPhextBytes: 1 << 20 });
+  for (const attempt of [() => store.read(path), () => store.mutate(path, (p) => p.set(at('1.1.1'), 'x'))]) {
+    const e = await refusal(attempt());
+    assert.equal(e.status, 409);
+    assert.equal(e.message, 'pipe.phext is a FIFO, not a regular file; refusing to use it (left untouched)');
+  }
+  const { statSync } = await import('node:fs');
+  assert.ok(statSync(path).isFIFO());
+});
+
+test('a read-only phext (mode 0444) is refused with 403 and stays as it was, even for root', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'ro.phext');
+  const { chmodSync, statSync } = await import('node:fs');
+  writeFileSync(file, 'keep me');
+  chmodSync(file, 0o444);
+  const ino = statSync(file).ino;
+  const store = new FileDocumentStore({ cacheBytes: 1 << 20, maxPhextBytes: 1 << 20 });
+  const e = await refusal(store.mutate(file, (p) => p.set(at('1.1.2'), 'x')));
+  assert.equal(e.status, 403);
+  assert.equal(e.code, 'read-only');
+  assert.equal(e.message, 'ro.phext is read-only (mode 0444); change refused (file left untouched)');
+  assert.equal(readFileSync(file, 'utf8'), 'keep me');
+  assert.equal(statSync(file).ino, ino);
+  assert.deepEqual(readdirSync(dir), ['ro.phext']);
+  assert.equal((await store.read(file))?.bytes.toString(), 'keep me');
+  chmodSync(file, 0o644); // writable again: the next change goes through
+  await store.mutate(file, (p) => p.set(at('1.1.2'), 'x'));
+  assert.equal(readFileSync(file, 'utf8'), 'keep me\x17x');
+});
+
+test('a phext owned by another user without write permission for others is refused with 403', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'theirs.phext');
+  const { chownSync, statSync } = await import('node:fs');
+  writeFileSync(file, 'not yours', { mode: 0o644 });
+  try {
+    chownSync(file, 54321, 54321); // needs root, which the tests run as
+  } catch {
+    t.skip('cannot chown here (not root)');
+    return;
+  }
+  const store = new FileDocumentStore({ cacheBytes: 1 << 20, maxPhextBytes: 1 << 20 });
+  const e = await refusal(store.mutate(file, (p) => p.set(at('1.1.1'), 'mine')));
+  assert.equal(e.status, 403);
+  assert.equal(readFileSync(file, 'utf8'), 'not yours');
+  assert.equal(statSync(file).uid, 54321);
+});
+
+test('a phext with a part over 65535 is refused with 422 by every command, untouched', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'deep.phext');
+  const original = Buffer.from('a' + '\x17'.repeat(65535) + 'z');
+  writeFileSync(file, original);
+  let commits = 0;
+  const store = new FileDocumentStore({ cacheBytes: 1 << 20, maxPhextBytes: 1 << 20, onCommit: () => commits++ });
+  for (const attempt of [() => store.read(file), () => store.mutate(file, (p) => p.set(at('1.1.1'), 'b'))]) {
+    const e = await refusal(attempt());
+    assert.equal(e.status, 422);
+    assert.equal(e.code, 'unholdable');
+    assert.match(e.message, /^deep\.phext cannot be held losslessly \(scroll would be 65536, over 65535\)/);
+  }
+  assert.deepEqual(readFileSync(file), original);
+  assert.equal(commits, 0);
 });

@@ -3,6 +3,7 @@ import { watchConfigFile, type ConfigWatch } from '../config-watch/watch-config.
 import { loadConfig, type LoadedConfig, type TenantsFile } from './config.js';
 import { editConfig, type EditOptions } from './edit.js';
 import { checkQuota, measureUsage } from './quota.js';
+import { TenantDirLocks } from './dir-locks.js';
 import { TenantRegistry, type RegisteredTenant, type TenantStats } from './registry.js';
 import type { Tenant, TenantResolver } from './tenant.js';
 
@@ -37,17 +38,26 @@ export class TenantManager implements TenantResolver {
   private watcher: ConfigWatch | undefined;
   private readonly onSighup = () => void this.reload('SIGHUP');
   private readonly log: (line: string) => void;
+  /** Owns every tenant's data_dir (one sq process per directory). */
+  private readonly locks: TenantDirLocks;
 
   private constructor(readonly configPath: string, registry: TenantRegistry, private readonly options: ManagerOptions) {
     this.current = registry;
     this.lastText = registry.config.text;
     this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
+    this.locks = new TenantDirLocks(this.log);
   }
 
-  /** Loads the config (a broken one throws a ConfigError) and measures every tenant's disk usage. */
+  /**
+   * Loads the config (a broken one throws a ConfigError), measures every tenant's disk usage and
+   * takes ownership of their data directories (a tenant whose directory another process owns is
+   * logged and refused).
+   */
   static async open(configPath: string, options: ManagerOptions = {}): Promise<TenantManager> {
     const config = await loadConfig(configPath);
-    return new TenantManager(config.path, await TenantManager.build(config, options, undefined), options);
+    const manager = new TenantManager(config.path, await TenantManager.build(config, options, undefined), options);
+    await manager.locks.update(manager.current.list());
+    return manager;
   }
 
   /** The registry for `config`, with the disk usage of its new tenants measured. */
@@ -65,7 +75,9 @@ export class TenantManager implements TenantResolver {
   }
 
   resolve(token: string | undefined): RegisteredTenant | undefined {
-    return this.current.resolve(token);
+    const tenant = this.current.resolve(token);
+    if (tenant) this.locks.check(tenant);
+    return tenant;
   }
 
   isAdmin(token: string | undefined): boolean {
@@ -88,6 +100,7 @@ export class TenantManager implements TenantResolver {
     try {
       const config = await loadConfig(this.configPath);
       this.current = await TenantManager.build(config, this.options, this.current);
+      await this.locks.update(this.current.list());
       this.lastText = config.text;
       this.log(`tenants: loaded ${this.current.size} tenants from ${this.configPath} (on ${trigger})`);
       return this.reported({ ok: true, tenants: this.current.size });
@@ -108,6 +121,7 @@ export class TenantManager implements TenantResolver {
     return this.serialized(async () => {
       const { config, result, text } = await editConfig(this.configPath, edit, options);
       this.current = await TenantManager.build(config, this.options, this.current);
+      await this.locks.update(this.current.list());
       this.lastText = text; // so the watcher does not reload what we just wrote
       return result;
     });
@@ -178,6 +192,11 @@ export class TenantManager implements TenantResolver {
     this.watcher?.close();
     this.watcher = undefined;
     await this.queue.catch(() => undefined);
+  }
+
+  /** Gives up the tenants' data directories; call once their store is flushed. */
+  releaseDirectories(): void {
+    this.locks.releaseAll();
   }
 
   private serialized<T>(task: () => Promise<T>): Promise<T> {
