@@ -7,6 +7,23 @@ export interface Scroll {
 }
 
 /**
+ * A scroll as the parser stores it: its key and text only, the Coordinate built on each use.
+ * A Coordinate with its parts array costs about 160 bytes and three objects, which for a file of
+ * half a million small scrolls is some 80 MB and most of the garbage collector's work while parsing;
+ * the few scrolls that are looked at pay for a short-lived Coordinate instead.
+ */
+class KeyedScroll implements Scroll {
+  constructor(
+    readonly key: string,
+    readonly text: string,
+  ) {}
+
+  get coordinate(): Coordinate {
+    return Coordinate.fromKey(this.key);
+  }
+}
+
+/**
  * A parsed phext: its non-empty scrolls by coordinate. Reading an absent coordinate gives `''`,
  * and storing `''` removes the scroll, so an empty scroll and a missing one are the same thing,
  * as they are in the file format.
@@ -62,16 +79,34 @@ export class Phext {
   append(coordinate: Coordinate, text: string): string {
     const key = coordinate.key;
     if (text === '') return this.byKey.get(key)?.text ?? '';
-    // Fast path for the parser: a key after the last one cannot exist yet.
+    // Fast path for scrolls that arrive in order: a key after the last one cannot exist yet.
     if (key > this.lastKey) {
       this.lastKey = key;
       this.byKey.set(key, { coordinate, text });
       return text;
     }
+    return this.appendAt(key, text);
+  }
+
+  /**
+   * {@link append} by {@link Coordinate.key} (which must be valid), for the parser: the scroll
+   * keeps only its key, see {@link KeyedScroll}.
+   */
+  appendKey(key: string, text: string): void {
+    if (text === '') return;
+    if (key > this.lastKey) {
+      this.lastKey = key;
+      this.byKey.set(key, new KeyedScroll(key, text));
+      return;
+    }
+    this.appendAt(key, text);
+  }
+
+  private appendAt(key: string, text: string): string {
     const old = this.byKey.get(key);
     const next = old ? old.text + text : text;
     if (!old && key < this.lastKey) this.sorted = false;
-    this.byKey.set(key, { coordinate: old ? old.coordinate : coordinate, text: next });
+    this.byKey.set(key, new KeyedScroll(key, next));
     return next;
   }
 
@@ -90,17 +125,17 @@ export class Phext {
    */
   neighbors(coordinate: Coordinate): { before: Coordinate | undefined; after: Coordinate | undefined } {
     const key = coordinate.key;
-    let before: Scroll | undefined;
-    let after: Scroll | undefined;
-    for (const [k, scroll] of this.byKey) {
+    let before: string | undefined;
+    let after: string | undefined;
+    for (const k of this.byKey.keys()) {
       if (k < key) {
-        if (!before || k > before.coordinate.key) before = scroll;
+        if (before === undefined || k > before) before = k;
       } else if (k > key) {
-        if (!after || k < after.coordinate.key) after = scroll;
+        if (after === undefined || k < after) after = k;
         else if (this.sorted) break; // keys only grow from here
       }
     }
-    return { before: before?.coordinate, after: after?.coordinate };
+    return { before: before === undefined ? undefined : this.byKey.get(before)!.coordinate, after: after === undefined ? undefined : this.byKey.get(after)!.coordinate };
   }
 
   /** The scrolls in coordinate order. */

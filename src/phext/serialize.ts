@@ -32,6 +32,20 @@ export function serializeToString(scrolls: Phext | Iterable<Scroll>): string {
   return pieces.join('');
 }
 
+/**
+ * The text of {@link serializeToString} as delimiter runs and scroll texts, one at a time (for
+ * answers streamed in chunks). `scrolls` must come in coordinate order.
+ */
+export function* serializePieces(scrolls: Iterable<Scroll>): Generator<string> {
+  let at = Coordinate.ORIGIN;
+  for (const s of scrolls) {
+    if (s.text === '') continue;
+    yield delimitersBetween(at, s.coordinate);
+    yield s.text;
+    at = s.coordinate;
+  }
+}
+
 /** The bytes of a phext file, identical to the original's `implode`. */
 export function serialize(scrolls: Phext | Iterable<Scroll>): Buffer {
   return Buffer.from(serializeToString(scrolls), 'utf8');
