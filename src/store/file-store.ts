@@ -9,6 +9,7 @@ import { sameStamp, stampNow, stampOf, statIfExists, type FileStamp } from './fi
 import { loadFromDisk, type DiskState } from './load.js';
 import { Lru } from './lru.js';
 import { asStoreError, refusals } from './refusals.js';
+import { RecentStates } from './recent-states.js';
 import { CommittedSnapshot } from './snapshot.js';
 import { removeStaleTempFiles } from './stale-temp.js';
 
@@ -33,6 +34,8 @@ export class FileDocumentStore implements DocumentStore {
   private closing: Promise<void> | undefined;
   /** Directories already swept of temp files left by killed processes (once per directory). */
   private readonly swept = new Map<string, Promise<unknown>>();
+  /** States evicted or too large for the cache that streamed answers still hold. */
+  private readonly recent = new RecentStates();
 
   constructor(
     private readonly options: StoreOptions,
@@ -76,6 +79,7 @@ export class FileDocumentStore implements DocumentStore {
       await doc.whenIdle();
       if (doc.idle) this.setState(doc, undefined);
     }
+    this.recent.forget(resolvePath(path));
     return this.read(path);
   }
 
@@ -118,9 +122,10 @@ export class FileDocumentStore implements DocumentStore {
     const version = doc.version;
     const work = (async (): Promise<DiskState> => {
       const st = await statIfExists(doc.path);
+      const stamp = st && stampOf(st);
       const current = doc.state;
-      if (current && sameStamp(st && stampOf(st), current.stamp)) return current;
-      return loadFromDisk(doc.path, max);
+      if (current && sameStamp(stamp, current.stamp)) return current;
+      return this.recent.find(doc.path, stamp) ?? loadFromDisk(doc.path, max);
     })();
     doc.refreshing = work
       .then(
@@ -229,6 +234,7 @@ export class FileDocumentStore implements DocumentStore {
   private setState(doc: Document, state: DiskState | undefined): void {
     doc.state = state;
     doc.version++;
+    if (state) this.recent.remember(doc.path, state);
     const snapshot = state?.snapshot;
     const weight = snapshot ? MEMORY_PER_BYTE * snapshot.bytes.length + MEMORY_PER_SCROLL * snapshot.phext.size + 1 : 0;
     this.documents.weigh(doc.path, doc, weight);

@@ -1,6 +1,5 @@
-import { isUtf8 } from 'node:buffer';
 import { open } from 'node:fs/promises';
-import { parse } from '../phext/index.js';
+import { PhextFormatError, parseAsync, type Phext } from '../phext/index.js';
 import { isMissing, stampOf, statIfExists, type FileStamp } from './file-stamp.js';
 import { refusals } from './refusals.js';
 import { CommittedSnapshot } from './snapshot.js';
@@ -29,16 +28,27 @@ export async function loadFromDisk(path: string, maxBytes: number): Promise<Disk
     if (isMissing(e)) return MISSING; // deleted between stat and open
     throw e;
   }
+  let bytes: Buffer | undefined;
+  let stamp: FileStamp;
   try {
     // The stamp comes from the open file, taken before reading: any later edit changes it.
     const fst = await file.stat({ bigint: true });
     if (fst.size > BigInt(maxBytes)) throw refusals.tooLargeFile(path, fst.size, maxBytes);
-    const bytes = await readAtMost(file, Number(fst.size), maxBytes);
+    stamp = stampOf(fst);
+    bytes = await readAtMost(file, Number(fst.size), maxBytes);
     if (bytes === undefined) throw refusals.tooLargeFile(path, `more than ${maxBytes}`, maxBytes);
-    if (!isUtf8(bytes)) throw refusals.invalidUtf8(path);
-    return { snapshot: new CommittedSnapshot(parse(bytes), bytes), stamp: stampOf(fst) };
   } finally {
     await file.close();
+  }
+  return { snapshot: new CommittedSnapshot(await parseFile(path, bytes), bytes), stamp };
+}
+
+/** Parses in segments with turns of the event loop between them: a large file must not stall other requests. */
+async function parseFile(path: string, bytes: Buffer): Promise<Phext> {
+  try {
+    return await parseAsync(bytes);
+  } catch (e) {
+    throw e instanceof PhextFormatError ? refusals.invalidUtf8(path) : e;
   }
 }
 
