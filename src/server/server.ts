@@ -208,30 +208,34 @@ export function createHost(options: HostOptions): Host {
 
   /**
    * A body of several chunks goes out chunked (with a Content-Length when it is known), at the
-   * pace the client reads it. The log line and metrics count the bytes actually handed to the socket.
+   * pace the client reads it. The bytes-sent metric grows as chunks are handed to the socket, the
+   * log line counts them at the end; an answer cut short counts what was sent.
    */
   async function sendStreamed(req: IncomingMessage, res: ServerResponse, outcome: Outcome, body: StreamedBody, started: number): Promise<void> {
     const headers: Record<string, string | number> = { ...CORS_ORIGIN, 'Content-Type': outcome.contentType, ...outcome.headers };
     if (body.length !== undefined) headers['Content-Length'] = body.length;
     res.writeHead(outcome.status, headers);
-    const sent = { bytes: 0 };
+    let sent = 0;
     try {
       if (req.method === 'HEAD') {
         await body.close();
         res.end();
       } else {
-        await writeChunks(res, body, sent, options.sendStallMs);
+        await writeChunks(res, body, (bytes) => {
+          sent += bytes;
+          metrics.bytesSent.inc(bytes);
+        }, options.sendStallMs);
       }
     } finally {
-      account(req, outcome, sent.bytes, started);
+      account(req, outcome, sent, started, false);
     }
   }
 
-  function account(req: IncomingMessage, outcome: Outcome, sent: number, started: number): void {
+  function account(req: IncomingMessage, outcome: Outcome, sent: number, started: number, countSent = true): void {
     const ms = performance.now() - started;
     metrics.requests.inc({ command: outcome.command, status: outcome.status });
     metrics.latency.observe({ command: outcome.command }, ms / 1000);
-    metrics.bytesSent.inc(sent);
+    if (countSent) metrics.bytesSent.inc(sent);
     if (options.logFormat !== 'off') {
       const q = (req.url ?? '').indexOf('?');
       options.log(formatLogEntry({

@@ -10,13 +10,13 @@ export class StalledClientError extends Error {}
  * Writes `chunks` to `res` and ends it. A chunk is written only once the previous one has been
  * handed to the kernel, and the next is asked for only then: a slow client holds a chunk or two
  * here, never the whole answer, and the producer may reuse a chunk's memory for the one after
- * next (see StreamedBody). When the client goes away it stops asking. `sent.bytes` counts the
- * bytes handed to the socket. Throws when the producer fails or the client takes nothing for
+ * next (see StreamedBody). When the client goes away it stops asking. `onSent` hears of each
+ * chunk handed to the socket. Throws when the producer fails or the client takes nothing for
  * `stallMs`: the headers are gone by then, so the caller must cut the connection (a truncated
  * chunked answer, never a hang).
  */
 export async function writeChunks(
-  res: ServerResponse, chunks: AsyncIterable<Buffer>, sent: { bytes: number }, stallMs: number = SEND_STALL_MS,
+  res: ServerResponse, chunks: AsyncIterable<Buffer>, onSent: (bytes: number) => void, stallMs: number = SEND_STALL_MS,
 ): Promise<void> {
   let gone = res.destroyed;
   let written = true; // the last chunk written has been flushed
@@ -44,7 +44,7 @@ export async function writeChunks(
     for await (const chunk of chunks) {
       await flushed();
       if (gone) break; // leaving the loop stops the producer
-      sent.bytes += chunk.length;
+      onSent(chunk.length);
       written = false;
       res.write(chunk, () => {
         written = true;
