@@ -4,10 +4,6 @@ import { PART_FOR_BYTE } from './delimiters.js';
 import { PhextFormatError } from './errors.js';
 import { Phext } from './phext.js';
 
-// Matches the text up to the next delimiter. Sticky and used with test(), so skipping a scroll
-// is a native scan that allocates nothing.
-const TEXT_RUN = /[^\x01\x17\x18\x19\x1a\x1c\x1d\x1e\x1f]*/y;
-
 /** Bytes parsed between two turns of the event loop by {@link parseAsync}. */
 export const PARSE_SEGMENT_BYTES = 1 << 20;
 
@@ -17,16 +13,15 @@ export const PARSE_SEGMENT_BYTES = 1 << 20;
  * Scrolls that land on the same coordinate (parts saturate at 999) are concatenated so no text
  * is lost.
  *
- * The buffer is decoded once as a whole and scrolls are substrings of that text: delimiters are
- * ASCII, so they sit at the same places in the text as in the bytes, and one decode is much
- * cheaper than one per scroll. (V8 may keep the whole decoded text alive while any unchanged
- * scroll of it is referenced: at most one extra copy of the document.)
+ * Scroll texts are not decoded here: each scroll refers to its bytes in `buffer` and decodes them
+ * when its text is read (delimiters are ASCII, so a scroll's bytes are whole characters). The
+ * phext therefore shares `buffer`, which must not be modified afterwards.
  */
 export function parse(buffer: Uint8Array): Phext {
   const buf = asBuffer(buffer);
   if (!isUtf8(buf)) throw new PhextFormatError('phext is not valid UTF-8');
   const phext = new Phext();
-  scan(buf.toString('utf8'), [1, 1, 1, 1, 1, 1, 1, 1, 1], phext);
+  scan(buf, 0, buf.length, [1, 1, 1, 1, 1, 1, 1, 1, 1], phext);
   return phext;
 }
 
@@ -43,38 +38,37 @@ export async function parseAsync(buffer: Uint8Array, segmentBytes = PARSE_SEGMEN
   const parts = [1, 1, 1, 1, 1, 1, 1, 1, 1];
   for (let start = 0; start < buf.length; ) {
     if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
-    const end = nextDelimiter(buf, start + segmentBytes);
-    const segment = buf.subarray(start, end);
-    if (!isUtf8(segment)) throw new PhextFormatError('phext is not valid UTF-8');
-    scan(segment.toString('utf8'), parts, phext);
+    const end = nextDelimiter(buf, start + segmentBytes, buf.length);
+    if (!isUtf8(buf.subarray(start, end))) throw new PhextFormatError('phext is not valid UTF-8');
+    scan(buf, start, end, parts, phext);
     start = end;
   }
   return phext;
 }
 
-/** The index of the first delimiter byte at or after `from`, or the buffer's length. */
-function nextDelimiter(buf: Buffer, from: number): number {
-  for (let i = from; i < buf.length; i++) if (PART_FOR_BYTE[buf[i]] >= 0) return i;
-  return buf.length;
+/** The index of the first delimiter byte in `buf[from, to)`, or `to`. */
+function nextDelimiter(buf: Buffer, from: number, to: number): number {
+  for (let i = from; i < to; i++) {
+    const b = buf[i];
+    if (b < 0x20 && PART_FOR_BYTE[b] >= 0) return i;
+  }
+  return to;
 }
 
 /**
- * Adds the scrolls of `text` to `phext`, starting at the coordinate `parts` (moved along; it is
- * where the next text would start). Dead reckoning on a mutable array: a key is only built for a
- * scroll that has text, so runs of delimiters cost no allocation.
+ * Adds the scrolls of `buf[from, to)` to `phext`, starting at the coordinate `parts` (moved along;
+ * it is where the next text would start). Dead reckoning on a mutable array: a key is only built
+ * for a scroll that has text, so runs of delimiters cost no allocation.
  */
-function scan(text: string, parts: number[], phext: Phext): void {
-  const end = text.length;
-  let at = 0;
-  while (at < end) {
-    TEXT_RUN.lastIndex = at;
-    TEXT_RUN.test(text);
-    const stop = TEXT_RUN.lastIndex;
-    if (stop > at) phext.appendKey(keyOf(parts), text.slice(at, stop));
+function scan(buf: Buffer, from: number, to: number, parts: number[], phext: Phext): void {
+  let at = from;
+  while (at < to) {
+    const stop = nextDelimiter(buf, at, to);
+    if (stop > at) phext.appendBytes(keyOf(parts), buf, at, stop);
     // `stop` is now at a run of delimiters (or the end): apply each of them.
-    for (at = stop; at < end; at++) {
-      const unit = text.charCodeAt(at);
-      const part = unit < 0x20 ? PART_FOR_BYTE[unit] : -1;
+    for (at = stop; at < to; at++) {
+      const b = buf[at];
+      const part = b < 0x20 ? PART_FOR_BYTE[b] : -1;
       if (part < 0) break;
       if (parts[part] < PART_MAX) parts[part]++;
       for (let j = part + 1; j < 9; j++) parts[j] = 1;

@@ -7,10 +7,9 @@ export interface Scroll {
 }
 
 /**
- * A scroll as the parser stores it: its key and text only, the Coordinate built on each use.
- * A Coordinate with its parts array costs about 160 bytes and three objects, which for a file of
- * half a million small scrolls is some 80 MB and most of the garbage collector's work while parsing;
- * the few scrolls that are looked at pay for a short-lived Coordinate instead.
+ * A scroll kept as its key and text only, the Coordinate built on each use: a Coordinate with its
+ * parts array costs about 160 bytes and three objects, which for half a million small scrolls is
+ * some 80 MB; the scrolls that are looked at pay for a short-lived Coordinate instead.
  */
 class KeyedScroll implements Scroll {
   constructor(
@@ -20,6 +19,29 @@ class KeyedScroll implements Scroll {
 
   get coordinate(): Coordinate {
     return Coordinate.fromKey(this.key);
+  }
+}
+
+/**
+ * A scroll as the parser stores it: its key and where its text is in the parsed bytes (valid
+ * UTF-8, never modified), decoded on each use. A parsed file then costs its bytes, which a
+ * snapshot holds anyway, and about 130 bytes per scroll, instead of a second, decoded copy of
+ * the text (twice the bytes for non-Latin-1 text) and one string per scroll.
+ */
+class ByteScroll implements Scroll {
+  constructor(
+    readonly key: string,
+    private readonly bytes: Buffer,
+    private readonly start: number,
+    private readonly end: number,
+  ) {}
+
+  get coordinate(): Coordinate {
+    return Coordinate.fromKey(this.key);
+  }
+
+  get text(): string {
+    return this.bytes.toString('utf8', this.start, this.end);
   }
 }
 
@@ -89,17 +111,17 @@ export class Phext {
   }
 
   /**
-   * {@link append} by {@link Coordinate.key} (which must be valid), for the parser: the scroll
-   * keeps only its key, see {@link KeyedScroll}.
+   * {@link append} for the parser: the text is `bytes[start, end)` (valid UTF-8 that must never
+   * change), `key` a valid {@link Coordinate.key}; see {@link ByteScroll}.
    */
-  appendKey(key: string, text: string): void {
-    if (text === '') return;
+  appendBytes(key: string, bytes: Buffer, start: number, end: number): void {
+    if (end <= start) return;
     if (key > this.lastKey) {
       this.lastKey = key;
-      this.byKey.set(key, new KeyedScroll(key, text));
+      this.byKey.set(key, new ByteScroll(key, bytes, start, end));
       return;
     }
-    this.appendAt(key, text);
+    this.appendAt(key, bytes.toString('utf8', start, end));
   }
 
   private appendAt(key: string, text: string): string {
