@@ -1,4 +1,4 @@
-import { setImmediate as nextTurn } from 'node:timers/promises';
+import { nextTurn } from './turns.js';
 
 /** Size of one chunk of a streamed answer in bytes. */
 export const CHUNK_SIZE = 64 * 1024;
