@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { FileDocumentStore, MEMORY_PER_BYTE } from './file-store.js';
 import { at, tempFiles } from '../testing/store-support.js';
 import { tempDir } from '../testing/temp-dir.js';
@@ -45,3 +47,28 @@ test('evicted documents that were written come back with their committed content
   assert.equal(tempFiles(dir).length, 0);
   assert.equal(readdirSync(dir).length, 30);
 });
+
+test('a snapshot too large for the cache is shared by readers while anything holds it, and only then', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'big.phext');
+  writeFileSync(file, 'x'.repeat(10_000));
+  const store = new FileDocumentStore({ cacheBytes: 1_000, maxPhextBytes: 1 << 20 });
+  let held = await store.read(file);
+  assert.equal(store.stats().documents, 0); // not cached
+  await collectGarbage();
+  assert.equal(await store.read(file), held, 'a reader loaded its own copy of a snapshot still in use');
+  const id = new WeakRef(held!);
+  held = undefined;
+  await collectGarbage();
+  assert.equal(id.deref(), undefined, 'the store keeps a snapshot nobody uses');
+});
+
+/** A full garbage collection (weak references and finalizers included). */
+async function collectGarbage(): Promise<void> {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  for (let i = 0; i < 3; i++) {
+    await new Promise((r) => setImmediate(r));
+    gc();
+  }
+}
