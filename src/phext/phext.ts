@@ -157,7 +157,8 @@ export class Phext {
         else if (this.sorted) break; // keys only grow from here
       }
     }
-    return { before: before === undefined ? undefined : this.byKey.get(before)!.coordinate, after: after === undefined ? undefined : this.byKey.get(after)!.coordinate };
+    const at = (k: string | undefined) => (k === undefined ? undefined : this.byKey.get(k)!.coordinate);
+    return { before: at(before), after: at(after) };
   }
 
   /** The scrolls in coordinate order. */
