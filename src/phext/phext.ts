@@ -31,9 +31,9 @@ class KeyedScroll implements Scroll {
 class ByteScroll implements Scroll {
   constructor(
     readonly key: string,
-    private readonly bytes: Buffer,
-    private readonly start: number,
-    private readonly end: number,
+    readonly bytes: Buffer,
+    readonly start: number,
+    readonly end: number,
   ) {}
 
   get coordinate(): Coordinate {
@@ -43,6 +43,11 @@ class ByteScroll implements Scroll {
   get text(): string {
     return this.bytes.toString('utf8', this.start, this.end);
   }
+}
+
+/** Where a scroll's text lies in the buffer it was parsed from; undefined for other scrolls. */
+export function parsedBytes(scroll: Scroll): { readonly bytes: Buffer; readonly start: number; readonly end: number } | undefined {
+  return scroll instanceof ByteScroll ? scroll : undefined;
 }
 
 /**
