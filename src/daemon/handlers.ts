@@ -3,6 +3,7 @@ import {
   Coordinate, PhextInputError, manifest, requireScrollText, requireValid, type Phext,
 } from '../phext/index.js';
 import { StoreError, type DocumentStore } from '../store/document-store.js';
+import { bodyText } from '../server/body-stream.js';
 import { COMMANDS } from '../server/commands.js';
 import type { CommandContext } from '../server/context.js';
 import { HttpError } from '../server/http-error.js';
@@ -53,7 +54,7 @@ function fromRestTable(name: string): Handler {
   const spec = COMMANDS[name];
   return async (shared, request, connectionId) => {
     const reply = await spec.handle(contextFor(shared, request, connectionId));
-    return typeof reply.body === 'string' ? reply.body : reply.body.toString('utf8');
+    return bodyText(reply.body);
   };
 }
 

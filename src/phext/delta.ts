@@ -1,7 +1,7 @@
 import { checksum } from './checksum.js';
 import { Coordinate } from './coordinate.js';
 import { PhextInputError } from './errors.js';
-import { Phext } from './phext.js';
+import { Phext, type Scroll } from './phext.js';
 
 /** The text delta puts at a coordinate the client listed but the server has no scroll at. */
 export const SCROLL_MISSING = '---sq:Scroll-Missing---';
@@ -50,12 +50,37 @@ export function parseManifest(text: string): Map<string, ManifestEntry> {
  * whole phext. Throws {@link PhextInputError} for a malformed manifest (see {@link parseManifest}).
  */
 export function delta(server: Phext, clientManifest: string): Phext {
+  return Phext.from(deltaScrolls(server, clientManifest));
+}
+
+/**
+ * The scrolls of {@link delta} in coordinate order, produced lazily from `server` (which must not
+ * change meanwhile), so that a large delta can be streamed without a second copy of the phext.
+ * The manifest is read at once: a malformed one throws here, before any scroll is produced.
+ */
+export function deltaScrolls(server: Phext, clientManifest: string): Iterable<Scroll> {
   const client = parseManifest(clientManifest);
-  const out = new Phext();
+  const missing: Scroll[] = [];
+  for (const entry of client.values()) {
+    if (!server.has(entry.coordinate)) missing.push({ coordinate: entry.coordinate, text: SCROLL_MISSING });
+  }
+  missing.sort((a, b) => (a.coordinate.key < b.coordinate.key ? -1 : 1));
+  return mergeByKey(changedScrolls(server, client), missing);
+}
+
+function* changedScrolls(server: Phext, client: Map<string, ManifestEntry>): Generator<Scroll> {
   for (const s of server.scrolls()) {
     const held = client.get(s.coordinate.key);
-    if (held === undefined || held.checksum !== checksum(s.text)) out.set(s.coordinate, s.text);
+    if (held === undefined || held.checksum !== checksum(s.text)) yield s;
   }
-  for (const entry of client.values()) if (!server.has(entry.coordinate)) out.set(entry.coordinate, SCROLL_MISSING);
-  return out;
+}
+
+/** Two runs of scrolls in coordinate order, with no coordinate in both, as one run in order. */
+function* mergeByKey(a: Iterable<Scroll>, b: readonly Scroll[]): Generator<Scroll> {
+  let j = 0;
+  for (const s of a) {
+    while (j < b.length && b[j].coordinate.key < s.coordinate.key) yield b[j++];
+    yield s;
+  }
+  while (j < b.length) yield b[j++];
 }

@@ -5,7 +5,7 @@ import { entries, nonEmptyScrollText } from './arbitraries.test.js';
 import { Coordinate } from './coordinate.js';
 import { DELIMITERS } from './delimiters.js';
 import { PhextFormatError } from './errors.js';
-import { parse } from './parse.js';
+import { parse, parseAsync } from './parse.js';
 import { serialize } from './serialize.js';
 
 const read = (text: string) => entries(parse(Buffer.from(text, 'utf8')));
@@ -137,4 +137,28 @@ describe('parse: text and bytes', () => {
       assert.throws(() => parse(Buffer.from([0x78, 0x17, ...bytes])), PhextFormatError);
     });
   }
+});
+
+describe('parseAsync: the same phext in segments', () => {
+  // Texts with delimiter runs of every level, saturated parts (999, then back down), repeated
+  // coordinates and multi-byte characters; tiny segments cut them everywhere a delimiter allows.
+  const piece = fc.oneof(
+    fc.constantFrom(...DELIMITERS.map((d) => ch(d.byte))),
+    fc.constantFrom(...DELIMITERS.map((d) => ch(d.byte).repeat(1000))),
+    fc.string({ unit: 'grapheme', maxLength: 12 }).map((s) => s.replace(/[\x00-\x1f]/g, '')),
+  );
+  test('agrees with parse for any segment size, in order and content', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(piece, { maxLength: 40 }), fc.integer({ min: 1, max: 64 }), async (pieces, segmentBytes) => {
+        const bytes = Buffer.from(pieces.join(''), 'utf8');
+        assert.deepEqual(entries(await parseAsync(bytes, segmentBytes)), entries(parse(bytes)));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test('refuses invalid UTF-8 in any segment', async () => {
+    const bytes = Buffer.concat([Buffer.from('a\x17'.repeat(50)), Buffer.from([0xe6, 0x97]), Buffer.from('\x17b')]);
+    await assert.rejects(parseAsync(bytes, 8), PhextFormatError);
+  });
 });

@@ -1,12 +1,11 @@
 import { isUtf8 } from 'node:buffer';
-import { Coordinate, KEY_PART_MAX } from './coordinate.js';
+import { KEY_PART_MAX, keyOf } from './coordinate.js';
 import { PART_FOR_BYTE, PART_NAMES } from './delimiters.js';
 import { PhextFormatError } from './errors.js';
 import { Phext } from './phext.js';
 
-// Matches the text up to the next delimiter. Sticky and used with test(), so skipping a scroll
-// is a native scan that allocates nothing.
-const TEXT_RUN = /[^\x01\x17\x18\x19\x1a\x1c\x1d\x1e\x1f]*/y;
+/** Bytes parsed between two turns of the event loop by {@link parseAsync} (~2 ms of work). */
+export const PARSE_SEGMENT_BYTES = 256 * 1024;
 
 /**
  * Splits a phext buffer into scrolls in one linear pass (dead reckoning from the origin).
@@ -15,36 +14,71 @@ const TEXT_RUN = /[^\x01\x17\x18\x19\x1a\x1c\x1d\x1e\x1f]*/y;
  * scrolls, so it is refused whole. Parts never saturate, so every scroll gets its own coordinate
  * and serialize() gives the minimal-run bytes back (1,002 scrolls in one section stay 1,002).
  *
- * The buffer is decoded once as a whole and scrolls are substrings of that text: delimiters are
- * ASCII, so they sit at the same places in the text as in the bytes, and one decode is much
- * cheaper than one per scroll. (V8 may keep the whole decoded text alive while any unchanged
- * scroll of it is referenced: at most one extra copy of the document.)
+ * Scroll texts are not decoded here: each scroll refers to its bytes in `buffer` and decodes them
+ * when its text is read (delimiters are ASCII, so a scroll's bytes are whole characters). The
+ * phext therefore shares `buffer`, which must not be modified afterwards.
  */
 export function parse(buffer: Uint8Array): Phext {
-  const buf = Buffer.isBuffer(buffer) ? buffer : Buffer.from(buffer.buffer, buffer.byteOffset, buffer.byteLength);
-  if (!isUtf8(buf)) throw new PhextFormatError('phext is not valid UTF-8');
+  const buf = asBuffer(buffer);
+  if (!isUtf8(buf)) throw new PhextFormatError('phext is not valid UTF-8', 'utf8');
   const phext = new Phext();
-  const text = buf.toString('utf8');
-  const end = text.length;
-  // Dead reckoning on a mutable array; a Coordinate is only built for a scroll that has text,
-  // so runs of delimiters cost no allocation.
+  scan(buf, 0, buf.length, [1, 1, 1, 1, 1, 1, 1, 1, 1], phext);
+  return phext;
+}
+
+/**
+ * {@link parse} for large buffers, in segments of about `segmentBytes` with a turn of the event
+ * loop between them, so that a 50 MB file does not hold the loop for a few hundred ms. Segments
+ * end just before a delimiter byte: delimiters are ASCII, so no character and no scroll text is
+ * split, each segment is valid UTF-8 exactly when its part of the buffer is, and scanning the
+ * segments one after the other is scanning the whole.
+ */
+export async function parseAsync(buffer: Uint8Array, segmentBytes = PARSE_SEGMENT_BYTES): Promise<Phext> {
+  const buf = asBuffer(buffer);
+  const phext = new Phext();
   const parts = [1, 1, 1, 1, 1, 1, 1, 1, 1];
-  let at = 0;
-  while (at < end) {
-    TEXT_RUN.lastIndex = at;
-    TEXT_RUN.test(text);
-    const stop = TEXT_RUN.lastIndex;
-    if (stop > at) phext.append(Coordinate.of(parts), text.slice(at, stop));
+  for (let start = 0; start < buf.length; ) {
+    if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    const end = nextDelimiter(buf, start + segmentBytes, buf.length);
+    if (!isUtf8(buf.subarray(start, end))) throw new PhextFormatError('phext is not valid UTF-8', 'utf8');
+    scan(buf, start, end, parts, phext);
+    start = end;
+  }
+  return phext;
+}
+
+/** The index of the first delimiter byte in `buf[from, to)`, or `to`. */
+function nextDelimiter(buf: Buffer, from: number, to: number): number {
+  for (let i = from; i < to; i++) {
+    const b = buf[i];
+    if (b < 0x20 && PART_FOR_BYTE[b] >= 0) return i;
+  }
+  return to;
+}
+
+/**
+ * Adds the scrolls of `buf[from, to)` to `phext`, starting at the coordinate `parts` (moved along;
+ * it is where the next text would start). Dead reckoning on a mutable array: a key is only built
+ * for a scroll that has text, so runs of delimiters cost no allocation.
+ */
+function scan(buf: Buffer, from: number, to: number, parts: number[], phext: Phext): void {
+  let at = from;
+  while (at < to) {
+    const stop = nextDelimiter(buf, at, to);
+    if (stop > at) phext.appendBytes(keyOf(parts), buf, at, stop);
     // `stop` is now at a run of delimiters (or the end): apply each of them.
-    for (at = stop; at < end; at++) {
-      const unit = text.charCodeAt(at);
-      const part = unit < 0x20 ? PART_FOR_BYTE[unit] : -1;
+    for (at = stop; at < to; at++) {
+      const b = buf[at];
+      const part = b < 0x20 ? PART_FOR_BYTE[b] : -1;
       if (part < 0) break;
       if (++parts[part] > KEY_PART_MAX) {
-        throw new PhextFormatError(`${PART_NAMES[part]} would be ${parts[part]}, over ${KEY_PART_MAX}`);
+        throw new PhextFormatError(`${PART_NAMES[part]} would be ${parts[part]}, over ${KEY_PART_MAX}`, 'too-deep');
       }
       for (let j = part + 1; j < 9; j++) parts[j] = 1;
     }
   }
-  return phext;
+}
+
+function asBuffer(buffer: Uint8Array): Buffer {
+  return Buffer.isBuffer(buffer) ? buffer : Buffer.from(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }

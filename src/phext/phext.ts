@@ -13,6 +13,50 @@ export interface Scroll {
 export type ChangeRecorder = (key: string, before: Scroll | undefined) => void;
 
 /**
+ * A scroll kept as its key and text only, the Coordinate built on each use: a Coordinate with its
+ * parts array costs about 160 bytes and three objects, which for half a million small scrolls is
+ * some 80 MB; the scrolls that are looked at pay for a short-lived Coordinate instead.
+ */
+class KeyedScroll implements Scroll {
+  constructor(
+    readonly key: string,
+    readonly text: string,
+  ) {}
+
+  get coordinate(): Coordinate {
+    return Coordinate.fromKey(this.key);
+  }
+}
+
+/**
+ * A scroll as the parser stores it: its key and where its text is in the parsed bytes (valid
+ * UTF-8, never modified), decoded on each use. A parsed file then costs its bytes, which a
+ * snapshot holds anyway, and about 130 bytes per scroll, instead of a second, decoded copy of
+ * the text (twice the bytes for non-Latin-1 text) and one string per scroll.
+ */
+class ByteScroll implements Scroll {
+  constructor(
+    readonly key: string,
+    readonly bytes: Buffer,
+    readonly start: number,
+    readonly end: number,
+  ) {}
+
+  get coordinate(): Coordinate {
+    return Coordinate.fromKey(this.key);
+  }
+
+  get text(): string {
+    return this.bytes.toString('utf8', this.start, this.end);
+  }
+}
+
+/** Where a scroll's text lies in the buffer it was parsed from; undefined for other scrolls. */
+export function parsedBytes(scroll: Scroll): { readonly bytes: Buffer; readonly start: number; readonly end: number } | undefined {
+  return scroll instanceof ByteScroll ? scroll : undefined;
+}
+
+/**
  * A parsed phext: its non-empty scrolls by coordinate. Reading an absent coordinate gives `''`,
  * and storing `''` removes the scroll, so an empty scroll and a missing one are the same thing,
  * as they are in the file format.
@@ -74,16 +118,35 @@ export class Phext {
     const key = coordinate.key;
     if (text === '') return this.byKey.get(key)?.text ?? '';
     this.beforeChange(key);
-    // Fast path for the parser: a key after the last one cannot exist yet.
+    // Fast path for scrolls that arrive in order: a key after the last one cannot exist yet.
     if (key > this.lastKey) {
       this.lastKey = key;
       this.byKey.set(key, { coordinate, text });
       return text;
     }
+    return this.appendAt(key, text);
+  }
+
+  /**
+   * {@link append} for the parser: the text is `bytes[start, end)` (valid UTF-8 that must never
+   * change), `key` a valid {@link Coordinate.key}; see {@link ByteScroll}.
+   */
+  appendBytes(key: string, bytes: Buffer, start: number, end: number): void {
+    if (end <= start) return;
+    this.beforeChange(key);
+    if (key > this.lastKey) {
+      this.lastKey = key;
+      this.byKey.set(key, new ByteScroll(key, bytes, start, end));
+      return;
+    }
+    this.appendAt(key, bytes.toString('utf8', start, end));
+  }
+
+  private appendAt(key: string, text: string): string {
     const old = this.byKey.get(key);
     const next = old ? old.text + text : text;
     if (!old && key < this.lastKey) this.sorted = false;
-    this.byKey.set(key, { coordinate: old ? old.coordinate : coordinate, text: next });
+    this.byKey.set(key, new KeyedScroll(key, next));
     return next;
   }
 
@@ -130,17 +193,18 @@ export class Phext {
    */
   neighbors(coordinate: Coordinate): { before: Coordinate | undefined; after: Coordinate | undefined } {
     const key = coordinate.key;
-    let before: Scroll | undefined;
-    let after: Scroll | undefined;
-    for (const [k, scroll] of this.byKey) {
+    let before: string | undefined;
+    let after: string | undefined;
+    for (const k of this.byKey.keys()) {
       if (k < key) {
-        if (!before || k > before.coordinate.key) before = scroll;
+        if (before === undefined || k > before) before = k;
       } else if (k > key) {
-        if (!after || k < after.coordinate.key) after = scroll;
+        if (after === undefined || k < after) after = k;
         else if (this.sorted) break; // keys only grow from here
       }
     }
-    return { before: before?.coordinate, after: after?.coordinate };
+    const at = (k: string | undefined) => (k === undefined ? undefined : this.byKey.get(k)!.coordinate);
+    return { before: at(before), after: at(after) };
   }
 
   /** The scrolls in coordinate order. */

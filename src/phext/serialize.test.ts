@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { entries, phext, scrollMap } from './arbitraries.test.js';
+import { coordinate, entries, phext, scrollMap, scrollText } from './arbitraries.test.js';
 import { Coordinate } from './coordinate.js';
 import { parse } from './parse.js';
 import { Phext } from './phext.js';
@@ -69,5 +69,33 @@ describe('properties', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('serialize of parsed scrolls (copied from the parsed bytes)', () => {
+  test('a parsed, then edited phext serializes exactly as the same phext built from strings', () => {
+    const edit = fc.tuple(fc.boolean(), fc.nat(), coordinate, scrollText);
+    fc.assert(
+      fc.property(phext, fc.array(edit, { maxLength: 8 }), (original, edits) => {
+        const plain = original.clone();
+        const parsed = parse(serialize(original)).clone();
+        const existing = [...original.scrolls()].map((s) => s.coordinate);
+        for (const [onExisting, index, elsewhere, text] of edits) {
+          const c = onExisting && existing.length > 0 ? existing[index % existing.length] : elsewhere;
+          plain.set(c, text);
+          parsed.set(c, text);
+        }
+        assert.ok(serialize(parsed).equals(Buffer.from(serializeToString(plain), 'utf8')));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  test('a parsed file comes back as its bytes when canonical, with minimal delimiter runs when not', () => {
+    const canonical = Buffer.from('a\x17b\x01\x1c\x1c\x17\x17c\x18\x18d');
+    assert.ok(serialize(parse(canonical)).equals(canonical));
+    // A scroll break before a section break, a trailing run, runs with no text between.
+    assert.equal(serialize(parse(Buffer.from('a\x17\x18b\x17\x17\x17c\x19'))).toString(), 'a\x18b\x17\x17\x17c');
+    assert.equal(serialize(parse(Buffer.from('\x17\x17a\x17\x17\x17\x18b'))).toString(), '\x17\x17a\x18b');
   });
 });

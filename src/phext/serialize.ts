@@ -1,6 +1,6 @@
 import { Coordinate } from './coordinate.js';
 import { BREAK_FOR_PART } from './delimiters.js';
-import type { Phext, Scroll } from './phext.js';
+import { parsedBytes, type Phext, type Scroll } from './phext.js';
 
 const BREAK_CHAR = BREAK_FOR_PART.map((b) => String.fromCharCode(b));
 
@@ -32,7 +32,64 @@ export function serializeToString(scrolls: Phext | Iterable<Scroll>): string {
   return pieces.join('');
 }
 
-/** The bytes of a phext file, identical to the original's `implode`. */
+/**
+ * The text of {@link serializeToString} as delimiter runs and scroll texts, one at a time (for
+ * answers streamed in chunks). `scrolls` must come in coordinate order.
+ */
+export function* serializePieces(scrolls: Iterable<Scroll>): Generator<string> {
+  let at = Coordinate.ORIGIN;
+  for (const s of scrolls) {
+    if (s.text === '') continue;
+    yield delimitersBetween(at, s.coordinate);
+    yield s.text;
+    at = s.coordinate;
+  }
+}
+
+/**
+ * The bytes of a phext file, identical to the original's `implode`. Parsed scrolls are copied
+ * from the bytes they were parsed from without decoding them, and a run of them that still sits
+ * in those bytes as it did (with the same delimiters between) is copied in one piece: a commit
+ * that changes one scroll of a large parsed file copies the rest in a few large blocks.
+ */
 export function serialize(scrolls: Phext | Iterable<Scroll>): Buffer {
-  return Buffer.from(serializeToString(scrolls), 'utf8');
+  const out: Buffer[] = [];
+  let text: string[] = []; // pending text, encoded in one go
+  let run: { bytes: Buffer; start: number; end: number } | undefined; // pending bytes
+  const flush = () => {
+    if (run) out.push(run.bytes.subarray(run.start, run.end));
+    else if (text.length > 0) out.push(Buffer.from(text.join(''), 'utf8'));
+    run = undefined;
+    text = [];
+  };
+  let at = Coordinate.ORIGIN;
+  for (const s of scrolls) {
+    const source = parsedBytes(s);
+    if (!source && s.text === '') continue;
+    const coordinate = s.coordinate;
+    const gap = delimitersBetween(at, coordinate);
+    at = coordinate;
+    if (source && run && run.bytes === source.bytes && holds(source.bytes, run.end, source.start, gap)) {
+      run.end = source.end;
+      continue;
+    }
+    if (source) {
+      if (run) flush();
+      text.push(gap);
+      flush();
+      run = { bytes: source.bytes, start: source.start, end: source.end };
+    } else {
+      if (run) flush();
+      text.push(gap, s.text);
+    }
+  }
+  flush();
+  return out.length === 1 ? out[0] : Buffer.concat(out);
+}
+
+/** True when `bytes[from, to)` is the ASCII text `ascii`. */
+function holds(bytes: Buffer, from: number, to: number, ascii: string): boolean {
+  if (to - from !== ascii.length) return false;
+  for (let i = 0; i < ascii.length; i++) if (bytes[from + i] !== ascii.charCodeAt(i)) return false;
+  return true;
 }

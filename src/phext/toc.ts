@@ -35,8 +35,13 @@ export function summary(text: string): string {
  * origin (`* 1.1.1/1.1.1/1.1.1: \n`), since an empty file reads as one empty scroll there.
  */
 export function toc(phext: Phext): string {
-  if (phext.size === 0) return `* ${Coordinate.ORIGIN.toString()}: \n`;
   let out = '';
-  for (const s of phext.scrolls()) out += `* ${s.coordinate.toString()}: ${summary(s.text)}\n`;
+  for (const line of tocLines(phext)) out += line;
   return out;
+}
+
+/** The lines of {@link toc}, one at a time (for answers streamed in chunks). */
+export function* tocLines(phext: Phext): Generator<string> {
+  if (phext.size === 0) yield `* ${Coordinate.ORIGIN.toString()}: \n`;
+  for (const s of phext.scrolls()) yield `* ${s.coordinate.toString()}: ${summary(s.text)}\n`;
 }

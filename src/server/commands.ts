@@ -1,8 +1,10 @@
-import { Phext, checksum, delta, serialize, serializedGrowth, toc, where } from '../phext/index.js';
+import { Phext, checksum, deltaScrolls, serializePieces, serializedGrowth, tocLines, where } from '../phext/index.js';
 import { VERSION } from '../cli/version.js';
+import { StreamedBody } from './body-stream.js';
 import type { CommandContext, Reply } from './context.js';
 import { HttpError } from './http-error.js';
 import { asPageFile } from './page-file.js';
+import { jsonExportPieces } from './json-export.js';
 
 /** One `/api/v2/<name>` command: the methods it answers and what it does. */
 export interface CommandSpec {
@@ -22,15 +24,21 @@ async function currentPhext(ctx: CommandContext): Promise<Phext> {
   return (await ctx.read())?.phext ?? EMPTY;
 }
 
-function jsonExport(phext: Phext): string {
-  const rows: { coord: string; scroll: string }[] = [];
-  for (const s of phext.scrolls()) rows.push({ coord: s.coordinate.toString(), scroll: s.text });
-  return JSON.stringify(rows);
+/**
+ * An answer streamed from the current snapshot's phext; the stream holds the snapshot, so that
+ * concurrent readers of the same version share it even when it is too large for the cache.
+ */
+async function streamFromPhext(ctx: CommandContext, pieces: (phext: Phext) => Iterable<string>): Promise<StreamedBody> {
+  const snapshot = await ctx.read();
+  return StreamedBody.fromPieces(pieces(snapshot?.phext ?? EMPTY), { holds: snapshot });
 }
 
 const WHERE_ALGOS = new Set(['xor', 'checksum']);
 
-/** The command table: exact names, no prefixes. */
+/**
+ * The command table: exact names, no prefixes. Answers that grow with the phext (`get`, `toc`,
+ * `delta`, `json-export`) are streamed from the snapshot in chunks rather than built whole.
+ */
 export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   version: {
     methods: READ, needsPhext: false,
@@ -89,11 +97,14 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   },
   toc: {
     methods: READ, needsPhext: true,
-    handle: async (ctx) => ({ body: toc(await currentPhext(ctx)) }),
+    handle: async (ctx) => ({ body: await streamFromPhext(ctx, tocLines) }),
   },
   get: {
     methods: READ, needsPhext: true,
-    handle: async (ctx) => asPageFile(ctx, { body: (await ctx.read())?.bytes ?? '' }),
+    handle: async (ctx) => {
+      const snapshot = await ctx.read();
+      return asPageFile(ctx, { body: snapshot ? StreamedBody.fromBuffer(snapshot.bytes, { holds: snapshot }) : '' });
+    },
   },
   checksum: {
     methods: READ, needsPhext: true,
@@ -105,15 +116,14 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   delta: {
     methods: ['GET', 'HEAD', 'POST'], needsPhext: true,
     handle: async (ctx) => {
-      const phext = await currentPhext(ctx);
       const manifest = ctx.method === 'POST' ? ctx.bodyText() : '';
-      return { body: serialize(delta(phext, manifest)) };
+      return { body: await streamFromPhext(ctx, (phext) => serializePieces(deltaScrolls(phext, manifest))) };
     },
   },
   'json-export': {
     methods: READ, needsPhext: true,
     handle: async (ctx) => ({
-      body: jsonExport(await currentPhext(ctx)),
+      body: await streamFromPhext(ctx, jsonExportPieces),
       contentType: 'application/json; charset=utf-8',
     }),
   },

@@ -1,6 +1,7 @@
 import type { Coordinate, Phext } from '../phext/index.js';
 import type { DocumentStore, Snapshot } from '../store/document-store.js';
 import type { Tenant } from '../tenants/tenant.js';
+import type { Body } from './body-stream.js';
 import type { Params } from './params.js';
 
 /** Everything a command handler may use; built once per request by the pipeline. */
@@ -37,7 +38,7 @@ export interface CommandContext {
 /** What a command answers: a 200 text body unless said otherwise. */
 export interface Reply {
   readonly status?: number;
-  readonly body: string | Buffer;
+  readonly body: Body;
   readonly contentType?: string;
   readonly headers?: Record<string, string>;
 }

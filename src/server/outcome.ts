@@ -1,5 +1,6 @@
 import { PhextInputError } from '../phext/index.js';
 import { StoreError } from '../store/document-store.js';
+import type { Body } from './body-stream.js';
 import { HttpError } from './http-error.js';
 
 export const TEXT = 'text/plain; charset=utf-8';
@@ -8,7 +9,7 @@ export const JSON_TYPE = 'application/json; charset=utf-8';
 /** The answer the pipeline sends, with what the log line and metrics need to know. */
 export interface Outcome {
   status: number;
-  body: string | Buffer;
+  body: Body;
   contentType: string;
   headers?: Record<string, string>;
   command: string;

@@ -4,6 +4,7 @@ import { isUtf8 } from 'node:buffer';
 import type { DocumentStore } from '../store/document-store.js';
 import type { Tenant, TenantResolver } from '../tenants/tenant.js';
 import { BodyBudget } from './body.js';
+import { StreamedBody } from './body-stream.js';
 import { COMMANDS } from './commands.js';
 import { defaultPhext } from './default-phext.js';
 import { CORS_ORIGIN, CORS_PREFLIGHT } from './cors.js';
@@ -17,6 +18,7 @@ import { isFormBody, isLocal } from './request-checks.js';
 import { RequestContext } from './request-context.js';
 import { formatLogEntry, type LogFormat } from './request-log.js';
 import { extractToken } from './token.js';
+import { writeChunks } from './write-chunks.js';
 
 const API = '/api/v2/';
 
@@ -65,6 +67,18 @@ export interface HostOptions {
   keepAliveTimeoutMs?: number;
   /** On close, how long requests in progress may take before their connections are cut (ms, default 5000). */
   drainMs?: number;
+  /** How long a streamed answer waits for a client that takes no data before cutting it (ms, default 60000). */
+  sendStallMs?: number;
+}
+
+/**
+ * Produces the first chunks of a streamed answer before anything is sent, so that a producer
+ * failing at once still gets an error answer, and an answer of one chunk goes out whole.
+ */
+async function startBody(outcome: Outcome): Promise<Outcome> {
+  if (!(outcome.body instanceof StreamedBody)) return outcome;
+  const whole = await outcome.body.whole();
+  return whole === undefined ? outcome : { ...outcome, body: whole };
 }
 
 /** A running SQ HTTP server. */
@@ -207,10 +221,11 @@ export function createHost(options: HostOptions): Host {
     return { status: answer.status, body: JSON.stringify(answer.body), contentType: JSON_TYPE, headers: answer.headers, command: 'admin' };
   }
 
-  function send(req: IncomingMessage, res: ServerResponse, outcome: Outcome, started: number): void {
+  function send(req: IncomingMessage, res: ServerResponse, outcome: Outcome, started: number): void | Promise<void> {
     // A string body goes out as it is: node writes headers and a string body in one write,
     // where a Buffer body would cost an encoding copy and a writev of two chunks.
     const { body } = outcome;
+    if (body instanceof StreamedBody) return sendStreamed(req, res, outcome, body, started);
     const length = typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.length;
     const headers: Record<string, string | number> = {
       ...CORS_ORIGIN,
@@ -222,11 +237,39 @@ export function createHost(options: HostOptions): Host {
     res.writeHead(outcome.status, headers);
     if (outcome.status === 204) res.end();
     else res.end(body, 'utf8');
+    account(req, outcome, req.method === 'HEAD' ? 0 : length, started);
+  }
+
+  /**
+   * A body of several chunks goes out chunked (with a Content-Length when it is known), at the
+   * pace the client reads it. The bytes-sent metric grows as chunks are handed to the socket, the
+   * log line counts them at the end; an answer cut short counts what was sent.
+   */
+  async function sendStreamed(req: IncomingMessage, res: ServerResponse, outcome: Outcome, body: StreamedBody, started: number): Promise<void> {
+    const headers: Record<string, string | number> = { ...CORS_ORIGIN, 'Content-Type': outcome.contentType, ...outcome.headers };
+    if (body.length !== undefined) headers['Content-Length'] = body.length;
+    res.writeHead(outcome.status, headers);
+    let sent = 0;
+    try {
+      if (req.method === 'HEAD') {
+        await body.close();
+        res.end();
+      } else {
+        await writeChunks(res, body, (bytes) => {
+          sent += bytes;
+          metrics.bytesSent.inc(bytes);
+        }, options.sendStallMs);
+      }
+    } finally {
+      account(req, outcome, sent, started, false);
+    }
+  }
+
+  function account(req: IncomingMessage, outcome: Outcome, sent: number, started: number, countSent = true): void {
     const ms = performance.now() - started;
-    const sent = req.method === 'HEAD' ? 0 : length;
     metrics.requests.inc({ command: outcome.command, status: outcome.status });
     metrics.latency.observe({ command: outcome.command }, ms / 1000);
-    metrics.bytesSent.inc(sent);
+    if (countSent) metrics.bytesSent.inc(sent);
     if (options.logFormat !== 'off') {
       const q = (req.url ?? '').indexOf('?');
       options.log(formatLogEntry({
@@ -253,6 +296,7 @@ export function createHost(options: HostOptions): Host {
     const previous = previousOnConnection.get(socket);
     const readBody = bodies.reader(req, res, options.maxBodyBytes);
     const task = (previous ? previous.then(() => route(req, readBody, labels)) : route(req, readBody, labels))
+      .then(startBody)
       .catch((err: unknown) => {
         const outcome = { ...errorOutcome(err, labels.command), phext: labels.phext, tenant: labels.tenant };
         if (outcome.status === 500) options.log(`internal error: ${(err as Error)?.stack ?? err}`);
@@ -262,8 +306,9 @@ export function createHost(options: HostOptions): Host {
         // A refused body may still be arriving; answer, then stop reading it. A caller we do not
         // know is not even drained: the connection closes once the 401 is out.
         if (outcome.status === 413 || outcome.status === 401) res.shouldKeepAlive = false;
-        send(req, res, outcome, started);
+        const sending = send(req, res, outcome, started);
         if (!req.complete && outcome.status >= 400 && outcome.status !== 401) req.resume();
+        return sending;
       })
       .catch((err: unknown) => {
         options.log(`response failed: ${(err as Error)?.message ?? err}`);

@@ -2,11 +2,13 @@ import assert from 'node:assert/strict';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { FileDocumentStore, MEMORY_PER_BYTE } from './file-store.js';
 import { at, tempFiles } from '../testing/store-support.js';
 import { tempDir } from '../testing/temp-dir.js';
 
-test('the cache stays within its budget, evicts least-recently-used, and evicted phexts reload intact', async (t) => {
+test('the cache stays within its budget, evicts least-recently-used, and shares an evicted snapshot still in use', async (t) => {
   const dir = tempDir(t);
   const size = 10_000;
   const budget = 5 * MEMORY_PER_BYTE * size + 5_000; // room for five documents
@@ -21,10 +23,13 @@ test('the cache stays within its budget, evicts least-recently-used, and evicted
     assert.ok(documents <= 5);
   }
   assert.equal(store.stats().documents, 5);
-  // doc0 was evicted: reading it loads a new snapshot with the same content.
+  // doc0 was evicted, but its snapshot is still held (here by `first`, in a server by answers
+  // streaming from it): a reader of the same file version shares it rather than loading a copy.
   const again = await store.read(files[0]);
-  assert.notEqual(again, first);
-  assert.deepEqual(again?.bytes, first?.bytes);
+  assert.equal(again, first);
+  // An edit is never served from that snapshot.
+  writeFileSync(files[0], 'edited');
+  assert.equal((await store.read(files[0]))?.bytes.toString(), 'edited');
   // Recently used documents are served from the cache (same snapshot object).
   const last = files[files.length - 1];
   assert.equal(await store.read(last), await store.read(last));
@@ -42,3 +47,28 @@ test('evicted documents that were written come back with their committed content
   assert.equal(tempFiles(dir).length, 0);
   assert.equal(readdirSync(dir).length, 30);
 });
+
+test('a snapshot too large for the cache is shared by readers while anything holds it, and only then', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'big.phext');
+  writeFileSync(file, 'x'.repeat(10_000));
+  const store = new FileDocumentStore({ cacheBytes: 1_000, maxPhextBytes: 1 << 20 });
+  let held = await store.read(file);
+  assert.equal(store.stats().documents, 0); // not cached
+  await collectGarbage();
+  assert.equal(await store.read(file), held, 'a reader loaded its own copy of a snapshot still in use');
+  const id = new WeakRef(held!);
+  held = undefined;
+  await collectGarbage();
+  assert.equal(id.deref(), undefined, 'the store keeps a snapshot nobody uses');
+});
+
+/** A full garbage collection (weak references and finalizers included). */
+async function collectGarbage(): Promise<void> {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  for (let i = 0; i < 3; i++) {
+    await new Promise((r) => setImmediate(r));
+    gc();
+  }
+}

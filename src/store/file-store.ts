@@ -11,6 +11,7 @@ import { sameStamp, stampNow, stampOf, statIfExists, type FileStamp } from './fi
 import { loadFromDisk, type DiskState } from './load.js';
 import { Lru } from './lru.js';
 import { asStoreError, refusals } from './refusals.js';
+import { RecentStates } from './recent-states.js';
 import { CommittedSnapshot } from './snapshot.js';
 import { removeStaleTempFiles } from './stale-temp.js';
 
@@ -58,6 +59,8 @@ export class FileDocumentStore implements DocumentStore {
   /** Directories already swept of temp files left by killed processes (once per directory). */
   private readonly swept = new Map<string, Promise<unknown>>();
   private readonly clock: StoreClock;
+  /** States evicted or too large for the cache that streamed answers still hold. */
+  private readonly recent = new RecentStates();
 
   constructor(
     private readonly options: StoreOptions,
@@ -102,6 +105,7 @@ export class FileDocumentStore implements DocumentStore {
       await doc.whenIdle();
       if (doc.idle) this.setState(doc, undefined);
     }
+    this.recent.forget(resolvePath(path));
     return this.read(path);
   }
 
@@ -144,9 +148,10 @@ export class FileDocumentStore implements DocumentStore {
     const version = doc.version;
     const work = (async (): Promise<DiskState> => {
       const st = await statIfExists(doc.path);
+      const stamp = st && stampOf(st);
       const current = doc.state;
-      if (current && sameStamp(st && stampOf(st), current.stamp)) return current;
-      return loadFromDisk(doc.path, max);
+      if (current && sameStamp(stamp, current.stamp)) return current;
+      return this.recent.find(doc.path, stamp) ?? loadFromDisk(doc.path, max);
     })();
     doc.refreshing = work
       .then(
@@ -288,6 +293,7 @@ export class FileDocumentStore implements DocumentStore {
   private setState(doc: Document, state: DiskState | undefined): void {
     doc.state = state;
     doc.version++;
+    if (state) this.recent.remember(doc.path, state);
     const snapshot = state?.snapshot;
     const weight = snapshot ? MEMORY_PER_BYTE * snapshot.bytes.length + MEMORY_PER_SCROLL * snapshot.phext.size + 1 : 0;
     this.documents.weigh(doc.path, doc, weight);

@@ -1,7 +1,6 @@
-import { isUtf8 } from 'node:buffer';
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { PhextFormatError, parse, type Phext } from '../phext/index.js';
+import { PhextFormatError, parseAsync, type Phext } from '../phext/index.js';
 import { isMissing, stampOf, statIfExists, type FileStamp } from './file-stamp.js';
 import { refusals } from './refusals.js';
 import { CommittedSnapshot } from './snapshot.js';
@@ -31,27 +30,32 @@ export async function loadFromDisk(path: string, maxBytes: number): Promise<Disk
     if (isMissing(e)) return MISSING; // deleted between stat and open
     throw e;
   }
+  let bytes: Buffer | undefined;
+  let stamp: FileStamp;
   try {
     // The stamp comes from the open file, taken before reading: any later edit changes it.
     const fst = await file.stat({ bigint: true });
     if (!fst.isFile()) throw refusals.notAFile(path, fst);
     if (fst.size > BigInt(maxBytes)) throw refusals.tooLargeFile(path, fst.size, maxBytes);
-    const bytes = await readAtMost(file, Number(fst.size), maxBytes);
+    stamp = stampOf(fst);
+    bytes = await readAtMost(file, Number(fst.size), maxBytes);
     if (bytes === undefined) throw refusals.tooLargeFile(path, `more than ${maxBytes}`, maxBytes);
-    if (!isUtf8(bytes)) throw refusals.invalidUtf8(path);
-    return { snapshot: new CommittedSnapshot(parseHeld(path, bytes), bytes), stamp: stampOf(fst) };
   } finally {
     await file.close();
   }
+  return { snapshot: new CommittedSnapshot(await parseFile(path, bytes), bytes), stamp };
 }
 
-/** The parsed file; a layout the codec cannot hold without merging scrolls is refused (422). */
-function parseHeld(path: string, bytes: Buffer): Phext {
+/**
+ * Parses in segments with turns of the event loop between them: a large file must not stall other
+ * requests. Invalid UTF-8 is refused (422), as is a layout the codec cannot hold without merging scrolls is refused (422).
+ */
+async function parseFile(path: string, bytes: Buffer): Promise<Phext> {
   try {
-    return parse(bytes);
+    return await parseAsync(bytes);
   } catch (e) {
-    if (e instanceof PhextFormatError) throw refusals.unholdable(path, e.message);
-    throw e;
+    if (!(e instanceof PhextFormatError)) throw e;
+    throw e.reason === 'utf8' ? refusals.invalidUtf8(path) : refusals.unholdable(path, e.message);
   }
 }
 
