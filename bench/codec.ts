@@ -3,6 +3,7 @@
  * Run: `npx tsc -p . && node dist/bench/codec.js` (optionally `--runs N`).
  */
 import { Coordinate, Phext, parse, serialize } from '../src/phext/index.js';
+import { random } from './random.js';
 
 interface Case {
   readonly name: string;
@@ -20,18 +21,6 @@ const CASES: readonly Case[] = [
 // Break weights per coordinate part, library (0) … scroll (8): mostly scroll breaks, some of every level.
 const LEVEL_WEIGHTS = [1, 3, 5, 8, 12, 20, 40, 120, 791];
 const WORDS = ['phext', 'scroll', 'library', 'the', 'of', 'subspace', 'café', 'naïve', '日本語', 'λόγος', 'Ω', '🙂', 'ünïcödé', 'and'];
-
-/** Deterministic PRNG (mulberry32) so every run measures the same documents. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function pickLevel(rand: () => number, parts: number[]): number {
   const total = LEVEL_WEIGHTS.reduce((a, b) => a + b, 0);

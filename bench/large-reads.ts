@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { startServer, stopAll, stopAllOnExit, type ServerChild } from './http/processes.js';
 import { residentKib } from '../src/testing/resident-memory.js';
+import { random } from './random.js';
 
 const SQ = fileURLToPath(new URL('../../bin/sq', import.meta.url));
 const LISTENING = /listening on http:\/\/127\.0\.0\.1:(\d+)/;
@@ -44,18 +45,6 @@ interface Row {
   /** Clients that got no whole answer, and how the server ended if it died. */
   readonly failed: number;
   readonly died: string | undefined;
-}
-
-/** Deterministic PRNG (mulberry32), so every run serves the same file. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

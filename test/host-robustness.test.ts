@@ -9,28 +9,8 @@ import { test } from 'node:test';
 import { VERSION } from '../src/cli/version.js';
 import { rawExchange, request } from '../src/testing/http-client.js';
 import { startHost } from '../src/testing/host-process.js';
+import { responsesIn } from '../src/testing/raw-connection.js';
 import { waitFor } from '../src/testing/wait.js';
-
-interface RawResponse {
-  status: number;
-  head: string;
-  body: string;
-}
-
-/** Splits a byte stream (as latin1 text) into the complete HTTP responses it holds, in order. */
-function responsesIn(stream: string): RawResponse[] {
-  const out: RawResponse[] = [];
-  let at = 0;
-  for (;;) {
-    const end = stream.indexOf('\r\n\r\n', at);
-    if (end < 0) return out;
-    const head = stream.slice(at, end);
-    const length = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? 0);
-    if (stream.length < end + 4 + length) return out;
-    out.push({ status: Number(head.slice(9, 12)), head, body: Buffer.from(stream.slice(end + 4, end + 4 + length), 'latin1').toString('utf8') });
-    at = end + 4 + length;
-  }
-}
 
 /** A raw connection that has been answered once, so the server surely counts it. */
 async function heldConnection(port: number): Promise<net.Socket> {

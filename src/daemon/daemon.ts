@@ -8,6 +8,7 @@ import { daemonPaths, displayPath, ensurePrivateDir, readDaemonInfo, type Daemon
 import { LineSplitter, MAX_REQUEST_BYTES, ProtocolError, type DaemonResponse } from './protocol.js';
 import { parseRequest } from './request.js';
 import { Connection } from './connection.js';
+import { listen } from '../net/listen.js';
 
 const MiB = 1024 * 1024;
 
@@ -125,16 +126,6 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       await finish();
     },
   };
-}
-
-function listen(server: Server, path: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(path, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
 }
 
 async function claimSocket(server: Server, paths: DaemonPaths): Promise<void> {

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { isUtf8 } from 'node:buffer';
+import { listen } from '../net/listen.js';
 import type { DocumentStore } from '../store/document-store.js';
 import type { Tenant, TenantResolver } from '../tenants/tenant.js';
 import { BodyBudget } from './body.js';
@@ -325,13 +326,7 @@ export function createHost(options: HostOptions): Host {
   return {
     server,
     listen(port, bind) {
-      return new Promise((resolveListen, reject) => {
-        server.once('error', reject);
-        server.listen(port, bind, () => {
-          server.off('error', reject);
-          resolveListen(server.address() as AddressInfo);
-        });
-      });
+      return listen(server, port, bind);
     },
     async close() {
       const closed = new Promise<void>((r) => server.close(() => r()));

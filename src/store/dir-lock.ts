@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { realpathSync } from 'node:fs';
-import { createConnection, createServer, type Server } from 'node:net';
+import { createConnection, createServer } from 'node:net';
+import { listen } from '../net/listen.js';
 
 /** Another live process owns the directory. */
 export class DirLockedError extends Error {
@@ -57,16 +58,6 @@ export async function lockDirectory(dir: string): Promise<DirLock> {
     if (pid === process.pid) return { dir: real, release: () => undefined };
     throw new DirLockedError(real, pid ?? undefined);
   }
-}
-
-function listen(server: Server, name: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(name, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
 }
 
 /** The pid the owner answers with; undefined if it says nothing usable, null if nobody listens. */
