@@ -26,10 +26,10 @@ let mutations = 0;
 const store = new FileDocumentStore({
   cacheBytes: 512 << 20,
   maxPhextBytes: 512 << 20,
-  onCommit: (_p, _b, _a, info) => {
+  observers: [(commit) => {
     commits++;
-    commitMs += info.durationMs;
-  },
+    commitMs += commit.durationMs;
+  }],
 });
 await store.read(file);
 const deadline = performance.now() + seconds * 1000;

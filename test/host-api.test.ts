@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { checksum } from '../src/phext/index.js';
-import { VERSION } from '../src/cli/version.js';
+import { VERSION } from '../src/version.js';
 import { startHost, type HostProcess } from '../src/testing/host-process.js';
 
 /** `/api/v2/<command>?<params>`; URLSearchParams writes spaces as `+`, which the server must read. */

@@ -3,7 +3,7 @@
 // and Host-less clients get their answers, and the text log cannot be forged.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { VERSION } from '../src/cli/version.js';
+import { VERSION } from '../src/version.js';
 import { startHost, type HostProcess } from '../src/testing/host-process.js';
 import { request } from '../src/testing/http-client.js';
 import { parsePrometheus, valueOf } from '../src/testing/prometheus.js';

@@ -6,7 +6,7 @@ import net from 'node:net';
 import { once } from 'node:events';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { test } from 'node:test';
-import { VERSION } from '../src/cli/version.js';
+import { VERSION } from '../src/version.js';
 import { rawExchange, request } from '../src/testing/http-client.js';
 import { startHost } from '../src/testing/host-process.js';
 import { responsesIn } from '../src/testing/raw-connection.js';

@@ -1,6 +1,6 @@
 import { UsageError } from './command.js';
 import { COMMANDS } from './command-table.js';
-import { VERSION } from './version.js';
+import { VERSION } from '../version.js';
 
 function helpText(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length), 7);

@@ -2,7 +2,7 @@ import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import { createConnection, createServer, type Server } from 'node:net';
 import { dirname } from 'node:path';
 import { FileDocumentStore, lockDirectory, writeFileAtomic, type DirLock } from '../store/index.js';
-import { VERSION } from '../cli/version.js';
+import { VERSION } from '../version.js';
 import { HANDLERS, errorMessage, type SharedPhext } from './handlers.js';
 import { daemonPaths, displayPath, ensurePrivateDir, readDaemonInfo, type DaemonInfo, type DaemonPaths } from './paths.js';
 import { LineSplitter, MAX_REQUEST_BYTES, ProtocolError, type DaemonResponse } from './protocol.js';

@@ -1,15 +1,15 @@
-import { basename, dirname } from 'node:path';
+import { basename } from 'node:path';
+import type { Coordinate, Phext } from '../phext/index.js';
+import { bodyText } from '../commands/body-stream.js';
+import { describeError } from '../commands/errors.js';
 import {
-  Coordinate, PhextInputError, manifest, requireScrollText, requireValid, type Phext,
-} from '../phext/index.js';
-import { StoreError, type DocumentStore } from '../store/document-store.js';
-import { bodyText } from '../server/body-stream.js';
-import { COMMANDS } from '../server/commands.js';
-import type { CommandContext } from '../server/context.js';
-import { HttpError } from '../server/http-error.js';
-import type { Params } from '../server/params.js';
-import type { DaemonRequest } from './protocol.js';
-import { ProtocolError } from './protocol.js';
+  coordinate, decodeInput, scrollText, whereAlgo, whereLimit, type InputDecoder, type PhextRef, type WhereAlgo,
+} from '../commands/input.js';
+import { COMMANDS } from '../commands/table.js';
+import { manifest } from '../phext/index.js';
+import type { DocumentStore } from '../store/document-store.js';
+import { ProtocolError } from './protocol-error.js';
+import type { DaemonRequest } from './request.js';
 
 /** The one phext a daemon serves. */
 export interface SharedPhext {
@@ -21,42 +21,36 @@ export interface SharedPhext {
 /** Answers a request for the shared phext; throws an Error whose message is the client's error line. */
 type Handler = (shared: SharedPhext, request: DaemonRequest, connectionId: number) => Promise<string>;
 
-const coordinateOf = (text: string | undefined): Coordinate => requireValid(Coordinate.parse(text ?? ''));
 const utf8Bytes = (text: string): number => Buffer.byteLength(text, 'utf8');
 
 /**
- * A REST command context over a socket request, so the daemon runs the very same command table
- * as `sq host` (same texts, same validation): `coord` is `c`, `text` is the body, the phext is
- * the shared file.
+ * The command input of a daemon request: `coord` is the coordinate, `text` the scroll text (or
+ * the manifest, or what `where` reads), the phext is always the shared file.
  */
-function contextFor(shared: SharedPhext, request: DaemonRequest, connectionId: number): CommandContext {
-  const params: Params = new Map();
-  if (request.coord !== undefined) params.set('c', request.coord);
-  if (request.algo !== undefined) params.set('algo', request.algo);
-  if (request.limit !== undefined) params.set('limit', String(request.limit));
-  const text = request.text ?? '';
-  const ctx: CommandContext = {
-    method: 'POST', params, connectionId,
-    store: shared.store,
-    tenant: { name: 'local', dataDir: dirname(shared.path) },
-    name: () => basename(shared.path, '.phext'),
-    path: () => shared.path,
-    coordinate: () => coordinateOf(request.coord),
-    scrollText: () => requireScrollText(text),
-    bodyText: () => text,
-    read: () => shared.store.read(shared.path),
-    mutate: (plan) => shared.store.mutate(shared.path, (phext) => plan(phext).apply()),
-  };
-  return ctx;
+class DaemonInput implements InputDecoder {
+  constructor(
+    private readonly shared: SharedPhext,
+    private readonly request: DaemonRequest,
+    private readonly id: number,
+  ) {}
+
+  phext = (): PhextRef => ({ name: basename(this.shared.path, '.phext'), path: this.shared.path });
+  coordinate = (): Coordinate => coordinate(this.request.coord);
+  text = (): string => scrollText(this.request.text ?? '');
+  manifest = (): string => this.request.text ?? '';
+  source = (): string => this.request.text ?? '';
+  algo = (): WhereAlgo => whereAlgo(this.request.algo);
+  limit = (): number => whereLimit(this.request.limit === undefined ? undefined : String(this.request.limit));
+  connectionId = (): number => this.id;
 }
 
-function fromRestTable(name: string): Handler {
-  const spec = COMMANDS[name];
-  return async (shared, request, connectionId) => {
-    const reply = await spec.handle(contextFor(shared, request, connectionId));
-    return bodyText(reply.body);
-  };
-}
+/** The shared command table, answered with the text `sq host` would send. */
+const SHARED: Record<string, Handler> = Object.fromEntries(
+  Object.entries(COMMANDS).map(([name, command]): [string, Handler] => [name, async (shared, request, connectionId) => {
+    const input = decodeInput(new DaemonInput(shared, request, connectionId), command.needs);
+    return bodyText((await command.run(input, { store: shared.store })).body);
+  }]),
+);
 
 /** Commands only the daemon has. */
 const DAEMON_ONLY: Record<string, Handler> = {
@@ -67,7 +61,7 @@ const DAEMON_ONLY: Record<string, Handler> = {
   },
   /** Replaces several scrolls in one durable commit (`sq slurp`): all of them or none. */
   'update-many': async (shared, request) => {
-    const scrolls = (request.scrolls ?? []).map((s) => ({ at: coordinateOf(s.coord), text: requireScrollText(s.text) }));
+    const scrolls = (request.scrolls ?? []).map((s) => ({ at: coordinate(s.coord), text: scrollText(s.text) }));
     if (scrolls.length === 0) throw new ProtocolError("update-many needs a non-empty 'scrolls' list");
     await shared.store.mutate(shared.path, (phext: Phext) => {
       for (const s of scrolls) phext.set(s.at, s.text);
@@ -78,15 +72,20 @@ const DAEMON_ONLY: Record<string, Handler> = {
 };
 
 /** Every command the daemon answers (besides `shutdown`, which the daemon itself handles). */
-export const HANDLERS: Readonly<Record<string, Handler>> = {
-  ...Object.fromEntries(Object.keys(COMMANDS).map((name) => [name, fromRestTable(name)])),
-  ...DAEMON_ONLY,
+export const HANDLERS: Readonly<Record<string, Handler>> = { ...SHARED, ...DAEMON_ONLY };
+
+/** Where the client's lines have always been worded in the CLI's lower case (`sq update: ...`). */
+const DAEMON_WORDING: Partial<Record<string, (detail: string) => string>> = {
+  'invalid-coordinate': (problem) => `invalid coordinate: ${problem}`,
+  'delimiter-in-text': () => 'scroll text contains a phext delimiter byte (0x01, 0x17-0x1A, 0x1C-0x1F)',
 };
 
-/** The one-line message a client sees for a failed request. */
+/** The one place where errors become the daemon's answers: the one-line message a client sees. */
 export function errorMessage(err: unknown): string {
-  if (err instanceof PhextInputError || err instanceof HttpError || err instanceof StoreError || err instanceof ProtocolError) {
-    return err.message.split('\n')[0];
-  }
-  return `internal error: ${(err as Error)?.message ?? String(err)}`;
+  if (err instanceof ProtocolError) return err.message.split('\n')[0];
+  const refusal = describeError(err);
+  if (!refusal) return `internal error: ${(err as Error)?.message ?? String(err)}`;
+  const code = (err as { code?: unknown }).code;
+  const wording = typeof code === 'string' ? DAEMON_WORDING[code] : undefined;
+  return wording ? wording((err as { detail: string }).detail) : refusal.message;
 }

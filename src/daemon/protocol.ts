@@ -1,3 +1,4 @@
+import { ProtocolError } from './protocol-error.js';
 import type { DaemonRequest } from './request.js';
 
 /**
@@ -19,10 +20,7 @@ export type { DaemonRequest } from './request.js';
 /** One response: `out` is the command's text, exactly what the REST API would answer. */
 export type DaemonResponse = { ok: true; out: string } | { ok: false; error: string };
 
-/** A request line that cannot be read; the daemon answers `{ok:false}` and keeps the connection. */
-export class ProtocolError extends Error {
-  override readonly name = 'ProtocolError';
-}
+export { ProtocolError } from './protocol-error.js';
 
 /** Serializes a message as one line. */
 export function encodeLine(message: DaemonRequest | DaemonResponse): string {

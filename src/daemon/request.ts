@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ProtocolError } from './protocol.js';
+import { ProtocolError } from './protocol-error.js';
 
 // The daemon's side of the protocol, apart from protocol.ts so that a client command (which only
 // frames lines) does not load zod (CLI startup time).

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Commit } from '../store/document-store.js';
 
 /** Live figures the metrics read at scrape time. */
 export interface MetricsSources {
@@ -86,10 +87,10 @@ export class Metrics {
     this.http = sources;
   }
 
-  /** Records one commit reported by the store. */
-  observeCommit(bytesAfter: number, batchSize: number, durationMs: number): void {
-    this.bytesCommitted.inc(bytesAfter);
-    this.commitBatch.observe(batchSize);
-    this.commitLatency.observe(durationMs / 1000);
+  /** A commit observer of the store. */
+  observeCommit(commit: Commit): void {
+    this.bytesCommitted.inc(commit.bytesAfter);
+    this.commitBatch.observe(commit.batchSize);
+    this.commitLatency.observe(commit.durationMs / 1000);
   }
 }

@@ -1,6 +1,5 @@
-import { PhextInputError } from '../phext/index.js';
-import { StoreError } from '../store/document-store.js';
-import type { Body } from './body-stream.js';
+import type { Body } from '../commands/body-stream.js';
+import { describeError } from '../commands/errors.js';
 import { HttpError } from './http-error.js';
 
 export const TEXT = 'text/plain; charset=utf-8';
@@ -32,10 +31,11 @@ export function errorOutcome(err: unknown, command: string): Outcome {
   if (err instanceof HttpError) {
     return { status: err.status, body: err.message, contentType: TEXT, headers: err.headers, command };
   }
-  if (err instanceof PhextInputError) return { status: 400, body: firstLine(err), contentType: TEXT, command };
+  const refusal = describeError(err);
+  if (refusal) return { status: refusal.status, body: refusal.message, contentType: TEXT, command };
   const status = (err as { status?: unknown }).status;
-  if (err instanceof StoreError || (typeof status === 'number' && status >= 400 && status < 600)) {
-    return { status: status as number, body: firstLine(err as Error), contentType: TEXT, command };
+  if (typeof status === 'number' && status >= 400 && status < 600) {
+    return { status, body: firstLine(err as Error), contentType: TEXT, command };
   }
   return { status: 500, body: 'Internal Server Error', contentType: TEXT, command };
 }

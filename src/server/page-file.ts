@@ -1,5 +1,4 @@
 import { charset, lookup } from 'mime-types';
-import type { CommandContext, Reply } from './context.js';
 import { TEXT } from './outcome.js';
 
 /**
@@ -21,14 +20,12 @@ export function pageContentType(name: string): string {
 }
 
 /**
- * `reply` as the file named by `f=`, if the request names one: the browser is told the type and
- * not to guess, and unless `trusted` (`sq basic` on loopback, where one user owns every page)
- * the page is sandboxed. The original sent no Content-Type, so browsers sniffed its HTML.
+ * How an answer is served as the file `name` (`f=`): the browser is told the type and not to
+ * guess, and unless `trusted` (`sq basic` on loopback, where one user owns every page) the page
+ * is sandboxed. The original sent no Content-Type, so browsers sniffed its HTML.
  */
-export function asPageFile(ctx: CommandContext, reply: Reply): Reply {
-  const name = ctx.params.get('f');
-  if (name === undefined) return reply;
+export function pageHeaders(name: string, trusted: boolean): { contentType: string; headers: Record<string, string> } {
   const headers: Record<string, string> = { 'X-Content-Type-Options': 'nosniff' };
-  if (!ctx.trustedPages) headers['Content-Security-Policy'] = PAGE_SANDBOX;
-  return { ...reply, contentType: pageContentType(name), headers: { ...reply.headers, ...headers } };
+  if (!trusted) headers['Content-Security-Policy'] = PAGE_SANDBOX;
+  return { contentType: pageContentType(name), headers };
 }

@@ -3,11 +3,10 @@ import type { AddressInfo, Socket } from 'node:net';
 import { isUtf8 } from 'node:buffer';
 import { listen } from '../net/listen.js';
 import type { DocumentStore } from '../store/document-store.js';
-import type { Tenant, TenantResolver } from '../tenants/tenant.js';
+import type { TenantResolver } from '../tenants/tenant.js';
 import { BodyBudget } from './body.js';
-import { StreamedBody } from './body-stream.js';
-import { COMMANDS } from './commands.js';
-import { defaultPhext } from './default-phext.js';
+import { StreamedBody } from '../commands/body-stream.js';
+import { API_COMMANDS, runApiCommand } from './api-command.js';
 import { CORS_ORIGIN, CORS_PREFLIGHT } from './cors.js';
 import { answerClientErrors } from './client-errors.js';
 import { ConnectionTracker } from './connections.js';
@@ -16,7 +15,6 @@ import type { Metrics } from './metrics.js';
 import { JSON_TYPE, TEXT, errorOutcome, type Labels, type Outcome } from './outcome.js';
 import { parseParams, type Params } from './params.js';
 import { isFormBody, isLocal } from './request-checks.js';
-import { RequestContext } from './request-context.js';
 import { formatLogEntry, type LogFormat } from './request-log.js';
 import { extractToken } from './token.js';
 import { writeChunks } from './write-chunks.js';
@@ -28,13 +26,6 @@ type ReadBody = () => Promise<Buffer>;
 
 /** Multi-tenant services; absent in single-tenant mode. */
 export interface TenantServices {
-  /**
-   * Holds `growth()` more bytes of the tenant's quota for a write in progress, or throws an error
-   * with `status` 507 when they would pass it. The returned release ends the hold once the write is
-   * on disk (its bytes then count as used) or has failed. `growth` is only asked for tenants with
-   * a quota. Holding, not just checking, keeps concurrent writes from passing the quota together.
-   */
-  reserveQuota?(tenant: Tenant, growth: () => number): () => void;
   /** Re-reads the tenant config. */
   reload?(): Promise<{ ok: true } | { ok: false; error: string }>;
   /** True for the admin key (constant-time). */
@@ -116,7 +107,7 @@ export function createHost(options: HostOptions): Host {
   answerClientErrors(server);
 
   async function apiCommand(req: IncomingMessage, readBody: ReadBody, name: string, labels: Labels): Promise<Outcome> {
-    const spec = COMMANDS[name];
+    const spec = API_COMMANDS[name];
     const method = req.method ?? 'GET';
     if (!spec.methods.includes(method)) {
       throw new HttpError(405, `Method ${method} not allowed for ${name}`, { Allow: spec.methods.join(', ') });
@@ -146,19 +137,8 @@ export function createHost(options: HostOptions): Host {
       for (const [name, value] of form) if (!params.has(name)) params.set(name, value);
       body = Buffer.alloc(0);
     }
-    // Without `p` (or with `p=`) the original serves its data directory's default phext; clients
-    // rely on it (`status` as a reachability check, scripts that send no `p`).
-    const named = params.get('p');
-    const fallback = spec.needsPhext && !named ? await defaultPhext(tenant.dataDir, options.defaultPhext) : undefined;
-    const ctx = new RequestContext(
-      method, params, body, form, tenant, connections.idOf(req.socket as Socket), store,
-      services.reserveQuota?.bind(services), fallback, options.trustedPages,
-    );
-    const reply = await spec.handle(ctx);
-    return {
-      status: reply.status ?? 200, body: reply.body, contentType: reply.contentType ?? TEXT,
-      headers: reply.headers, command: name, phext: params.get('p'), tenant: tenant.name,
-    };
+    const connectionId = connections.idOf(req.socket as Socket);
+    return runApiCommand(name, { method, params, body, form, tenant, connectionId }, options);
   }
 
   async function route(req: IncomingMessage, readBody: ReadBody, labels: Labels): Promise<Outcome> {
@@ -194,7 +174,7 @@ export function createHost(options: HostOptions): Host {
       labels.command = 'admin';
       return admin(req, readBody, method, path);
     }
-    if (!Object.hasOwn(COMMANDS, name)) throw new HttpError(404, `Not Found: ${path}`);
+    if (!Object.hasOwn(API_COMMANDS, name)) throw new HttpError(404, `Not Found: ${path}`);
     labels.command = name;
     return apiCommand(req, readBody, name, labels);
   }

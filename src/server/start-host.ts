@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { FileDocumentStore, lockDirectory } from '../store/index.js';
+import { FileDocumentStore, lockDirectory, type Commit } from '../store/index.js';
 import { SingleTenantResolver } from '../tenants/single-tenant.js';
 import { TenantManager, handleAdmin } from '../tenants/index.js';
 import type { TenantResolver } from '../tenants/tenant.js';
@@ -78,23 +78,25 @@ export async function startHost(options: StartHostOptions): Promise<RunningHost>
   // One owner per data directory: a second sq host, sq share or sq basic there is refused.
   const lock = manager ? undefined : await lockDirectory(dataDir);
 
-  const metrics = new Metrics({
+  const metrics: Metrics = new Metrics({
     cache: () => store.stats(),
     tenants: manager ? () => manager.activity() : undefined,
   });
-  const store = new FileDocumentStore({
+  // The write path: the store asks the tenants' ledger to admit each change (quotas), then tells
+  // its observers of each commit (metrics, then tenant usage, before the ledger's holds end).
+  const store: FileDocumentStore = new FileDocumentStore({
     cacheBytes: options.cacheMb * MiB,
     maxPhextBytes: options.maxPhextMb * MiB,
-    onCommit: (path, before, after, info) => {
-      metrics.observeCommit(after, info.batchSize, info.durationMs);
-      manager?.onCommit(path, before, after);
-    },
+    quota: manager,
+    observers: [
+      (commit) => metrics.observeCommit(commit),
+      ...(manager ? [(commit: Commit) => manager.countCommit(commit)] : []),
+    ],
   });
   onReload = (ok) => metrics.reloads.inc({ result: ok ? 'ok' : 'failed' });
   const single = manager ? undefined : new SingleTenantResolver(dataDir, options.key);
   const resolver: TenantResolver = manager ?? single!;
   const services: TenantServices = manager ? {
-    reserveQuota: (tenant, growth) => manager.reserveQuota(tenant, growth),
     isAdmin: (token) => manager.isAdmin(token),
     admin: (req) => handleAdmin(manager, req),
     reload: () => manager.reload(),

@@ -3,6 +3,7 @@
  * A document is one `.phext` file, addressed by its absolute path.
  */
 import type { Phext } from '../phext/index.js';
+import type { QuotaLedger } from './quota-ledger.js';
 
 /** A committed state of one document, shared by all readers. Never mutate it. */
 export interface Snapshot {
@@ -20,7 +21,7 @@ export class StoreError extends Error {
     readonly status: number,
     readonly code:
       | 'invalid-utf8' | 'too-large' | 'unholdable' | 'not-a-file' | 'read-only' | 'forbidden' | 'no-space'
-      | 'conflict' | 'io' | 'quota' | 'closed' | 'locked',
+      | 'conflict' | 'io' | 'closed' | 'locked',
   ) {
     super(message);
   }
@@ -50,12 +51,22 @@ export interface StoreOptions {
   gatherMaxMs?: number;
   /** Default: the real clock. */
   clock?: StoreClock;
-  /** Called after each durable commit with the file's size before and after (for quotas, metrics). */
-  onCommit?: (path: string, bytesBefore: number, bytesAfter: number, info: CommitInfo) => void;
+  /** Asked to admit every change before it commits (quotas); none: every change is admitted. */
+  quota?: QuotaLedger;
+  /** Told of every durable commit (metrics, usage); more may join with {@link DocumentStore.onCommit}. */
+  observers?: readonly CommitObserver[];
 }
 
+/** Called after each durable commit, in order of registration; a throwing observer is warned about, not fatal. */
+export type CommitObserver = (commit: Commit) => void;
+
 /** What one group commit did. */
-export interface CommitInfo {
+export interface Commit {
+  /** The file, as the store addresses it (absolute). */
+  path: string;
+  /** Its size before and after, in bytes. */
+  bytesBefore: number;
+  bytesAfter: number;
   /** Number of mutations that shared this commit's fsync. */
   batchSize: number;
   /** Time from starting the write to the directory fsync, in milliseconds. */
@@ -80,6 +91,8 @@ export interface DocumentStore {
   close(): Promise<void>;
   /** What the cache holds right now, for metrics. */
   stats(): StoreStats;
+  /** Adds an observer of every commit from now on. */
+  onCommit(observer: CommitObserver): void;
 }
 
 /** Size of the document cache. */

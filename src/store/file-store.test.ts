@@ -16,7 +16,7 @@ function openStore(commits: number[] = []): FileDocumentStore {
   return new FileDocumentStore({
     cacheBytes: 64 * MiB,
     maxPhextBytes: 4 * MiB,
-    onCommit: (_p, _b, _a, info) => commits.push(info.batchSize),
+    observers: [(commit) => commits.push(commit.batchSize)],
   });
 }
 

@@ -4,7 +4,7 @@ import type { Phext } from '../phext/index.js';
 import { applyBatch, type AppliedBatch } from './apply-batch.js';
 import { FileChangedError, writeFileAtomic } from './atomic-write.js';
 import {
-  GATHER_MAX_MS, type DocumentStore, type Snapshot, type StoreClock, type StoreOptions, type StoreStats,
+  GATHER_MAX_MS, type Commit, type CommitObserver, type DocumentStore, type Snapshot, type StoreClock, type StoreOptions, type StoreStats,
 } from './document-store.js';
 import { Document, type PendingMutation } from './document.js';
 import { sameStamp, stampNow, stampOf, statIfExists, type FileStamp } from './file-stamp.js';
@@ -61,6 +61,7 @@ export class FileDocumentStore implements DocumentStore {
   private readonly clock: StoreClock;
   /** States evicted or too large for the cache that streamed answers still hold. */
   private readonly recent = new RecentStates();
+  private readonly observers: CommitObserver[];
 
   constructor(
     private readonly options: StoreOptions,
@@ -68,6 +69,7 @@ export class FileDocumentStore implements DocumentStore {
   ) {
     this.documents = new Lru(options.cacheBytes);
     this.clock = options.clock ?? REAL_CLOCK;
+    this.observers = [...(options.observers ?? [])];
   }
 
   async read(path: string): Promise<Snapshot | undefined> {
@@ -112,6 +114,10 @@ export class FileDocumentStore implements DocumentStore {
   close(): Promise<void> {
     this.closing ??= Promise.all([...this.documents.values()].map((d) => d.whenIdle())).then(() => undefined);
     return this.closing;
+  }
+
+  onCommit(observer: CommitObserver): void {
+    this.observers.push(observer);
   }
 
   stats(): StoreStats {
@@ -224,40 +230,42 @@ export class FileDocumentStore implements DocumentStore {
     for (let attempt = 1; ; attempt++) {
       let applied: AppliedBatch;
       try {
-        applied = applyBatch(doc.path, base.snapshot, batch, this.options.maxPhextBytes);
+        applied = applyBatch(doc.path, base.snapshot, batch, this.options.maxPhextBytes, this.options.quota);
       } catch (e) {
         for (const m of batch) m.reject(asStoreError(doc.path, e));
         return;
       }
+      let failure: unknown;
       // A batch that changes no byte writes nothing (and creates no file).
       if (applied.accepted > 0 && !applied.bytes.equals(base.snapshot?.bytes ?? NO_BYTES)) {
-        let failure: unknown;
         try {
           await this.writeBatch(doc, base, applied);
         } catch (e) {
           failure = e;
         }
-        if (failure instanceof FileChangedError) {
-          if (attempt < CONFLICT_ATTEMPTS) {
-            try {
-              base = await this.refresh(doc);
-              continue;
-            } catch (e) {
-              failure = e;
-            }
-          } else {
-            failure = refusals.conflict(doc.path, attempt);
+      }
+      // Written bytes were counted by the observers; lost or re-applied ones are held no more.
+      for (const hold of applied.holds) hold.settle();
+      if (failure instanceof FileChangedError) {
+        if (attempt < CONFLICT_ATTEMPTS) {
+          try {
+            base = await this.refresh(doc);
+            continue;
+          } catch (e) {
+            failure = e;
           }
+        } else {
+          failure = refusals.conflict(doc.path, attempt);
         }
-        if (failure !== undefined) {
-          // Memory keeps the old committed state; every change of the batch is reported lost.
-          const error = refusals.writeFailed(doc.path, failure);
-          batch.forEach((m, i) => {
-            const outcome = applied.outcomes[i];
-            m.reject(outcome.ok ? error : outcome.error);
-          });
-          return;
-        }
+      }
+      if (failure !== undefined) {
+        // Memory keeps the old committed state; every change of the batch is reported lost.
+        const error = refusals.writeFailed(doc.path, failure);
+        batch.forEach((m, i) => {
+          const outcome = applied.outcomes[i];
+          m.reject(outcome.ok ? error : outcome.error);
+        });
+        return;
       }
       batch.forEach((m, i) => {
         const outcome = applied.outcomes[i];
@@ -279,14 +287,19 @@ export class FileDocumentStore implements DocumentStore {
       doc.writing = false;
     }
     this.setState(doc, { snapshot: new CommittedSnapshot(applied.phext, applied.bytes), stamp });
-    this.notifyCommit(doc.path, before, applied.bytes.length, applied.accepted, this.clock.now() - started);
+    this.notifyCommit({
+      path: doc.path, bytesBefore: before, bytesAfter: applied.bytes.length,
+      batchSize: applied.accepted, durationMs: this.clock.now() - started,
+    });
   }
 
-  private notifyCommit(path: string, before: number, after: number, batchSize: number, durationMs: number): void {
-    try {
-      this.options.onCommit?.(path, before, after, { batchSize, durationMs });
-    } catch (e) {
-      process.emitWarning(`onCommit callback failed: ${String(e)}`);
+  private notifyCommit(commit: Commit): void {
+    for (const observer of this.observers) {
+      try {
+        observer(commit);
+      } catch (e) {
+        process.emitWarning(`commit observer failed: ${String(e)}`);
+      }
     }
   }
 

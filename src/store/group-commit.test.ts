@@ -17,7 +17,7 @@ test('mutations that arrive during a commit share the next one; readers see only
   const writing = new Promise<void>((r) => (entered = r));
   const batches: number[] = [];
   const store = new FileDocumentStore(
-    { cacheBytes: 1 << 20, maxPhextBytes: 1 << 20, onCommit: (_p, _b, _a, info) => batches.push(info.batchSize) },
+    { cacheBytes: 1 << 20, maxPhextBytes: 1 << 20, observers: [(commit) => batches.push(commit.batchSize)] },
     async (path, bytes) => {
       entered();
       await gate;
@@ -80,7 +80,7 @@ test('a batch smaller than the last one waits briefly for stragglers instead of 
   const store = new FileDocumentStore(
     {
       cacheBytes: 1 << 20, maxPhextBytes: 1 << 20, gatherMaxMs: 1000, clock: time.clock,
-      onCommit: (_p, _b, _a, info) => batches.push(info.batchSize),
+      observers: [(commit) => batches.push(commit.batchSize)],
     },
     async (path, bytes) => {
       time.time += 200;

@@ -1,4 +1,4 @@
-import { Coordinate, type Phext, type Scroll } from '../phext/index.js';
+import { Coordinate, serializedGrowth, type Phext, type Scroll } from '../phext/index.js';
 
 interface Change {
   readonly key: string;
@@ -62,6 +62,28 @@ export class Journal {
       const after = this.phext.get(coordinate);
       growth += Buffer.byteLength(after) - Buffer.byteLength(before?.text ?? '');
       if (!before && after !== '') growth += runFromOrigin(coordinate);
+    }
+    return growth;
+  }
+
+  /**
+   * Exactly how many bytes the serialized phext grew by since `mark`, delimiter runs included.
+   * A new or removed scroll changes the runs around it, which depend on its neighbours at the
+   * time; so the changes are undone and made again one scroll at a time, each measured against
+   * the phext as it then is. Texts that only change cost no look at the neighbours.
+   */
+  exactGrowth(mark: number): number {
+    const targets = new Map<string, Coordinate>();
+    for (let i = mark; i < this.changes.length; i++) {
+      const { key, before } = this.changes[i];
+      if (!targets.has(key)) targets.set(key, before?.coordinate ?? Coordinate.fromKey(key));
+    }
+    const finals = [...targets.values()].map((coordinate) => ({ coordinate, text: this.phext.get(coordinate) }));
+    this.rollback(mark);
+    let growth = 0;
+    for (const { coordinate, text } of finals) {
+      growth += serializedGrowth(this.phext, coordinate, text);
+      this.phext.set(coordinate, text);
     }
     return growth;
   }

@@ -23,7 +23,7 @@ test('a file that is not valid UTF-8 is refused by read and mutate, and left byt
   const original = Buffer.from([0x68, 0x69, 0x17, 0xff, 0xfe, 0x41, 0xc3]);
   writeFileSync(file, original);
   let commits = 0;
-  const store = new FileDocumentStore({ cacheBytes: 1 << 20, maxPhextBytes: 1 << 20, onCommit: () => commits++ });
+  const store = new FileDocumentStore({ cacheBytes: 1 << 20, maxPhextBytes: 1 << 20, observers: [() => commits++] });
   for (const attempt of [
     () => store.read(file),
     () => store.mutate(file, (p) => p.set(at('1.1.1'), 'overwrite')),
@@ -169,7 +169,7 @@ test('a phext with a part over 65535 is refused with 422 by every command, untou
   const original = Buffer.from('a' + '\x17'.repeat(65535) + 'z');
   writeFileSync(file, original);
   let commits = 0;
-  const store = new FileDocumentStore({ cacheBytes: 1 << 20, maxPhextBytes: 1 << 20, onCommit: () => commits++ });
+  const store = new FileDocumentStore({ cacheBytes: 1 << 20, maxPhextBytes: 1 << 20, observers: [() => commits++] });
   for (const attempt of [() => store.read(file), () => store.mutate(file, (p) => p.set(at('1.1.1'), 'b'))]) {
     const e = await refusal(attempt());
     assert.equal(e.status, 422);

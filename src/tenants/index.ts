@@ -7,7 +7,7 @@ export { TenantRegistry } from './registry.js';
 export type { RegisteredTenant, TenantStats, RegistryOptions } from './registry.js';
 export { TenantManager } from './reload.js';
 export type { ManagerOptions, ReloadResult } from './reload.js';
-export { QuotaError, checkQuota, measureUsage } from './quota.js';
+export { checkQuota, measureUsage } from './quota.js';
 export { handleAdmin } from './admin.js';
 export type { AdminRequest, AdminResponse } from './admin.js';
 export { TenantChangeError, addTenant, removeTenant, rotateTenant, provisionTenants } from './changes.js';

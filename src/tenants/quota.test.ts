@@ -3,7 +3,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { StoreError } from '../store/document-store.js';
-import { QuotaError, checkQuota, measureUsage } from './quota.js';
+import { QuotaError } from '../store/quota-ledger.js';
+import { checkQuota, measureUsage } from './quota.js';
 import { TenantManager } from './reload.js';
 import { tempDir } from '../testing/temp-dir.js';
 
@@ -38,23 +39,22 @@ describe('quotas', () => {
     assert.equal(manager.resolve('tok-bob')!.quotaBytes, MB / 2);
 
     manager.checkQuota(alice, 200); // exactly full is allowed
-    manager.onCommit(join(dir, 'alice', 'new.phext'), 0, 200);
+    manager.countCommit({ path: join(dir, 'alice', 'new.phext'), bytesBefore: 0, bytesAfter: 200 });
     assert.equal(alice.stats.bytesUsed, MB);
     const error = (() => { try { manager.checkQuota(alice, 210); } catch (err) { return err; } })();
-    assert.ok(error instanceof QuotaError && error instanceof StoreError);
+    assert.ok(error instanceof QuotaError && !(error instanceof StoreError));
     assert.equal(error.status, 507);
-    assert.equal(error.code, 'quota');
     assert.equal(error.message, 'Quota exceeded for tenant alice: 1048576 bytes used of 1048576 (quota 1 MB); write of 210 bytes refused');
     manager.checkQuota(alice, -50); // shrinking writes are always allowed
-    manager.onCommit(join(dir, 'alice', 'big.phext'), MB - 200, 1000);
+    manager.countCommit({ path: join(dir, 'alice', 'big.phext'), bytesBefore: MB - 200, bytesAfter: 1000 });
     assert.equal(alice.stats.bytesUsed, 1200);
     manager.checkQuota(alice, 210);
-    manager.onCommit(join(root, 'elsewhere', 'x.phext'), 0, 999); // not a tenant's file: ignored
+    manager.countCommit({ path: join(root, 'elsewhere', 'x.phext'), bytesBefore: 0, bytesAfter: 999 }); // not a tenant's file: ignored
     assert.equal(alice.stats.bytesUsed, 1200);
     assert.throws(() => manager.checkQuota(manager.registry.get('bob')!, MB / 2 + 1), /tenant bob: 0 bytes used of 524288 \(quota 0\.5 MB\)/);
   });
 
-  it('holds the growth of writes in flight until they are released', async () => {
+  it('holds the growth of writes in flight until the store settles them', async () => {
     const dir = join(root, 'hold');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'tenants.json'), JSON.stringify({
@@ -63,20 +63,22 @@ describe('quotas', () => {
     const manager = await TenantManager.open(join(dir, 'tenants.json'), { log: () => {} });
     after(() => manager.close());
     const carol = manager.resolve('tok-carol')!;
-    const first = manager.reserveQuota(carol, () => 600);
-    assert.throws(() => manager.reserveQuota(carol, () => 401), /600 bytes used of 1000/);
-    const second = manager.reserveQuota(carol, () => 400);
+    const file = join(dir, 'carol', 'a.phext');
+    const first = manager.admit(file, () => 600)!;
+    assert.throws(() => manager.admit(file, () => 401), /600 bytes used of 1000/);
+    const second = manager.admit(join(dir, 'carol', 'b.phext'), () => 400)!;
     assert.equal(carol.stats.bytesReserved, 1000);
-    manager.onCommit(join(dir, 'carol', 'a.phext'), 0, 600); // the first write landed...
-    first(); // ...and its hold ends
-    first(); // releasing twice changes nothing
-    second(); // the second write failed
+    manager.countCommit({ path: file, bytesBefore: 0, bytesAfter: 600 }); // the first write landed...
+    first.settle(); // ...and its hold ends
+    first.settle(); // settling twice changes nothing
+    second.settle(); // the second write failed
     assert.deepEqual([carol.stats.bytesUsed, carol.stats.bytesReserved], [600, 0]);
-    manager.reserveQuota(carol, () => 400);
-    manager.reserveQuota(carol, () => -600)(); // shrinking: nothing held
+    manager.admit(file, () => 400);
+    assert.equal(manager.admit(file, () => -600), undefined); // shrinking: nothing held
     assert.equal(carol.stats.bytesReserved, 400);
-    // A tenant without a quota is never asked for its growth.
-    manager.reserveQuota(manager.resolve('tok-free')!, () => assert.fail('growth asked'))();
+    // A tenant without a quota, or a file no tenant owns, is never asked for its growth.
+    assert.equal(manager.admit(join(dir, 'free', 'a.phext'), () => assert.fail('growth asked')), undefined);
+    assert.equal(manager.admit(join(root, 'elsewhere', 'a.phext'), () => assert.fail('growth asked')), undefined);
   });
 
   it('treats a tenant without any quota as unlimited', () => {

@@ -1,16 +1,9 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { StoreError } from '../store/document-store.js';
+import { QuotaError } from '../store/quota-ledger.js';
 import { MB } from './config.js';
 import type { TenantStats } from './registry.js';
 import type { Tenant } from './tenant.js';
-
-/** A write would take a tenant past its quota; the server answers 507 Insufficient Storage. */
-export class QuotaError extends StoreError {
-  constructor(message: string) {
-    super(message, 507, 'quota');
-  }
-}
 
 /** Sum of the sizes of the `*.phext` files directly in `dataDir` (0 when it does not exist). */
 export async function measureUsage(dataDir: string): Promise<number> {

@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { watchConfigFile, type ConfigWatch } from '../config-watch/watch-config.js';
+import type { Commit, QuotaHold, QuotaLedger } from '../store/index.js';
 import { loadConfig, type LoadedConfig, type TenantsFile } from './config.js';
 import { editConfig, type EditOptions } from './edit.js';
 import { checkQuota, measureUsage } from './quota.js';
 import { TenantDirLocks } from './dir-locks.js';
-import { TenantRegistry, type RegisteredTenant, type TenantStats } from './registry.js';
+import { TenantRegistry, type RegisteredTenant } from './registry.js';
 import type { Tenant, TenantResolver } from './tenant.js';
 
 export interface ManagerOptions {
@@ -18,7 +19,6 @@ export interface ManagerOptions {
   onReload?: (result: ReloadResult) => void;
 }
 
-const NO_HOLD = (): void => {};
 
 export type ReloadResult = { ok: true; tenants: number } | { ok: false; error: string };
 
@@ -30,7 +30,7 @@ export type ReloadTrigger = 'request' | 'SIGHUP' | 'file change';
  * request; a reload builds the next registry aside and swaps one reference, so in-flight
  * requests never wait for it. Reloads and admin changes run one at a time.
  */
-export class TenantManager implements TenantResolver {
+export class TenantManager implements TenantResolver, QuotaLedger {
   private current: TenantRegistry;
   private queue: Promise<unknown> = Promise.resolve();
   /** The config text last read, loaded or refused (undefined: unreadable); the watcher compares it. */
@@ -127,10 +127,10 @@ export class TenantManager implements TenantResolver {
     });
   }
 
-  /** The store's onCommit hook: keeps the owning tenant's bytesUsed current. */
-  onCommit(path: string, bytesBefore: number, bytesAfter: number): void {
-    const tenant = this.current.forPath(path);
-    if (tenant) tenant.stats.bytesUsed = Math.max(0, tenant.stats.bytesUsed + bytesAfter - bytesBefore);
+  /** A commit observer of the store: keeps the owning tenant's bytesUsed current. */
+  countCommit(commit: Pick<Commit, 'path' | 'bytesBefore' | 'bytesAfter'>): void {
+    const tenant = this.current.forPath(commit.path);
+    if (tenant) tenant.stats.bytesUsed = Math.max(0, tenant.stats.bytesUsed + commit.bytesAfter - commit.bytesBefore);
   }
 
   /** Throws a QuotaError (status 507) when `growthBytes` more would pass the tenant's quota. */
@@ -139,23 +139,26 @@ export class TenantManager implements TenantResolver {
   }
 
   /**
-   * Checks `growth()` bytes against the tenant's quota (QuotaError, 507) and holds them until the
-   * returned release is called, so that writes in flight together cannot pass the quota. The
-   * store's onCommit counts the written bytes before the writer releases its hold, so for a moment
-   * they count twice: a concurrent write may be refused early, never let through.
+   * The store's quota ledger: checks a change's `growth()` against the quota of the tenant that
+   * owns `path` (QuotaError, 507) and holds those bytes until the store settles the hold, so that
+   * writes in flight together cannot pass the quota. The store counts written bytes (countCommit)
+   * before it settles, so for a moment they count twice: a concurrent write may be refused early,
+   * never let through.
    */
-  reserveQuota(tenant: Tenant, growth: () => number): () => void {
-    const current: Tenant & { stats?: TenantStats } = this.current.get(tenant.name) ?? tenant;
-    if (current.quotaBytes === undefined) return NO_HOLD;
+  admit(path: string, growth: () => number): QuotaHold | undefined {
+    const tenant = this.current.forPath(path);
+    if (tenant?.quotaBytes === undefined) return undefined;
     const bytes = growth();
-    checkQuota(current, bytes);
-    const stats = current.stats;
-    if (bytes <= 0 || !stats) return NO_HOLD;
+    checkQuota(tenant, bytes);
+    if (bytes <= 0) return undefined;
+    const stats = tenant.stats;
     stats.bytesReserved += bytes;
     let held = true;
-    return () => {
-      if (held) stats.bytesReserved -= bytes;
-      held = false;
+    return {
+      settle: () => {
+        if (held) stats.bytesReserved -= bytes;
+        held = false;
+      },
     };
   }
 

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { UsageError, type Command } from '../command.js';
-import { VERSION } from '../version.js';
+import { VERSION } from '../../version.js';
 import {
   TIMEOUT_OPTIONS, TIMEOUT_USAGE, byteSize, isLoopbackAddress, parsePort, positiveInteger, positiveNumber, timeouts,
 } from '../options.js';

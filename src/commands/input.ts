@@ -1,0 +1,71 @@
+import { Coordinate, containsDelimiter } from '../phext/index.js';
+import { CommandError } from './errors.js';
+
+/**
+ * Everything a command may be given. A transport decodes each field from its own request (HTTP
+ * parameters and body, a daemon's JSON line) with the rules below, and only the fields the
+ * command needs (see {@link decodeInput}), so a command that never looks at `c` cannot be refused for it.
+ */
+export interface CommandInput {
+  /** The phext the command works on. */
+  readonly phext: PhextRef;
+  readonly coordinate: Coordinate;
+  /** The text of one scroll: never a delimiter byte (see {@link scrollText}). */
+  readonly text: string;
+  /** A delta client's manifest, `<coord>: <checksum>` per line ('' for none). */
+  readonly manifest: string;
+  /** The text `where` infers a coordinate from (any phext). */
+  readonly source: string;
+  readonly algo: WhereAlgo;
+  readonly limit: number;
+  /** The connection the request came on, as `status` reports it. */
+  readonly connectionId: number;
+}
+
+/** A phext as a command addresses it: the name it prints and its file. */
+export interface PhextRef {
+  readonly name: string;
+  readonly path: string;
+}
+
+export type WhereAlgo = 'xor' | 'checksum';
+
+/** How one transport produces each field; asked lazily, in the order the command lists them. */
+export type InputDecoder = { readonly [K in keyof CommandInput]: () => CommandInput[K] };
+
+/** The fields `needs` of a request, decoded (and so validated) in that order. */
+export function decodeInput<K extends keyof CommandInput>(decoder: InputDecoder, needs: readonly K[]): Pick<CommandInput, K> {
+  const input: Partial<Pick<CommandInput, K>> = {};
+  for (const field of needs) input[field] = decoder[field]() as CommandInput[K];
+  return input as Pick<CommandInput, K>;
+}
+
+/** A coordinate as the original reads it (origin when empty); a part outside 1..999 is refused. */
+export function coordinate(text: string | undefined): Coordinate {
+  const c = Coordinate.parse(text ?? '');
+  const problem = c.problem();
+  if (problem !== undefined) throw new CommandError('invalid-coordinate', problem);
+  return c;
+}
+
+/** `text` as one scroll: a delimiter byte would split it the next time the file is read. */
+export function scrollText(text: string): string {
+  if (containsDelimiter(text)) throw new CommandError('delimiter-in-text');
+  return text;
+}
+
+const WHERE_ALGOS: ReadonlySet<string> = new Set<WhereAlgo>(['xor', 'checksum']);
+
+/** `where`'s algorithm; absent or empty means xor. */
+export function whereAlgo(text: string | undefined): WhereAlgo {
+  const algo = text || 'xor';
+  if (!WHERE_ALGOS.has(algo)) throw new CommandError('unknown-algo', algo);
+  return algo as WhereAlgo;
+}
+
+/** `where`'s minimum scroll length; absent or empty means 100. */
+export function whereLimit(text: string | undefined): number {
+  const limit = text || '100';
+  if (!/^\d{1,9}$/.test(limit)) throw new CommandError('invalid-limit', limit);
+  return Number(limit);
+}

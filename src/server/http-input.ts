@@ -1,0 +1,83 @@
+import { isUtf8 } from 'node:buffer';
+import type { Coordinate } from '../phext/index.js';
+import {
+  coordinate, scrollText, whereAlgo, whereLimit, type InputDecoder, type PhextRef, type WhereAlgo,
+} from '../commands/input.js';
+import type { Tenant } from '../tenants/tenant.js';
+import { HttpError } from './http-error.js';
+import type { Params } from './params.js';
+import { phextPath } from './phext-path.js';
+
+/** An API request as the pipeline has read it, before any command looks at it. */
+export interface HttpCommandRequest {
+  readonly method: string;
+  /** Query parameters, with a form body's fields merged in. */
+  readonly params: Params;
+  /** The raw body; empty when there was none or when it was a form. */
+  readonly body: Buffer;
+  /** The fields of a form body, undefined when the body was not a form. */
+  readonly form: Params | undefined;
+  readonly tenant: Tenant;
+  readonly connectionId: number;
+  /** The phext of a request without `p` (see defaultPhext); undefined when `p` names one. */
+  readonly fallback: PhextRef | undefined;
+}
+
+/**
+ * The command input of an HTTP request: `p` (or the default phext), `c`, the scroll text from
+ * the body or `s`/`content`, a delta manifest from a POST body, `algo`, `limit`. Each field is
+ * decoded only when a command asks for it.
+ */
+export class HttpInput implements InputDecoder {
+  private decodedBody?: string;
+
+  constructor(private readonly request: HttpCommandRequest) {}
+
+  phext = (): PhextRef => {
+    const { fallback, params, tenant } = this.request;
+    if (fallback) return fallback;
+    const path = phextPath(tenant.dataDir, params.get('p'));
+    return { name: params.get('p')!, path };
+  };
+
+  coordinate = (): Coordinate => coordinate(this.request.params.get('c'));
+
+  text = (): string => scrollText(this.request.body.length > 0 ? this.bodyText() : this.textParameter());
+
+  manifest = (): string => (this.request.method === 'POST' ? this.bodyText() : '');
+
+  source = (): string => (this.bodyText() !== '' ? this.bodyText() : (this.request.params.get('s') ?? ''));
+
+  algo = (): WhereAlgo => whereAlgo(this.request.params.get('algo'));
+
+  limit = (): number => whereLimit(this.request.params.get('limit'));
+
+  connectionId = (): number => this.request.connectionId;
+
+  private bodyText(): string {
+    if (this.decodedBody === undefined) {
+      if (!isUtf8(this.request.body)) throw new HttpError(400, 'Invalid UTF-8 in request body');
+      this.decodedBody = this.request.body.toString('utf8');
+    }
+    return this.decodedBody;
+  }
+
+  /**
+   * `s`, or `content` as form-posting scripts name it; both at once is ambiguous and refused. A
+   * form body must carry the text itself: a form without it (`curl -d 'limit=10'`) would
+   * otherwise empty the scroll.
+   */
+  private textParameter(): string {
+    const { params, form } = this.request;
+    const s = params.get('s');
+    const content = params.get('content');
+    if (s !== undefined && content !== undefined) {
+      throw new HttpError(400, "Both 's' and 'content' given: send the scroll text in one of them");
+    }
+    if (form && !form.has('s') && !form.has('content')) {
+      throw new HttpError(400, "Form body without 's' or 'content': no scroll text to write");
+    }
+    return s ?? content ?? '';
+  }
+}
+
