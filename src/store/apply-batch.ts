@@ -24,7 +24,8 @@ export interface AppliedBatch {
  * touched). A change that throws, or that would push the file past `maxBytes`, is rolled back
  * through the journal and fails alone; the others are kept. The same goes for a change the quota
  * ledger refuses, which it judges by the change's exact growth. The size check serializes only
- * when the journal's cheap upper bound says the limit might be crossed.
+ * when the growth (exact if the ledger asked for it, else the journal's cheap upper bound) says
+ * the limit might be crossed.
  */
 export function applyBatch(
   path: string,
@@ -44,9 +45,11 @@ export function applyBatch(
       const mark = journal.mark;
       try {
         const value = mutation.change(phext);
-        const hold = ledger?.admit(path, () => journal.exactGrowth(mark));
+        // Measured once: exactly when the ledger asks (a quota), else as the journal's cheap bound.
+        let exact: number | undefined;
+        const hold = ledger?.admit(path, () => (exact ??= journal.exactGrowth(mark)));
         if (hold) holds.push(hold);
-        const grown = bound + journal.growthBound(mark);
+        const grown = bound + (exact ?? journal.growthBound(mark));
         if (grown > maxBytes) {
           const size = Buffer.byteLength(serializeToString(phext));
           if (size > maxBytes) {

@@ -27,6 +27,31 @@ test('growthBound never underestimates how much the serialized phext grows', () 
   );
 });
 
+test('exactGrowth is exactly how much the serialized phext grew since the mark, and keeps the changes', () => {
+  fc.assert(
+    fc.property(fc.array(edit, { maxLength: 12 }), fc.array(edit, { maxLength: 4 }), fc.array(edit, { maxLength: 8 }), (initial, earlier, edits) => {
+      const phext = new Phext();
+      for (const e of initial) phext.set(e.coordinate, e.text);
+      const journal = new Journal(phext);
+      for (const e of earlier) phext.set(e.coordinate, e.text);
+      const before = serialize(phext).length;
+      const mark = journal.mark;
+      edits.forEach((e, i) => {
+        if (i % 3 === 0) phext.append(e.coordinate, e.text);
+        else if (e.text === '') phext.delete(e.coordinate);
+        else phext.set(e.coordinate, e.text);
+      });
+      const expected = serialize(phext);
+      assert.equal(journal.exactGrowth(mark), expected.length - before);
+      assert.deepEqual(serialize(phext), expected);
+      // Still undoable to the mark after being measured.
+      journal.rollback(mark);
+      assert.equal(serialize(phext).length, before);
+      journal.detach();
+    }),
+  );
+});
+
 test('rollback restores the exact previous phext, and detach stops recording', () => {
   fc.assert(
     fc.property(fc.array(edit, { maxLength: 12 }), fc.array(edit, { maxLength: 8 }), fc.array(edit, { maxLength: 8 }), (initial, kept, undone) => {
