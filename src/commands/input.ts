@@ -1,4 +1,4 @@
-import { Coordinate, containsDelimiter } from '../phext/index.js';
+import { Coordinate, DEFAULT_WHERE_LIMIT, containsDelimiter, type WhereAlgorithm } from '../phext/index.js';
 import { CommandError } from './errors.js';
 
 /**
@@ -16,7 +16,7 @@ export interface CommandInput {
   readonly manifest: string;
   /** The text `where` infers a coordinate from (any phext). */
   readonly source: string;
-  readonly algo: WhereAlgo;
+  readonly algo: WhereAlgorithm;
   readonly limit: number;
   /** The connection the request came on, as `status` reports it. */
   readonly connectionId: number;
@@ -27,8 +27,6 @@ export interface PhextRef {
   readonly name: string;
   readonly path: string;
 }
-
-export type WhereAlgo = 'xor' | 'checksum';
 
 /** How one transport produces each field; asked lazily, in the order the command lists them. */
 export type InputDecoder = { readonly [K in keyof CommandInput]: () => CommandInput[K] };
@@ -54,18 +52,18 @@ export function scrollText(text: string): string {
   return text;
 }
 
-const WHERE_ALGOS: ReadonlySet<string> = new Set<WhereAlgo>(['xor', 'checksum']);
+const WHERE_ALGOS: ReadonlySet<string> = new Set<WhereAlgorithm>(['xor', 'checksum']);
 
 /** `where`'s algorithm; absent or empty means xor. */
-export function whereAlgo(text: string | undefined): WhereAlgo {
+export function whereAlgo(text: string | undefined): WhereAlgorithm {
   const algo = text || 'xor';
   if (!WHERE_ALGOS.has(algo)) throw new CommandError('unknown-algo', algo);
-  return algo as WhereAlgo;
+  return algo as WhereAlgorithm;
 }
 
-/** `where`'s minimum scroll length; absent or empty means 100. */
+/** `where`'s minimum scroll length; absent or empty means {@link DEFAULT_WHERE_LIMIT}. */
 export function whereLimit(text: string | undefined): number {
-  const limit = text || '100';
+  const limit = text || String(DEFAULT_WHERE_LIMIT);
   if (!/^\d{1,9}$/.test(limit)) throw new CommandError('invalid-limit', limit);
   return Number(limit);
 }

@@ -1,12 +1,11 @@
 import { basename } from 'node:path';
-import type { Coordinate, Phext } from '../phext/index.js';
+import { manifest, type Coordinate, type Phext, type WhereAlgorithm } from '../phext/index.js';
 import { bodyText } from '../commands/body-stream.js';
-import { describeError } from '../commands/errors.js';
+import { CommandError, describeError, type CommandErrorCode } from '../commands/errors.js';
 import {
-  coordinate, decodeInput, scrollText, whereAlgo, whereLimit, type InputDecoder, type PhextRef, type WhereAlgo,
+  coordinate, decodeInput, scrollText, whereAlgo, whereLimit, type InputDecoder, type PhextRef,
 } from '../commands/input.js';
 import { COMMANDS } from '../commands/table.js';
-import { manifest } from '../phext/index.js';
 import type { DocumentStore } from '../store/document-store.js';
 import { ProtocolError } from './protocol-error.js';
 import type { DaemonRequest } from './request.js';
@@ -34,14 +33,37 @@ class DaemonInput implements InputDecoder {
     private readonly id: number,
   ) {}
 
-  phext = (): PhextRef => ({ name: basename(this.shared.path, '.phext'), path: this.shared.path });
-  coordinate = (): Coordinate => coordinate(this.request.coord);
-  text = (): string => scrollText(this.request.text ?? '');
-  manifest = (): string => this.request.text ?? '';
-  source = (): string => this.request.text ?? '';
-  algo = (): WhereAlgo => whereAlgo(this.request.algo);
-  limit = (): number => whereLimit(this.request.limit === undefined ? undefined : String(this.request.limit));
-  connectionId = (): number => this.id;
+  phext(): PhextRef {
+    return { name: basename(this.shared.path, '.phext'), path: this.shared.path };
+  }
+
+  coordinate(): Coordinate {
+    return coordinate(this.request.coord);
+  }
+
+  text(): string {
+    return scrollText(this.request.text ?? '');
+  }
+
+  manifest(): string {
+    return this.request.text ?? '';
+  }
+
+  source(): string {
+    return this.request.text ?? '';
+  }
+
+  algo(): WhereAlgorithm {
+    return whereAlgo(this.request.algo);
+  }
+
+  limit(): number {
+    return whereLimit(this.request.limit === undefined ? undefined : String(this.request.limit));
+  }
+
+  connectionId(): number {
+    return this.id;
+  }
 }
 
 /** The shared command table, answered with the text `sq host` would send. */
@@ -75,7 +97,7 @@ const DAEMON_ONLY: Record<string, Handler> = {
 export const HANDLERS: Readonly<Record<string, Handler>> = { ...SHARED, ...DAEMON_ONLY };
 
 /** Where the client's lines have always been worded in the CLI's lower case (`sq update: ...`). */
-const DAEMON_WORDING: Partial<Record<string, (detail: string) => string>> = {
+const DAEMON_WORDING: Partial<Record<CommandErrorCode, (detail: string) => string>> = {
   'invalid-coordinate': (problem) => `invalid coordinate: ${problem}`,
   'delimiter-in-text': () => 'scroll text contains a phext delimiter byte (0x01, 0x17-0x1A, 0x1C-0x1F)',
 };
@@ -83,9 +105,7 @@ const DAEMON_WORDING: Partial<Record<string, (detail: string) => string>> = {
 /** The one place where errors become the daemon's answers: the one-line message a client sees. */
 export function errorMessage(err: unknown): string {
   if (err instanceof ProtocolError) return err.message.split('\n')[0];
-  const refusal = describeError(err);
-  if (!refusal) return `internal error: ${(err as Error)?.message ?? String(err)}`;
-  const code = (err as { code?: unknown }).code;
-  const wording = typeof code === 'string' ? DAEMON_WORDING[code] : undefined;
-  return wording ? wording((err as { detail: string }).detail) : refusal.message;
+  const wording = err instanceof CommandError ? DAEMON_WORDING[err.code] : undefined;
+  if (wording) return wording((err as CommandError).detail);
+  return describeError(err)?.message ?? `internal error: ${(err as Error)?.message ?? String(err)}`;
 }

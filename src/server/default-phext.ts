@@ -1,12 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { PhextRef } from '../commands/input.js';
 import { phextPath } from './phext-path.js';
 
-/** The phext a request without `p` works on: its name as `status` and `load` print it, and its file. */
-export interface PhextTarget {
-  readonly name: string;
-  readonly path: string;
-}
 
 /**
  * Where the original SQ keeps the phext of requests without `p`: the file `.phext` (an empty
@@ -20,7 +16,7 @@ const ORIGINAL_FILE = '.phext';
  * The choice follows the file alone (not whether `<configured>.phext` exists), so writing either
  * phext by name never moves requests without `p` to the other one. One stat per such request.
  */
-export async function defaultPhext(dataDir: string, configured: string): Promise<PhextTarget> {
+export async function defaultPhext(dataDir: string, configured: string): Promise<PhextRef> {
   const original = join(dataDir, ORIGINAL_FILE);
   const found = await stat(original).then((s) => s.isFile(), () => false);
   return found ? { name: '', path: original } : { name: configured, path: phextPath(dataDir, configured) };

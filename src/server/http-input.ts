@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
-import type { Coordinate } from '../phext/index.js';
+import type { Coordinate, WhereAlgorithm } from '../phext/index.js';
 import {
-  coordinate, scrollText, whereAlgo, whereLimit, type InputDecoder, type PhextRef, type WhereAlgo,
+  coordinate, scrollText, whereAlgo, whereLimit, type InputDecoder, type PhextRef,
 } from '../commands/input.js';
 import type { Tenant } from '../tenants/tenant.js';
 import { HttpError } from './http-error.js';
@@ -33,26 +33,40 @@ export class HttpInput implements InputDecoder {
 
   constructor(private readonly request: HttpCommandRequest) {}
 
-  phext = (): PhextRef => {
+  phext(): PhextRef {
     const { fallback, params, tenant } = this.request;
     if (fallback) return fallback;
     const path = phextPath(tenant.dataDir, params.get('p'));
     return { name: params.get('p')!, path };
-  };
+  }
 
-  coordinate = (): Coordinate => coordinate(this.request.params.get('c'));
+  coordinate(): Coordinate {
+    return coordinate(this.request.params.get('c'));
+  }
 
-  text = (): string => scrollText(this.request.body.length > 0 ? this.bodyText() : this.textParameter());
+  text(): string {
+    return scrollText(this.request.body.length > 0 ? this.bodyText() : this.textParameter());
+  }
 
-  manifest = (): string => (this.request.method === 'POST' ? this.bodyText() : '');
+  manifest(): string {
+    return this.request.method === 'POST' ? this.bodyText() : '';
+  }
 
-  source = (): string => (this.bodyText() !== '' ? this.bodyText() : (this.request.params.get('s') ?? ''));
+  source(): string {
+    return this.bodyText() !== '' ? this.bodyText() : (this.request.params.get('s') ?? '');
+  }
 
-  algo = (): WhereAlgo => whereAlgo(this.request.params.get('algo'));
+  algo(): WhereAlgorithm {
+    return whereAlgo(this.request.params.get('algo'));
+  }
 
-  limit = (): number => whereLimit(this.request.params.get('limit'));
+  limit(): number {
+    return whereLimit(this.request.params.get('limit'));
+  }
 
-  connectionId = (): number => this.request.connectionId;
+  connectionId(): number {
+    return this.request.connectionId;
+  }
 
   private bodyText(): string {
     if (this.decodedBody === undefined) {

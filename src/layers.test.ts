@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+// Compiled to dist/src/, read from the sources beside the package.
+const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
+
+/** The folders each layer may not import from (the transports are siblings over src/commands/). */
+const FORBIDDEN: Record<string, readonly string[]> = {
+  commands: ['server', 'daemon', 'cli', 'tenants', 'router'],
+  store: ['commands', 'server', 'daemon', 'cli', 'tenants'],
+  phext: ['commands', 'store', 'server', 'daemon', 'cli', 'tenants'],
+  server: ['daemon', 'cli'],
+  daemon: ['server', 'cli'],
+};
+
+function* sources(dir: string): Generator<string> {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) yield* sources(path);
+    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) yield path;
+  }
+}
+
+test('each layer imports only the layers below it', () => {
+  const crossings: string[] = [];
+  for (const [layer, forbidden] of Object.entries(FORBIDDEN)) {
+    for (const file of sources(join(SRC, layer))) {
+      for (const [, target] of readFileSync(file, 'utf8').matchAll(/from '\.\.\/(?:\.\.\/)*([\w-]+)\//g)) {
+        if (forbidden.includes(target)) crossings.push(`${relative(SRC, file)} imports ${target}/`);
+      }
+    }
+  }
+  assert.deepEqual(crossings, []);
+});
