@@ -24,7 +24,7 @@ async function streamFromPhext(store: DocumentStore, phext: PhextRef, pieces: (p
  * `delta`, `json-export`) are streamed from the snapshot in chunks rather than built whole.
  * A write only changes its draft: the store measures the growth and asks the quota ledger.
  */
-export const COMMANDS: Readonly<Record<string, Command>> = {
+export const COMMANDS = {
   version: command({
     needs: [],
     run: async () => ({ body: VERSION }),
@@ -114,4 +114,6 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
       return { body: `Calculated coordinate ${coordinate.toString()} for input (algo=${algo}, limit=${limit}).` };
     },
   }),
-};
+} as const satisfies Readonly<Record<string, Command>>;
+
+export type CommandName = keyof typeof COMMANDS;

@@ -1,6 +1,6 @@
 import type { Command } from '../commands/command.js';
 import { decodeInput } from '../commands/input.js';
-import { COMMANDS } from '../commands/table.js';
+import { COMMANDS, type CommandName } from '../commands/table.js';
 import type { DocumentStore } from '../store/document-store.js';
 import { defaultPhext } from './default-phext.js';
 import { HttpInput, type HttpCommandRequest } from './http-input.js';
@@ -11,7 +11,7 @@ const READ = ['GET', 'HEAD', 'POST'] as const;
 const WRITE = ['GET', 'POST'] as const;
 
 /** The methods each `/api/v2/<name>` command answers over HTTP. */
-const METHODS: Readonly<Record<keyof typeof COMMANDS & string, readonly string[]>> = {
+const METHODS: Readonly<Record<CommandName, readonly string[]>> = {
   version: READ, load: WRITE, select: READ, insert: WRITE, update: WRITE, delete: ['GET', 'POST', 'DELETE'],
   toc: READ, get: READ, checksum: READ, delta: READ, 'json-export': READ, status: READ, where: ['POST'],
 };
@@ -24,7 +24,7 @@ export interface ApiCommand {
 
 /** The API's commands by name (exact names, no prefixes). */
 export const API_COMMANDS: Readonly<Record<string, ApiCommand>> = Object.fromEntries(
-  Object.entries(COMMANDS).map(([name, command]) => [name, { methods: METHODS[name] ?? READ, command }]),
+  Object.entries(COMMANDS).map(([name, command]) => [name, { methods: METHODS[name as CommandName], command }]),
 );
 
 /** What the host lends every API command. */
