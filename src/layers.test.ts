@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
@@ -34,4 +34,27 @@ test('each layer imports only the layers below it', () => {
     }
   }
   assert.deepEqual(crossings, []);
+});
+
+test('no module of the command, transport and store layers imports itself through others', () => {
+  const graph = new Map<string, string[]>();
+  for (const file of ['phext', 'store', 'commands', 'server', 'daemon'].flatMap((layer) => [...sources(join(SRC, layer))])) {
+    const targets = [...readFileSync(file, 'utf8').matchAll(/(?:from|import) '(\.{1,2}\/[^']+)\.js'/g)]
+      .map(([, target]) => resolve(dirname(file), `${target}.ts`));
+    graph.set(file, targets);
+  }
+  const cycles: string[] = [];
+  const state = new Map<string, 'open' | 'done'>();
+  const visit = (file: string, path: string[]): void => {
+    if (state.get(file) === 'done') return;
+    if (state.get(file) === 'open') {
+      cycles.push([...path.slice(path.indexOf(file)), file].map((f) => relative(SRC, f)).join(' -> '));
+      return;
+    }
+    state.set(file, 'open');
+    for (const target of graph.get(file) ?? []) visit(target, [...path, file]);
+    state.set(file, 'done');
+  };
+  for (const file of graph.keys()) visit(file, []);
+  assert.deepEqual(cycles, []);
 });
