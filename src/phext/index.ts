@@ -8,9 +8,6 @@ export { serialize, serializeToString, serializePieces, delimitersBetween } from
 export { checksum } from './checksum.js';
 export { toc, tocLines, summary, SUMMARY_BYTES } from './toc.js';
 export { requireValid, requireScrollText } from './validate.js';
-export { fetch, insert, replace, remove, rangeReplace, merge, subtract, expand, contract, type CoordinateRange } from './ops.js';
-export { shiftBreaks, type ShiftDirection } from './shift.js';
-export { documentOps, type PhextDocument, type SameKind } from './document-ops.js';
 export { manifest, parseManifest, delta, deltaScrolls, SCROLL_MISSING, type ManifestEntry } from './delta.js';
 export { where, DEFAULT_WHERE_LIMIT, type WhereAlgorithm } from './where.js';
 export { serializedGrowth } from './growth.js';
