@@ -5,7 +5,7 @@ import cliProgress from 'cli-progress';
 import { provisionTenants, type NewTenant } from '../../tenants/changes.js';
 import type { LoadedConfig } from '../../tenants/config.js';
 import { editConfig } from '../../tenants/edit.js';
-import { writeFileAtomic } from '../../tenants/atomic-file.js';
+import { writeFileAtomic } from '../../store/atomic-write.js';
 import { UsageError } from '../command.js';
 import { quotaOption, type TenantsArgs } from './tenants-args.js';
 
@@ -28,7 +28,7 @@ export async function provision(configPath: string, [countText]: string[], value
     const names = new Set(created.map((t) => t.name));
     const fresh = config.tenants.filter((t) => names.has(t.name));
     const dirs = new Map(fresh.map((t) => [t.name, t.dataDir]));
-    await writeFileAtomic(csv, toCsv([['name', 'token', 'data_dir'], ...created.map((t) => [t.name, t.token, dirs.get(t.name)!])]), 0o600);
+    await writeFileAtomic(csv, toCsv([['name', 'token', 'data_dir'], ...created.map((t) => [t.name, t.token, dirs.get(t.name)!])]), { mode: 0o600 });
     const progress = progressReporter(fresh.length);
     for (const t of fresh) {
       await mkdir(t.dataDir, { recursive: true, mode: 0o700 });
