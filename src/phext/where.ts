@@ -3,12 +3,7 @@ import { Coordinate, PART_MAX, PART_MIN } from './coordinate.js';
 import { parse } from './parse.js';
 import { Phext } from './phext.js';
 import { serialize } from './serialize.js';
-
-/** How {@link where} infers a coordinate. */
-export type WhereAlgorithm = 'xor' | 'checksum';
-
-/** SQ's default `limit` for `where`: scrolls shorter than this many bytes are ignored by `xor`. */
-export const DEFAULT_WHERE_LIMIT = 100;
+import { DEFAULT_WHERE_LIMIT, type WhereAlgorithm } from './where-options.js';
 
 /** Keeps a computed part addressable: 0 becomes 1, and above 999 stays at 999 (as reading saturates). */
 function clampPart(v: number): number {

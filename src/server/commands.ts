@@ -1,4 +1,4 @@
-import { Phext, checksum, deltaScrolls, serializePieces, serializedGrowth, tocLines, where } from '../phext/index.js';
+import { Phext, checksum, deltaScrolls, serializePieces, serializedGrowth, tocLines, where, whereAlgorithm, whereLimit } from '../phext/index.js';
 import { VERSION } from '../cli/version.js';
 import { StreamedBody } from './body-stream.js';
 import type { CommandContext, Reply } from './context.js';
@@ -32,8 +32,6 @@ async function streamFromPhext(ctx: CommandContext, pieces: (phext: Phext) => It
   const snapshot = await ctx.read();
   return StreamedBody.fromPieces(pieces(snapshot?.phext ?? EMPTY), { holds: snapshot });
 }
-
-const WHERE_ALGOS = new Set(['xor', 'checksum']);
 
 /**
  * The command table: exact names, no prefixes. Answers that grow with the phext (`get`, `toc`,
@@ -143,13 +141,12 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   where: {
     methods: ['POST'], needsPhext: false,
     handle: async (ctx) => {
-      const algo = ctx.params.get('algo') || 'xor';
-      if (!WHERE_ALGOS.has(algo)) throw new HttpError(400, `Unknown algo '${algo}': use xor or checksum`);
-      const limitText = ctx.params.get('limit') || '100';
-      if (!/^\d{1,9}$/.test(limitText)) throw new HttpError(400, `Invalid limit '${limitText}': use a whole number`);
-      const limit = Number(limitText);
+      const algo = whereAlgorithm(ctx.params.get('algo'));
+      if (algo === undefined) throw new HttpError(400, `Unknown algo '${ctx.params.get('algo')}': use xor or checksum`);
+      const limit = whereLimit(ctx.params.get('limit'));
+      if (limit === undefined) throw new HttpError(400, `Invalid limit '${ctx.params.get('limit')}': use a whole number`);
       const input = ctx.bodyText() !== '' ? ctx.bodyText() : (ctx.params.get('s') ?? '');
-      const coordinate = where(input, algo as 'xor' | 'checksum', limit);
+      const coordinate = where(input, algo, limit);
       return { body: `Calculated coordinate ${coordinate.toString()} for input (algo=${algo}, limit=${limit}).` };
     },
   },

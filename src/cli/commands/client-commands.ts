@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 // which a client command never needs (startup time).
 import { Coordinate } from '../../phext/coordinate.js';
 import { parse } from '../../phext/parse.js';
+import { whereAlgorithm, whereLimit } from '../../phext/where-options.js';
 import { writeFileAtomic } from '../../store/atomic-write.js';
 import { DEFAULT_TIMEOUT_MS, DaemonClient } from '../../daemon/client.js';
 import { diffLines, readScrollFile, readTextFiles, slurpLayout } from '../../daemon/client-files.js';
@@ -40,8 +41,6 @@ async function writeOut(file: string, text: string): Promise<number> {
   await writeFileAtomic(file, data);
   return data.length;
 }
-
-const WHERE_ALGOS = ['xor', 'checksum'];
 
 /** The client commands: each sends requests to the daemon of the current directory. */
 const CLIENT_SPECS: readonly ClientSpec[] = [
@@ -96,11 +95,11 @@ const CLIENT_SPECS: readonly ClientSpec[] = [
     details: 'Options:\n  --algo xor|checksum   (default xor)\n  --limit N             xor ignores scrolls shorter than N bytes (default 100)',
     options: { algo: { type: 'string' }, limit: { type: 'string' } },
     check: ({ options }) => {
-      if (!WHERE_ALGOS.includes(options.algo ?? 'xor')) throw new UsageError(`--algo must be xor or checksum, got '${options.algo}'`);
-      if (!/^\d{1,9}$/.test(options.limit ?? '100')) throw new UsageError(`--limit must be a whole number, got '${options.limit}'`);
+      if (whereAlgorithm(options.algo) === undefined) throw new UsageError(`--algo must be xor or checksum, got '${options.algo}'`);
+      if (whereLimit(options.limit) === undefined) throw new UsageError(`--limit must be a whole number, got '${options.limit}'`);
     },
     run: ({ client, args, options }) =>
-      client.request({ cmd: 'where', text: args[0], algo: options.algo ?? 'xor', limit: Number(options.limit ?? '100') }) },
+      client.request({ cmd: 'where', text: args[0], algo: whereAlgorithm(options.algo), limit: whereLimit(options.limit) }) },
   { name: 'shutdown', args: [], summary: 'Ask the daemon to flush and exit', run: ({ client }) => client.request({ cmd: 'shutdown' }) },
 ];
 
