@@ -15,8 +15,10 @@ export function parsePort(text: string): number {
   return port;
 }
 
-/** A number of megabytes (fractions allowed), e.g. `--cache-mb 0.5`. */
-export function megabytesOption<T extends number | undefined>(value: string | undefined, name: string, fallback: T): number | T {
+/** A number of megabytes (fractions allowed), e.g. `--cache-mb 0.5`, `--quota-mb 2`. */
+export function positiveNumber(value: string | undefined, name: string): number | undefined;
+export function positiveNumber(value: string | undefined, name: string, fallback: number): number;
+export function positiveNumber(value: string | undefined, name: string, fallback?: number): number | undefined {
   if (value === undefined) return fallback;
   const n = megabytesOf(value);
   if (n === undefined) throw new UsageError(`--${name} ${MEGABYTES_RULE}, got '${value}'`);

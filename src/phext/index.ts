@@ -10,5 +10,5 @@ export { toc, tocLines, summary, SUMMARY_BYTES } from './toc.js';
 export { requireValid, requireScrollText } from './validate.js';
 export { manifest, parseManifest, delta, deltaScrolls, SCROLL_MISSING, type ManifestEntry } from './delta.js';
 export { where } from './where.js';
-export { whereAlgorithm, whereLimit } from './where-options.js';
+export { whereAlgorithm, whereLimit, DEFAULT_WHERE_LIMIT, type WhereAlgorithm } from './where-options.js';
 export { serializedGrowth } from './growth.js';

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { UsageError, type Command } from '../command.js';
 import { VERSION } from '../version.js';
 import {
-  TIMEOUT_OPTIONS, TIMEOUT_USAGE, byteSize, isLoopbackAddress, parsePort, megabytesOption, positiveInteger, timeouts,
+  TIMEOUT_OPTIONS, TIMEOUT_USAGE, byteSize, isLoopbackAddress, parsePort, positiveInteger, positiveNumber, timeouts,
 } from '../options.js';
 import { waitForShutdown } from './shutdown.js';
 import { HOST_DEFAULTS, startHost, type RunningHost } from '../../server/start-host.js';
@@ -94,8 +94,8 @@ export const hostCommand: Command = {
       config: values.config,
       adminKey: values['admin-key'] ?? process.env.SQ_ADMIN_KEY,
       defaultPhext: phextName(values['default-phext'] ?? HOST_DEFAULTS.defaultPhext),
-      cacheMb: megabytesOption(values['cache-mb'], 'cache-mb', HOST_DEFAULTS.cacheMb),
-      maxPhextMb: megabytesOption(values['max-phext-mb'], 'max-phext-mb', HOST_DEFAULTS.maxPhextMb),
+      cacheMb: positiveNumber(values['cache-mb'], 'cache-mb', HOST_DEFAULTS.cacheMb),
+      maxPhextMb: positiveNumber(values['max-phext-mb'], 'max-phext-mb', HOST_DEFAULTS.maxPhextMb),
       maxBodyBytes: byteSize(values['max-body'], 'max-body', HOST_DEFAULTS.maxBodyBytes),
       maxInflightBodyBytes: byteSize(values['max-inflight-body'], 'max-inflight-body', HOST_DEFAULTS.maxInflightBodyBytes),
       maxConnections: positiveInteger(values['max-connections'], 'max-connections', HOST_DEFAULTS.maxConnections),

@@ -1,7 +1,7 @@
 /** Command-line options shared by the `sq tenants` actions. */
 import { parseArgs } from 'node:util';
 import { UsageError } from '../command.js';
-import { megabytesOption } from '../options.js';
+import { positiveNumber } from '../options.js';
 
 const OPTIONS = {
   config: { type: 'string' },
@@ -25,6 +25,6 @@ export function parseTenantsArgs(args: string[]) {
 
 /** `--quota-mb` in megabytes, else a UsageError. */
 export function quotaOption(values: TenantsArgs['values']): number | undefined {
-  return megabytesOption(values['quota-mb'], 'quota-mb', undefined);
+  return positiveNumber(values['quota-mb'], 'quota-mb');
 }
 
