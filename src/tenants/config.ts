@@ -7,7 +7,6 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { jsonErrorWhere } from '../config-watch/json-error.js';
-import { writeFileAtomic } from '../store/atomic-write.js';
 import { sharedDirProblems } from './data-dirs.js';
 import { findDuplicateKey } from './json-keys.js';
 import type { Tenant } from './tenant.js';
@@ -200,12 +199,7 @@ export async function createDataDirs(config: LoadedConfig): Promise<void> {
   throwIfAny(config.path, failures);
 }
 
-/** Rewrites the tenants file atomically (mode 0600), in the same format it was read in. */
-export async function saveConfig(path: string, file: TenantsFile): Promise<void> {
-  await writeFileAtomic(resolve(path), serializeConfig(file), { mode: 0o600 });
-}
-
-/** The text saveConfig writes for `file`. */
+/** The text of the tenants file for `file`, in the format it is read in (see editConfig). */
 export function serializeConfig(file: TenantsFile): string {
   return JSON.stringify(file, null, 2) + '\n';
 }

@@ -1,7 +1,7 @@
 /** The multi-tenant layer: tenants file, token look-up, reload, quotas and the admin API. */
 export type { Tenant, TenantResolver } from './tenant.js';
 export { SingleTenantResolver } from './single-tenant.js';
-export { ConfigError, loadConfig, saveConfig, validateConfig, parseConfig, MB, TENANT_NAME } from './config.js';
+export { ConfigError, loadConfig, validateConfig, parseConfig, MB, TENANT_NAME } from './config.js';
 export type { LoadedConfig, ConfiguredTenant, TenantsFile, TenantEntry } from './config.js';
 export { TenantRegistry } from './registry.js';
 export type { RegisteredTenant, TenantStats, RegistryOptions } from './registry.js';

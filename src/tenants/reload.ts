@@ -133,11 +133,6 @@ export class TenantManager implements TenantResolver {
     if (tenant) tenant.stats.bytesUsed = Math.max(0, tenant.stats.bytesUsed + bytesAfter - bytesBefore);
   }
 
-  /** Throws a QuotaError (status 507) when `growthBytes` more would pass the tenant's quota. */
-  checkQuota(tenant: Tenant, growthBytes: number): void {
-    checkQuota(this.current.get(tenant.name) ?? tenant, growthBytes);
-  }
-
   /**
    * Checks `growth()` bytes against the tenant's quota (QuotaError, 507) and holds them until the
    * returned release is called, so that writes in flight together cannot pass the quota. The
