@@ -10,8 +10,6 @@ export const PART_NAMES = [
   'chapter', 'section', 'scroll',
 ] as const;
 
-export type PartName = (typeof PART_NAMES)[number];
-
 /** One row of the delimiter table. `part` is the index into a coordinate's parts. */
 export interface Delimiter {
   readonly byte: number;

@@ -5,7 +5,7 @@ import { PhextFormatError } from './errors.js';
 import { Phext } from './phext.js';
 
 /** Bytes parsed between two turns of the event loop by {@link parseAsync} (~2 ms of work). */
-export const PARSE_SEGMENT_BYTES = 256 * 1024;
+const PARSE_SEGMENT_BYTES = 256 * 1024;
 
 /**
  * Splits a phext buffer into scrolls in one linear pass (dead reckoning from the origin).

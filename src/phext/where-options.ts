@@ -6,7 +6,7 @@
 /** How `where` infers a coordinate. */
 export type WhereAlgorithm = 'xor' | 'checksum';
 
-export const WHERE_ALGORITHMS: readonly WhereAlgorithm[] = ['xor', 'checksum'];
+const WHERE_ALGORITHMS: readonly WhereAlgorithm[] = ['xor', 'checksum'];
 
 /** SQ's default `limit` for `where`: scrolls shorter than this many bytes are ignored by `xor`. */
 export const DEFAULT_WHERE_LIMIT = 100;

@@ -32,7 +32,7 @@ export interface AtomicWriteOptions {
 let counter = 0;
 
 /** The temp file name used while replacing `target`; hidden, unique per process and call. */
-export function tempPathFor(target: string): string {
+function tempPathFor(target: string): string {
   return join(dirname(target), `.${basename(target)}.tmp-${process.pid}-${++counter}`);
 }
 

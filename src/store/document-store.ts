@@ -55,7 +55,7 @@ export interface StoreOptions {
 }
 
 /** What one group commit did. */
-export interface CommitInfo {
+interface CommitInfo {
   /** Number of mutations that shared this commit's fsync. */
   batchSize: number;
   /** Time from starting the write to the directory fsync, in milliseconds. */

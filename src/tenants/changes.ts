@@ -24,14 +24,14 @@ export interface NewTenant {
 }
 
 /** Rejects a name the file format does not allow. */
-export function checkName(name: unknown): asserts name is string {
+function checkName(name: unknown): asserts name is string {
   if (typeof name !== 'string' || !TENANT_NAME.test(name)) {
     throw new TenantChangeError(`invalid tenant name ${JSON.stringify(name)}: ${TENANT_NAME_RULE}`, 400);
   }
 }
 
 /** Rejects a quota that is not a positive number of megabytes. */
-export function checkQuotaMb(quotaMb: unknown): asserts quotaMb is number | undefined {
+function checkQuotaMb(quotaMb: unknown): asserts quotaMb is number | undefined {
   if (quotaMb !== undefined && !isMegabytes(quotaMb)) {
     throw new TenantChangeError(`invalid quota_mb ${JSON.stringify(quotaMb)}: ${MEGABYTES_RULE}`, 400);
   }

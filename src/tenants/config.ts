@@ -182,7 +182,7 @@ function formatPath(path: readonly (string | number)[]): string {
 }
 
 /** Refuses tenants that share a directory through a symlink, or nest one inside another (by real path). */
-export async function checkDataDirs(config: LoadedConfig): Promise<void> {
+async function checkDataDirs(config: LoadedConfig): Promise<void> {
   throwIfAny(config.path, await sharedDirProblems(config.tenants));
 }
 
