@@ -160,7 +160,9 @@ export function keyOf(p: ArrayLike<number>): string {
   for (let i = 0; i < PART_COUNT; i++) {
     const v = p[i];
     if (!(Number.isInteger(v) && v >= PART_MIN && v <= KEY_PART_MAX)) {
-      throw new RangeError(`${PART_NAMES[i]} is ${v}, outside ${PART_MIN}..${KEY_PART_MAX} in coordinate ${Coordinate.of(Array.from(p)).toString()}`);
+      throw new RangeError(
+        `${PART_NAMES[i]} is ${v}, outside ${PART_MIN}..${KEY_PART_MAX} in coordinate ${Coordinate.of(Array.from(p)).toString()}`,
+      );
     }
   }
   return String.fromCharCode(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8]);

@@ -4,11 +4,7 @@
  */
 
 /** Index of each coordinate part, from the largest (library) to the smallest (scroll). */
-export const PART_NAMES = [
-  'library', 'shelf', 'series',
-  'collection', 'volume', 'book',
-  'chapter', 'section', 'scroll',
-] as const;
+export const PART_NAMES = ['library', 'shelf', 'series', 'collection', 'volume', 'book', 'chapter', 'section', 'scroll'] as const;
 
 /** One row of the delimiter table. `part` is the index into a coordinate's parts. */
 export interface Delimiter {
@@ -33,9 +29,7 @@ export const DELIMITERS: readonly Delimiter[] = [
 export const LINE_BREAK = 0x0a;
 
 /** The delimiter byte that increments coordinate part `i` (0 = library … 8 = scroll). */
-export const BREAK_FOR_PART: readonly number[] = PART_NAMES.map(
-  (_, part) => DELIMITERS.find((d) => d.part === part)!.byte,
-);
+export const BREAK_FOR_PART: readonly number[] = PART_NAMES.map((_, part) => DELIMITERS.find((d) => d.part === part)!.byte);
 
 /**
  * Byte → coordinate part it increments, or -1 for ordinary text. A 256-entry table so the

@@ -38,7 +38,13 @@ export function parseManifest(text: string): Map<string, ManifestEntry> {
     const coordinate = Coordinate.parse(line.slice(0, colon));
     const problem = coordinate.problem();
     if (problem !== undefined) throw new PhextInputError(`${where}: invalid coordinate: ${problem}`);
-    entries.set(coordinate.key, { coordinate, checksum: line.slice(colon + 2).trim().toLowerCase() });
+    entries.set(coordinate.key, {
+      coordinate,
+      checksum: line
+        .slice(colon + 2)
+        .trim()
+        .toLowerCase(),
+    });
   }
   return entries;
 }

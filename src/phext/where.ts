@@ -7,7 +7,7 @@ import { DEFAULT_WHERE_LIMIT, type WhereAlgorithm } from './where-options.js';
 
 /** Keeps a computed part addressable: 0 becomes 1, and above 999 stays at 999 (as reading saturates). */
 function clampPart(v: number): number {
-  return v < PART_MIN ? PART_MIN : v > PART_MAX ? PART_MAX : v;
+  return Math.min(PART_MAX, Math.max(PART_MIN, v));
 }
 
 /**
