@@ -20,7 +20,7 @@ function reference(text: string): { coordinate: string; clamped: string; part?: 
   if (first >= 0) {
     const segments = kept.slice(first).split(/[./;]/);
     const separators = segments.length - 1;
-    const number = (segment: string) => (segment === '' ? 0n : BigInt(segment));
+    const number = (segment = '') => (segment === '' ? 0n : BigInt(segment));
     for (let i = 0; i < Math.min(separators, 8); i++) values[i] = number(segments[i]);
     values[8] = number(segments[separators]);
   }

@@ -43,7 +43,7 @@ export const PART_FOR_BYTE: Int8Array = (() => {
 
 /** True when `byte` is one of the nine phext delimiters. */
 export function isDelimiter(byte: number): boolean {
-  return PART_FOR_BYTE[byte] >= 0;
+  return PART_FOR_BYTE[byte]! >= 0;
 }
 
 const DELIMITER_PATTERN = /[\x01\x17\x18\x19\x1a\x1c\x1d\x1e\x1f]/;

@@ -41,7 +41,7 @@ describe('parse: each delimiter', () => {
         .map((x) => ch(x.byte).repeat(2))
         .join('');
       const parts = [3, 3, 3, 3, 3, 3, 3, 3, 3];
-      parts[d.part] += 4;
+      parts[d.part]! += 4;
       for (let j = d.part + 1; j < 9; j++) parts[j] = 1;
       assert.deepEqual(read(`${prefix}x${ch(byte).repeat(4)}y`), [
         ['3.3.3/3.3.3/3.3.3', 'x'],
@@ -92,7 +92,7 @@ describe('parse: dead reckoning', () => {
         let at = Coordinate.ORIGIN;
         const expected = new Map<string, string>([[at.toString(), first]]);
         for (const [level, count, piece] of steps) {
-          const d = DELIMITERS[level];
+          const d = DELIMITERS[level]!;
           text += ch(d.byte).repeat(count) + piece;
           for (let i = 0; i < count; i++) at = at.advance(d.part);
           if (piece) expected.set(at.toString(), (expected.get(at.toString()) ?? '') + piece);
@@ -106,7 +106,7 @@ describe('parse: dead reckoning', () => {
 
   test('thousands of breaks of mixed levels', () => {
     let text = '';
-    for (let i = 0; i < 3000; i++) text += `s${i}${ch(DELIMITERS[i % 9 === 0 ? 2 : 0].byte)}`;
+    for (let i = 0; i < 3000; i++) text += `s${i}${ch(DELIMITERS[i % 9 === 0 ? 2 : 0]!.byte)}`;
     const scrolls = read(text);
     assert.equal(scrolls.length, 3000);
     // Every 9th break is a chapter break: s0 at 1.1.1, s1..s9 follow as scrolls 1..9 of chapter 2, ...

@@ -88,7 +88,7 @@ describe('serialize of parsed scrolls (copied from the parsed bytes)', () => {
         const parsed = parse(serialize(original)).clone();
         const existing = [...original.scrolls()].map((s) => s.coordinate);
         for (const [onExisting, index, elsewhere, text] of edits) {
-          const c = onExisting && existing.length > 0 ? existing[index % existing.length] : elsewhere;
+          const c = onExisting && existing.length > 0 ? existing[index % existing.length]! : elsewhere;
           plain.set(c, text);
           parsed.set(c, text);
         }

@@ -37,7 +37,7 @@ export function where(body: Phext | Uint8Array | string, algo: WhereAlgorithm = 
     // UTF-8 never has fewer bytes than UTF-16 units, so long texts skip the byte count.
     if (s.text.length < limit && Buffer.byteLength(s.text, 'utf8') < limit) continue;
     // The original read parts above 999 as 999; so does `where`, whose answers must not change.
-    for (let i = 0; i < 9; i++) parts[i] ^= Math.min(s.coordinate.parts[i], PART_MAX);
+    for (let i = 0; i < 9; i++) parts[i]! ^= Math.min(s.coordinate.parts[i]!, PART_MAX);
   }
   return Coordinate.of(parts.map(clampPart));
 }
