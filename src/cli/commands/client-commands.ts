@@ -53,10 +53,10 @@ const CLIENT_SPECS: readonly ClientSpec[] = [
   { name: 'delete', args: ['<coord>'], summary: 'Remove the scroll at <coord>',
     run: ({ client, coord }) => client.request({ cmd: 'delete', coord: coord.toString() }) },
   { name: 'push', args: ['<coord>', '<file>'], summary: 'Replace the scroll at <coord> with the contents of <file>',
-    run: ({ client, coord, args }) => client.request({ cmd: 'update', coord: coord.toString(), text: readScrollFile(args[1]) }) },
+    run: ({ client, coord, args }) => client.request({ cmd: 'update', coord: coord.toString(), text: readScrollFile(args[1]!) }) },
   { name: 'pull', args: ['<coord>', '<file>'], summary: 'Write the scroll at <coord> to <file> (atomically)',
     run: async ({ client, coord, args }) => {
-      const n = await writeOut(args[1], await client.request({ cmd: 'select', coord: coord.toString() }));
+      const n = await writeOut(args[1]!, await client.request({ cmd: 'select', coord: coord.toString() }));
       return `Pulled ${n} bytes into ${args[1]}`;
     } },
   { name: 'toc', args: [], summary: 'Print the table of contents', run: ({ client }) => client.request({ cmd: 'toc' }) },
@@ -68,28 +68,28 @@ const CLIENT_SPECS: readonly ClientSpec[] = [
   { name: 'get', args: [], summary: 'Print the whole phext, byte for byte', raw: true,
     run: ({ client }) => client.request({ cmd: 'get' }) },
   { name: 'save', args: ['<file>'], summary: 'Write the whole phext to <file> (atomically)',
-    run: async ({ client, args }) => `Saved ${await writeOut(args[0], await client.request({ cmd: 'get' }))} bytes to ${args[0]}` },
+    run: async ({ client, args }) => `Saved ${await writeOut(args[0]!, await client.request({ cmd: 'get' }))} bytes to ${args[0]}` },
   { name: 'json-export', args: ['<file>'], summary: 'Write every scroll to <file> as JSON, in coordinate order',
     run: async ({ client, args }) => {
       const json = await client.request({ cmd: 'json-export' });
-      await writeOut(args[0], json + '\n');
+      await writeOut(args[0]!, json + '\n');
       return `Exported ${(JSON.parse(json) as unknown[]).length} scrolls to ${args[0]}`;
     } },
   { name: 'diff', args: ['<other.phext>'], summary: 'List coordinates that differ from another phext file',
     details: 'Lines "+ <coord>" (only in <other.phext>), "- <coord>" (only in the shared phext),\n"~ <coord>" (in both, different text); nothing when they hold the same scrolls.',
     run: async ({ client, args }) => {
-      const other = parse(readFileSync(args[0]));
+      const other = parse(readFileSync(args[0]!));
       return diffLines(parse(Buffer.from(await client.request({ cmd: 'get' }), 'utf8')), other).join('\n');
     } },
   { name: 'slurp', args: ['<coord>', '<dir>'], summary: 'Import the text files of <dir> into the scrolls after <coord>',
     details: 'Files are taken sorted by name (not recursive) into <coord> with scroll +1, +2, ...; a summary\nscroll at <coord> lists "name -> coord". Binary, non-UTF-8 and delimiter-holding files are skipped.\nAll scrolls are written in one durable commit.',
     run: async ({ client, coord, args }) => {
-      const { files, skipped } = readTextFiles(args[1]);
+      const { files, skipped } = readTextFiles(args[1]!);
       for (const s of skipped) process.stderr.write(`sq slurp: warning: skipping ${s.name}: ${s.reason}\n`);
       if (files.length === 0) throw new Error(`no text files to import in ${args[1]}`);
       const scrolls = slurpLayout(coord, files);
       await client.request({ cmd: 'update-many', scrolls });
-      return `Slurped ${files.length} files into ${scrolls[1].coord} .. ${scrolls.at(-1)!.coord}`;
+      return `Slurped ${files.length} files into ${scrolls[1]!.coord} .. ${scrolls.at(-1)!.coord}`;
     } },
   { name: 'where', args: ['<text>'], summary: 'Calculate a coordinate for <text>',
     details: 'Options:\n  --algo xor|checksum   (default xor)\n  --limit N             xor ignores scrolls shorter than N bytes (default 100)',
@@ -144,7 +144,7 @@ function toCommand(spec: ClientSpec): Command {
       if (positionals.length !== spec.args.length) {
         throw new UsageError(spec.args.length === 0 ? 'expected no arguments' : `expected ${spec.args.join(' ')}`);
       }
-      const coord = spec.args[0] === '<coord>' ? coordinateArg(positionals[0]) : Coordinate.ORIGIN;
+      const coord = spec.args[0] === '<coord>' ? coordinateArg(positionals[0]!) : Coordinate.ORIGIN;
       const { timeout, ...options } = values as Record<string, string | undefined>;
       const timeoutMs = timeoutOption(timeout);
       spec.check?.({ args: positionals, options });

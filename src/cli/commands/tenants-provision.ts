@@ -13,7 +13,7 @@ import { quotaOption, type TenantsArgs } from './tenants-args.js';
  * `sq tenants provision <count>`: many tenants in one atomic change of the file. The token CSV is
  * written (mode 0600) before the file is saved, so no working token is ever left unrecorded.
  */
-export async function provision(configPath: string, [countText]: string[], values: TenantsArgs['values']): Promise<void> {
+export async function provision(configPath: string, [countText = '']: string[], values: TenantsArgs['values']): Promise<void> {
   const count = Number(countText);
   if (!/^\d+$/.test(countText) || count < 1) throw new UsageError(`count must be a whole number >= 1, not '${countText}'`);
   const prefix = values.prefix;
@@ -41,7 +41,7 @@ export async function provision(configPath: string, [countText]: string[], value
     created = result.tenants;
     return { file: result.file, result: undefined };
   }, { create: true, prepare });
-  process.stdout.write(`Provisioned ${created.length} tenants ${created[0].name}..${created.at(-1)!.name}; tokens in ${csv} (mode 0600)\n`);
+  process.stdout.write(`Provisioned ${created.length} tenants ${created[0]!.name}..${created.at(-1)!.name}; tokens in ${csv} (mode 0600)\n`);
 }
 
 /** A bar on a terminal; otherwise a plain line at every tenth of the way. */

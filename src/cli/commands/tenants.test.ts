@@ -65,9 +65,9 @@ describe('sq tenants', () => {
     const [header, ...rows] = readFileSync(csv, 'utf8').trimEnd().split('\n').map((l) => l.split(','));
     assert.deepEqual(header, ['name', 'token', 'data_dir']);
     assert.equal(rows.length, 50);
-    assert.deepEqual([rows[0][0], rows[49][0]], ['founding-001', 'founding-050']);
+    assert.deepEqual([rows[0]![0], rows[49]![0]], ['founding-001', 'founding-050']);
     const registry = new TenantRegistry(await loadConfig(config));
-    for (const [name, token, dataDir] of rows) {
+    for (const [name = '', token = '', dataDir = ''] of rows) {
       assert.equal(registry.resolve(token)?.name, name);
       assert.equal(dataDir, join(dataRoot, name));
       assert.ok(statSync(dataDir).isDirectory());
