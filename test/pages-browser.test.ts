@@ -79,6 +79,7 @@ async function plantSecrets(page: Page, port: number): Promise<void> {
   await page.goto(`http://127.0.0.1:${port}/health`);
   await page.evaluate(() => {
     localStorage.setItem('secret', 'origin-secret');
+    // biome-ignore lint/suspicious/noDocumentCookie: planting a cookie the sandboxed page must not read
     document.cookie = 'secret=origin-cookie';
   });
 }

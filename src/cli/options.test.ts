@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { UsageError } from './command.js';
-import { byteSize, parsePort, positiveInteger, positiveNumber, timeouts } from './options.js';
+import { byteSize, positiveNumber, parsePort, positiveInteger, timeouts } from './options.js';
 
 describe('command-line values', () => {
   it('reads byte sizes with binary suffixes', () => {
@@ -29,8 +29,10 @@ describe('command-line values', () => {
 
   it('allows fractions where a number is a quantity, and checks ports', () => {
     assert.equal(positiveNumber('0.5', 'cache-mb', 512), 0.5);
-    assert.throws(() => positiveNumber('0', 'cache-mb', 512), UsageError);
-    assert.throws(() => positiveNumber(' ', 'cache-mb', 512), UsageError);
+    assert.equal(positiveNumber(undefined, 'quota-mb'), undefined);
+    for (const bad of ['0', ' ', '-1', 'Infinity', 'NaN', '1MB']) {
+      assert.throws(() => positiveNumber(bad, 'cache-mb', 512), /--cache-mb must be a number of megabytes > 0/, bad);
+    }
     assert.equal(parsePort('0'), 0);
     assert.equal(parsePort('65535'), 65535);
     for (const bad of ['65536', '-1', '80.5', 'http']) assert.throws(() => parsePort(bad), UsageError, bad);

@@ -1,3 +1,4 @@
+import { megabytesOf, MEGABYTES_RULE } from '../units/megabytes.js';
 import { UsageError } from './command.js';
 
 /**
@@ -14,11 +15,13 @@ export function parsePort(text: string): number {
   return port;
 }
 
-/** A positive number (fractions allowed), e.g. `--cache-mb 0.5`. */
-export function positiveNumber(value: string | undefined, name: string, fallback: number): number {
+/** A number of megabytes (fractions allowed), e.g. `--cache-mb 0.5`, `--quota-mb 2`. */
+export function positiveNumber(value: string | undefined, name: string): number | undefined;
+export function positiveNumber(value: string | undefined, name: string, fallback: number): number;
+export function positiveNumber(value: string | undefined, name: string, fallback?: number): number | undefined {
   if (value === undefined) return fallback;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new UsageError(`--${name} must be a positive number, got '${value}'`);
+  const n = megabytesOf(value);
+  if (n === undefined) throw new UsageError(`--${name} ${MEGABYTES_RULE}, got '${value}'`);
   return n;
 }
 

@@ -1,7 +1,7 @@
 import { nextTurn } from './turns.js';
 
 /** Size of one chunk of a streamed answer in bytes: about 1-2 ms of work to produce. */
-export const CHUNK_SIZE = 32 * 1024;
+const CHUNK_SIZE = 32 * 1024;
 
 export interface StreamOptions {
   /** Bytes per chunk (default {@link CHUNK_SIZE}). */

@@ -3,14 +3,14 @@ import type { Body } from './body-stream.js';
 import type { CommandInput } from './input.js';
 
 /** What a command answers: a text body (streamed when it grows with the phext). */
-export interface Reply {
+interface Reply {
   readonly body: Body;
   /** Default: plain UTF-8 text. */
   readonly contentType?: string;
 }
 
 /** What every command runs against, whichever transport asked. */
-export interface CommandEnv {
+interface CommandEnv {
   readonly store: DocumentStore;
 }
 

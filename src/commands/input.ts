@@ -1,4 +1,4 @@
-import { Coordinate, DEFAULT_WHERE_LIMIT, containsDelimiter, type WhereAlgorithm } from '../phext/index.js';
+import { Coordinate, containsDelimiter, whereAlgorithm, whereLimit as parseWhereLimit, type WhereAlgorithm } from '../phext/index.js';
 import { CommandError } from './errors.js';
 
 /**
@@ -52,18 +52,16 @@ export function scrollText(text: string): string {
   return text;
 }
 
-const WHERE_ALGOS: ReadonlySet<string> = new Set<WhereAlgorithm>(['xor', 'checksum']);
-
 /** `where`'s algorithm; absent or empty means xor. */
 export function whereAlgo(text: string | undefined): WhereAlgorithm {
-  const algo = text || 'xor';
-  if (!WHERE_ALGOS.has(algo)) throw new CommandError('unknown-algo', algo);
-  return algo as WhereAlgorithm;
+  const algo = whereAlgorithm(text);
+  if (algo === undefined) throw new CommandError('unknown-algo', text ?? '');
+  return algo;
 }
 
-/** `where`'s minimum scroll length; absent or empty means {@link DEFAULT_WHERE_LIMIT}. */
+/** `where`'s minimum scroll length; absent or empty means SQ's default (100). */
 export function whereLimit(text: string | undefined): number {
-  const limit = text || String(DEFAULT_WHERE_LIMIT);
-  if (!/^\d{1,9}$/.test(limit)) throw new CommandError('invalid-limit', limit);
-  return Number(limit);
+  const limit = parseWhereLimit(text);
+  if (limit === undefined) throw new CommandError('invalid-limit', text ?? '');
+  return limit;
 }

@@ -6,5 +6,5 @@ export function jsonErrorWhere(err: unknown, text: string): string {
   const at = /position (\d+)/.exec((err as Error).message);
   if (!at) return '';
   const before = text.slice(0, Number(at[1])).split('\n');
-  return ` at line ${before.length} column ${before[before.length - 1].length + 1}`;
+  return ` at line ${before.length} column ${before.at(-1)!.length + 1}`;
 }

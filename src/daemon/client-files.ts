@@ -13,7 +13,7 @@ export interface TextFile {
 }
 
 /** Why `bytes` cannot be one scroll (binary, not UTF-8, holds delimiters), or undefined when it can. */
-export function scrollProblem(bytes: Buffer): string | undefined {
+function scrollProblem(bytes: Buffer): string | undefined {
   if (bytes.includes(0)) return 'binary (contains NUL bytes)';
   if (!isUtf8(bytes)) return 'not valid UTF-8';
   if (containsDelimiter(bytes.toString('latin1'))) return 'contains phext delimiter bytes';

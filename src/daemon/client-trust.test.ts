@@ -63,10 +63,10 @@ describe('the daemon client trusts only its own user\'s .sq/', () => {
 
   it('refuses a .sq/, sq.json or socket owned by another user: exit 1, one line, nothing sent', { skip: !asRoot && 'needs root to chown' }, async (t) => {
     const cases: [string, (p: Awaited<ReturnType<typeof planted>>) => string][] = [
-      ['.sq/', (p) => (chownSync(p.sq, NOBODY, NOBODY), p.sq)],
-      ['sq.json', (p) => (chownSync(p.info, NOBODY, NOBODY), p.info)],
-      ['socket', (p) => (chownSync(p.socket, NOBODY, NOBODY), p.socket)],
-      ['socket directory', (p) => (chownSync(p.shared, NOBODY, NOBODY), p.shared)],
+      ['.sq/', (p) => { chownSync(p.sq, NOBODY, NOBODY); return p.sq; }],
+      ['sq.json', (p) => { chownSync(p.info, NOBODY, NOBODY); return p.info; }],
+      ['socket', (p) => { chownSync(p.socket, NOBODY, NOBODY); return p.socket; }],
+      ['socket directory', (p) => { chownSync(p.shared, NOBODY, NOBODY); return p.shared; }],
     ];
     for (const [what, plant] of cases) {
       const p = await planted(t);

@@ -3,7 +3,7 @@ import { clientSocketPath } from './paths.js';
 import { LineSplitter, MAX_RESPONSE_BYTES, encodeLine, type DaemonRequest, type DaemonResponse } from './protocol.js';
 
 /** No daemon answers in this directory (no socket, or a dead one). */
-export class NoDaemonError extends Error {
+class NoDaemonError extends Error {
   override readonly name = 'NoDaemonError';
   constructor() {
     super('no daemon is running here; start one with: sq share <file.phext>');
@@ -11,7 +11,7 @@ export class NoDaemonError extends Error {
 }
 
 /** The daemon stayed silent longer than the client waits (a hung daemon). */
-export class DaemonTimeoutError extends Error {
+class DaemonTimeoutError extends Error {
   override readonly name = 'DaemonTimeoutError';
   constructor(timeoutMs: number) {
     super(`the daemon did not answer within ${timeoutMs / 1000} s; it may be hung (the wait is set by --timeout or SQ_TIMEOUT)`);
@@ -22,7 +22,7 @@ export class DaemonTimeoutError extends Error {
 export const DEFAULT_TIMEOUT_MS = 30_000;
 
 /** A failed request: `message` is the daemon's one-line error. */
-export class DaemonRequestError extends Error {
+class DaemonRequestError extends Error {
   override readonly name = 'DaemonRequestError';
 }
 

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { ProtocolError, encodeLine, type DaemonResponse, type LineSplitter } from './protocol.js';
+import { type ProtocolError, encodeLine, type DaemonResponse, type LineSplitter } from './protocol.js';
 
 /** Answers one request line; never throws (errors are `{ok:false}` responses). */
 export type Answer = (line: Buffer, from: Connection) => Promise<DaemonResponse>;

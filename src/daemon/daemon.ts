@@ -141,7 +141,7 @@ async function claimSocket(server: Server, paths: DaemonPaths): Promise<void> {
 }
 
 /** True when something accepts connections on `socket`; false for a dead or missing socket. */
-export function answers(socket: string): Promise<boolean> {
+function answers(socket: string): Promise<boolean> {
   return new Promise((resolve, reject) => {
     const probe = createConnection(socket);
     probe.once('connect', () => {

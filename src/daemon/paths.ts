@@ -10,7 +10,7 @@ export const SQ_DIR = '.sq';
  * Longest socket path we bind. sockaddr_un.sun_path is 108 bytes on Linux and 104 on macOS,
  * including the terminating NUL; stay below both.
  */
-export const MAX_SOCKET_PATH_BYTES = 100;
+const MAX_SOCKET_PATH_BYTES = 100;
 
 /** Where the daemon of one directory keeps its files. */
 export interface DaemonPaths {
@@ -78,7 +78,7 @@ export function readDaemonInfo(paths: DaemonPaths): DaemonInfo | undefined {
 }
 
 /** A daemon file the client will not use: another user could have planted or changed it. */
-export class UntrustedDaemonError extends Error {
+class UntrustedDaemonError extends Error {
   override readonly name = 'UntrustedDaemonError';
 }
 

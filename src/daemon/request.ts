@@ -7,7 +7,7 @@ import { ProtocolError } from './protocol-error.js';
 const scrollEntry = z.object({ coord: z.string(), text: z.string() }).strict();
 
 /** One request. Which fields a command uses is up to the command; unknown fields are refused. */
-export const daemonRequest = z.object({
+const daemonRequest = z.object({
   cmd: z.string().min(1),
   coord: z.string().optional(),
   text: z.string().optional(),

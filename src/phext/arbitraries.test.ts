@@ -14,7 +14,9 @@ export const coordinate = fc.array(part, { minLength: 9, maxLength: 9 }).map((pa
 
 /** Coordinates from a small pool, so random operations hit the same scrolls again. */
 export const pooledCoordinate = fc.constantFrom(
-  ...['1.1.1/1.1.1/1.1.1', '1.1.1/1.1.1/1.1.2', '1.1.1/1.1.1/2.1.1', '1.2.3/4.5.6/7.8.9', '999.999.999/999.999.999/999.999.999'].map(Coordinate.parse),
+  ...['1.1.1/1.1.1/1.1.1', '1.1.1/1.1.1/1.1.2', '1.1.1/1.1.1/2.1.1', '1.2.3/4.5.6/7.8.9', '999.999.999/999.999.999/999.999.999'].map(
+    Coordinate.parse,
+  ),
 );
 
 const DELIMITER_CHARS = /[\x01\x17\x18\x19\x1a\x1c\x1d\x1e\x1f]/g;

@@ -20,7 +20,7 @@ function reference(text: string): { coordinate: string; clamped: string; part?: 
   if (first >= 0) {
     const segments = kept.slice(first).split(/[./;]/);
     const separators = segments.length - 1;
-    const number = (segment: string) => (segment === '' ? 0n : BigInt(segment));
+    const number = (segment = '') => (segment === '' ? 0n : BigInt(segment));
     for (let i = 0; i < Math.min(separators, 8); i++) values[i] = number(segments[i]);
     values[8] = number(segments[separators]);
   }
@@ -113,7 +113,10 @@ describe('Coordinate.parse (the original to_coordinate)', () => {
     assert.match(c.problem()!, /1\.1\.1\/1\.1\.1\/1\.1\.99999999999/);
     // The original wraps 2^32 + 2 to 2, and clamps the rest: both alias another scroll.
     assert.match(Coordinate.parse('1.1.4294967298/1.1.1/1.1.1').problem()!, /^series is 4294967298/);
-    assert.match(Coordinate.parse('1.99999999999999999999999/1.1.1/1.1.1').problem()!, /^shelf is …, outside 1\.\.999 in coordinate 1\.…\.1/);
+    assert.match(
+      Coordinate.parse('1.99999999999999999999999/1.1.1/1.1.1').problem()!,
+      /^shelf is …, outside 1\.\.999 in coordinate 1\.…\.1/,
+    );
   });
 
   test('0 means 1; 1000 is invalid; 1 and 999 valid', () => {
@@ -140,7 +143,14 @@ describe('Coordinate.parse (the original to_coordinate)', () => {
 
 describe('ordering', () => {
   test('library first, scroll last', () => {
-    const sorted = ['1.1.1/1.1.1/1.1.2', '1.1.1/1.1.1/1.2.1', '1.1.1/1.1.2/1.1.1', '1.1.2/1.1.1/1.1.1', '2.1.1/1.1.1/1.1.1', '10.1.1/1.1.1/1.1.1'];
+    const sorted = [
+      '1.1.1/1.1.1/1.1.2',
+      '1.1.1/1.1.1/1.2.1',
+      '1.1.1/1.1.2/1.1.1',
+      '1.1.2/1.1.1/1.1.1',
+      '2.1.1/1.1.1/1.1.1',
+      '10.1.1/1.1.1/1.1.1',
+    ];
     const shuffled = [...sorted].reverse().map(Coordinate.parse);
     assert.deepEqual(shuffled.sort((a, b) => a.compare(b)).map(String), sorted);
   });

@@ -78,7 +78,7 @@ export class Coordinate {
   /** Why this coordinate cannot address a scroll (a part outside 1..999), or undefined when valid. */
   problem(): string | undefined {
     for (let i = 0; i < PART_COUNT; i++) {
-      const v = this.parts[i];
+      const v = this.parts[i]!;
       if (!(v >= PART_MIN && v <= PART_MAX)) {
         // A saturated part (see parse) no longer holds the digits sent: shown as … rather than misquoted.
         const shown = (n: number) => (n >= Number.MAX_SAFE_INTEGER ? '…' : `${n}`);
@@ -130,7 +130,7 @@ export class Coordinate {
   /** Negative, zero or positive as this coordinate sorts before, equal to or after `other`. */
   compare(other: Coordinate): number {
     for (let i = 0; i < PART_COUNT; i++) {
-      const d = this.parts[i] - other.parts[i];
+      const d = this.parts[i]! - other.parts[i]!;
       if (d !== 0) return d;
     }
     return 0;
@@ -146,7 +146,7 @@ export class Coordinate {
    */
   advance(part: number): Coordinate {
     const parts = this.parts.slice();
-    if (parts[part] < PART_MAX) parts[part]++;
+    if (parts[part]! < PART_MAX) parts[part]!++;
     for (let i = part + 1; i < PART_COUNT; i++) parts[i] = 1;
     return new Coordinate(parts);
   }
@@ -158,10 +158,12 @@ export class Coordinate {
  */
 export function keyOf(p: ArrayLike<number>): string {
   for (let i = 0; i < PART_COUNT; i++) {
-    const v = p[i];
+    const v = p[i]!;
     if (!(Number.isInteger(v) && v >= PART_MIN && v <= KEY_PART_MAX)) {
-      throw new RangeError(`${PART_NAMES[i]} is ${v}, outside ${PART_MIN}..${KEY_PART_MAX} in coordinate ${Coordinate.of(Array.from(p)).toString()}`);
+      throw new RangeError(
+        `${PART_NAMES[i]} is ${v}, outside ${PART_MIN}..${KEY_PART_MAX} in coordinate ${Coordinate.of(Array.from(p)).toString()}`,
+      );
     }
   }
-  return String.fromCharCode(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8]);
+  return String.fromCharCode(p[0]!, p[1]!, p[2]!, p[3]!, p[4]!, p[5]!, p[6]!, p[7]!, p[8]!);
 }

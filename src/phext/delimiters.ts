@@ -4,13 +4,7 @@
  */
 
 /** Index of each coordinate part, from the largest (library) to the smallest (scroll). */
-export const PART_NAMES = [
-  'library', 'shelf', 'series',
-  'collection', 'volume', 'book',
-  'chapter', 'section', 'scroll',
-] as const;
-
-export type PartName = (typeof PART_NAMES)[number];
+export const PART_NAMES = ['library', 'shelf', 'series', 'collection', 'volume', 'book', 'chapter', 'section', 'scroll'] as const;
 
 /** One row of the delimiter table. `part` is the index into a coordinate's parts. */
 export interface Delimiter {
@@ -35,9 +29,7 @@ export const DELIMITERS: readonly Delimiter[] = [
 export const LINE_BREAK = 0x0a;
 
 /** The delimiter byte that increments coordinate part `i` (0 = library … 8 = scroll). */
-export const BREAK_FOR_PART: readonly number[] = PART_NAMES.map(
-  (_, part) => DELIMITERS.find((d) => d.part === part)!.byte,
-);
+export const BREAK_FOR_PART: readonly number[] = PART_NAMES.map((_, part) => DELIMITERS.find((d) => d.part === part)!.byte);
 
 /**
  * Byte → coordinate part it increments, or -1 for ordinary text. A 256-entry table so the
@@ -51,7 +43,7 @@ export const PART_FOR_BYTE: Int8Array = (() => {
 
 /** True when `byte` is one of the nine phext delimiters. */
 export function isDelimiter(byte: number): boolean {
-  return PART_FOR_BYTE[byte] >= 0;
+  return PART_FOR_BYTE[byte]! >= 0;
 }
 
 const DELIMITER_PATTERN = /[\x01\x17\x18\x19\x1a\x1c\x1d\x1e\x1f]/;

@@ -26,7 +26,10 @@ describe('manifest', () => {
     fc.assert(
       fc.property(phext, (p) => {
         const read = [...parseManifest(manifest(p)).values()].map((e) => [e.coordinate.toString(), e.checksum]);
-        assert.deepEqual(read, entries(p).map(([k, text]) => [k, checksum(text)]));
+        assert.deepEqual(
+          read,
+          entries(p).map(([k, text]) => [k, checksum(text)]),
+        );
       }),
       { numRuns: 100 },
     );
@@ -79,12 +82,19 @@ describe('delta', () => {
 
   const malformed: [string, string, RegExp][] = [
     ['no ": " separator', '1.1.1/1.1.1/1.1.1 b5e9c1ad071b3e7fc779cfaa5e523818', /manifest line 1: expected "<coordinate>: <checksum>"/],
-    ['an invalid coordinate on line 2', `1.1.1/1.1.1/1.1.1: x\n1.1.1/1.1.1/1.1.1000: y`, /manifest line 2: invalid coordinate: scroll is 1000/],
+    [
+      'an invalid coordinate on line 2',
+      `1.1.1/1.1.1/1.1.1: x\n1.1.1/1.1.1/1.1.1000: y`,
+      /manifest line 2: invalid coordinate: scroll is 1000/,
+    ],
     ['a part that overflows 32 bits', `1.1.1/1.1.1/1.1.4294967297: x`, /scroll is 4294967297/],
   ];
   for (const [name, text, message] of malformed) {
     test(`refuses ${name}`, () => {
-      assert.throws(() => delta(server, text), (e: Error) => e instanceof PhextInputError && message.test(e.message));
+      assert.throws(
+        () => delta(server, text),
+        (e: Error) => e instanceof PhextInputError && message.test(e.message),
+      );
     });
   }
 });

@@ -30,7 +30,8 @@ export function parseManifest(text: string): Map<string, ManifestEntry> {
   const entries = new Map<string, ManifestEntry>();
   const lines = text.split('\n');
   for (let n = 0; n < lines.length; n++) {
-    const line = lines[n].endsWith('\r') ? lines[n].slice(0, -1) : lines[n];
+    const raw = lines[n]!;
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     if (line.trim() === '') continue;
     const where = `manifest line ${n + 1}`;
     const colon = line.indexOf(': ');
@@ -38,7 +39,13 @@ export function parseManifest(text: string): Map<string, ManifestEntry> {
     const coordinate = Coordinate.parse(line.slice(0, colon));
     const problem = coordinate.problem();
     if (problem !== undefined) throw new PhextInputError(`${where}: invalid coordinate: ${problem}`);
-    entries.set(coordinate.key, { coordinate, checksum: line.slice(colon + 2).trim().toLowerCase() });
+    entries.set(coordinate.key, {
+      coordinate,
+      checksum: line
+        .slice(colon + 2)
+        .trim()
+        .toLowerCase(),
+    });
   }
   return entries;
 }
@@ -79,8 +86,8 @@ function* changedScrolls(server: Phext, client: Map<string, ManifestEntry>): Gen
 function* mergeByKey(a: Iterable<Scroll>, b: readonly Scroll[]): Generator<Scroll> {
   let j = 0;
   for (const s of a) {
-    while (j < b.length && b[j].coordinate.key < s.coordinate.key) yield b[j++];
+    while (j < b.length && b[j]!.coordinate.key < s.coordinate.key) yield b[j++]!;
     yield s;
   }
-  while (j < b.length) yield b[j++];
+  while (j < b.length) yield b[j++]!;
 }

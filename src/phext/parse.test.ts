@@ -27,15 +27,21 @@ const ONE_BREAK: [number, string][] = [
 describe('parse: each delimiter', () => {
   for (const [byte, landing] of ONE_BREAK) {
     test(`0x${byte.toString(16)} alone`, () => {
-      assert.deepEqual(read(`a${ch(byte)}b`), [['1.1.1/1.1.1/1.1.1', 'a'], [landing, 'b']]);
+      assert.deepEqual(read(`a${ch(byte)}b`), [
+        ['1.1.1/1.1.1/1.1.1', 'a'],
+        [landing, 'b'],
+      ]);
     });
 
     test(`0x${byte.toString(16)} in a run of 4 from 3.3.3/3.3.3/3.3.3 resets the smaller parts`, () => {
       const d = DELIMITERS.find((x) => x.byte === byte)!;
       // Reach 3.3.3/3.3.3/3.3.3 with two breaks of every level, then the run.
-      const prefix = DELIMITERS.slice().reverse().map((x) => ch(x.byte).repeat(2)).join('');
+      const prefix = DELIMITERS.slice()
+        .reverse()
+        .map((x) => ch(x.byte).repeat(2))
+        .join('');
       const parts = [3, 3, 3, 3, 3, 3, 3, 3, 3];
-      parts[d.part] += 4;
+      parts[d.part]! += 4;
       for (let j = d.part + 1; j < 9; j++) parts[j] = 1;
       assert.deepEqual(read(`${prefix}x${ch(byte).repeat(4)}y`), [
         ['3.3.3/3.3.3/3.3.3', 'x'],
@@ -49,13 +55,18 @@ describe('parse: each delimiter', () => {
       p[d.part] = 999;
       q[d.part] = 1499;
       const text = `${ch(byte).repeat(998)}p${ch(byte).repeat(500)}q`;
-      assert.deepEqual(read(text), [[Coordinate.of(p).toString(), 'p'], [Coordinate.of(q).toString(), 'q']]);
+      assert.deepEqual(read(text), [
+        [Coordinate.of(p).toString(), 'p'],
+        [Coordinate.of(q).toString(), 'q'],
+      ]);
       assert.equal(serialize(parse(Buffer.from(text))).toString('latin1'), text);
       const last = Coordinate.ORIGIN.parts.slice();
       last[d.part] = 65535;
       assert.deepEqual(read(`${ch(byte).repeat(65534)}z`), [[Coordinate.of(last).toString(), 'z']]);
-      assert.throws(() => parse(Buffer.from(`${ch(byte).repeat(65535)}z`)), (e: unknown) =>
-        e instanceof PhextFormatError && e.message === `${d.name} would be 65536, over 65535`);
+      assert.throws(
+        () => parse(Buffer.from(`${ch(byte).repeat(65535)}z`)),
+        (e: unknown) => e instanceof PhextFormatError && e.message === `${d.name} would be 65536, over 65535`,
+      );
     });
   }
 });
@@ -70,14 +81,18 @@ describe('parse: dead reckoning', () => {
   });
 
   test('agrees with a step-by-step walker over random break sequences', () => {
-    const step = fc.tuple(fc.integer({ min: 0, max: 8 }), fc.integer({ min: 1, max: 3 }), fc.string({ maxLength: 4 }).map((s) => s.replace(/[\x00-\x1f]/g, '')));
+    const step = fc.tuple(
+      fc.integer({ min: 0, max: 8 }),
+      fc.integer({ min: 1, max: 3 }),
+      fc.string({ maxLength: 4 }).map((s) => s.replace(/[\x00-\x1f]/g, '')),
+    );
     fc.assert(
       fc.property(nonEmptyScrollText, fc.array(step, { maxLength: 60 }), (first, steps) => {
         let text = first;
         let at = Coordinate.ORIGIN;
         const expected = new Map<string, string>([[at.toString(), first]]);
         for (const [level, count, piece] of steps) {
-          const d = DELIMITERS[level];
+          const d = DELIMITERS[level]!;
           text += ch(d.byte).repeat(count) + piece;
           for (let i = 0; i < count; i++) at = at.advance(d.part);
           if (piece) expected.set(at.toString(), (expected.get(at.toString()) ?? '') + piece);
@@ -91,7 +106,7 @@ describe('parse: dead reckoning', () => {
 
   test('thousands of breaks of mixed levels', () => {
     let text = '';
-    for (let i = 0; i < 3000; i++) text += `s${i}${ch(DELIMITERS[i % 9 === 0 ? 2 : 0].byte)}`;
+    for (let i = 0; i < 3000; i++) text += `s${i}${ch(DELIMITERS[i % 9 === 0 ? 2 : 0]!.byte)}`;
     const scrolls = read(text);
     assert.equal(scrolls.length, 3000);
     // Every 9th break is a chapter break: s0 at 1.1.1, s1..s9 follow as scrolls 1..9 of chapter 2, ...
@@ -121,7 +136,10 @@ describe('parse: text and bytes', () => {
 
   test('accepts a plain Uint8Array view', () => {
     const bytes = new Uint8Array([0, 0, 0x61, 0x17, 0x62, 0]).subarray(2, 5);
-    assert.deepEqual(entries(parse(bytes)), [['1.1.1/1.1.1/1.1.1', 'a'], ['1.1.1/1.1.1/1.1.2', 'b']]);
+    assert.deepEqual(entries(parse(bytes)), [
+      ['1.1.1/1.1.1/1.1.1', 'a'],
+      ['1.1.1/1.1.1/1.1.2', 'b'],
+    ]);
   });
 
   const invalid: [string, number[]][] = [

@@ -5,7 +5,7 @@ import { PhextFormatError } from './errors.js';
 import { Phext } from './phext.js';
 
 /** Bytes parsed between two turns of the event loop by {@link parseAsync} (~2 ms of work). */
-export const PARSE_SEGMENT_BYTES = 256 * 1024;
+const PARSE_SEGMENT_BYTES = 256 * 1024;
 
 /**
  * Splits a phext buffer into scrolls in one linear pass (dead reckoning from the origin).
@@ -50,8 +50,8 @@ export async function parseAsync(buffer: Uint8Array, segmentBytes = PARSE_SEGMEN
 /** The index of the first delimiter byte in `buf[from, to)`, or `to`. */
 function nextDelimiter(buf: Buffer, from: number, to: number): number {
   for (let i = from; i < to; i++) {
-    const b = buf[i];
-    if (b < 0x20 && PART_FOR_BYTE[b] >= 0) return i;
+    const b = buf[i]!;
+    if (b < 0x20 && PART_FOR_BYTE[b]! >= 0) return i;
   }
   return to;
 }
@@ -68,10 +68,10 @@ function scan(buf: Buffer, from: number, to: number, parts: number[], phext: Phe
     if (stop > at) phext.appendBytes(keyOf(parts), buf, at, stop);
     // `stop` is now at a run of delimiters (or the end): apply each of them.
     for (at = stop; at < to; at++) {
-      const b = buf[at];
-      const part = b < 0x20 ? PART_FOR_BYTE[b] : -1;
+      const b = buf[at]!;
+      const part = b < 0x20 ? PART_FOR_BYTE[b]! : -1;
       if (part < 0) break;
-      if (++parts[part] > KEY_PART_MAX) {
+      if (++parts[part]! > KEY_PART_MAX) {
         throw new PhextFormatError(`${PART_NAMES[part]} would be ${parts[part]}, over ${KEY_PART_MAX}`, 'too-deep');
       }
       for (let j = part + 1; j < 9; j++) parts[j] = 1;

@@ -231,7 +231,7 @@ export class Phext {
     const next = new Map<string, Scroll>();
     for (const k of keys) next.set(k, this.byKey.get(k)!);
     this.byKey = next;
-    this.lastKey = keys.length ? keys[keys.length - 1] : '';
+    this.lastKey = keys.at(-1) ?? '';
     this.sorted = true;
   }
 }

@@ -16,7 +16,12 @@ describe('serialize', () => {
   });
 
   test('coordinate order whatever the insertion order; empty scrolls dropped', () => {
-    const p = Phext.from([at('1.1.1/1.1.1/1.1.3', 'c'), at('1.1.1/1.1.1/1.1.1', 'a'), at('1.1.1/1.1.1/1.1.2', ''), at('1.1.2/1.1.1/1.1.1', 'z')]);
+    const p = Phext.from([
+      at('1.1.1/1.1.1/1.1.3', 'c'),
+      at('1.1.1/1.1.1/1.1.1', 'a'),
+      at('1.1.1/1.1.1/1.1.2', ''),
+      at('1.1.2/1.1.1/1.1.1', 'z'),
+    ]);
     assert.equal(serializeToString(p), 'a\x17\x17c\x1ez');
   });
 
@@ -59,7 +64,9 @@ describe('properties', () => {
   });
 
   test('normalizing arbitrary delimiter soup is idempotent', () => {
-    const soup = fc.array(fc.constantFrom('a', 'é', '🙂', '\n', '\x01', '\x17', '\x18', '\x19', '\x1a', '\x1c', '\x1d', '\x1e', '\x1f'), { maxLength: 80 });
+    const soup = fc.array(fc.constantFrom('a', 'é', '🙂', '\n', '\x01', '\x17', '\x18', '\x19', '\x1a', '\x1c', '\x1d', '\x1e', '\x1f'), {
+      maxLength: 80,
+    });
     fc.assert(
       fc.property(soup, (chars) => {
         const first = parse(Buffer.from(chars.join('')));
@@ -81,7 +88,7 @@ describe('serialize of parsed scrolls (copied from the parsed bytes)', () => {
         const parsed = parse(serialize(original)).clone();
         const existing = [...original.scrolls()].map((s) => s.coordinate);
         for (const [onExisting, index, elsewhere, text] of edits) {
-          const c = onExisting && existing.length > 0 ? existing[index % existing.length] : elsewhere;
+          const c = onExisting && existing.length > 0 ? existing[index % existing.length]! : elsewhere;
           plain.set(c, text);
           parsed.set(c, text);
         }

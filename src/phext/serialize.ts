@@ -15,8 +15,8 @@ export function delimitersBetween(from: Coordinate, to: Coordinate): string {
   let i = 0;
   while (i < 9 && a[i] === b[i]) i++;
   if (i === 9) return '';
-  let run = BREAK_CHAR[i].repeat(b[i] - a[i]);
-  for (let j = i + 1; j < 9; j++) if (b[j] > 1) run += BREAK_CHAR[j].repeat(b[j] - 1);
+  let run = BREAK_CHAR[i]!.repeat(b[i]! - a[i]!);
+  for (let j = i + 1; j < 9; j++) if (b[j]! > 1) run += BREAK_CHAR[j]!.repeat(b[j]! - 1);
   return run;
 }
 
@@ -84,7 +84,7 @@ export function serialize(scrolls: Phext | Iterable<Scroll>): Buffer {
     }
   }
   flush();
-  return out.length === 1 ? out[0] : Buffer.concat(out);
+  return out.length === 1 ? out[0]! : Buffer.concat(out);
 }
 
 /** True when `bytes[from, to)` is the ASCII text `ascii`. */

@@ -3,16 +3,11 @@ import { Coordinate, PART_MAX, PART_MIN } from './coordinate.js';
 import { parse } from './parse.js';
 import { Phext } from './phext.js';
 import { serialize } from './serialize.js';
-
-/** How {@link where} infers a coordinate. */
-export type WhereAlgorithm = 'xor' | 'checksum';
-
-/** SQ's default `limit` for `where`: scrolls shorter than this many bytes are ignored by `xor`. */
-export const DEFAULT_WHERE_LIMIT = 100;
+import { DEFAULT_WHERE_LIMIT, type WhereAlgorithm } from './where-options.js';
 
 /** Keeps a computed part addressable: 0 becomes 1, and above 999 stays at 999 (as reading saturates). */
 function clampPart(v: number): number {
-  return v < PART_MIN ? PART_MIN : v > PART_MAX ? PART_MAX : v;
+  return Math.min(PART_MAX, Math.max(PART_MIN, v));
 }
 
 /**
@@ -42,7 +37,7 @@ export function where(body: Phext | Uint8Array | string, algo: WhereAlgorithm = 
     // UTF-8 never has fewer bytes than UTF-16 units, so long texts skip the byte count.
     if (s.text.length < limit && Buffer.byteLength(s.text, 'utf8') < limit) continue;
     // The original read parts above 999 as 999; so does `where`, whose answers must not change.
-    for (let i = 0; i < 9; i++) parts[i] ^= Math.min(s.coordinate.parts[i], PART_MAX);
+    for (let i = 0; i < 9; i++) parts[i]! ^= Math.min(s.coordinate.parts[i]!, PART_MAX);
   }
   return Coordinate.of(parts.map(clampPart));
 }

@@ -7,7 +7,7 @@ export interface BackendHealth {
 }
 
 /** True when a TCP connection to 127.0.0.1:`port` opens within `timeoutMs`. */
-export function probePort(port: number, timeoutMs: number): Promise<boolean> {
+function probePort(port: number, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ host: '127.0.0.1', port });
     const done = (up: boolean): void => {

@@ -6,14 +6,14 @@ import { TEXT } from './outcome.js';
  * sandbox gives them an opaque origin (no access to the origin's storage or cookies, no scripting
  * of its other windows) while their scripts, forms and cross-origin `fetch` calls still work.
  */
-export const PAGE_SANDBOX = 'sandbox allow-scripts allow-forms allow-modals allow-popups allow-downloads';
+const PAGE_SANDBOX = 'sandbox allow-scripts allow-forms allow-modals allow-popups allow-downloads';
 
 /**
  * The type of a scroll served as the file `name` (`f=`): the extension's type, with the charset
  * for text types (scrolls are UTF-8). A name the library does not know is served as plain text:
  * a scroll is text, and text/plain under nosniff shows it rather than downloading it.
  */
-export function pageContentType(name: string): string {
+function pageContentType(name: string): string {
   const type = lookup(name);
   if (type === false) return TEXT;
   return charset(type) ? `${type}; charset=utf-8` : type;

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 
 /** A request from this machine itself; one relayed by a proxy (X-Forwarded-For) does not count. */
 export function isLocal(req: IncomingMessage): boolean {
-  if (req.headers['x-forwarded-for'] !== undefined || req.headers['forwarded'] !== undefined) return false;
+  if (req.headers['x-forwarded-for'] !== undefined || req.headers.forwarded !== undefined) return false;
   const address = req.socket.remoteAddress;
   return address === '::1' || !!address?.startsWith('127.') || !!address?.startsWith('::ffff:127.');
 }

@@ -1,10 +1,10 @@
 import type { ServerResponse } from 'node:http';
 
 /** How long a streamed answer waits for a client that takes no data before cutting it (ms). */
-export const SEND_STALL_MS = 60_000;
+const SEND_STALL_MS = 60_000;
 
 /** A client that stopped taking data for too long; the connection is cut. */
-export class StalledClientError extends Error {}
+class StalledClientError extends Error {}
 
 /**
  * Writes `chunks` to `res` and ends it. A chunk is written only once the previous one has been

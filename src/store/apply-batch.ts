@@ -4,7 +4,7 @@ import { Journal } from './journal.js';
 import type { QuotaHold, QuotaLedger } from './quota-ledger.js';
 import { refusals } from './refusals.js';
 
-export type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
+type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
 
 /** The in-memory result of one group commit, before anything is written. */
 export interface AppliedBatch {

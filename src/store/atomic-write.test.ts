@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { FileChangedError, writeFileAtomic } from './atomic-write.js';
@@ -28,6 +28,28 @@ test('writeFileAtomic keeps the permission bits of the file it replaces', async 
   await writeFileAtomic(file, Buffer.from('new'));
   assert.equal(statSync(file).mode & 0o777, 0o640);
   assert.equal(readFileSync(file, 'utf8'), 'new');
+});
+
+test('writeFileAtomic with a mode sets exactly those bits, on a new file and over an open one', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'tenants.json');
+  await writeFileAtomic(file, '{}', { mode: 0o600 });
+  assert.equal(statSync(file).mode & 0o777, 0o600);
+  chmodSync(file, 0o644);
+  await writeFileAtomic(file, '{"tenants":{}}', { mode: 0o600 });
+  assert.equal(statSync(file).mode & 0o777, 0o600);
+  assert.equal(readFileSync(file, 'utf8'), '{"tenants":{}}');
+});
+
+test('writeFileAtomic through a symlink replaces the file it points to and keeps the link', async (t) => {
+  const dir = tempDir(t);
+  mkdirSync(join(dir, 'real'));
+  writeFileSync(join(dir, 'real', 'a.phext'), 'old');
+  symlinkSync(join('real', 'a.phext'), join(dir, 'a.phext'));
+  await writeFileAtomic(join(dir, 'a.phext'), Buffer.from('new'));
+  assert.ok(lstatSync(join(dir, 'a.phext')).isSymbolicLink());
+  assert.equal(readFileSync(join(dir, 'real', 'a.phext'), 'utf8'), 'new');
+  assert.deepEqual(readdirSync(join(dir, 'real')), ['a.phext']);
 });
 
 test('writeFileAtomic removes its temp file when the final rename fails', async (t) => {

@@ -1,5 +1,5 @@
 import { renameSync, statSync } from 'node:fs';
-import { open, rename, unlink } from 'node:fs/promises';
+import { open, realpath, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { sameStamp, stampOf, statIfExists, type FileStamp } from './file-stamp.js';
 import { refusals } from './refusals.js';
@@ -21,38 +21,48 @@ export interface AtomicWriteOptions {
    * silently overwritten (only the moment between that stat and the rename stays open).
    */
   readonly expect?: FileStamp | undefined;
+  /**
+   * Exact permission bits for the new file, whatever the umask and whatever the replaced file
+   * had (the tenants file is always 0600: it names tokens). Without it the new file keeps the
+   * bits of the one it replaces, and a new file gets the process's default.
+   */
+  readonly mode?: number;
 }
 
 let counter = 0;
 
 /** The temp file name used while replacing `target`; hidden, unique per process and call. */
-export function tempPathFor(target: string): string {
+function tempPathFor(target: string): string {
   return join(dirname(target), `.${basename(target)}.tmp-${process.pid}-${++counter}`);
 }
 
 /**
- * Replaces `target` with `bytes` so that a crash at any moment leaves either the old file or the
+ * Replaces `path` with `data` so that a crash at any moment leaves either the old file or the
  * new one, never a torn mix: write a temp file in the same directory, fsync it, rename it over
  * the target, fsync the directory (making the rename itself durable). The file is never written
  * in place. On failure the temp file is removed and the error rethrown; if only the final
  * directory fsync fails the new content is in place but not known to be durable.
+ * A symlinked path keeps its link: the file it points to is replaced (the temp file is made
+ * beside that file, so the rename stays within one directory).
  * The new file keeps the permission bits of the one it replaces (a phext an operator made 0600
- * stays 0600); a new file gets the process's default. A target that is not a regular file, or
- * whose mode does not let us write it, is refused before anything is written (StoreError).
+ * stays 0600) unless `options.mode` says otherwise; a new file gets the process's default. A
+ * target that is not a regular file, or whose mode does not let us write it, is refused before
+ * anything is written (StoreError).
  * Returns the stamp of the new file (rename keeps inode, size and mtime).
  */
-export async function writeFileAtomic(target: string, bytes: Uint8Array, options: AtomicWriteOptions = {}): Promise<FileStamp> {
+export async function writeFileAtomic(path: string, data: Uint8Array | string, options: AtomicWriteOptions = {}): Promise<FileStamp> {
+  const target = await realpath(path).catch(() => path); // missing (a new file) or a dangling link's own name
   const current = await statIfExists(target).catch(() => undefined); // unreadable: open/rename report it
-  if (current && !current.isFile()) throw refusals.notAFile(target, current);
-  if (current) checkWritable(target, current);
-  const mode = current ? Number(current.mode) & 0o7777 : undefined;
+  if (current && !current.isFile()) throw refusals.notAFile(path, current);
+  if (current) checkWritable(path, current);
+  const mode = options.mode ?? (current ? Number(current.mode) & 0o7777 : undefined);
   const temp = tempPathFor(target);
   let stamp: FileStamp;
   try {
     const file = await open(temp, 'wx', mode ?? 0o666);
     try {
       if (mode !== undefined) await file.chmod(mode); // exact bits, whatever the umask
-      await file.writeFile(bytes);
+      await file.writeFile(data);
       await file.sync();
       stamp = stampOf(await file.stat({ bigint: true }));
     } finally {
@@ -62,7 +72,7 @@ export async function writeFileAtomic(target: string, bytes: Uint8Array, options
       // Compare and rename back to back, without yielding to the event loop (or a busy thread
       // pool) in between: that keeps the window an edit could slip through to two system calls.
       const now = statSync(target, { bigint: true, throwIfNoEntry: false });
-      if (!sameStamp(now && stampOf(now), options.expect)) throw new FileChangedError(`${basename(target)} changed on disk`);
+      if (!sameStamp(now && stampOf(now), options.expect)) throw new FileChangedError(`${basename(path)} changed on disk`);
       renameSync(temp, target);
     } else {
       await rename(temp, target);

@@ -25,7 +25,7 @@ export interface DirLock {
  * path. The kernel binds a name atomically (two processes starting in the same instant cannot
  * both get it) and frees it when its process dies, even by kill -9, so nothing is left stuck.
  */
-export function lockName(realDir: string): string {
+function lockName(realDir: string): string {
   return `\0sq-lock/${createHash('sha256').update(realDir).digest('hex')}`;
 }
 

@@ -6,7 +6,7 @@ import { parse, serialize } from '../phext/index.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { StoreError } from './document-store.js';
 import { FileDocumentStore } from './file-store.js';
-import { checksumOf } from './snapshot.js';
+import { checksum } from '../phext/checksum.js';
 import { at, tempFiles } from '../testing/store-support.js';
 import { tempDir } from '../testing/temp-dir.js';
 
@@ -47,7 +47,7 @@ test('a mutation is on disk when it resolves, and the file is exactly serialize(
   assert.deepEqual(onDisk, serialize(snap.phext));
   assert.equal(onDisk.toString('latin1'), '\x17hello\x01\x1c\x1c\x17\x17\x17\x17world');
   assert.equal(snap.phext.get(at('1.1.2')), 'hello');
-  assert.equal(snap.checksum(), checksumOf(onDisk));
+  assert.equal(snap.checksum(), checksum(onDisk));
   assert.deepEqual(commits, [1]);
   assert.deepEqual(tempFiles(dir), []);
 });

@@ -21,7 +21,7 @@ import { removeStaleTempFiles } from './stale-temp.js';
  * Coordinate per scroll. 3× the file size plus 160 bytes per scroll covers that.
  */
 export const MEMORY_PER_BYTE = 3;
-export const MEMORY_PER_SCROLL = 160;
+const MEMORY_PER_SCROLL = 160;
 
 /**
  * How a commit is made durable; tests swap it to inject write failures. `expected` is the
@@ -36,7 +36,7 @@ const defaultWriter: DurableWriter = (path, bytes, expected) => writeFileAtomic(
  * How many times a batch is applied again on top of a file another program changed under it
  * before the batch is refused (409): an editor saves once, not continuously.
  */
-export const CONFLICT_ATTEMPTS = 5;
+const CONFLICT_ATTEMPTS = 5;
 
 const REAL_CLOCK: StoreClock = {
   now: () => performance.now(),

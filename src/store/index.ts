@@ -1,7 +1,6 @@
 /** The durable document store: cached phexts, group commit, atomic file replacement. */
-export { StoreError, type DocumentStore, type Snapshot, type StoreOptions, type Commit, type CommitObserver, type StoreStats } from './document-store.js';
-export { FileDocumentStore, MEMORY_PER_BYTE, MEMORY_PER_SCROLL, type DurableWriter } from './file-store.js';
+export { StoreError, type Commit } from './document-store.js';
+export { FileDocumentStore } from './file-store.js';
 export { writeFileAtomic } from './atomic-write.js';
-export { checksumOf } from './snapshot.js';
-export { DirLockedError, lockDirectory, type DirLock } from './dir-lock.js';
+export { lockDirectory, type DirLock } from './dir-lock.js';
 export { QuotaError, type QuotaHold, type QuotaLedger } from './quota-ledger.js';

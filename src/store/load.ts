@@ -11,7 +11,7 @@ export interface DiskState {
   readonly stamp: FileStamp | undefined;
 }
 
-export const MISSING: DiskState = Object.freeze({ snapshot: undefined, stamp: undefined });
+const MISSING: DiskState = Object.freeze({ snapshot: undefined, stamp: undefined });
 
 /**
  * Reads and parses a phext file. The size is checked with stat before a single byte is read, and

@@ -1,11 +1,6 @@
-import { xxh3 } from '@node-rs/xxhash';
+import { checksum } from '../phext/checksum.js';
 import type { Phext } from '../phext/index.js';
 import type { Snapshot } from './document-store.js';
-
-/** XXH3-128 of `bytes` as 32 lowercase hex digits (the protocol's checksum). */
-export function checksumOf(bytes: Uint8Array): string {
-  return xxh3.xxh128(bytes).toString(16).padStart(32, '0');
-}
 
 /**
  * An immutable committed state; the checksum is computed on first use and remembered. The phext
@@ -22,6 +17,6 @@ export class CommittedSnapshot implements Snapshot {
   }
 
   checksum(): string {
-    return (this.sum ??= checksumOf(this.bytes));
+    return (this.sum ??= checksum(this.bytes));
   }
 }

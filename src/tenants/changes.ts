@@ -3,7 +3,8 @@
  * object (the input is left alone) and throws a TenantChangeError carrying an HTTP status.
  */
 import { join } from 'node:path';
-import { TENANT_NAME, type TenantEntry, type TenantsFile } from './config.js';
+import { TENANT_NAME, TENANT_NAME_RULE, type TenantEntry, type TenantsFile } from './config.js';
+import { isMegabytes, MEGABYTES_RULE } from '../units/megabytes.js';
 import { generateToken, hashedKey, isHashedKey } from './token.js';
 
 /** A change that cannot be made; `status` is what the admin API answers (400, 404 or 409). */
@@ -23,16 +24,16 @@ export interface NewTenant {
 }
 
 /** Rejects a name the file format does not allow. */
-export function checkName(name: unknown): asserts name is string {
+function checkName(name: unknown): asserts name is string {
   if (typeof name !== 'string' || !TENANT_NAME.test(name)) {
-    throw new TenantChangeError(`invalid tenant name ${JSON.stringify(name)}: use 1-64 of A-Z a-z 0-9 . _ - not starting with "."`, 400);
+    throw new TenantChangeError(`invalid tenant name ${JSON.stringify(name)}: ${TENANT_NAME_RULE}`, 400);
   }
 }
 
 /** Rejects a quota that is not a positive number of megabytes. */
-export function checkQuotaMb(quotaMb: unknown): asserts quotaMb is number | undefined {
-  if (quotaMb !== undefined && (typeof quotaMb !== 'number' || !Number.isFinite(quotaMb) || quotaMb <= 0)) {
-    throw new TenantChangeError(`invalid quota_mb ${JSON.stringify(quotaMb)}: must be a number of megabytes > 0`, 400);
+function checkQuotaMb(quotaMb: unknown): asserts quotaMb is number | undefined {
+  if (quotaMb !== undefined && !isMegabytes(quotaMb)) {
+    throw new TenantChangeError(`invalid quota_mb ${JSON.stringify(quotaMb)}: ${MEGABYTES_RULE}`, 400);
   }
 }
 

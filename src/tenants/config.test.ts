@@ -3,7 +3,8 @@ import { mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileS
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, loadConfig, parseConfig, saveConfig } from './config.js';
+import { ConfigError, loadConfig, parseConfig } from './config.js';
+import { editConfig } from './edit.js';
 import { TenantRegistry } from './registry.js';
 import { hashedKey } from './token.js';
 import { tempDir } from '../testing/temp-dir.js';
@@ -110,11 +111,11 @@ describe('tenants config: data directories by real path', () => {
   });
 });
 
-describe('saveConfig', () => {
+describe('editConfig', () => {
   it('rewrites atomically with mode 0600, keeping the format and unknown fields', async () => {
     const path = configFile({ tenants: {} });
     const file = { comment: 'kept', admin_key: hashedKey('admin'), tenants: { [TOKEN_A]: { name: 'alice', data_dir: 'a', port: 1341 } } };
-    await saveConfig(path, file);
+    await editConfig(path, () => ({ file, result: undefined }), { prepare: async () => {} });
     assert.equal(statSync(path).mode & 0o777, 0o600);
     assert.deepEqual(JSON.parse(readFileSync(path, 'utf8')), file);
     assert.deepEqual(readdirSync(join(root, `c${n}`)), ['tenants.json'], 'no temp file left behind');

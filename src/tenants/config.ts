@@ -7,23 +7,22 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { jsonErrorWhere } from '../config-watch/json-error.js';
-import { writeFileAtomic } from './atomic-file.js';
 import { sharedDirProblems } from './data-dirs.js';
 import { findDuplicateKey } from './json-keys.js';
 import type { Tenant } from './tenant.js';
 import { keyDigest, redact } from './token.js';
+import { isMegabytes, MB, MEGABYTES_RULE } from '../units/megabytes.js';
 
-/** One megabyte as quotas count it. */
-export const MB = 1_048_576;
+export { MB };
+
 /** Tenant names: 1..64 of `A-Za-z0-9._-`, not starting with `.`. */
 export const TENANT_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$/;
-const NAME_RULE = 'must be 1-64 characters of A-Z a-z 0-9 . _ - and not start with "."';
-const QUOTA_RULE = 'must be a number of megabytes > 0';
+export const TENANT_NAME_RULE = 'must be 1-64 characters of A-Z a-z 0-9 . _ - and not start with "."';
 
-const quotaMb = z.number({ invalid_type_error: QUOTA_RULE }).finite(QUOTA_RULE).positive(QUOTA_RULE);
+const quotaMb = z.number({ invalid_type_error: MEGABYTES_RULE }).refine(isMegabytes, MEGABYTES_RULE);
 const entrySchema = z
   .object({
-    name: z.string().regex(TENANT_NAME, NAME_RULE),
+    name: z.string().regex(TENANT_NAME, TENANT_NAME_RULE),
     data_dir: z.string().min(1, 'must not be empty'),
     quota_mb: quotaMb.optional(),
   })
@@ -183,7 +182,7 @@ function formatPath(path: readonly (string | number)[]): string {
 }
 
 /** Refuses tenants that share a directory through a symlink, or nest one inside another (by real path). */
-export async function checkDataDirs(config: LoadedConfig): Promise<void> {
+async function checkDataDirs(config: LoadedConfig): Promise<void> {
   throwIfAny(config.path, await sharedDirProblems(config.tenants));
 }
 
@@ -200,12 +199,7 @@ export async function createDataDirs(config: LoadedConfig): Promise<void> {
   throwIfAny(config.path, failures);
 }
 
-/** Rewrites the tenants file atomically (mode 0600), in the same format it was read in. */
-export async function saveConfig(path: string, file: TenantsFile): Promise<void> {
-  await writeFileAtomic(resolve(path), serializeConfig(file), 0o600);
-}
-
-/** The text saveConfig writes for `file`. */
+/** The text of the tenants file for `file`, in the format it is read in (see editConfig). */
 export function serializeConfig(file: TenantsFile): string {
   return JSON.stringify(file, null, 2) + '\n';
 }

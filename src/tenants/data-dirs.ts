@@ -9,7 +9,7 @@ import type { ConfiguredTenant } from './config.js';
 import { redact } from './token.js';
 
 /** The real path of `path`, which need not exist yet: that of its nearest existing ancestor plus the rest. */
-export async function realPathOf(path: string): Promise<string> {
+async function realPathOf(path: string): Promise<string> {
   try {
     return await realpath(path);
   } catch (err) {

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { TenantChangeError } from './changes.js';
 import { sharedDirProblems, usedDirProblems } from './data-dirs.js';
-import { writeFileAtomic } from './atomic-file.js';
+import { writeFileAtomic } from '../store/atomic-write.js';
 import { ConfigError, configError, createDataDirs, emptyConfig, parseConfig, serializeConfig, validateConfig, type LoadedConfig, type TenantsFile } from './config.js';
 
 export interface EditOptions {
@@ -49,6 +49,6 @@ export async function editConfig<T>(path: string, change: (file: TenantsFile) =>
     throw err;
   }
   const text = serializeConfig(file);
-  await writeFileAtomic(absolute, text, 0o600);
+  await writeFileAtomic(absolute, text, { mode: 0o600 });
   return { config, result, text };
 }

@@ -38,20 +38,20 @@ describe('quotas', () => {
     assert.equal(alice.quotaBytes, MB);
     assert.equal(manager.resolve('tok-bob')!.quotaBytes, MB / 2);
 
-    manager.checkQuota(alice, 200); // exactly full is allowed
+    checkQuota(alice, 200); // exactly full is allowed
     manager.countCommit({ path: join(dir, 'alice', 'new.phext'), bytesBefore: 0, bytesAfter: 200 });
     assert.equal(alice.stats.bytesUsed, MB);
-    const error = (() => { try { manager.checkQuota(alice, 210); } catch (err) { return err; } })();
+    const error = (() => { try { checkQuota(alice, 210); } catch (err) { return err; } })();
     assert.ok(error instanceof QuotaError && !(error instanceof StoreError));
     assert.equal(error.status, 507);
     assert.equal(error.message, 'Quota exceeded for tenant alice: 1048576 bytes used of 1048576 (quota 1 MB); write of 210 bytes refused');
-    manager.checkQuota(alice, -50); // shrinking writes are always allowed
+    checkQuota(alice, -50); // shrinking writes are always allowed
     manager.countCommit({ path: join(dir, 'alice', 'big.phext'), bytesBefore: MB - 200, bytesAfter: 1000 });
     assert.equal(alice.stats.bytesUsed, 1200);
-    manager.checkQuota(alice, 210);
+    checkQuota(alice, 210);
     manager.countCommit({ path: join(root, 'elsewhere', 'x.phext'), bytesBefore: 0, bytesAfter: 999 }); // not a tenant's file: ignored
     assert.equal(alice.stats.bytesUsed, 1200);
-    assert.throws(() => manager.checkQuota(manager.registry.get('bob')!, MB / 2 + 1), /tenant bob: 0 bytes used of 524288 \(quota 0\.5 MB\)/);
+    assert.throws(() => checkQuota(manager.registry.get('bob')!, MB / 2 + 1), /tenant bob: 0 bytes used of 524288 \(quota 0\.5 MB\)/);
   });
 
   it('holds the growth of writes in flight until the store settles them', async () => {

@@ -6,7 +6,7 @@ import { editConfig, type EditOptions } from './edit.js';
 import { checkQuota, measureUsage } from './quota.js';
 import { TenantDirLocks } from './dir-locks.js';
 import { TenantRegistry, type RegisteredTenant } from './registry.js';
-import type { Tenant, TenantResolver } from './tenant.js';
+import type { TenantResolver } from './tenant.js';
 
 export interface ManagerOptions {
   /** Admin key from the command line (`--admin-key`); overrides the file's admin_key. */
@@ -131,11 +131,6 @@ export class TenantManager implements TenantResolver, QuotaLedger {
   countCommit(commit: Pick<Commit, 'path' | 'bytesBefore' | 'bytesAfter'>): void {
     const tenant = this.current.forPath(commit.path);
     if (tenant) tenant.stats.bytesUsed = Math.max(0, tenant.stats.bytesUsed + commit.bytesAfter - commit.bytesBefore);
-  }
-
-  /** Throws a QuotaError (status 507) when `growthBytes` more would pass the tenant's quota. */
-  checkQuota(tenant: Tenant, growthBytes: number): void {
-    checkQuota(this.current.get(tenant.name) ?? tenant, growthBytes);
   }
 
   /**

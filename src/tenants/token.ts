@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { tokenDigest } from './token-digest.js';
 
 /** Prefix of a config key that holds the SHA-256 of a token instead of the token itself. */
-export const HASHED_PREFIX = 'sha256:';
+const HASHED_PREFIX = 'sha256:';
 const HASHED_KEY = /^sha256:[0-9a-fA-F]{64}$/;
 
 /** A fresh API token, `pmb-v1-<32 lowercase hex>`, from 128 random bits. */

@@ -29,8 +29,8 @@ export function parsePrometheus(text: string): Exposition {
     if (line === '') return;
     const type = TYPE_LINE.exec(line);
     if (type) {
-      if (types.has(type[1])) fail('second TYPE for the same family');
-      types.set(type[1], type[2]);
+      if (types.has(type[1]!)) fail('second TYPE for the same family');
+      types.set(type[1]!, type[2]!);
       return;
     }
     if (line.startsWith('#')) {
@@ -38,7 +38,7 @@ export function parsePrometheus(text: string): Exposition {
       return;
     }
     const match = SAMPLE_LINE.exec(line) ?? fail('not a sample');
-    const [, name, labelText = '', valueText] = match;
+    const [, name = '', labelText = '', valueText = ''] = match;
     const value = parseValue(valueText) ?? fail('bad value');
     const family = types.has(name) ? name : name.replace(HISTOGRAM_SUFFIX, '');
     if (!types.has(family)) fail('sample without a TYPE line');
@@ -50,7 +50,7 @@ export function parsePrometheus(text: string): Exposition {
 /** A sample value as Prometheus reads it (Go's ParseFloat: NaN and Inf in any case). */
 function parseValue(text: string): number | undefined {
   const special = /^([+-]?)(inf|infinity|nan)$/i.exec(text);
-  if (special) return special[2].toLowerCase() === 'nan' ? NaN : special[1] === '-' ? -Infinity : Infinity;
+  if (special) return special[2]!.toLowerCase() === 'nan' ? NaN : special[1] === '-' ? -Infinity : Infinity;
   const value = Number(text);
   return text.trim() === '' || Number.isNaN(value) ? undefined : value;
 }
@@ -61,8 +61,9 @@ function parseLabels(text: string, fail: (why: string) => never): Record<string,
   while (LABEL.lastIndex < text.length) {
     const at = LABEL.lastIndex;
     const match = LABEL.exec(text) ?? fail(`bad label at offset ${at}`);
-    if (Object.hasOwn(labels, match[1])) fail(`label ${match[1]} twice`);
-    labels[match[1]] = match[2].replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
+    const label = match[1]!;
+    if (Object.hasOwn(labels, label)) fail(`label ${label} twice`);
+    labels[label] = match[2]!.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
     if (match[3] === '' && LABEL.lastIndex < text.length) fail('labels not separated by commas');
   }
   return labels;
@@ -77,5 +78,5 @@ export function samplesOf(exposition: Exposition, name: string, labels: Record<s
 export function valueOf(exposition: Exposition, name: string, labels: Record<string, string> = {}): number {
   const found = samplesOf(exposition, name, labels);
   if (found.length !== 1) throw new Error(`expected one sample ${name}${JSON.stringify(labels)}, found ${found.length}`);
-  return found[0].value;
+  return found[0]!.value;
 }

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 export const SQ_BIN = fileURLToPath(new URL('../../../bin/sq', import.meta.url));
 
 /** How a child ended: an exit code, or the signal that killed it. */
-export interface Exit {
+interface Exit {
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;
 }

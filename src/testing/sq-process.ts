@@ -2,9 +2,9 @@
 import { launchSq, type SqChild } from './sq-child.js';
 
 /** `sq host`'s line: `SQ <version> listening on http://127.0.0.1:<port> (...)`. */
-export const HOST_LISTENING = /^SQ \S+ listening on http:\/\/127\.0\.0\.1:(\d+) \(.*\)$/m;
+const HOST_LISTENING = /^SQ \S+ listening on http:\/\/127\.0\.0\.1:(\d+) \(.*\)$/m;
 /** `sq route`'s line: `SQ router listening on http://127.0.0.1:<port>`. */
-export const ROUTER_LISTENING = /^SQ router listening on http:\/\/127\.0\.0\.1:(\d+)$/m;
+const ROUTER_LISTENING = /^SQ router listening on http:\/\/127\.0\.0\.1:(\d+)$/m;
 
 /** A running `sq` server process. */
 export interface SqProcess extends SqChild {

@@ -16,7 +16,7 @@ export function newToken(): string {
 }
 
 /** The text of a tenants file holding `tenants` (and top-level `extra` fields such as admin_key). */
-export function tenantsFileText(tenants: readonly TestTenant[], extra: Record<string, unknown> = {}): string {
+function tenantsFileText(tenants: readonly TestTenant[], extra: Record<string, unknown> = {}): string {
   const entries = tenants.map(({ token, ...entry }) => [token, entry]);
   return JSON.stringify({ ...extra, tenants: Object.fromEntries(entries) }, null, 2);
 }

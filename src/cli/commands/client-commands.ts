@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 // which a client command never needs (startup time).
 import { Coordinate } from '../../phext/coordinate.js';
 import { parse } from '../../phext/parse.js';
+import { whereAlgorithm, whereLimit } from '../../phext/where-options.js';
 import { writeFileAtomic } from '../../store/atomic-write.js';
 import { DEFAULT_TIMEOUT_MS, DaemonClient } from '../../daemon/client.js';
 import { diffLines, readScrollFile, readTextFiles, slurpLayout } from '../../daemon/client-files.js';
@@ -41,8 +42,6 @@ async function writeOut(file: string, text: string): Promise<number> {
   return data.length;
 }
 
-const WHERE_ALGOS = ['xor', 'checksum'];
-
 /** The client commands: each sends requests to the daemon of the current directory. */
 const CLIENT_SPECS: readonly ClientSpec[] = [
   { name: 'select', args: ['<coord>'], summary: 'Print the scroll at <coord>',
@@ -54,10 +53,10 @@ const CLIENT_SPECS: readonly ClientSpec[] = [
   { name: 'delete', args: ['<coord>'], summary: 'Remove the scroll at <coord>',
     run: ({ client, coord }) => client.request({ cmd: 'delete', coord: coord.toString() }) },
   { name: 'push', args: ['<coord>', '<file>'], summary: 'Replace the scroll at <coord> with the contents of <file>',
-    run: ({ client, coord, args }) => client.request({ cmd: 'update', coord: coord.toString(), text: readScrollFile(args[1]) }) },
+    run: ({ client, coord, args }) => client.request({ cmd: 'update', coord: coord.toString(), text: readScrollFile(args[1]!) }) },
   { name: 'pull', args: ['<coord>', '<file>'], summary: 'Write the scroll at <coord> to <file> (atomically)',
     run: async ({ client, coord, args }) => {
-      const n = await writeOut(args[1], await client.request({ cmd: 'select', coord: coord.toString() }));
+      const n = await writeOut(args[1]!, await client.request({ cmd: 'select', coord: coord.toString() }));
       return `Pulled ${n} bytes into ${args[1]}`;
     } },
   { name: 'toc', args: [], summary: 'Print the table of contents', run: ({ client }) => client.request({ cmd: 'toc' }) },
@@ -69,38 +68,38 @@ const CLIENT_SPECS: readonly ClientSpec[] = [
   { name: 'get', args: [], summary: 'Print the whole phext, byte for byte', raw: true,
     run: ({ client }) => client.request({ cmd: 'get' }) },
   { name: 'save', args: ['<file>'], summary: 'Write the whole phext to <file> (atomically)',
-    run: async ({ client, args }) => `Saved ${await writeOut(args[0], await client.request({ cmd: 'get' }))} bytes to ${args[0]}` },
+    run: async ({ client, args }) => `Saved ${await writeOut(args[0]!, await client.request({ cmd: 'get' }))} bytes to ${args[0]}` },
   { name: 'json-export', args: ['<file>'], summary: 'Write every scroll to <file> as JSON, in coordinate order',
     run: async ({ client, args }) => {
       const json = await client.request({ cmd: 'json-export' });
-      await writeOut(args[0], json + '\n');
+      await writeOut(args[0]!, json + '\n');
       return `Exported ${(JSON.parse(json) as unknown[]).length} scrolls to ${args[0]}`;
     } },
   { name: 'diff', args: ['<other.phext>'], summary: 'List coordinates that differ from another phext file',
     details: 'Lines "+ <coord>" (only in <other.phext>), "- <coord>" (only in the shared phext),\n"~ <coord>" (in both, different text); nothing when they hold the same scrolls.',
     run: async ({ client, args }) => {
-      const other = parse(readFileSync(args[0]));
+      const other = parse(readFileSync(args[0]!));
       return diffLines(parse(Buffer.from(await client.request({ cmd: 'get' }), 'utf8')), other).join('\n');
     } },
   { name: 'slurp', args: ['<coord>', '<dir>'], summary: 'Import the text files of <dir> into the scrolls after <coord>',
     details: 'Files are taken sorted by name (not recursive) into <coord> with scroll +1, +2, ...; a summary\nscroll at <coord> lists "name -> coord". Binary, non-UTF-8 and delimiter-holding files are skipped.\nAll scrolls are written in one durable commit.',
     run: async ({ client, coord, args }) => {
-      const { files, skipped } = readTextFiles(args[1]);
+      const { files, skipped } = readTextFiles(args[1]!);
       for (const s of skipped) process.stderr.write(`sq slurp: warning: skipping ${s.name}: ${s.reason}\n`);
       if (files.length === 0) throw new Error(`no text files to import in ${args[1]}`);
       const scrolls = slurpLayout(coord, files);
       await client.request({ cmd: 'update-many', scrolls });
-      return `Slurped ${files.length} files into ${scrolls[1].coord} .. ${scrolls.at(-1)!.coord}`;
+      return `Slurped ${files.length} files into ${scrolls[1]!.coord} .. ${scrolls.at(-1)!.coord}`;
     } },
   { name: 'where', args: ['<text>'], summary: 'Calculate a coordinate for <text>',
     details: 'Options:\n  --algo xor|checksum   (default xor)\n  --limit N             xor ignores scrolls shorter than N bytes (default 100)',
     options: { algo: { type: 'string' }, limit: { type: 'string' } },
     check: ({ options }) => {
-      if (!WHERE_ALGOS.includes(options.algo ?? 'xor')) throw new UsageError(`--algo must be xor or checksum, got '${options.algo}'`);
-      if (!/^\d{1,9}$/.test(options.limit ?? '100')) throw new UsageError(`--limit must be a whole number, got '${options.limit}'`);
+      if (whereAlgorithm(options.algo) === undefined) throw new UsageError(`--algo must be xor or checksum, got '${options.algo}'`);
+      if (whereLimit(options.limit) === undefined) throw new UsageError(`--limit must be a whole number, got '${options.limit}'`);
     },
     run: ({ client, args, options }) =>
-      client.request({ cmd: 'where', text: args[0], algo: options.algo ?? 'xor', limit: Number(options.limit ?? '100') }) },
+      client.request({ cmd: 'where', text: args[0], algo: whereAlgorithm(options.algo), limit: whereLimit(options.limit) }) },
   { name: 'shutdown', args: [], summary: 'Ask the daemon to flush and exit', run: ({ client }) => client.request({ cmd: 'shutdown' }) },
 ];
 
@@ -145,7 +144,7 @@ function toCommand(spec: ClientSpec): Command {
       if (positionals.length !== spec.args.length) {
         throw new UsageError(spec.args.length === 0 ? 'expected no arguments' : `expected ${spec.args.join(' ')}`);
       }
-      const coord = spec.args[0] === '<coord>' ? coordinateArg(positionals[0]) : Coordinate.ORIGIN;
+      const coord = spec.args[0] === '<coord>' ? coordinateArg(positionals[0]!) : Coordinate.ORIGIN;
       const { timeout, ...options } = values as Record<string, string | undefined>;
       const timeoutMs = timeoutOption(timeout);
       spec.check?.({ args: positionals, options });

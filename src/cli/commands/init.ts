@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Command } from '../command.js';
+import type { Command } from '../command.js';
 import { SQ_DIR, ensurePrivateDir } from '../../daemon/paths.js';
 import { syncDirectory } from '../../store/atomic-write.js';
 import { phextFileArg } from './phext-file-arg.js';

@@ -5,7 +5,8 @@ import { UsageError } from '../command.js';
  * sq init does not load the daemon (and the store) of sq share.
  */
 export function phextFileArg(args: string[]): string {
-  if (args.length !== 1) throw new UsageError('expected exactly one <file.phext>');
-  if (!args[0].endsWith('.phext') || args[0].startsWith('-')) throw new UsageError(`expected a file ending in .phext, got '${args[0]}'`);
-  return args[0];
+  const [file] = args;
+  if (file === undefined || args.length !== 1) throw new UsageError('expected exactly one <file.phext>');
+  if (!file.endsWith('.phext') || file.startsWith('-')) throw new UsageError(`expected a file ending in .phext, got '${file}'`);
+  return file;
 }

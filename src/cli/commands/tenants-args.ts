@@ -1,6 +1,7 @@
 /** Command-line options shared by the `sq tenants` actions. */
 import { parseArgs } from 'node:util';
 import { UsageError } from '../command.js';
+import { positiveNumber } from '../options.js';
 
 const OPTIONS = {
   config: { type: 'string' },
@@ -22,12 +23,8 @@ export function parseTenantsArgs(args: string[]) {
   }
 }
 
-/** `--quota-mb` as a number > 0, else a UsageError. */
+/** `--quota-mb` in megabytes, else a UsageError. */
 export function quotaOption(values: TenantsArgs['values']): number | undefined {
-  const raw = values['quota-mb'];
-  if (raw === undefined) return undefined;
-  const quota = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(quota) || quota <= 0) throw new UsageError(`--quota-mb must be a number > 0, not '${raw}'`);
-  return quota;
+  return positiveNumber(values['quota-mb'], 'quota-mb');
 }
 

@@ -5,7 +5,7 @@ import cliProgress from 'cli-progress';
 import { provisionTenants, type NewTenant } from '../../tenants/changes.js';
 import type { LoadedConfig } from '../../tenants/config.js';
 import { editConfig } from '../../tenants/edit.js';
-import { writeFileAtomic } from '../../tenants/atomic-file.js';
+import { writeFileAtomic } from '../../store/atomic-write.js';
 import { UsageError } from '../command.js';
 import { quotaOption, type TenantsArgs } from './tenants-args.js';
 
@@ -13,7 +13,7 @@ import { quotaOption, type TenantsArgs } from './tenants-args.js';
  * `sq tenants provision <count>`: many tenants in one atomic change of the file. The token CSV is
  * written (mode 0600) before the file is saved, so no working token is ever left unrecorded.
  */
-export async function provision(configPath: string, [countText]: string[], values: TenantsArgs['values']): Promise<void> {
+export async function provision(configPath: string, [countText = '']: string[], values: TenantsArgs['values']): Promise<void> {
   const count = Number(countText);
   if (!/^\d+$/.test(countText) || count < 1) throw new UsageError(`count must be a whole number >= 1, not '${countText}'`);
   const prefix = values.prefix;
@@ -28,7 +28,7 @@ export async function provision(configPath: string, [countText]: string[], value
     const names = new Set(created.map((t) => t.name));
     const fresh = config.tenants.filter((t) => names.has(t.name));
     const dirs = new Map(fresh.map((t) => [t.name, t.dataDir]));
-    await writeFileAtomic(csv, toCsv([['name', 'token', 'data_dir'], ...created.map((t) => [t.name, t.token, dirs.get(t.name)!])]), 0o600);
+    await writeFileAtomic(csv, toCsv([['name', 'token', 'data_dir'], ...created.map((t) => [t.name, t.token, dirs.get(t.name)!])]), { mode: 0o600 });
     const progress = progressReporter(fresh.length);
     for (const t of fresh) {
       await mkdir(t.dataDir, { recursive: true, mode: 0o700 });
@@ -41,7 +41,7 @@ export async function provision(configPath: string, [countText]: string[], value
     created = result.tenants;
     return { file: result.file, result: undefined };
   }, { create: true, prepare });
-  process.stdout.write(`Provisioned ${created.length} tenants ${created[0].name}..${created.at(-1)!.name}; tokens in ${csv} (mode 0600)\n`);
+  process.stdout.write(`Provisioned ${created.length} tenants ${created[0]!.name}..${created.at(-1)!.name}; tokens in ${csv} (mode 0600)\n`);
 }
 
 /** A bar on a terminal; otherwise a plain line at every tenth of the way. */

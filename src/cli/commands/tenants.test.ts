@@ -59,15 +59,15 @@ describe('sq tenants', () => {
     const dataRoot = join(root, 'founders');
     const run = await sq('provision', '50', '--prefix', 'founding', '--data-root', dataRoot, '--config', config);
     assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stderr, /provisioning: 5\/50 \(founding-005\)\n[^]*provisioning: 50\/50 \(founding-050\)\n/);
+    assert.match(run.stderr, /provisioning: 5\/50 \(founding-005\)\n[\s\S]*provisioning: 50\/50 \(founding-050\)\n/);
     const csv = join(root, 'founding-tokens.csv');
     assert.equal(statSync(csv).mode & 0o777, 0o600);
     const [header, ...rows] = readFileSync(csv, 'utf8').trimEnd().split('\n').map((l) => l.split(','));
     assert.deepEqual(header, ['name', 'token', 'data_dir']);
     assert.equal(rows.length, 50);
-    assert.deepEqual([rows[0][0], rows[49][0]], ['founding-001', 'founding-050']);
+    assert.deepEqual([rows[0]![0], rows[49]![0]], ['founding-001', 'founding-050']);
     const registry = new TenantRegistry(await loadConfig(config));
-    for (const [name, token, dataDir] of rows) {
+    for (const [name = '', token = '', dataDir = ''] of rows) {
       assert.equal(registry.resolve(token)?.name, name);
       assert.equal(dataDir, join(dataRoot, name));
       assert.ok(statSync(dataDir).isDirectory());

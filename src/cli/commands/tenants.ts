@@ -66,7 +66,7 @@ export const tenantsCommand: Command = {
   },
 };
 
-async function add(configPath: string, [name]: string[], values: TenantsArgs['values']): Promise<void> {
+async function add(configPath: string, [name = '']: string[], values: TenantsArgs['values']): Promise<void> {
   const quotaMb = quotaOption(values);
   const { config, result } = await editConfig(configPath, (file) => {
     const { file: next, tenant } = addTenant(file, name, { quotaMb });
@@ -77,7 +77,7 @@ async function add(configPath: string, [name]: string[], values: TenantsArgs['va
   process.stderr.write(`Added tenant ${name} (data in ${dataDir}). Its token, above, is shown only this once.\n`);
 }
 
-async function rotate(configPath: string, [name]: string[]): Promise<void> {
+async function rotate(configPath: string, [name = '']: string[]): Promise<void> {
   const { result } = await editConfig(configPath, (file) => {
     const { file: next, token } = rotateTenant(file, name);
     return { file: next, result: token };
@@ -86,7 +86,7 @@ async function rotate(configPath: string, [name]: string[]): Promise<void> {
   process.stderr.write(`New token for ${name}, above, shown only this once; the old token no longer works.\n`);
 }
 
-async function remove(configPath: string, [name]: string[]): Promise<void> {
+async function remove(configPath: string, [name = '']: string[]): Promise<void> {
   await editConfig(configPath, (file) => ({ file: removeTenant(file, name), result: undefined }));
   process.stdout.write(`Removed tenant ${name}; its data directory stays on disk.\n`);
 }
@@ -96,14 +96,14 @@ async function list(configPath: string): Promise<void> {
   const rows = await Promise.all(config.tenants.map(async (t) => [
     t.name, t.dataDir, t.quotaBytes === undefined ? 'unlimited' : formatMb(t.quotaBytes), String(await measureUsage(t.dataDir).catch(() => 0)),
   ]));
-  rows.sort((a, b) => (a[0] < b[0] ? -1 : 1));
+  rows.sort((a, b) => (a[0]! < b[0]! ? -1 : 1));
   process.stdout.write(table([['NAME', 'DATA_DIR', 'QUOTA', 'BYTES_USED'], ...rows]));
   process.stderr.write(`${rows.length} tenant${rows.length === 1 ? '' : 's'} in ${config.path}\n`);
 }
 
 function table(rows: string[][]): string {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ')).join('\n') + '\n';
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n') + '\n';
 }
 
 /** Tells a running server to reload now; a failure is only a warning (the server watches the file). */
