@@ -22,11 +22,17 @@ export class BodyBudget {
   reader(req: IncomingMessage, res: ServerResponse, maxBytes: number): () => Promise<Buffer> {
     let mine = 0;
     let closed = false;
-    res.once('close', () => {
-      closed = true;
-      this.held -= mine;
-      mine = 0;
-    });
+    let watching = false;
+    // Registered on the first read only: most requests (GET) never hold body bytes.
+    const watchClose = (): void => {
+      if (watching) return;
+      watching = true;
+      res.once('close', () => {
+        closed = true;
+        this.held -= mine;
+        mine = 0;
+      });
+    };
     const take = (bytes: number): boolean => {
       if (closed) return true; // nothing would give them back; the read fails on the dead connection anyway
       if (this.held + bytes > this.limit) return false;
@@ -38,7 +44,11 @@ export class BodyBudget {
     const invite = (): void => {
       if (/100-continue/i.test(String(req.headers.expect ?? '')) && !res.headersSent && !closed) res.writeContinue();
     };
-    return () => readBody(req, maxBytes, take, invite);
+    return () => {
+      watchClose();
+      if (res.closed) closed = true;
+      return readBody(req, maxBytes, take, invite);
+    };
   }
 }
 
