@@ -50,7 +50,7 @@ export type HostConfig = Readonly<z.output<typeof schema>>;
 export type HostConfigInput = z.input<typeof schema>;
 
 /** The defaults, for usage texts and presets. */
-export const HOST_DEFAULTS: Omit<HostConfig, 'port'> = schema.parse({ port: 0 });
+export const HOST_DEFAULTS: Omit<HostConfig, 'port'> = (({ port: _, ...defaults }) => defaults)(schema.parse({ port: 0 }));
 
 /** A setting out of range; the message names it (`maxConnections: ...`). */
 export class HostConfigError extends Error {
