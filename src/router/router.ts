@@ -1,8 +1,8 @@
 import http from 'node:http';
 import { once } from 'node:events';
-import { readFile } from 'node:fs/promises';
 import { loadRouterConfig, RouterConfigError } from './config.js';
 import { watchConfigFile } from '../config-watch/watch-config.js';
+import { SeenText } from '../config-watch/seen-text.js';
 import { probeBackends } from './health.js';
 import { proxyRequest } from './proxy.js';
 import { ALLOW_ORIGIN, PREFLIGHT_HEADERS, sendText } from './responses.js';
@@ -109,14 +109,12 @@ export async function startRouter(options: RouterOptions): Promise<RouterHandle>
 
   // The text last read, loaded or refused: the watcher sees every event in the config's
   // directories, and must neither reload an unchanged file nor repeat a refusal.
-  let seenText: string | undefined = initial.text;
+  const seen = new SeenText(opts.configPath, initial.text);
   const reload = async (onlyIfChanged = false): Promise<boolean> => {
     try {
-      const text = await readFile(opts.configPath, 'utf8').catch(() => undefined);
-      if (onlyIfChanged && text === seenText) return true;
-      seenText = text;
+      if (!(await seen.changed()) && onlyIfChanged) return true;
       const next = await loadRouterConfig(opts.configPath);
-      seenText = next.text;
+      seen.saw(next.text);
       if (next.text === loadedText) return true;
       table = RouteTable.fromConfig(next.config);
       loadedText = next.text;
