@@ -13,6 +13,14 @@ export interface HttpLimits {
   readonly keepAliveTimeoutMs: number;
 }
 
+/** The limits both listeners use unless told otherwise: a public server's (slowloris protection). */
+export const HTTP_LIMIT_DEFAULTS: HttpLimits = {
+  maxConnections: 512,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 120_000,
+  keepAliveTimeoutMs: 5_000,
+};
+
 /** An HTTP/1.1 front end with the project's connection rules; the handler sees accepted requests only. */
 export interface HttpServer {
   readonly server: Server;

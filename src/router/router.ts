@@ -7,7 +7,7 @@ import { probeBackends } from './health.js';
 import { proxyRequest } from './proxy.js';
 import { ALLOW_ORIGIN, PREFLIGHT_HEADERS, sendText } from './responses.js';
 import { RouteTable } from './route-table.js';
-import { createHttpServer } from '../http/http-server.js';
+import { HTTP_LIMIT_DEFAULTS, createHttpServer } from '../http/http-server.js';
 import { extractToken as requestToken } from '../server/token.js';
 
 /** Options of {@link startRouter}; the limits have the CLI's defaults. */
@@ -45,13 +45,10 @@ export interface RouterHandle {
 }
 
 export const ROUTER_DEFAULTS = {
+  ...HTTP_LIMIT_DEFAULTS,
   bind: '0.0.0.0',
   maxBodyBytes: 64 * 1024 * 1024,
   backendTimeoutMs: 30_000,
-  maxConnections: 512,
-  headersTimeoutMs: 10_000,
-  requestTimeoutMs: 120_000,
-  keepAliveTimeoutMs: 5_000,
 } as const;
 
 const pathOf = (url: string | undefined): string => (url ?? '').split('?', 1)[0] ?? '';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { HTTP_LIMIT_DEFAULTS } from '../http/http-server.js';
 
 const MiB = 1024 * 1024;
 
@@ -26,16 +27,16 @@ const schema = z.object({
   maxBodyBytes: count.default(64 * MiB),
   /** Bytes of request bodies held at once across all connections; beyond it 503 + Retry-After. */
   maxInflightBodyBytes: count.default(256 * MiB),
-  maxConnections: count.default(512),
+  maxConnections: count.default(HTTP_LIMIT_DEFAULTS.maxConnections),
   logFormat: z.enum(['text', 'json', 'off']).default('text'),
   /** The phext a request without `p` addresses (see default-phext.ts). */
   defaultPhext: z.string().min(1).default('index'),
   /** `f=` pages run unsandboxed on the API's origin: only for `sq basic` on loopback (see page-file.ts). */
   trustedPages: z.boolean().default(false),
   /** Slow-client limits (slowloris protection). */
-  headersTimeoutMs: ms.default(10_000),
-  requestTimeoutMs: ms.default(120_000),
-  keepAliveTimeoutMs: ms.default(5_000),
+  headersTimeoutMs: ms.default(HTTP_LIMIT_DEFAULTS.headersTimeoutMs),
+  requestTimeoutMs: ms.default(HTTP_LIMIT_DEFAULTS.requestTimeoutMs),
+  keepAliveTimeoutMs: ms.default(HTTP_LIMIT_DEFAULTS.keepAliveTimeoutMs),
   /** On shutdown, how long requests in progress may take before their connections are cut. */
   drainMs: ms.default(5_000),
   /** How long a streamed answer waits for a client that takes no data before cutting it. */
