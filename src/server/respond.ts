@@ -71,8 +71,7 @@ async function sendStreamed(r: Responder, req: IncomingMessage, res: ServerRespo
 
 function account(r: Responder, req: IncomingMessage, outcome: Outcome, sent: number, started: number, countSent = true): void {
   const ms = performance.now() - started;
-  r.metrics.requests.inc({ command: outcome.command, status: outcome.status });
-  r.metrics.latency.observe({ command: outcome.command }, ms / 1000);
+  r.metrics.observeRequest(outcome.command, outcome.status, ms / 1000);
   if (countSent) r.metrics.bytesSent.inc(sent);
   if (r.logFormat !== 'off') {
     const url = req.url ?? '/';
