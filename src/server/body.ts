@@ -20,19 +20,19 @@ export class BodyBudget {
    * or the connection is gone, whichever comes first.
    */
   reader(req: IncomingMessage, res: ServerResponse, maxBytes: number): () => Promise<Buffer> {
+    // One closure per request; the accounting is set up on the first read only, since most
+    // requests (GET) never hold body bytes.
+    return () => this.read(req, res, maxBytes);
+  }
+
+  private read(req: IncomingMessage, res: ServerResponse, maxBytes: number): Promise<Buffer> {
     let mine = 0;
-    let closed = false;
-    let watching = false;
-    // Registered on the first read only: most requests (GET) never hold body bytes.
-    const watchClose = (): void => {
-      if (watching) return;
-      watching = true;
-      res.once('close', () => {
-        closed = true;
-        this.held -= mine;
-        mine = 0;
-      });
-    };
+    let closed = res.closed;
+    res.once('close', () => {
+      closed = true;
+      this.held -= mine;
+      mine = 0;
+    });
     const take = (bytes: number): boolean => {
       if (closed) return true; // nothing would give them back; the read fails on the dead connection anyway
       if (this.held + bytes > this.limit) return false;
@@ -44,11 +44,7 @@ export class BodyBudget {
     const invite = (): void => {
       if (/100-continue/i.test(String(req.headers.expect ?? '')) && !res.headersSent && !closed) res.writeContinue();
     };
-    return () => {
-      watchClose();
-      if (res.closed) closed = true;
-      return readBody(req, maxBytes, take, invite);
-    };
+    return readBody(req, maxBytes, take, invite);
   }
 }
 

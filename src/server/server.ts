@@ -9,7 +9,7 @@ import { metricsReader, open } from './guards.js';
 import type { HostConfig } from './host-config.js';
 import { HttpError } from './http-error.js';
 import type { Metrics } from './metrics.js';
-import { TEXT, errorOutcome, type Labels, type Outcome } from './outcome.js';
+import { TEXT, errorOutcome, type Outcome } from './outcome.js';
 import { send, startBody, type Responder } from './respond.js';
 import { RouteTable, compose, type Exchange, type Route } from './route.js';
 import type { Tenancy } from './tenancy.js';
@@ -85,6 +85,30 @@ export function createHost(config: HostConfig, deps: HostDeps): Host {
   // `insert` then `select` expects; node would start them all at once.
   const previousOnConnection = new WeakMap<Socket, Promise<void>>();
 
+  /** Runs one request after the previous one on its connection, and answers it; never rejects. */
+  async function answer(ex: Exchange, res: ServerResponse, started: number, previous: Promise<void> | undefined): Promise<void> {
+    const { req, labels } = ex;
+    if (previous) await previous;
+    let outcome: Outcome;
+    try {
+      outcome = await startBody(await dispatch(ex));
+    } catch (err) {
+      outcome = { ...errorOutcome(err, labels.command), phext: labels.phext, tenant: labels.tenant };
+      if (outcome.status === 500) log(`internal error: ${(err as Error)?.stack ?? err}`);
+    }
+    try {
+      // A refused body may still be arriving; answer, then stop reading it. A caller we do not
+      // know is not even drained: the connection closes once the 401 is out.
+      if (outcome.status === 413 || outcome.status === 401) res.shouldKeepAlive = false;
+      const sending = send(responder, req, res, outcome, started);
+      if (!req.complete && outcome.status >= 400 && outcome.status !== 401) req.resume();
+      await sending;
+    } catch (err) {
+      log(`response failed: ${(err as Error)?.message ?? err}`);
+      res.destroy();
+    }
+  }
+
   function handle(req: IncomingMessage, res: ServerResponse): void {
     const socket = req.socket as Socket;
     const started = performance.now();
@@ -95,31 +119,10 @@ export function createHost(config: HostConfig, deps: HostDeps): Host {
       token: extractToken(req.headers), labels: { command: 'unknown' },
       body: bodies.reader(req, res, config.maxBodyBytes),
     };
-    const labels: Labels = ex.labels;
-    const previous = previousOnConnection.get(socket);
-    const task = (previous ? previous.then(() => dispatch(ex)) : dispatch(ex))
-      .then(startBody)
-      .catch((err: unknown) => {
-        const outcome = { ...errorOutcome(err, labels.command), phext: labels.phext, tenant: labels.tenant };
-        if (outcome.status === 500) log(`internal error: ${(err as Error)?.stack ?? err}`);
-        return outcome;
-      })
-      .then((outcome) => {
-        // A refused body may still be arriving; answer, then stop reading it. A caller we do not
-        // know is not even drained: the connection closes once the 401 is out.
-        if (outcome.status === 413 || outcome.status === 401) res.shouldKeepAlive = false;
-        const sending = send(responder, req, res, outcome, started);
-        if (!req.complete && outcome.status >= 400 && outcome.status !== 401) req.resume();
-        return sending;
-      })
-      .catch((err: unknown) => {
-        log(`response failed: ${(err as Error)?.message ?? err}`);
-        res.destroy();
-      })
-      .finally(() => {
-        inFlight.delete(task);
-        if (previousOnConnection.get(socket) === task) previousOnConnection.delete(socket);
-      });
+    const task = answer(ex, res, started, previousOnConnection.get(socket)).finally(() => {
+      inFlight.delete(task);
+      if (previousOnConnection.get(socket) === task) previousOnConnection.delete(socket);
+    });
     previousOnConnection.set(socket, task);
     inFlight.add(task);
   }
