@@ -78,3 +78,20 @@ test('sq host --key: token forms, refusals and CORS', async (t) => {
     assert.ok(!host.stderr().includes('s3cr3t'));
   });
 });
+
+// Who may read /metrics in single-tenant mode: this machine, or the key when one is set. A scrape
+// relayed by a proxy (X-Forwarded-For) is not from this machine.
+test('sq host /metrics: loopback, or the key; an open server shows them on loopback only', async (t) => {
+  const relayed = { 'X-Forwarded-For': '198.51.100.7' };
+  const keyed = await startHost(t, { args: ['--key', KEY] });
+  assert.equal((await keyed.call('GET', '/metrics')).status, 200, 'loopback');
+  assert.equal((await keyed.call('GET', '/metrics', undefined, relayed)).status, 401, 'relayed without the key');
+  assert.equal((await keyed.call('GET', '/metrics', undefined, { ...relayed, Authorization: 'Bearer wrong' })).status, 401, 'relayed, wrong key');
+  const withKey = await keyed.call('GET', '/metrics', undefined, { ...relayed, Authorization: `Bearer ${KEY}` });
+  assert.equal(withKey.status, 200, 'relayed with the key');
+  assert.match(withKey.text, /^# HELP sq_requests_total/m);
+
+  const open = await startHost(t);
+  assert.equal((await open.call('GET', '/metrics')).status, 200, 'open server, loopback');
+  assert.equal((await open.call('GET', '/metrics', undefined, relayed)).status, 401, 'open server, relayed');
+});

@@ -36,8 +36,8 @@ describe('sq host shutdown (SIGTERM)', () => {
     await Promise.all(processes.map((p) => p.stop()));
   });
   const dir = tempDir({ after });
-  const start = async (): Promise<SqProcess> => {
-    const sq = await startSq(['host', '0', '--bind', '127.0.0.1', '--key', TOKEN, '--data-dir', join(dir, 'data')]);
+  const start = async (...extra: string[]): Promise<SqProcess> => {
+    const sq = await startSq(['host', '0', '--bind', '127.0.0.1', '--key', TOKEN, '--data-dir', join(dir, 'data'), ...extra]);
     processes.push(sq);
     return sq;
   };
@@ -54,8 +54,8 @@ describe('sq host shutdown (SIGTERM)', () => {
     assert.ok(ms < 3_000, `exit took ${ms.toFixed(0)} ms`);
   });
 
-  it('gives a stalled request body a grace period, not the 120 s request timeout', async () => {
-    const sq = await start();
+  it('gives a stalled request body a grace period (--drain-ms), not the 120 s request timeout', async () => {
+    const sq = await start('--drain-ms', '300');
     sockets.push(await client(sq.port, `POST /api/v2/insert?p=x&c=1.1.1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Length: 100\r\n\r\nhalf`));
     await sleep(50);
     const { code, ms } = await terminate(sq);

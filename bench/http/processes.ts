@@ -1,4 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** A server the bench started in a child process (so it has an event loop of its own). */
 export interface ServerChild {
@@ -12,22 +15,30 @@ const STDERR_KEPT = 4096;
 
 /**
  * Starts `node <args>` and resolves once its stdout matches `ready` (whose first group is the
- * port). The last few KB of stderr are kept for the error message if it dies before that.
+ * port). Stderr goes to a file, not a pipe to this process: `sq route` logs every request, and
+ * reading those lines here would take CPU from the load generator. Its last few KB are in the
+ * error message if the server dies before listening.
  */
 export function startServer(name: string, args: string[], ready: RegExp): Promise<ServerChild> {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const errDir = mkdtempSync(join(tmpdir(), 'sq-bench-stderr-'));
+  const errPath = join(errDir, 'stderr');
+  const errFd = openSync(errPath, 'w');
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', errFd] });
+  closeSync(errFd);
   running.add(child);
-  child.once('exit', () => running.delete(child));
+  child.once('exit', () => {
+    running.delete(child);
+    setImmediate(() => rmSync(errDir, { recursive: true, force: true })); // after the error message read it
+  });
   let out = '';
-  let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-STDERR_KEPT)));
+  const err = () => readFileSync(errPath, 'utf8').slice(-STDERR_KEPT);
   return new Promise((resolve, reject) => {
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       const m = ready.exec(out);
       if (m) resolve({ name, port: Number(m[1]), child });
     });
-    child.once('exit', (code, signal) => reject(new Error(`${name} exited (${code ?? signal}) before listening:\n${err}`)));
+    child.once('exit', (code, signal) => reject(new Error(`${name} exited (${code ?? signal}) before listening:\n${err()}`)));
   });
 }
 

@@ -26,7 +26,9 @@ export function positiveNumber(value: string | undefined, name: string, fallback
 }
 
 /** A positive whole number, e.g. `--max-connections 512`, `--headers-timeout-ms 10000`. */
-export function positiveInteger(value: string | undefined, name: string, fallback: number): number {
+export function positiveInteger(value: string | undefined, name: string): number | undefined;
+export function positiveInteger(value: string | undefined, name: string, fallback: number): number;
+export function positiveInteger(value: string | undefined, name: string, fallback?: number): number | undefined {
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) {
@@ -36,7 +38,9 @@ export function positiveInteger(value: string | undefined, name: string, fallbac
 }
 
 /** A byte size with an optional binary suffix: `67108864`, `64M`, `64MiB`, `1G`. */
-export function byteSize(value: string | undefined, name: string, fallback: number): number {
+export function byteSize(value: string | undefined, name: string): number | undefined;
+export function byteSize(value: string | undefined, name: string, fallback: number): number;
+export function byteSize(value: string | undefined, name: string, fallback?: number): number | undefined {
   if (value === undefined) return fallback;
   const match = /^(\d+)([KMG]?)(?:i?B)?$/i.exec(value.trim());
   const n = match ? Number(match[1]) * UNITS[match[2].toUpperCase()] : NaN;
@@ -61,14 +65,19 @@ export const TIMEOUT_USAGE = `  --headers-timeout-ms N cut clients still sending
   --keep-alive-timeout-ms N
                          close idle keep-alive connections after N ms (default 5000)`;
 
-/** Reads the timeout options; absent ones take the given defaults. */
-export function timeouts(
-  values: Partial<Record<keyof typeof TIMEOUT_OPTIONS, string>>,
-  defaults: { headersTimeoutMs: number; requestTimeoutMs: number; keepAliveTimeoutMs: number },
-): { headersTimeoutMs: number; requestTimeoutMs: number; keepAliveTimeoutMs: number } {
+/** Reads the timeout options; absent ones take the given defaults (undefined without them). */
+export function timeouts(values: Partial<Record<keyof typeof TIMEOUT_OPTIONS, string>>): Partial<Timeouts>;
+export function timeouts(values: Partial<Record<keyof typeof TIMEOUT_OPTIONS, string>>, defaults: Timeouts): Timeouts;
+export function timeouts(values: Partial<Record<keyof typeof TIMEOUT_OPTIONS, string>>, defaults?: Timeouts): Partial<Timeouts> {
   return {
-    headersTimeoutMs: positiveInteger(values['headers-timeout-ms'], 'headers-timeout-ms', defaults.headersTimeoutMs),
-    requestTimeoutMs: positiveInteger(values['request-timeout-ms'], 'request-timeout-ms', defaults.requestTimeoutMs),
-    keepAliveTimeoutMs: positiveInteger(values['keep-alive-timeout-ms'], 'keep-alive-timeout-ms', defaults.keepAliveTimeoutMs),
+    headersTimeoutMs: positiveInteger(values['headers-timeout-ms'], 'headers-timeout-ms') ?? defaults?.headersTimeoutMs,
+    requestTimeoutMs: positiveInteger(values['request-timeout-ms'], 'request-timeout-ms') ?? defaults?.requestTimeoutMs,
+    keepAliveTimeoutMs: positiveInteger(values['keep-alive-timeout-ms'], 'keep-alive-timeout-ms') ?? defaults?.keepAliveTimeoutMs,
   };
+}
+
+interface Timeouts {
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
 }

@@ -62,15 +62,16 @@ const HOP_BY_HOP = new Set([
 
 /** A copy of `headers` without hop-by-hop fields, including those the Connection header names. */
 export function endToEndHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
-  const named = new Set(
-    String(headers.connection ?? '')
+  const named = headers.connection === undefined ? undefined : new Set(
+    headers.connection
       .split(',')
       .map((s) => s.trim().toLowerCase())
       .filter(Boolean),
   );
   const out: OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined && !HOP_BY_HOP.has(name) && !named.has(name)) out[name] = value;
+  for (const name in headers) {
+    const value = headers[name];
+    if (value !== undefined && !HOP_BY_HOP.has(name) && !named?.has(name)) out[name] = value;
   }
   return out;
 }

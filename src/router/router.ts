@@ -1,13 +1,13 @@
 import http from 'node:http';
-import type { Socket } from 'node:net';
 import { once } from 'node:events';
-import { readFile } from 'node:fs/promises';
 import { loadRouterConfig, RouterConfigError } from './config.js';
 import { watchConfigFile } from '../config-watch/watch-config.js';
+import { SeenText } from '../config-watch/seen-text.js';
 import { probeBackends } from './health.js';
 import { proxyRequest } from './proxy.js';
 import { ALLOW_ORIGIN, PREFLIGHT_HEADERS, sendText } from './responses.js';
 import { RouteTable } from './route-table.js';
+import { HTTP_LIMIT_DEFAULTS, createHttpServer } from '../http/http-server.js';
 import { extractToken as requestToken } from '../server/token.js';
 
 /** Options of {@link startRouter}; the limits have the CLI's defaults. */
@@ -45,13 +45,10 @@ export interface RouterHandle {
 }
 
 export const ROUTER_DEFAULTS = {
+  ...HTTP_LIMIT_DEFAULTS,
   bind: '0.0.0.0',
   maxBodyBytes: 64 * 1024 * 1024,
   backendTimeoutMs: 30_000,
-  maxConnections: 512,
-  headersTimeoutMs: 10_000,
-  requestTimeoutMs: 120_000,
-  keepAliveTimeoutMs: 5_000,
 } as const;
 
 const pathOf = (url: string | undefined): string => (url ?? '').split('?', 1)[0] ?? '';
@@ -73,29 +70,15 @@ export async function startRouter(options: RouterOptions): Promise<RouterHandle>
     closing: () => closing,
   };
 
-  const overLimit = new WeakSet<Socket>();
-  // Requests in progress per connection: on shutdown the others (idle, or still sending
-  // headers) are cut at once, the busy ones after their answer.
-  const connections = new Map<Socket, number>();
-  const cutIfIdle = (socket: Socket): void => {
-    if (!connections.get(socket)) socket.destroy();
-  };
-
   const handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const started = performance.now();
-    const socket = req.socket;
     let backend: number | undefined;
-    if (connections.has(socket)) connections.set(socket, (connections.get(socket) ?? 0) + 1);
     res.once('close', () => {
-      if (connections.has(socket)) connections.set(socket, (connections.get(socket) ?? 1) - 1);
       const status = res.writableFinished ? String(res.statusCode) : `${res.statusCode}-aborted`;
       const ms = (performance.now() - started).toFixed(1);
       log(`${req.method} ${pathOf(req.url)} ${status} ${ms}ms backend=${backend ?? '-'}`);
-      // While shutting down, a connection whose last answer just went out must not idle on.
-      if (closing) setImmediate(cutIfIdle, socket);
     });
     if (closing) res.setHeader('Connection', 'close');
-    if (overLimit.has(socket)) return sendText(res, 503, 'Service Unavailable: too many connections', true);
     if (req.method === 'OPTIONS') {
       res.writeHead(204, PREFLIGHT_HEADERS);
       return void res.end();
@@ -114,45 +97,21 @@ export async function startRouter(options: RouterOptions): Promise<RouterHandle>
     res.end(res.req.method === 'HEAD' ? undefined : body);
   };
 
-  // As `sq host`: HTTP/1.1 without Host is answered, and so is a client that half-closes after
-  // its request (node would end the connection before the answer is written).
-  const server = http.createServer({ connectionsCheckingInterval: 1000, requireHostHeader: false }, handle);
-  (server as http.Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
-  server.headersTimeout = opts.headersTimeoutMs;
-  server.requestTimeout = opts.requestTimeoutMs;
-  server.keepAliveTimeout = opts.keepAliveTimeoutMs;
-  // Beyond maxConnections a client still gets a 503 answer; beyond twice that it is dropped.
-  server.maxConnections = opts.maxConnections * 2;
-  // Without this listener node sends "100 Continue" itself, before we could refuse with 401/413.
-  server.on('checkContinue', handle);
-  server.on('connection', (socket: Socket) => {
-    connections.set(socket, 0);
-    if (connections.size > opts.maxConnections) overLimit.add(socket);
-    socket.once('close', () => connections.delete(socket));
-  });
-  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
-    // Mid-answer (pipelining) a status line of ours would corrupt the stream: just cut.
-    if (!socket.writable || connections.get(socket)) return void socket.destroy();
-    const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
-    socket.end(`HTTP/1.1 ${status}\r\nAccess-Control-Allow-Origin: *\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
-  });
-
-  server.listen(opts.port, opts.bind);
-  await once(server, 'listening');
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : opts.port;
+  // The same front end as `sq host`: connection limit and 503, node's 400/408/431 with CORS,
+  // Host-less and half-closing clients, "100 Continue" only once the body is forwarded.
+  const front = createHttpServer(opts, handle);
+  const { server } = front;
+  const { port } = await front.listen(opts.port, opts.bind);
   const closed = once(server, 'close').then(() => undefined);
 
   // The text last read, loaded or refused: the watcher sees every event in the config's
   // directories, and must neither reload an unchanged file nor repeat a refusal.
-  let seenText: string | undefined = initial.text;
+  const seen = new SeenText(opts.configPath, initial.text);
   const reload = async (onlyIfChanged = false): Promise<boolean> => {
     try {
-      const text = await readFile(opts.configPath, 'utf8').catch(() => undefined);
-      if (onlyIfChanged && text === seenText) return true;
-      seenText = text;
+      if (!(await seen.changed()) && onlyIfChanged) return true;
       const next = await loadRouterConfig(opts.configPath);
-      seenText = next.text;
+      seen.saw(next.text);
       if (next.text === loadedText) return true;
       table = RouteTable.fromConfig(next.config);
       loadedText = next.text;
@@ -174,15 +133,8 @@ export async function startRouter(options: RouterOptions): Promise<RouterHandle>
     if (!closing) {
       closing = true;
       watcher.close();
-      server.close();
-      for (const socket of connections.keys()) cutIfIdle(socket);
       // In-flight requests get until the backend timeout (plus a margin) to finish.
-      const deadline = setTimeout(() => server.closeAllConnections(), opts.backendTimeoutMs + 5_000);
-      deadline.unref();
-      closed.finally(() => {
-        clearTimeout(deadline);
-        agent.destroy();
-      });
+      void front.close(opts.backendTimeoutMs + 5_000).finally(() => agent.destroy());
     }
     await closed;
   };

@@ -1,11 +1,23 @@
+import { isUtf8 } from 'node:buffer';
+import type { Socket } from 'node:net';
 import type { Command } from '../commands/command.js';
 import { decodeInput } from '../commands/input.js';
 import { COMMANDS, type CommandName } from '../commands/table.js';
+import type { ConnectionTracker } from '../http/connections.js';
 import type { DocumentStore } from '../store/document-store.js';
+import type { TenantResolver } from '../tenants/tenant.js';
 import { defaultPhext } from './default-phext.js';
+import { tenant as tenantGuard } from './guards.js';
+import { HttpError } from './http-error.js';
 import { HttpInput, type HttpCommandRequest } from './http-input.js';
-import { TEXT, type Outcome } from './outcome.js';
+import type { Metrics } from './metrics.js';
+import { TEXT } from './outcome.js';
 import { pageHeaders } from './page-file.js';
+import { parseParams, type Params } from './params.js';
+import { isFormBody } from './request-checks.js';
+import type { Handler, Route } from './route.js';
+
+export const API = '/api/v2/';
 
 const READ = ['GET', 'HEAD', 'POST'] as const;
 const WRITE = ['GET', 'POST'] as const;
@@ -17,37 +29,72 @@ const METHODS: Readonly<Record<CommandName, readonly string[]>> = {
 };
 
 /** A command as HTTP serves it. */
-export interface ApiCommand {
+interface ApiCommand {
   readonly methods: readonly string[];
   readonly command: Command;
 }
 
 /** The API's commands by name (exact names, no prefixes). */
-export const API_COMMANDS: Readonly<Record<string, ApiCommand>> = Object.fromEntries(
+const API_COMMANDS: Readonly<Record<string, ApiCommand>> = Object.fromEntries(
   Object.entries(COMMANDS).map(([name, command]) => [name, { methods: METHODS[name as CommandName], command }]),
 );
 
-/** What the host lends every API command. */
-export interface ApiHost {
+/** What an API command needs from the host around it. */
+export interface ApiDeps {
   readonly store: DocumentStore;
-  /** The phext a request without `p` addresses (see HostOptions.defaultPhext). */
+  readonly resolver: TenantResolver;
+  readonly metrics: Metrics;
+  readonly connections: ConnectionTracker;
+  /** The phext a request without `p` addresses (see default-phext.ts). */
   readonly defaultPhext: string;
   /** `f=` pages run unsandboxed on the API's origin (see page-file.ts). */
-  readonly trustedPages?: boolean;
+  readonly trustedPages: boolean;
 }
 
-/** Runs API command `name` on a request the pipeline has read: decode, run, answer. */
-export async function runApiCommand(name: string, request: Omit<HttpCommandRequest, 'fallback'>, host: ApiHost): Promise<Outcome> {
-  const { command } = API_COMMANDS[name];
-  const p = request.params.get('p');
-  // Without `p` (or with `p=`) the original serves its data directory's default phext; clients
-  // rely on it (`status` as a reachability check, scripts that send no `p`).
-  const fallback = !p && command.needs.includes('phext') ? await defaultPhext(request.tenant.dataDir, host.defaultPhext) : undefined;
-  const reply = await command.run(decodeInput(new HttpInput({ ...request, fallback }), command.needs), { store: host.store });
-  const page = command.page ? request.params.get('f') : undefined;
-  const served = page === undefined ? undefined : pageHeaders(page, host.trustedPages ?? false);
-  return {
-    status: 200, body: reply.body, contentType: served?.contentType ?? reply.contentType ?? TEXT,
-    headers: served?.headers, command: name, phext: p, tenant: request.tenant.name,
+/**
+ * The handler of API command `name` for a caller the tenant guard has accepted: decodes the query
+ * and the body (a form's fields merge into the query's) into the command's input, runs it, and
+ * answers. The one place where an HTTP request becomes a command call.
+ */
+function apiCommand(deps: ApiDeps, name: string, command: Command): Handler {
+  return async (ex) => {
+    const params = parseParams(ex.query, 'query string');
+    ex.labels.phext = params.get('p');
+    let body: Buffer = Buffer.alloc(0);
+    if (ex.method === 'POST' || ex.method === 'DELETE') {
+      body = await ex.body();
+      deps.metrics.bytesReceived.inc(body.length);
+    }
+    let form: Params | undefined;
+    if (isFormBody(ex.req, body)) {
+      // curl -d sends non-ASCII bytes raw rather than as %xx: they are UTF-8 text too.
+      if (!isUtf8(body)) throw new HttpError(400, 'Invalid UTF-8 in form body');
+      form = parseParams(body.toString('utf8'), 'form body');
+      for (const [key, value] of form) if (!params.has(key)) params.set(key, value);
+      body = Buffer.alloc(0);
+    }
+    const tenant = ex.tenant!;
+    const p = params.get('p');
+    // Without `p` (or with `p=`) the original serves its data directory's default phext; clients
+    // rely on it (`status` as a reachability check, scripts that send no `p`).
+    const fallback = !p && command.needs.includes('phext') ? await defaultPhext(tenant.dataDir, deps.defaultPhext) : undefined;
+    const request: HttpCommandRequest = {
+      method: ex.method, params, body, form, tenant, connectionId: deps.connections.idOf(ex.req.socket as Socket), fallback,
+    };
+    const reply = await command.run(decodeInput(new HttpInput(request), command.needs), { store: deps.store });
+    const page = command.page ? params.get('f') : undefined;
+    const served = page === undefined ? undefined : pageHeaders(page, deps.trustedPages);
+    return {
+      status: 200, body: reply.body, contentType: served?.contentType ?? reply.contentType ?? TEXT,
+      headers: served?.headers, command: name, phext: p, tenant: tenant.name,
+    };
   };
+}
+
+/** One route per command of the table (`/api/v2/<name>`), each behind the tenant's token. */
+export function apiRoutes(deps: ApiDeps): Route[] {
+  const auth = tenantGuard(deps.resolver);
+  return Object.entries(API_COMMANDS).map(([name, { methods, command }]) => ({
+    path: API + name, methods, command: name, methodName: name, auth, handler: apiCommand(deps, name, command),
+  }));
 }

@@ -20,8 +20,14 @@ export class BodyBudget {
    * or the connection is gone, whichever comes first.
    */
   reader(req: IncomingMessage, res: ServerResponse, maxBytes: number): () => Promise<Buffer> {
+    // One closure per request; the accounting is set up on the first read only, since most
+    // requests (GET) never hold body bytes.
+    return () => this.read(req, res, maxBytes);
+  }
+
+  private read(req: IncomingMessage, res: ServerResponse, maxBytes: number): Promise<Buffer> {
     let mine = 0;
-    let closed = false;
+    let closed = res.closed;
     res.once('close', () => {
       closed = true;
       this.held -= mine;
@@ -38,7 +44,7 @@ export class BodyBudget {
     const invite = (): void => {
       if (/100-continue/i.test(String(req.headers.expect ?? '')) && !res.headersSent && !closed) res.writeContinue();
     };
-    return () => readBody(req, maxBytes, take, invite);
+    return readBody(req, maxBytes, take, invite);
   }
 }
 

@@ -29,6 +29,23 @@ export class Metrics {
     labelNames: ['command'] as const, registers: [this.registry],
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
   });
+  /** Label children by command and status: prom-client hashes a labels object on every call. */
+  private readonly answered = new Map<string, { count: () => void; took: (seconds: number) => void }>();
+
+  /** Counts one answered request and its latency. */
+  observeRequest(command: string, status: number, seconds: number): void {
+    const key = `${command} ${status}`;
+    let child = this.answered.get(key);
+    if (!child) {
+      const counter = this.requests.labels(command, String(status));
+      const histogram = this.latency.labels(command);
+      child = { count: () => counter.inc(), took: (s) => histogram.observe(s) };
+      this.answered.set(key, child);
+    }
+    child.count();
+    child.took(seconds);
+  }
+
   readonly bytesReceived = new Counter({
     name: 'sq_http_received_bytes_total', help: 'Request body bytes read', registers: [this.registry],
   });

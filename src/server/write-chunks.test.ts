@@ -10,6 +10,8 @@ import { tempDir } from '../testing/temp-dir.js';
 import { waitFor } from '../testing/wait.js';
 import { Metrics } from './metrics.js';
 import { createHost } from './server.js';
+import { hostConfig } from './host-config.js';
+import { singleTenancy } from '../tenants/http-routes.js';
 
 test('a streamed answer to a client that takes nothing is cut after the stall limit, and the server goes on', async (t) => {
   const dir = tempDir(t);
@@ -17,14 +19,11 @@ test('a streamed answer to a client that takes nothing is cut after the stall li
   const scrolls = Array.from({ length: 300_000 }, (_, i) => `${i % 999 === 0 ? '\x18' : '\x17'}scroll ${i} with a summary long enough`);
   writeFileSync(join(dir, 'big.phext'), scrolls.join(''));
   const lines: string[] = [];
-  const host = createHost({
+  const host = createHost(hostConfig({ port: 0, maxBodyBytes: 1 << 20, maxInflightBodyBytes: 1 << 24, maxConnections: 8, logFormat: 'off', sendStallMs: 200 }), {
     store: new FileDocumentStore({ cacheBytes: 1 << 20, maxPhextBytes: 1 << 30 }),
-    resolver: new SingleTenantResolver(dir, undefined),
+    tenancy: singleTenancy(new SingleTenantResolver(dir, undefined)),
     metrics: new Metrics(),
-    maxBodyBytes: 1 << 20, maxInflightBodyBytes: 1 << 24, maxConnections: 8, logFormat: 'off',
-    defaultPhext: 'index',
     log: (line) => lines.push(line),
-    sendStallMs: 200,
   });
   const { port } = await host.listen(0, '127.0.0.1');
   t.after(() => host.close());

@@ -7,7 +7,8 @@ import {
   GATHER_MAX_MS, type Commit, type CommitObserver, type DocumentStore, type Snapshot, type StoreClock, type StoreOptions, type StoreStats,
 } from './document-store.js';
 import { Document, type PendingMutation } from './document.js';
-import { sameStamp, stampNow, stampOf, statIfExists, type FileStamp } from './file-stamp.js';
+import { sameStamp, stampOf, statIfExists, type FileStamp } from './file-stamp.js';
+import { TurnStamps } from './turn-stamps.js';
 import { loadFromDisk, type DiskState } from './load.js';
 import { Lru } from './lru.js';
 import { asStoreError, refusals } from './refusals.js';
@@ -62,6 +63,7 @@ export class FileDocumentStore implements DocumentStore {
   /** States evicted or too large for the cache that streamed answers still hold. */
   private readonly recent = new RecentStates();
   private readonly observers: CommitObserver[];
+  private readonly stamps = new TurnStamps();
 
   constructor(
     private readonly options: StoreOptions,
@@ -78,10 +80,13 @@ export class FileDocumentStore implements DocumentStore {
       // While our own write is in flight the file is ours: serve the last committed state.
       if (doc.writing) return doc.state.snapshot;
       // The common case, a cached file nobody touched: one synchronous stat taken after this
-      // read began, so an edit finished before it is always seen. On a local disk it costs a
-      // microsecond or so, less than the promise and thread-pool round trip of an async stat.
-      const stamp = stampNow(doc.path);
-      if (stamp !== null && sameStamp(stamp, doc.state.stamp)) return doc.state.snapshot;
+      // read began, so an edit finished before it is always seen, shared with the other reads
+      // of the file later in this event-loop turn (TurnStamps). A synchronous stat on a local
+      // disk costs a few microseconds, less than the thread-pool round trip of an async one.
+      const asked = this.stamps.of(doc.path);
+      const stamp = asked instanceof Promise ? await asked : asked;
+      const state = doc.state;
+      if (stamp !== null && !doc.refreshing && state && (doc.writing || sameStamp(stamp, state.stamp))) return state.snapshot;
     }
     return (await this.refresh(doc)).snapshot;
   }

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { SeenText } from '../config-watch/seen-text.js';
 import { watchConfigFile, type ConfigWatch } from '../config-watch/watch-config.js';
 import type { Commit, QuotaHold, QuotaLedger } from '../store/index.js';
 import { loadConfig, type LoadedConfig, type TenantsFile } from './config.js';
@@ -33,8 +33,8 @@ export type ReloadTrigger = 'request' | 'SIGHUP' | 'file change';
 export class TenantManager implements TenantResolver, QuotaLedger {
   private current: TenantRegistry;
   private queue: Promise<unknown> = Promise.resolve();
-  /** The config text last read, loaded or refused (undefined: unreadable); the watcher compares it. */
-  private lastText: string | undefined;
+  /** The config text last read, loaded or refused; the watcher compares it. */
+  private readonly seen: SeenText;
   private watcher: ConfigWatch | undefined;
   private readonly onSighup = () => void this.reload('SIGHUP');
   private readonly log: (line: string) => void;
@@ -43,7 +43,7 @@ export class TenantManager implements TenantResolver, QuotaLedger {
 
   private constructor(readonly configPath: string, registry: TenantRegistry, private readonly options: ManagerOptions) {
     this.current = registry;
-    this.lastText = registry.config.text;
+    this.seen = new SeenText(configPath, registry.config.text);
     this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
     this.locks = new TenantDirLocks(this.log);
   }
@@ -94,14 +94,12 @@ export class TenantManager implements TenantResolver, QuotaLedger {
    * already read, whether loaded or refused, is neither reloaded nor refused again.
    */
   private async reloadNow(trigger: ReloadTrigger, onlyIfChanged: boolean): Promise<ReloadResult> {
-    const text = await readFile(this.configPath, 'utf8').catch(() => undefined);
-    if (onlyIfChanged && text === this.lastText) return { ok: true, tenants: this.current.size };
-    this.lastText = text;
+    if (!(await this.seen.changed()) && onlyIfChanged) return { ok: true, tenants: this.current.size };
     try {
       const config = await loadConfig(this.configPath);
       this.current = await TenantManager.build(config, this.options, this.current);
       await this.locks.update(this.current.list());
-      this.lastText = config.text;
+      this.seen.saw(config.text);
       this.log(`tenants: loaded ${this.current.size} tenants from ${this.configPath} (on ${trigger})`);
       return this.reported({ ok: true, tenants: this.current.size });
     } catch (err) {
@@ -122,7 +120,7 @@ export class TenantManager implements TenantResolver, QuotaLedger {
       const { config, result, text } = await editConfig(this.configPath, edit, options);
       this.current = await TenantManager.build(config, this.options, this.current);
       await this.locks.update(this.current.list());
-      this.lastText = text; // so the watcher does not reload what we just wrote
+      this.seen.saw(text); // so the watcher does not reload what we just wrote
       return result;
     });
   }

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { UsageError, type Command } from '../command.js';
-import { HOST_DEFAULTS, startHost } from '../../server/start-host.js';
+import { startHost } from '../../server/start-host.js';
+import { basicConfig } from '../../server/host-config.js';
 import { serveUntilSignal } from './host.js';
 import { isLoopbackAddress, parsePort } from '../options.js';
 
@@ -14,9 +15,6 @@ Options:
   --port N       port to listen on (default 1337; 0 picks a free port)
   --bind ADDR    address to listen on (default 127.0.0.1, this machine only)`;
 
-/** The phext `sq basic` serves to requests without `p`. */
-export const BASIC_DEFAULT_PHEXT = 'index';
-
 /** `sq basic`: `sq host` with first-time-user defaults. */
 export const basicCommand: Command = {
   name: 'basic',
@@ -29,18 +27,8 @@ export const basicCommand: Command = {
     });
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
     const bind = values.bind ?? '127.0.0.1';
-    const host = await startHost({
-      port: parsePort(values.port ?? '1337'),
-      bind,
-      dataDir: '.',
-      key: process.env.SQ_KEY,
-      ...HOST_DEFAULTS,
-      defaultPhext: BASIC_DEFAULT_PHEXT,
-      // Your own pages on your own machine, as the original served its editor; reachable by
-      // others, they are sandboxed as in sq host.
-      trustedPages: isLoopbackAddress(bind),
-      log: (line) => process.stderr.write(line + '\n'),
-    });
-    return serveUntilSignal(host, bind, `, default phext: ${BASIC_DEFAULT_PHEXT}.phext`);
+    const config = basicConfig(parsePort(values.port ?? '1337'), bind, isLoopbackAddress(bind));
+    const host = await startHost(config, (line) => process.stderr.write(line + '\n'));
+    return serveUntilSignal(host, bind, `, default phext: ${config.defaultPhext}.phext`);
   },
 };

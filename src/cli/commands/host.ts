@@ -5,8 +5,8 @@ import {
   TIMEOUT_OPTIONS, TIMEOUT_USAGE, byteSize, isLoopbackAddress, parsePort, positiveInteger, positiveNumber, timeouts,
 } from '../options.js';
 import { waitForShutdown } from './shutdown.js';
-import { HOST_DEFAULTS, startHost, type RunningHost } from '../../server/start-host.js';
-import type { LogFormat } from '../../server/request-log.js';
+import { startHost, type RunningHost } from '../../server/start-host.js';
+import { HostConfigError, hostConfig, type HostConfig, type HostConfigInput } from '../../server/host-config.js';
 import { phextPath } from '../../server/phext-path.js';
 
 const USAGE = `Usage: sq host <port> [options]
@@ -31,12 +31,15 @@ Options:
                          it 503 + Retry-After (K/M/G suffixes allowed, default 256M)
   --max-connections N    open connections beyond this get 503 (default 512)
   --log-format FMT       request log: text, json or off (default text)
+  --drain-ms N           on SIGTERM, how long requests in progress may take before
+                         their connections are cut (default 5000)
 ${TIMEOUT_USAGE}`;
 
 const stderrLine = (line: string) => process.stderr.write(line + '\n');
 
 /** `--default-phext`: a name a request could give as `p`, checked now rather than on first use. */
-function phextName(name: string): string {
+function phextName(name: string | undefined): string | undefined {
+  if (name === undefined) return undefined;
   if (name === '') throw new UsageError('--default-phext needs a name, e.g. index');
   try {
     phextPath('.', name);
@@ -50,6 +53,16 @@ function phextName(name: string): string {
  * Prints the startup line (and the open-server warning), then serves until SIGTERM/SIGINT.
  * Shared by `sq host` and `sq basic`.
  */
+/** Validates the settings once; a value out of range is a usage error naming its setting. */
+export function validHostConfig(input: HostConfigInput): HostConfig {
+  try {
+    return hostConfig(input);
+  } catch (err) {
+    if (err instanceof HostConfigError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
 export function serveUntilSignal(host: RunningHost, bind: string, extra = ''): Promise<number> {
   if (host.open && !isLoopbackAddress(bind)) {
     stderrLine(`warning: serving ${host.dataDir} without a token on ${bind}: anyone who can reach this port can read and write. Use --key or --bind 127.0.0.1.`);
@@ -71,7 +84,7 @@ export const hostCommand: Command = {
         config: { type: 'string' }, 'admin-key': { type: 'string' }, 'default-phext': { type: 'string' },
         'cache-mb': { type: 'string' }, 'max-phext-mb': { type: 'string' }, 'max-body': { type: 'string' },
         'max-inflight-body': { type: 'string' },
-        'max-connections': { type: 'string' }, 'log-format': { type: 'string' },
+        'max-connections': { type: 'string' }, 'log-format': { type: 'string' }, 'drain-ms': { type: 'string' },
         ...TIMEOUT_OPTIONS,
       },
     });
@@ -84,24 +97,25 @@ export const hostCommand: Command = {
         if (values[flag] !== undefined) throw new UsageError(`--${flag} cannot be combined with --config (tenants come from the config file)`);
       }
     }
-    const logFormat = (values['log-format'] ?? HOST_DEFAULTS.logFormat) as LogFormat | 'off';
-    if (!['text', 'json', 'off'].includes(logFormat)) throw new UsageError(`--log-format must be text, json or off`);
-    const bind = values.bind ?? '0.0.0.0';
-    const host = await startHost({
-      port, bind, logFormat,
-      dataDir: values['data-dir'] ?? '.',
-      key: values.key ?? process.env.SQ_KEY,
+    const logFormat = values['log-format'];
+    if (logFormat !== undefined && !['text', 'json', 'off'].includes(logFormat)) throw new UsageError(`--log-format must be text, json or off`);
+    const config = validHostConfig({
+      port, bind: values.bind, logFormat: logFormat as HostConfig['logFormat'] | undefined,
+      dataDir: values['data-dir'],
+      key: values.config === undefined ? values.key ?? process.env.SQ_KEY : undefined,
       config: values.config,
       adminKey: values['admin-key'] ?? process.env.SQ_ADMIN_KEY,
-      defaultPhext: phextName(values['default-phext'] ?? HOST_DEFAULTS.defaultPhext),
-      cacheMb: positiveNumber(values['cache-mb'], 'cache-mb', HOST_DEFAULTS.cacheMb),
-      maxPhextMb: positiveNumber(values['max-phext-mb'], 'max-phext-mb', HOST_DEFAULTS.maxPhextMb),
-      maxBodyBytes: byteSize(values['max-body'], 'max-body', HOST_DEFAULTS.maxBodyBytes),
-      maxInflightBodyBytes: byteSize(values['max-inflight-body'], 'max-inflight-body', HOST_DEFAULTS.maxInflightBodyBytes),
-      maxConnections: positiveInteger(values['max-connections'], 'max-connections', HOST_DEFAULTS.maxConnections),
-      log: stderrLine,
-      ...timeouts(values, HOST_DEFAULTS),
+      defaultPhext: phextName(values['default-phext']),
+      cacheMb: positiveNumber(values['cache-mb'], 'cache-mb'),
+      maxPhextMb: positiveNumber(values['max-phext-mb'], 'max-phext-mb'),
+      maxBodyBytes: byteSize(values['max-body'], 'max-body'),
+      maxInflightBodyBytes: byteSize(values['max-inflight-body'], 'max-inflight-body'),
+      maxConnections: positiveInteger(values['max-connections'], 'max-connections'),
+      drainMs: positiveInteger(values['drain-ms'], 'drain-ms'),
+      ...timeouts(values),
     });
+    const host = await startHost(config, stderrLine);
+    const bind = config.bind;
     return serveUntilSignal(host, bind);
   },
 };

@@ -19,11 +19,11 @@ export class ConnectionTracker {
   private readonly ids = new WeakMap<Socket, number>();
   /** Every open connection and its number of requests in progress. */
   private readonly requests = new Map<Socket, number>();
-  private draining = false;
+  private isDraining = false;
 
   constructor(server: Server, private readonly max: number) {
     server.on('connection', (socket: Socket) => {
-      if (this.requests.size >= this.max || this.draining) {
+      if (this.requests.size >= this.max || this.isDraining) {
         // Node still parses what the client sends; the pipeline must ignore it (see accepts).
         socket.end(BUSY_RESPONSE);
         socket.setTimeout(REFUSED_LINGER_MS, () => socket.destroy());
@@ -43,7 +43,7 @@ export class ConnectionTracker {
         const left = (this.requests.get(socket) ?? 1) - 1;
         this.requests.set(socket, left);
         // While draining, a connection ends as soon as its last answer is out.
-        if (this.draining && left === 0) socket.end();
+        if (this.isDraining && left === 0) socket.end();
       });
     });
   }
@@ -58,6 +58,11 @@ export class ConnectionTracker {
     return this.ids.get(socket) ?? 0;
   }
 
+  /** True once drain() was called: answers should tell their client to close. */
+  get draining(): boolean {
+    return this.isDraining;
+  }
+
   get openConnections(): number {
     return this.requests.size;
   }
@@ -67,7 +72,7 @@ export class ConnectionTracker {
    * those that never finished sending headers) and ends the others after their answer.
    */
   drain(): void {
-    this.draining = true;
+    this.isDraining = true;
     for (const [socket, inProgress] of this.requests) if (inProgress === 0) socket.destroy();
   }
 }
