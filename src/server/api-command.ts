@@ -17,7 +17,7 @@ import { parseParams, type Params } from './params.js';
 import { isFormBody } from './request-checks.js';
 import type { Handler, Route } from './route.js';
 
-export const API = '/api/v2/';
+const API = '/api/v2/';
 
 const READ = ['GET', 'HEAD', 'POST'] as const;
 const WRITE = ['GET', 'POST'] as const;

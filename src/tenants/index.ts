@@ -1,3 +1,2 @@
 /** The multi-tenant layer: tenants file, token look-up, reload, quotas and the admin API. */
 export { TenantManager } from './reload.js';
-export { handleAdmin } from './admin.js';
