@@ -26,16 +26,17 @@ function pickLevel(rand: () => number, parts: number[]): number {
   const total = LEVEL_WEIGHTS.reduce((a, b) => a + b, 0);
   let r = rand() * total;
   let level = 0;
-  while (r >= LEVEL_WEIGHTS[level]) r -= LEVEL_WEIGHTS[level++];
+  // r < total, so the walk stops at the scroll level at the latest.
+  while (r >= LEVEL_WEIGHTS[level]!) r -= LEVEL_WEIGHTS[level++]!;
   // A full part would saturate and revisit coordinates; break at the next larger level instead.
-  while (level > 0 && parts[level] >= 999) level--;
+  while (level > 0 && parts[level]! >= 999) level--;
   return level;
 }
 
 function scrollText(rand: () => number, bytes: number): string {
   let text = '';
   while (Buffer.byteLength(text) < bytes) {
-    text += WORDS[Math.floor(rand() * WORDS.length)];
+    text += WORDS[Math.floor(rand() * WORDS.length)]!;
     text += rand() < 0.08 ? '\n' : ' ';
   }
   return text;
@@ -51,17 +52,17 @@ function generate(c: Case): Phext {
   for (let i = 0; i < c.scrolls; i++) {
     if (i > 0) {
       const level = pickLevel(rand, parts);
-      parts[level]++;
+      parts[level]!++;
       for (let j = level + 1; j < 9; j++) parts[j] = 1;
     }
-    phext.set(Coordinate.of(parts), pool[i % pool.length]);
+    phext.set(Coordinate.of(parts), pool[i % pool.length]!);
   }
   return phext;
 }
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
+  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
 }
 
 function time(runs: number, fn: () => unknown): number {
@@ -97,8 +98,8 @@ function main(): void {
       (phext.size / serializeSeconds).toFixed(0),
     ]);
   }
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  for (const r of rows) console.log(r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  '));
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]?.length ?? 0)));
+  for (const r of rows) console.log(r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  '));
   console.log(`median of ${runs} runs, node ${process.version}`);
 }
 

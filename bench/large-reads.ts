@@ -177,8 +177,8 @@ function printTable(rows: readonly Row[]): void {
       r.failed === 0 ? '0' : `${r.failed}${r.died ? ` (server ${r.died})` : ''}`,
     ]),
   ];
-  const widths = table[0].map((_, i) => Math.max(...table.map((r) => r[i].length)));
-  for (const r of table) console.log(r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  '));
+  const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]?.length ?? 0)));
+  for (const r of table) console.log(r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  '));
 }
 
 async function main(): Promise<void> {

@@ -58,7 +58,7 @@ test('sq host: every A2 command answers its exact text', async (t) => {
 
   await t.test('delete answers the bytes removed (0 if none) via GET, POST and DELETE', async () => {
     await ok(host, 'GET', api('update', { p: 'del', c: '1.1.1/1.1.1/1.1.1', s: 'keep' }));
-    for (const [method, c, text] of [['GET', '1.1.1/1.1.1/1.1.2', 'éé'], ['POST', '1.1.1/1.1.1/1.1.3', 'xyz'], ['DELETE', '1.1.1/1.1.1/1.1.4', '✓']]) {
+    for (const [method, c, text] of [['GET', '1.1.1/1.1.1/1.1.2', 'éé'], ['POST', '1.1.1/1.1.1/1.1.3', 'xyz'], ['DELETE', '1.1.1/1.1.1/1.1.4', '✓']] as const) {
       await ok(host, 'GET', api('update', { p: 'del', c, s: text }));
       assert.ok(disk('del').includes(text));
       assert.equal(await ok(host, method, api('delete', { p: 'del', c })), `Removed ${Buffer.byteLength(text)} bytes`);
@@ -79,7 +79,7 @@ test('sq host: every A2 command answers its exact text', async (t) => {
   });
 
   await t.test('delta: GET is the whole phext; POST answers only what the client lacks', async () => {
-    for (const [c, s] of [['1.1.1/1.1.1/1.1.1', 'same'], ['1.1.1/1.1.1/1.1.2', 'changed on server'], ['1.1.1/1.1.1/1.1.3', 'client lacks']]) {
+    for (const [c, s] of [['1.1.1/1.1.1/1.1.1', 'same'], ['1.1.1/1.1.1/1.1.2', 'changed on server'], ['1.1.1/1.1.1/1.1.3', 'client lacks']] as const) {
       await ok(host, 'GET', api('update', { p: 'sync', c, s }));
     }
     assert.equal(await ok(host, 'GET', api('delta', { p: 'sync' })), disk('sync'));

@@ -29,7 +29,7 @@ test('sq host --key: token forms, refusals and CORS', async (t) => {
     const wrong: (Record<string, string> | undefined)[] = [
       undefined, { Authorization: '' }, { Authorization: 'Bearer' }, { Authorization: 'Bearer wrong' },
       { Authorization: `Bearer ${KEY.slice(0, -1)}` }, { Authorization: `Bearer ${KEY}x` },
-      { Authorization: KEY.split(':')[0] }, { 'X-SQ-API-Key': 'nope' }, { Authorization: `Basic ${KEY}` },
+      { Authorization: KEY.split(':')[0]! }, { 'X-SQ-API-Key': 'nope' }, { Authorization: `Basic ${KEY}` },
     ];
     for (const headers of wrong) {
       for (const command of ['insert', 'select', 'status', 'version']) {

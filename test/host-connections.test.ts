@@ -29,7 +29,7 @@ test('sq host --max-connections 2: aborted uploads give their connection slots b
   const ABORTED = / POST \/api\/v2\/insert p=up tenant=default 400 /;
   const kinds = ['headers only', 'part of the body', 'Expect: 100-continue'] as const;
   for (let i = 0; i < 3 * 2; i++) {
-    const kind = kinds[i % 3];
+    const kind = kinds[i % 3]!;
     const upload = await RawConnection.open(host.port);
     const expect = kind === 'Expect: 100-continue' ? 'Expect: 100-continue\r\n' : '';
     upload.write(`POST /api/v2/insert?p=up HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n${expect}\r\n${kind === 'part of the body' ? 'x' : ''}`);
@@ -54,8 +54,8 @@ test('sq host --key: a stranger gets 401 before sending a body, and the connecti
     await stranger.closedByServer(`401 ${expect || 'without Expect'}`);
     const answers = responsesIn(stranger.text());
     assert.deepEqual(answers.map((a) => [a.status, a.body]), [[401, 'Unauthorized']], stranger.text());
-    assert.match(answers[0].head, /\r\nconnection: close(\r\n|$)/i);
-    assert.match(answers[0].head, /\r\naccess-control-allow-origin: \*/i);
+    assert.match(answers[0]!.head, /\r\nconnection: close(\r\n|$)/i);
+    assert.match(answers[0]!.head, /\r\naccess-control-allow-origin: \*/i);
   }
   assert.deepEqual(host.files(), []);
   const ok = await host.call('GET', '/api/v2/version', undefined, { Authorization: 'Bearer sesame' });
@@ -130,6 +130,7 @@ test('sq host: HTTP/1.1 without Host is answered; an uninvited body closes the c
   t.after(() => client.destroy());
   client.write('GET /api/v2/version HTTP/1.1\r\n\r\n');
   const [answer] = responsesIn(await client.waitFor((text) => responsesIn(text).length > 0, 'answer without Host'));
+  assert.ok(answer);
   assert.deepEqual([answer.status, answer.body], [200, VERSION]);
   assert.match(answer.head, /\r\naccess-control-allow-origin: \*/i);
 
@@ -155,6 +156,7 @@ test('sq host: control characters and backslashes in logged fields are escaped, 
   const mine = log.split('\n').filter((line) => line.includes('/api/v2/'));
   assert.equal(mine.length, 2, log);
   assert.ok(!log.split('\n').some((line) => line.startsWith('2026-01-01T00:00:00.000Z')), 'a forged line reached the log');
-  assert.ok(mine[0].includes(' p=x\\n2026-01-01T00:00:00.000Z\\x2010.0.0.1\\x20GET'), mine[0]);
-  assert.ok(mine[1].includes(' p=a\\\\n\\r\\t\\x1b[31m\\u2028b\\x20c '), mine[1]);
+  const [first = '', second = ''] = mine;
+  assert.ok(first.includes(' p=x\\n2026-01-01T00:00:00.000Z\\x2010.0.0.1\\x20GET'), first);
+  assert.ok(second.includes(' p=a\\\\n\\r\\t\\x1b[31m\\u2028b\\x20c '), second);
 });

@@ -15,7 +15,7 @@ const BREAKS = [0x01, 0x1f, 0x1e, 0x1d, 0x1c, 0x1a, 0x19, 0x18, 0x17];
  */
 function fileWithOneScroll(coordinate: string, text: string): string {
   const parts = coordinate.split(/[./]/).map(Number);
-  return parts.map((v, i) => String.fromCharCode(BREAKS[i]).repeat(v - 1)).join('') + text;
+  return parts.map((v, i) => String.fromCharCode(BREAKS[i]!).repeat(v - 1)).join('') + text;
 }
 
 test('sq host: every coordinate vector lands where the original puts it', async (t) => {

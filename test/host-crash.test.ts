@@ -33,7 +33,7 @@ async function writer(host: HostProcess, round: number, w: number, acks: Ack[], 
   try {
     for (let i = 0; i < MAX_WRITES; i++) {
       const text = marker(round, w, i);
-      const phext = PHEXTS[(w + i) % PHEXTS.length];
+      const phext = PHEXTS[(w + i) % PHEXTS.length]!;
       const update = i % 2 === 0;
       const coord = update ? updateAt(round, w, i) : appendAt(round, w);
       const path = update

@@ -63,7 +63,7 @@ test('four sq host started in the same instant on one directory: exactly one ser
   t.after(async () => void (await Promise.all(started.map((s) => s.kill()))));
   assert.equal(started.length, 1, `${started.length} servers started`);
   for (const o of outcomes) {
-    if (o.status === 'rejected') assert.match(String(o.reason), new RegExp(`in use by another sq process \\(pid ${started[0].pid}\\)`));
+    if (o.status === 'rejected') assert.match(String(o.reason), new RegExp(`in use by another sq process \\(pid ${started[0]!.pid}\\)`));
   }
 });
 

@@ -20,7 +20,7 @@ async function heldConnection(port: number): Promise<net.Socket> {
   socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
   socket.write('GET /api/v2/version HTTP/1.1\r\nHost: x\r\n\r\n');
   await waitFor(() => responsesIn(text).length === 1, 10_000, () => `no answer on a held connection: ${text}`);
-  assert.equal(responsesIn(text)[0].status, 200);
+  assert.equal(responsesIn(text)[0]?.status, 200);
   return socket;
 }
 
@@ -37,7 +37,7 @@ test('sq host: HTTP/1.1 done right', async (t) => {
     for (let i = 0; i < 4; i++) {
       assert.equal((await request(host.port, { path: `/api/v2/insert?p=ka&s=${i}`, agent })).body.toString(), 'Inserted 1 bytes');
       const status = (await request(host.port, { path: '/api/v2/status?p=ka', agent })).body.toString();
-      ids.push(/Connection ID: (\d+)/.exec(status)![1]);
+      ids.push(/Connection ID: (\d+)/.exec(status)![1]!);
     }
     assert.equal(new Set(ids).size, 1, `connection ids ${ids}`);
     const fresh = (await host.call('GET', '/api/v2/status?p=ka')).text;
@@ -63,6 +63,7 @@ test('sq host: HTTP/1.1 done right', async (t) => {
     assert.equal(readFileSync(host.file('h10'), 'utf8'), 'abc', 'the protocol version leaked into s');
     const select = await within(10_000, 'HTTP/1.0 select', rawExchange(host.port, 'GET /api/v2/select?p=h10 HTTP/1.0\r\n\r\n', () => false));
     const [answer] = responsesIn(select);
+    assert.ok(answer, select);
     assert.equal(answer.status, 200);
     assert.equal(answer.body, 'abc');
     assert.match(answer.head, /\r\nconnection: close/i);
@@ -92,9 +93,9 @@ test('sq host: HTTP/1.1 done right', async (t) => {
     const lines = (await host.waitForStderr((s) => s.split('\n').filter(Boolean).length >= before + 3)).split('\n').filter(Boolean);
     const mine = lines.slice(before);
     assert.equal(mine.length, 3, mine.join('\n'));
-    assert.match(mine[0], /^\S+ 127\.0\.0\.1 GET \/api\/v2\/version tenant=default 200 \d+B [\d.]+ms$/);
-    assert.match(mine[1], / GET \/missing 404 /);
-    assert.match(mine[2], / HEAD \/api\/v2\/select p=ka tenant=default 200 0B /);
+    assert.match(mine[0]!, /^\S+ 127\.0\.0\.1 GET \/api\/v2\/version tenant=default 200 \d+B [\d.]+ms$/);
+    assert.match(mine[1]!, / GET \/missing 404 /);
+    assert.match(mine[2]!, / HEAD \/api\/v2\/select p=ka tenant=default 200 0B /);
   });
 });
 
@@ -120,12 +121,13 @@ test('sq host --max-connections 3: the 4th concurrent connection gets 503 and no
   const over = await within(10_000, '503 answer',
     rawExchange(host.port, 'GET /api/v2/insert?p=over&s=x HTTP/1.1\r\nHost: x\r\n\r\n', (text) => responsesIn(text).length > 0));
   const [busy] = responsesIn(over);
+  assert.ok(busy, over);
   assert.equal(busy.status, 503);
   assert.match(busy.head, /\r\naccess-control-allow-origin: \*/i);
   // Let a request on a held connection pass through the server so a late insert would have landed.
   let text = '';
-  held[0].on('data', (d: Buffer) => (text += d.toString('latin1')));
-  held[0].write('GET /api/v2/version HTTP/1.1\r\nHost: x\r\n\r\n');
+  held[0]!.on('data', (d: Buffer) => (text += d.toString('latin1')));
+  held[0]!.write('GET /api/v2/version HTTP/1.1\r\nHost: x\r\n\r\n');
   await waitFor(() => responsesIn(text).length === 1, 10_000);
   assert.ok(!existsSync(host.file('over')), 'the refused connection\'s insert was executed');
 

@@ -49,7 +49,7 @@ test('sq host: a phext with a part over 65535 is 422 for every command that need
   const host = await startHost(t);
   const original = Buffer.from(`a${'\x18'.repeat(65535)}z`);
   writeFileSync(host.file('abyss'), original);
-  for (const [method, command] of [['GET', 'select'], ['GET', 'toc'], ['GET', 'json-export'], ['GET', 'get'], ['GET', 'update'], ['GET', 'insert'], ['DELETE', 'delete']]) {
+  for (const [method, command] of [['GET', 'select'], ['GET', 'toc'], ['GET', 'json-export'], ['GET', 'get'], ['GET', 'update'], ['GET', 'insert'], ['DELETE', 'delete']] as const) {
     const text = await refused(host, method, `/api/v2/${command}?p=abyss&c=1.1.1/1.1.1/1.1.1&s=x`, 422);
     assert.equal(text, 'abyss.phext cannot be held losslessly (section would be 65536, over 65535); refusing to load it (file left untouched)');
   }

@@ -14,7 +14,7 @@ const DELIMITERS = ['\x17', '\x17', '\x17', '\x18', '\x19', '\x01'];
 function largePhext(megabytes: number): Buffer {
   const pieces: string[] = [];
   for (let i = 0; i < megabytes * 256; i++) {
-    pieces.push(`${i} "é" 日本 🙂\n${'abcdefgh'.repeat(500)}`, DELIMITERS[i % DELIMITERS.length]);
+    pieces.push(`${i} "é" 日本 🙂\n${'abcdefgh'.repeat(500)}`, DELIMITERS[i % DELIMITERS.length]!);
   }
   return Buffer.from(pieces.join(''), 'utf8');
 }

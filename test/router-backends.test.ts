@@ -20,7 +20,8 @@ describe('sq route with real sq host backends', () => {
   const processes: SqProcess[] = [];
   after(() => Promise.all(processes.map((p) => p.stop())));
   const dir = tempDir({ after });
-  const [a, b, c] = ['a', 'b', 'c'].map((name) => ({ name, token: newToken(), dataDir: join(dir, name), port: 0 }));
+  const backendTenant = (name: string) => ({ name, token: newToken(), dataDir: join(dir, name), port: 0 });
+  const [a, b, c] = [backendTenant('a'), backendTenant('b'), backendTenant('c')];
   let router: SqProcess;
 
   /** A single-tenant backend for `t`, with its own data dir and key. */

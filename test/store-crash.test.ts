@@ -46,7 +46,7 @@ test(`SIGKILL at a random moment never loses an acknowledged write nor tears the
     const { acks, killedAfterMs } = await crashRound(file, round);
     total += acks.length;
     for (const line of acks) {
-      const [, coord, text] = line.split(' ');
+      const [, coord = '', text = ''] = line.split(' ');
       acknowledged.set(coord, [...(acknowledged.get(coord) ?? []), text]);
     }
     if (!existsSync(file)) {

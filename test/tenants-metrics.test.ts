@@ -18,8 +18,9 @@ describe('metrics and health of sq host --config', () => {
   after(() => sq?.stop());
   const dir = tempDir({ after });
   const real = join(dir, 'etc', 'tenants.json'); // behind a symlink, which the watcher follows
-  const tenants = ['tenant-zulu', 'tenant-yankee', 'tenant-xray'].map((name) => ({ name, token: newToken(), data_dir: join(dir, name) }));
-  const [zulu, yankee] = tenants;
+  const tenant = (name: string) => ({ name, token: newToken(), data_dir: join(dir, name) });
+  const [zulu, yankee, xray] = [tenant('tenant-zulu'), tenant('tenant-yankee'), tenant('tenant-xray')];
+  const tenants = [zulu, yankee, xray];
 
   const scrape = async (): Promise<{ text: string; exposition: Exposition }> => {
     const reply = await call(sq.port, '/metrics');

@@ -57,7 +57,7 @@ describe('reload by request and by SIGHUP (config behind a symlink)', () => {
   const dir = tempDir({ after });
   const real = join(dir, 'etc', 'tenants.json');
   const config = join(dir, 'tenants.json');
-  const [alice, bob, carol, dave] = ['alice', 'bob', 'carol', 'dave'].map((n) => tenant(dir, n));
+  const [alice, bob, carol, dave] = [tenant(dir, 'alice'), tenant(dir, 'bob'), tenant(dir, 'carol'), tenant(dir, 'dave')];
 
   before(async () => {
     mkdirSync(join(dir, 'etc'));
@@ -175,7 +175,7 @@ describe('reload by the file watcher (the config replaced by rename, like an edi
   after(() => sq?.stop());
   const dir = tempDir({ after });
   const config = join(dir, 'tenants.json');
-  const [alice, bob, erin] = ['alice', 'bob', 'erin'].map((n) => tenant(dir, n));
+  const [alice, bob, erin] = [tenant(dir, 'alice'), tenant(dir, 'bob'), tenant(dir, 'erin')];
 
   before(async () => {
     writeTenantsFile(config, [alice, bob]);

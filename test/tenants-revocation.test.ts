@@ -20,7 +20,8 @@ describe('tokens and request bodies', () => {
   after(() => sq?.stop());
   const dir = tempDir({ after });
   const config = join(dir, 'tenants.json');
-  const [alice, dave, erin] = ['alice', 'dave', 'erin'].map((name): TestTenant => ({ name, token: newToken(), data_dir: join(dir, name) }));
+  const tenant = (name: string): TestTenant => ({ name, token: newToken(), data_dir: join(dir, name) });
+  const [alice, dave, erin] = [tenant('alice'), tenant('dave'), tenant('erin')];
 
   before(async () => {
     writeTenantsFile(config, [alice, dave, erin]);
@@ -41,6 +42,7 @@ describe('tokens and request bodies', () => {
         upload.write(text);
         const received = await upload.waitFor((r) => responsesIn(r).length === 2, `${p}: answer`);
         const answer = responsesIn(received)[1];
+        assert.ok(answer, received);
         return { status: answer.status, body: answer.body };
       },
     };
@@ -55,7 +57,7 @@ describe('tokens and request bodies', () => {
       await stranger.closedByServer(`admin POST with token '${token}'`);
       const answers = responsesIn(stranger.text());
       assert.deepEqual(answers.map((a) => [a.status, JSON.parse(a.body)]), [[401, { error: 'Unauthorized' }]], stranger.text());
-      assert.match(answers[0].head, /\r\nconnection: close(\r\n|$)/i);
+      assert.match(answers[0]!.head, /\r\nconnection: close(\r\n|$)/i);
     }
     // The key itself still works, body and all.
     const listed = await call(sq.port, TENANTS, { headers: asAdmin });

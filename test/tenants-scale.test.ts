@@ -20,22 +20,26 @@ describe('sq host --config with 500 provisioned tenants', () => {
     const config = join(dir, 'tenants.json');
     const provisioned = await runSq(['tenants', 'provision', String(COUNT), '--prefix', 'founding', '--config', config]);
     assert.equal(provisioned.code, 0, provisioned.stderr);
-    const rows = readFileSync(join(dir, 'founding-tokens.csv'), 'utf8').trimEnd().split('\n').slice(1).map((l) => l.split(','));
+    const rows = readFileSync(join(dir, 'founding-tokens.csv'), 'utf8').trimEnd().split('\n').slice(1).map((l) => {
+      const [name = '', token = '', dataDir = ''] = l.split(',');
+      return { name, token, dataDir };
+    });
     assert.equal(rows.length, COUNT);
     assert.equal(Object.keys(JSON.parse(readFileSync(config, 'utf8')).tenants).length, COUNT);
 
     sq = await startSq(['host', '0', '--bind', '127.0.0.1', '--config', config, '--log-format', 'off']);
     assert.match(sq.banner, new RegExp(`, ${COUNT} tenants\\)$`));
     const [first, last] = [rows[0], rows[COUNT - 1]];
-    assert.deepEqual([first[0], last[0]], ['founding-001', 'founding-500']);
-    for (const [name, token, dataDir] of [first, last]) {
+    assert.ok(first && last);
+    assert.deepEqual([first.name, last.name], ['founding-001', 'founding-500']);
+    for (const { name, token, dataDir } of [first, last]) {
       const insert = await api(sq.port, token, 'insert', { p: 'launch', c: '1.1.1/1.1.1/1.1.1', s: `hello from ${name}` });
       assert.equal(insert.status, 200, insert.text);
       assert.equal((await api(sq.port, token, 'select', { p: 'launch', c: '1.1.1/1.1.1/1.1.1' })).text, `hello from ${name}`);
       assert.equal(readFileSync(join(dataDir, 'launch.phext'), 'utf8'), `hello from ${name}`);
     }
     // A token of one tenant never reads another's data.
-    assert.equal((await api(sq.port, rows[250][1], 'select', { p: 'launch', c: '1.1.1/1.1.1/1.1.1' })).text, '');
+    assert.equal((await api(sq.port, rows[250]!.token, 'select', { p: 'launch', c: '1.1.1/1.1.1/1.1.1' })).text, '');
     const metrics = await call(sq.port, '/metrics');
     assert.match(metrics.text, new RegExp(`^sq_tenants_configured ${COUNT}$`, 'm'));
 

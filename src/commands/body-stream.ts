@@ -113,8 +113,8 @@ export function safeCut(text: string, end: number): number {
 async function* textChunks(pieces: Iterable<string>, chunkSize: number): AsyncGenerator<Buffer> {
   // A UTF-16 unit takes at most 3 bytes: a slice of `sliceUnits` units fits in an empty chunk.
   const sliceUnits = Math.max(2, Math.floor(chunkSize / 3));
-  const ring = [Buffer.allocUnsafe(chunkSize), Buffer.allocUnsafe(chunkSize)];
-  let turn = 0;
+  const ring: [Buffer, Buffer] = [Buffer.allocUnsafe(chunkSize), Buffer.allocUnsafe(chunkSize)];
+  let turn: 0 | 1 = 0;
   let chunk = ring[turn];
   let used = 0;
   for (const piece of pieces) {
@@ -127,7 +127,7 @@ async function* textChunks(pieces: Iterable<string>, chunkSize: number): AsyncGe
           yield chunk.subarray(0, used);
           await nextTurn();
         }
-        turn ^= 1;
+        turn = turn === 0 ? 1 : 0;
         // Only a chunk size under 6 bytes (tests) can meet a slice larger than a chunk.
         chunk = bytes <= chunkSize ? ring[turn] : Buffer.allocUnsafe(bytes);
         used = 0;

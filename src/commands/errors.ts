@@ -51,5 +51,5 @@ export function describeError(err: unknown): Refusal | undefined {
 }
 
 function firstLine(err: Error): string {
-  return err.message.split('\n')[0];
+  return err.message.split('\n', 1)[0] ?? '';
 }

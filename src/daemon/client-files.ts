@@ -57,8 +57,9 @@ export function readTextFiles(dir: string): { files: TextFile[]; skipped: { name
  * (`name -> coord` lines) at `at` itself. Throws when the files would run past scroll 999.
  */
 export function slurpLayout(at: Coordinate, files: readonly TextFile[]): { coord: string; text: string }[] {
-  const first = at.parts[8] + 1;
-  const last = at.parts[8] + files.length;
+  const scroll = at.parts[8]!; // a Coordinate always has nine parts
+  const first = scroll + 1;
+  const last = scroll + files.length;
   if (last > PART_MAX) {
     throw new Error(`${files.length} files do not fit after ${at.toString()}: scroll ${last} is past ${PART_MAX}`);
   }

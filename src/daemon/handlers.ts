@@ -104,7 +104,7 @@ const DAEMON_WORDING: Partial<Record<CommandErrorCode, (detail: string) => strin
 
 /** The one place where errors become the daemon's answers: the one-line message a client sees. */
 export function errorMessage(err: unknown): string {
-  if (err instanceof ProtocolError) return err.message.split('\n')[0];
+  if (err instanceof ProtocolError) return err.message.split('\n', 1)[0] ?? '';
   const wording = err instanceof CommandError ? DAEMON_WORDING[err.code] : undefined;
   if (wording) return wording((err as CommandError).detail);
   return describeError(err)?.message ?? `internal error: ${(err as Error)?.message ?? String(err)}`;

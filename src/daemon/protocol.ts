@@ -44,7 +44,7 @@ export class LineSplitter {
       this.pending.push(chunk.subarray(start, nl));
       this.pendingBytes += nl - start;
       this.checkSize();
-      lines.push(this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending));
+      lines.push(this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending));
       this.pending = [];
       this.pendingBytes = 0;
       start = nl + 1;

@@ -29,7 +29,9 @@ export function parseRequest(line: Buffer): DaemonRequest {
   }
   const parsed = daemonRequest.safeParse(value);
   if (!parsed.success) {
+    // A failed parse carries at least one issue; zod's own summary stands in should one ever not.
     const issue = parsed.error.issues[0];
+    if (!issue) throw new ProtocolError(`invalid request: ${parsed.error.message}`);
     const at = issue.path.length > 0 ? `'${issue.path.join('.')}': ` : '';
     throw new ProtocolError(`invalid request: ${at}${issue.message}`);
   }

@@ -15,7 +15,7 @@ test('the cache stays within its budget, evicts least-recently-used, and shares 
   const store = new FileDocumentStore({ cacheBytes: budget, maxPhextBytes: 1 << 20 });
   const files = Array.from({ length: 12 }, (_, i) => join(dir, `doc${i}.phext`));
   files.forEach((f, i) => writeFileSync(f, String(i % 10).repeat(size)));
-  const first = await store.read(files[0]);
+  const first = await store.read(files[0]!);
   for (const f of files) {
     await store.read(f);
     const { documents, bytes } = store.stats();
@@ -25,13 +25,13 @@ test('the cache stays within its budget, evicts least-recently-used, and shares 
   assert.equal(store.stats().documents, 5);
   // doc0 was evicted, but its snapshot is still held (here by `first`, in a server by answers
   // streaming from it): a reader of the same file version shares it rather than loading a copy.
-  const again = await store.read(files[0]);
+  const again = await store.read(files[0]!);
   assert.equal(again, first);
   // An edit is never served from that snapshot.
-  writeFileSync(files[0], 'edited');
-  assert.equal((await store.read(files[0]))?.bytes.toString(), 'edited');
+  writeFileSync(files[0]!, 'edited');
+  assert.equal((await store.read(files[0]!))?.bytes.toString(), 'edited');
   // Recently used documents are served from the cache (same snapshot object).
-  const last = files[files.length - 1];
+  const last = files.at(-1)!;
   assert.equal(await store.read(last), await store.read(last));
 });
 
@@ -42,7 +42,7 @@ test('evicted documents that were written come back with their committed content
   await Promise.all(files.map((f, i) => store.mutate(f, (p) => p.set(at('2.2.2'), `doc ${i} `.repeat(20)))));
   assert.ok(store.stats().bytes <= 2_000);
   for (let i = 0; i < files.length; i++) {
-    assert.equal((await store.read(files[i]))?.phext.get(at('2.2.2')), `doc ${i} `.repeat(20));
+    assert.equal((await store.read(files[i]!))?.phext.get(at('2.2.2')), `doc ${i} `.repeat(20));
   }
   assert.equal(tempFiles(dir).length, 0);
   assert.equal(readdirSync(dir).length, 30);

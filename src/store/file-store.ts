@@ -267,13 +267,13 @@ export class FileDocumentStore implements DocumentStore {
         // Memory keeps the old committed state; every change of the batch is reported lost.
         const error = refusals.writeFailed(doc.path, failure);
         batch.forEach((m, i) => {
-          const outcome = applied.outcomes[i];
+          const outcome = applied.outcomes[i]!; // one per mutation (applyBatch)
           m.reject(outcome.ok ? error : outcome.error);
         });
         return;
       }
       batch.forEach((m, i) => {
-        const outcome = applied.outcomes[i];
+        const outcome = applied.outcomes[i]!; // one per mutation (applyBatch)
         if (outcome.ok) m.resolve(outcome.value);
         else m.reject(outcome.error);
       });

@@ -95,18 +95,18 @@ test('a batch smaller than the last one waits briefly for stragglers instead of 
   // The ten answered clients come back one by one: the first one alone makes the store wait...
   const first = client(0, 1);
   await time.timerStarted(1);
-  assert.equal(time.timers[0].ms, 50);
+  assert.equal(time.timers[0]!.ms, 50);
   assert.deepEqual(batches, [10], 'nothing is committed while the store waits');
   // ...and the other nine, arriving before the wait is over, share its commit and end the wait.
   await Promise.all([first, ...Array.from({ length: 9 }, (_, i) => client(i + 1, 1))]);
   assert.deepEqual(batches, [10, 10]);
-  assert.equal(time.timers[0].cancelled, true, 'the wait ended when the tenth mutation arrived');
+  assert.equal(time.timers[0]!.cancelled, true, 'the wait ended when the tenth mutation arrived');
 
   // A lone client after a batch of ten waits once, for the full 50 ms, then commits alone...
   const lone = client(0, 2);
   await time.timerStarted(2);
-  assert.equal(time.timers[1].ms, 50);
-  time.timers[1].fire();
+  assert.equal(time.timers[1]!.ms, 50);
+  time.timers[1]!.fire();
   await lone;
   assert.deepEqual(batches, [10, 10, 1]);
   // ...and from then on never waits: its last batch was one.

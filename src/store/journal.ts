@@ -33,7 +33,7 @@ export class Journal {
     this.undoing = true;
     try {
       for (let i = this.changes.length - 1; i >= mark; i--) {
-        const { key, before } = this.changes[i];
+        const { key, before } = this.changes[i]!;
         if (before) this.phext.set(before.coordinate, before.text);
         else this.phext.delete(Coordinate.fromKey(key));
       }
@@ -55,7 +55,7 @@ export class Journal {
     const seen = new Set<string>();
     // The oldest record of a key after `mark` holds its state at `mark`.
     for (let i = mark; i < this.changes.length; i++) {
-      const { key, before } = this.changes[i];
+      const { key, before } = this.changes[i]!;
       if (seen.has(key)) continue;
       seen.add(key);
       const coordinate = before?.coordinate ?? Coordinate.fromKey(key);
@@ -75,7 +75,7 @@ export class Journal {
   exactGrowth(mark: number): number {
     const targets = new Map<string, Coordinate>();
     for (let i = mark; i < this.changes.length; i++) {
-      const { key, before } = this.changes[i];
+      const { key, before } = this.changes[i]!;
       if (!targets.has(key)) targets.set(key, before?.coordinate ?? Coordinate.fromKey(key));
     }
     const finals = [...targets.values()].map((coordinate) => ({ coordinate, text: this.phext.get(coordinate) }));

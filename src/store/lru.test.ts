@@ -4,10 +4,10 @@ import { Lru } from './lru.js';
 
 test('Lru evicts least-recently-used first, skips pinned entries, and keeps the totals right', () => {
   const lru = new Lru<string, { pinned: boolean }>(100);
-  const values = Object.fromEntries(['a', 'b', 'c', 'd'].map((k) => [k, { pinned: false }]));
-  for (const k of ['a', 'b', 'c', 'd']) {
-    lru.add(k, values[k]);
-    lru.weigh(k, values[k], 40);
+  const values = { a: { pinned: false }, b: { pinned: false }, c: { pinned: false }, d: { pinned: false } };
+  for (const [k, v] of Object.entries(values)) {
+    lru.add(k, v);
+    lru.weigh(k, v, 40);
   }
   values.b.pinned = true;
   lru.get('a'); // order now b, c, d, a
