@@ -121,7 +121,7 @@ async function measure(scenario: Scenario, server: ServerChild, connections: num
   const cpuBefore = cpuSeconds(server.child.pid);
   const r = await load(scenario, server.port, connections, seconds, latency);
   const cpuAfter = cpuSeconds(server.child.pid);
-  const [p50Ms, p99Ms] = latency.percentiles(50, 99);
+  const [p50Ms = NaN, p99Ms = NaN] = latency.percentiles(50, 99);
   const requests = r.requests.total;
   return {
     scenario: scenario.label, connections, requestsPerSecond: r.requests.average, p50Ms, p99Ms,

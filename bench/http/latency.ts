@@ -12,6 +12,6 @@ export class LatencyRecorder {
   /** The `p`-th percentile (0..100), nearest rank; NaN without samples. */
   percentiles(...ps: number[]): number[] {
     const sorted = Float64Array.from(this.samples).sort();
-    return ps.map((p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : NaN));
+    return ps.map((p) => (sorted.length ? (sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN) : NaN));
   }
 }

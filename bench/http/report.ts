@@ -33,10 +33,10 @@ function cells(m: Measurement): string[] {
 /** The measurements as one aligned text table (first column left-aligned, numbers right-aligned). */
 export function formatTable(measurements: readonly Measurement[]): string {
   const rows = [COLUMNS, ...measurements.map(cells)];
-  const widths = COLUMNS.map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  const widths = COLUMNS.map((_, i) => Math.max(...rows.map((r) => r[i]?.length ?? 0)));
+  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
   const rule = widths.map((w) => '-'.repeat(w)).join('  ');
-  return [line(rows[0]), rule, ...rows.slice(1).map(line)].join('\n');
+  return [line(COLUMNS), rule, ...rows.slice(1).map(line)].join('\n');
 }
 
 /**

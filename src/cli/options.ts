@@ -43,7 +43,7 @@ export function byteSize(value: string | undefined, name: string, fallback: numb
 export function byteSize(value: string | undefined, name: string, fallback?: number): number | undefined {
   if (value === undefined) return fallback;
   const match = /^(\d+)([KMG]?)(?:i?B)?$/i.exec(value.trim());
-  const n = match ? Number(match[1]) * UNITS[match[2].toUpperCase()] : NaN;
+  const n = match ? Number(match[1]) * (UNITS[(match[2] ?? '').toUpperCase()] ?? NaN) : NaN;
   if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`--${name} must be a size in bytes (K/M/G suffixes allowed), got '${value}'`);
   return n;
 }

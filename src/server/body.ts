@@ -80,5 +80,6 @@ async function readBody(req: IncomingMessage, limit: number, take: (bytes: numbe
     // The client went away mid-body (or was cut at shutdown): its fault, not an internal error.
     throw new HttpError(400, `Request body incomplete: the connection closed after ${size} bytes`);
   }
-  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
+  const [only] = chunks;
+  return chunks.length === 1 && only ? only : Buffer.concat(chunks, size);
 }

@@ -41,5 +41,5 @@ export function errorOutcome(err: unknown, command: string): Outcome {
 }
 
 function firstLine(err: Error): string {
-  return err.message.split('\n')[0];
+  return err.message.split('\n', 1)[0] ?? '';
 }

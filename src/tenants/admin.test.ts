@@ -47,6 +47,7 @@ describe('admin API', () => {
     const list = await call('GET', API);
     assert.equal(list.status, 200);
     const [alice] = (list.body as { tenants: Record<string, unknown>[] }).tenants;
+    assert.ok(alice);
     assert.deepEqual({ ...alice, last_active: typeof alice.last_active }, {
       name: 'alice', data_dir: join(dir, 'alice'), bytes_used: 5, quota_bytes: 1_048_576, requests: 1, last_active: 'string',
     });
@@ -97,7 +98,7 @@ describe('admin API', () => {
     const { token } = rotated.body as { token: string };
     assert.equal(manager.resolve('tok-alice'), undefined);
     assert.equal(manager.resolve(token)?.name, 'alice');
-    assert.equal((await loadConfig(path)).tenants[0].key, token);
+    assert.equal((await loadConfig(path)).tenants[0]?.key, token);
     assert.equal((await call('POST', `${API}/nobody/rotate`)).status, 404);
 
     writeFileSync(join(dir, 'alice', 'keep.phext'), 'data');
@@ -112,7 +113,7 @@ describe('admin API', () => {
   it('keeps hashed keys hashed on rotate, and refuses changes while the file on disk is broken', async (t) => {
     const { call, manager, path } = await setup(t, { admin_key: ADMIN, tenants: { [hashedKey('tok-alice')]: { name: 'alice', data_dir: 'alice' } } });
     const { token } = (await call('POST', `${API}/alice/rotate`)).body as { token: string };
-    assert.equal((await loadConfig(path)).tenants[0].key, hashedKey(token));
+    assert.equal((await loadConfig(path)).tenants[0]?.key, hashedKey(token));
     assert.ok(!readFileSync(path, 'utf8').includes(token));
     writeFileSync(path, '{"tenants": []}');
     const refused = await call('POST', API, '{"name": "zed"}');

@@ -35,7 +35,7 @@ const ROUTES: { pattern: RegExp; methods: Record<string, Handler> }[] = [
 
 export async function handleAdmin(manager: TenantManager, req: AdminRequest): Promise<AdminResponse> {
   if (!manager.isAdmin(req.token)) return error(401, 'Unauthorized');
-  const path = req.path.split('?')[0];
+  const path = req.path.split('?', 1)[0] ?? '';
   const rest = path.startsWith(PREFIX) ? path.slice(PREFIX.length) : undefined;
   for (const route of rest === undefined ? [] : ROUTES) {
     const match = route.pattern.exec(rest!);

@@ -40,6 +40,7 @@ function checkQuotaMb(quotaMb: unknown): asserts quotaMb is number | undefined {
 /** Adds tenant `name` with a fresh token; its data_dir is `<dataRoot>/<name>` (default: the file's data_root). */
 export function addTenant(file: TenantsFile, name: string, options: { quotaMb?: number; dataRoot?: string } = {}): { file: TenantsFile; tenant: NewTenant } {
   const [tenant] = newTenants(file, [name], options);
+  if (!tenant) throw new Error('newTenants returned no tenant'); // one name in, one tenant out
   return { file: withEntries(file, [...Object.entries(file.tenants), entryOf(file, tenant, options.quotaMb)]), tenant };
 }
 

@@ -83,12 +83,12 @@ describe('tenants config validation', () => {
     const path = configFile({ tenants: { [TOKEN_A]: { name: 'alice', data_dir: 'data/alice' }, [hashedKey(TOKEN_B)]: { name: 'bob', data_dir: join(root, 'abs', 'bob') } } });
     const dir = join(root, `c${n}`);
     const config = await loadConfig(path);
-    assert.equal(config.tenants[0].dataDir, join(dir, 'data', 'alice'));
-    assert.equal(config.tenants[1].dataDir, join(root, 'abs', 'bob'));
+    assert.equal(config.tenants[0]?.dataDir, join(dir, 'data', 'alice'));
+    assert.equal(config.tenants[1]?.dataDir, join(root, 'abs', 'bob'));
     assert.ok(statSync(join(dir, 'data', 'alice')).isDirectory());
     assert.ok(statSync(join(root, 'abs', 'bob')).isDirectory());
     assert.equal(config.dataRoot, join(dir, 'tenants'));
-    assert.deepEqual(config.tenants[1].digest, (await import('./token-digest.js')).tokenDigest(TOKEN_B));
+    assert.deepEqual(config.tenants[1]?.digest, (await import('./token-digest.js')).tokenDigest(TOKEN_B));
   });
 });
 
@@ -120,7 +120,7 @@ describe('editConfig', () => {
     assert.deepEqual(JSON.parse(readFileSync(path, 'utf8')), file);
     assert.deepEqual(readdirSync(join(root, `c${n}`)), ['tenants.json'], 'no temp file left behind');
     const again = await loadConfig(path);
-    assert.equal(again.tenants[0].name, 'alice');
+    assert.equal(again.tenants[0]?.name, 'alice');
     assert.deepEqual(again.file, file);
   });
 });

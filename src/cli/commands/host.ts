@@ -89,7 +89,7 @@ export const hostCommand: Command = {
       },
     });
     if (positionals.length !== 1) throw new UsageError('expected exactly one <port>');
-    const port = parsePort(positionals[0]);
+    const port = parsePort(positionals[0]!); // length checked above
     // Multi-tenant mode takes tokens and directories from the config; a flag that would be
     // silently ignored there is refused instead.
     if (values.config !== undefined) {
