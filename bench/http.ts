@@ -115,7 +115,13 @@ async function load(scenario: Scenario, port: number, connections: number, secon
   }
 }
 
-async function measure(scenario: Scenario, server: ServerChild, connections: number, seconds: number, warmup: number): Promise<Measurement> {
+async function measure(
+  scenario: Scenario,
+  server: ServerChild,
+  connections: number,
+  seconds: number,
+  warmup: number,
+): Promise<Measurement> {
   if (warmup > 0) await load(scenario, server.port, connections, warmup);
   const latency = new LatencyRecorder();
   const cpuBefore = cpuSeconds(server.child.pid);
@@ -124,10 +130,15 @@ async function measure(scenario: Scenario, server: ServerChild, connections: num
   const [p50Ms = NaN, p99Ms = NaN] = latency.percentiles(50, 99);
   const requests = r.requests.total;
   return {
-    scenario: scenario.label, connections, requestsPerSecond: r.requests.average, p50Ms, p99Ms,
-    errors: r.errors + r.timeouts, non2xx: r.non2xx,
-    cpuMicrosPerRequest: cpuBefore === undefined || cpuAfter === undefined || requests === 0
-      ? NaN : ((cpuAfter - cpuBefore) * 1e6) / requests,
+    scenario: scenario.label,
+    connections,
+    requestsPerSecond: r.requests.average,
+    p50Ms,
+    p99Ms,
+    errors: r.errors + r.timeouts,
+    non2xx: r.non2xx,
+    cpuMicrosPerRequest:
+      cpuBefore === undefined || cpuAfter === undefined || requests === 0 ? NaN : ((cpuAfter - cpuBefore) * 1e6) / requests,
   };
 }
 
@@ -139,8 +150,19 @@ async function startServers(dir: string, nodeFlags: string[]): Promise<Servers> 
   mkdirSync(keyedDir);
   for (const f of [SMALL, LARGE]) writeFixture(plain, f);
   writeFixture(keyedDir, SMALL);
-  const host = (data: string, extra: string[] = []) =>
-    [...nodeFlags, SQ, 'host', '0', '--bind', '127.0.0.1', '--data-dir', data, '--log-format', 'off', ...extra];
+  const host = (data: string, extra: string[] = []) => [
+    ...nodeFlags,
+    SQ,
+    'host',
+    '0',
+    '--bind',
+    '127.0.0.1',
+    '--data-dir',
+    data,
+    '--log-format',
+    'off',
+    ...extra,
+  ];
   const [bare, plainHost, keyed] = await Promise.all([
     startServer('bare', [...nodeFlags, '-e', HELLO], LISTENING),
     startServer('sq host', host(plain), LISTENING),
@@ -171,7 +193,9 @@ async function main(): Promise<void> {
         process.stderr.write(`  ${m.scenario} @${m.connections}: ${m.requestsPerSecond.toFixed(0)} req/s\n`);
       }
     }
-    console.log(`autocannon, ${seconds} s per row, node ${process.version}; updates: POST /update of a random existing scroll with a same-size text`);
+    console.log(
+      `autocannon, ${seconds} s per row, node ${process.version}; updates: POST /update of a random existing scroll with a same-size text`,
+    );
     console.log(formatTable(results));
     console.log(formatTargets(results, TARGETS));
   } finally {

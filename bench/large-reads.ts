@@ -145,13 +145,18 @@ async function runCase(sq: string, dataDir: string, c: Case): Promise<Row> {
   const pid = server.child.pid!;
   let sampledKib = 0;
   const sampler = setInterval(() => {
-    residentKib(pid).then((kib) => (sampledKib = Math.max(sampledKib, kib)), () => {});
+    residentKib(pid).then(
+      (kib) => (sampledKib = Math.max(sampledKib, kib)),
+      () => {},
+    );
   }, 10);
   let died: string | undefined;
   server.child.once('exit', (code, signal) => (died = `exit ${signal ?? code}`));
   const probe = startProbe(server.port);
   const started = performance.now();
-  const answers = await Promise.allSettled(Array.from({ length: c.concurrency }, () => fetchCount(server.port, `/api/v2/${c.command}?p=${NAME}`)));
+  const answers = await Promise.allSettled(
+    Array.from({ length: c.concurrency }, () => fetchCount(server.port, `/api/v2/${c.command}?p=${NAME}`)),
+  );
   const seconds = (performance.now() - started) / 1000;
   const health = await probe.stop();
   clearInterval(sampler);
@@ -162,9 +167,16 @@ async function runCase(sq: string, dataDir: string, c: Case): Promise<Row> {
   }
   const sizes = answers.flatMap((a) => (a.status === 'fulfilled' ? [a.value] : []));
   return {
-    label: c.command, concurrency: c.concurrency, peakRssMb: peak / 1024,
-    healthMaxMs: health.max, healthProbes: health.count, healthErrors: health.errors, seconds,
-    bytesPerClient: sizes[0] ?? 0, failed: c.concurrency - sizes.length, died,
+    label: c.command,
+    concurrency: c.concurrency,
+    peakRssMb: peak / 1024,
+    healthMaxMs: health.max,
+    healthProbes: health.count,
+    healthErrors: health.errors,
+    seconds,
+    bytesPerClient: sizes[0] ?? 0,
+    failed: c.concurrency - sizes.length,
+    died,
   };
 }
 
@@ -172,13 +184,19 @@ function printTable(rows: readonly Row[]): void {
   const table = [
     ['case', 'concurrency', 'peak RSS MB', 'max /health ms', 'probes (failed)', 'total s', 'MB per answer', 'failed answers'],
     ...rows.map((r) => [
-      r.label, String(r.concurrency), r.peakRssMb.toFixed(0), r.healthMaxMs.toFixed(1), `${r.healthProbes} (${r.healthErrors})`,
-      r.seconds.toFixed(1), (r.bytesPerClient / (1 << 20)).toFixed(1),
+      r.label,
+      String(r.concurrency),
+      r.peakRssMb.toFixed(0),
+      r.healthMaxMs.toFixed(1),
+      `${r.healthProbes} (${r.healthErrors})`,
+      r.seconds.toFixed(1),
+      (r.bytesPerClient / (1 << 20)).toFixed(1),
       r.failed === 0 ? '0' : `${r.failed}${r.died ? ` (server ${r.died})` : ''}`,
     ]),
   ];
   const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]?.length ?? 0)));
-  for (const r of table) console.log(r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  '));
+  for (const r of table)
+    console.log(r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  '));
 }
 
 async function main(): Promise<void> {

@@ -34,7 +34,17 @@ async function startChild(args: string[], pattern: RegExp): Promise<{ child: Chi
 
 async function autocannon(port: number): Promise<number> {
   const tool = join(ROOT, 'node_modules/autocannon/autocannon.js');
-  const args = [tool, '-j', '-c', String(connections), '-d', String(seconds), '-H', `Authorization=Bearer ${TOKEN}`, `http://127.0.0.1:${port}/api/v2/version`];
+  const args = [
+    tool,
+    '-j',
+    '-c',
+    String(connections),
+    '-d',
+    String(seconds),
+    '-H',
+    `Authorization=Bearer ${TOKEN}`,
+    `http://127.0.0.1:${port}/api/v2/version`,
+  ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'ignore'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d));
@@ -49,7 +59,10 @@ const backend = await startChild(['-e', BACKEND], /PORT (\d+)/);
 const config = join(dir, 'router.json');
 writeFileSync(config, JSON.stringify({ tenants: [{ token: TOKEN, port: backend.port }] }));
 // The router logs every request to stderr; the bench discards it (stdio 'ignore').
-const router = await startChild([join(ROOT, 'bin/sq'), 'route', config, '0', '--bind', '127.0.0.1'], /listening on http:\/\/127\.0\.0\.1:(\d+)/);
+const router = await startChild(
+  [join(ROOT, 'bin/sq'), 'route', config, '0', '--bind', '127.0.0.1'],
+  /listening on http:\/\/127\.0\.0\.1:(\d+)/,
+);
 try {
   const direct = await autocannon(backend.port);
   const routed = await autocannon(router.port);

@@ -26,10 +26,12 @@ let mutations = 0;
 const store = new FileDocumentStore({
   cacheBytes: 512 << 20,
   maxPhextBytes: 512 << 20,
-  observers: [(commit) => {
-    commits++;
-    commitMs += commit.durationMs;
-  }],
+  observers: [
+    (commit) => {
+      commits++;
+      commitMs += commit.durationMs;
+    },
+  ],
 });
 await store.read(file);
 const deadline = performance.now() + seconds * 1000;

@@ -39,8 +39,9 @@ test('each layer imports only the layers below it', () => {
 test('no module of the command, transport and store layers imports itself through others', () => {
   const graph = new Map<string, string[]>();
   for (const file of ['phext', 'store', 'commands', 'server', 'daemon'].flatMap((layer) => [...sources(join(SRC, layer))])) {
-    const targets = [...readFileSync(file, 'utf8').matchAll(/(?:from|import) '(\.{1,2}\/[^']+)\.js'/g)]
-      .map(([, target]) => resolve(dirname(file), `${target}.ts`));
+    const targets = [...readFileSync(file, 'utf8').matchAll(/(?:from|import) '(\.{1,2}\/[^']+)\.js'/g)].map(([, target]) =>
+      resolve(dirname(file), `${target}.ts`),
+    );
     graph.set(file, targets);
   }
   const cycles: string[] = [];

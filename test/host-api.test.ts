@@ -8,12 +8,17 @@ import { VERSION } from '../src/version.js';
 import { startHost, type HostProcess } from '../src/testing/host-process.js';
 
 /** `/api/v2/<command>?<params>`; URLSearchParams writes spaces as `+`, which the server must read. */
-const api = (command: string, params: Record<string, string> = {}): string =>
-  `/api/v2/${command}?${new URLSearchParams(params)}`;
+const api = (command: string, params: Record<string, string> = {}): string => `/api/v2/${command}?${new URLSearchParams(params)}`;
 
 const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
 
-async function ok(host: HostProcess, method: string, path: string, body?: string | Buffer, headers?: Record<string, string>): Promise<string> {
+async function ok(
+  host: HostProcess,
+  method: string,
+  path: string,
+  body?: string | Buffer,
+  headers?: Record<string, string>,
+): Promise<string> {
   const reply = await host.call(method, path, body, headers);
   assert.equal(reply.status, 200, `${method} ${path} → ${reply.status} ${reply.text}`);
   assert.equal(reply.headers['access-control-allow-origin'], '*');
@@ -58,7 +63,11 @@ test('sq host: every A2 command answers its exact text', async (t) => {
 
   await t.test('delete answers the bytes removed (0 if none) via GET, POST and DELETE', async () => {
     await ok(host, 'GET', api('update', { p: 'del', c: '1.1.1/1.1.1/1.1.1', s: 'keep' }));
-    for (const [method, c, text] of [['GET', '1.1.1/1.1.1/1.1.2', 'éé'], ['POST', '1.1.1/1.1.1/1.1.3', 'xyz'], ['DELETE', '1.1.1/1.1.1/1.1.4', '✓']] as const) {
+    for (const [method, c, text] of [
+      ['GET', '1.1.1/1.1.1/1.1.2', 'éé'],
+      ['POST', '1.1.1/1.1.1/1.1.3', 'xyz'],
+      ['DELETE', '1.1.1/1.1.1/1.1.4', '✓'],
+    ] as const) {
       await ok(host, 'GET', api('update', { p: 'del', c, s: text }));
       assert.ok(disk('del').includes(text));
       assert.equal(await ok(host, method, api('delete', { p: 'del', c })), `Removed ${Buffer.byteLength(text)} bytes`);
@@ -79,7 +88,11 @@ test('sq host: every A2 command answers its exact text', async (t) => {
   });
 
   await t.test('delta: GET is the whole phext; POST answers only what the client lacks', async () => {
-    for (const [c, s] of [['1.1.1/1.1.1/1.1.1', 'same'], ['1.1.1/1.1.1/1.1.2', 'changed on server'], ['1.1.1/1.1.1/1.1.3', 'client lacks']] as const) {
+    for (const [c, s] of [
+      ['1.1.1/1.1.1/1.1.1', 'same'],
+      ['1.1.1/1.1.1/1.1.2', 'changed on server'],
+      ['1.1.1/1.1.1/1.1.3', 'client lacks'],
+    ] as const) {
       await ok(host, 'GET', api('update', { p: 'sync', c, s }));
     }
     assert.equal(await ok(host, 'GET', api('delta', { p: 'sync' })), disk('sync'));
@@ -111,21 +124,27 @@ test('sq host: every A2 command answers its exact text', async (t) => {
     const size = readFileSync(host.file('doc')).length;
     assert.match(text, new RegExp(`^Hosting: doc\\.phext\\nConnection ID: \\d+\\nPhext Size: ${size}\\nScrolls: 2$`));
     assert.ok(!text.includes(host.dataDir));
-    assert.match(await ok(host, 'GET', api('status', { p: 'missing' })), /^Hosting: missing\.phext\nConnection ID: \d+\nPhext Size: 0\nScrolls: 0$/);
+    assert.match(
+      await ok(host, 'GET', api('status', { p: 'missing' })),
+      /^Hosting: missing\.phext\nConnection ID: \d+\nPhext Size: 0\nScrolls: 0$/,
+    );
   });
 
   await t.test('where: xor over long scrolls, and checksum', async () => {
     const body = 'short\x17long enough\x18also long enough';
     // Scrolls of ≥ 10 bytes sit at 1.1.1/1.1.1/1.1.2 and 1.1.1/1.1.1/1.2.1: scroll 1^2^1, section 1^1^2.
-    assert.equal(await ok(host, 'POST', api('where', { limit: '10' }), body),
-      'Calculated coordinate 1.1.1/1.1.1/1.2.2 for input (algo=xor, limit=10).');
-    assert.equal(await ok(host, 'POST', '/api/v2/where', body),
-      'Calculated coordinate 1.1.1/1.1.1/1.1.1 for input (algo=xor, limit=100).');
+    assert.equal(
+      await ok(host, 'POST', api('where', { limit: '10' }), body),
+      'Calculated coordinate 1.1.1/1.1.1/1.2.2 for input (algo=xor, limit=10).',
+    );
+    assert.equal(await ok(host, 'POST', '/api/v2/where', body), 'Calculated coordinate 1.1.1/1.1.1/1.1.1 for input (algo=xor, limit=100).');
     const hex = checksum(body);
     const parts = Array.from({ length: 9 }, (_, i) => ((hex.charCodeAt(2 * i) << 8) | hex.charCodeAt(2 * i + 1)) % 999 || 1);
     const coord = `${parts.slice(0, 3).join('.')}/${parts.slice(3, 6).join('.')}/${parts.slice(6).join('.')}`;
-    assert.equal(await ok(host, 'POST', api('where', { algo: 'checksum' }), body),
-      `Calculated coordinate ${coord} for input (algo=checksum, limit=100).`);
+    assert.equal(
+      await ok(host, 'POST', api('where', { algo: 'checksum' }), body),
+      `Calculated coordinate ${coord} for input (algo=checksum, limit=100).`,
+    );
   });
 
   await t.test('load re-reads a file changed behind the server', async () => {
@@ -163,7 +182,7 @@ test('sq host: parameters from the query, the body and form bodies', async (t) =
     assert.equal(disk('raw'), '😀! 🎉');
   });
 
-  await t.test('`content` names the text as well as `s` (exo-plan\'s sq-write-scroll.sh posts a form)', async () => {
+  await t.test("`content` names the text as well as `s` (exo-plan's sq-write-scroll.sh posts a form)", async () => {
     const form = 'p=exo&c=1.1.1%2F1.1.1%2F1.1.2&content=written+by+exo-plan+%E2%9C%93';
     assert.equal(await ok(host, 'POST', '/api/v2/update', form, FORM), 'Updated 23 bytes');
     assert.equal(disk('exo'), '\x17written by exo-plan ✓');
@@ -174,7 +193,13 @@ test('sq host: parameters from the query, the body and form bodies', async (t) =
   });
 
   await t.test('curl --data-binary text labelled as a form is still scroll text', async () => {
-    for (const [text, bytes] of [['a & b = c, 100% sure', 20], ['s', 1], ['c', 1], ['limit', 5], ['content', 7]] as const) {
+    for (const [text, bytes] of [
+      ['a & b = c, 100% sure', 20],
+      ['s', 1],
+      ['c', 1],
+      ['limit', 5],
+      ['content', 7],
+    ] as const) {
       assert.equal(await ok(host, 'POST', api('update', { p: 'curl' }), text, FORM), `Updated ${bytes} bytes`);
       assert.equal(disk('curl'), text);
     }

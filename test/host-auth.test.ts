@@ -13,8 +13,12 @@ test('sq host --key: token forms, refusals and CORS', async (t) => {
 
   await t.test('Bearer in any case, the bare token and X-SQ-API-Key are accepted', async () => {
     const forms: Record<string, string>[] = [
-      { Authorization: `Bearer ${KEY}` }, { Authorization: `bearer ${KEY}` }, { Authorization: `BEARER ${KEY}` },
-      { Authorization: `BeArEr   ${KEY}` }, { Authorization: KEY }, { 'X-SQ-API-Key': KEY },
+      { Authorization: `Bearer ${KEY}` },
+      { Authorization: `bearer ${KEY}` },
+      { Authorization: `BEARER ${KEY}` },
+      { Authorization: `BeArEr   ${KEY}` },
+      { Authorization: KEY },
+      { 'X-SQ-API-Key': KEY },
     ];
     for (const [i, headers] of forms.entries()) {
       const reply = await host.call('GET', `/api/v2/insert?p=auth&c=1.1.1/1.1.1/1.1.${i + 1}&s=ok${i}`, undefined, headers);
@@ -27,9 +31,15 @@ test('sq host --key: token forms, refusals and CORS', async (t) => {
 
   await t.test('a missing or wrong token is 401 Unauthorized and writes nothing', async () => {
     const wrong: (Record<string, string> | undefined)[] = [
-      undefined, { Authorization: '' }, { Authorization: 'Bearer' }, { Authorization: 'Bearer wrong' },
-      { Authorization: `Bearer ${KEY.slice(0, -1)}` }, { Authorization: `Bearer ${KEY}x` },
-      { Authorization: KEY.split(':')[0]! }, { 'X-SQ-API-Key': 'nope' }, { Authorization: `Basic ${KEY}` },
+      undefined,
+      { Authorization: '' },
+      { Authorization: 'Bearer' },
+      { Authorization: 'Bearer wrong' },
+      { Authorization: `Bearer ${KEY.slice(0, -1)}` },
+      { Authorization: `Bearer ${KEY}x` },
+      { Authorization: KEY.split(':')[0]! },
+      { 'X-SQ-API-Key': 'nope' },
+      { Authorization: `Basic ${KEY}` },
     ];
     for (const headers of wrong) {
       for (const command of ['insert', 'select', 'status', 'version']) {
@@ -45,7 +55,8 @@ test('sq host --key: token forms, refusals and CORS', async (t) => {
   await t.test('OPTIONS needs no token and answers a full preflight', async () => {
     for (const path of ['/api/v2/select?p=x', '/api/v2/delete', '/anything']) {
       const reply = await host.call('OPTIONS', path, undefined, {
-        Origin: 'https://example.org', 'Access-Control-Request-Method': 'DELETE',
+        Origin: 'https://example.org',
+        'Access-Control-Request-Method': 'DELETE',
         'Access-Control-Request-Headers': 'authorization, x-sq-api-key',
       });
       assert.equal(reply.status, 204);
@@ -61,8 +72,11 @@ test('sq host --key: token forms, refusals and CORS', async (t) => {
   await t.test('errors carry Access-Control-Allow-Origin too', async () => {
     const auth = { Authorization: `Bearer ${KEY}` };
     const cases: [string, string, number][] = [
-      ['GET', '/nowhere', 404], ['PUT', '/api/v2/select?p=x', 405], ['GET', '/api/v2/select?p=a%20b', 400],
-      ['GET', '/api/v2/select?p=..%2Fx', 403], ['GET', '/api/v2/select?p=x&c=1000', 400],
+      ['GET', '/nowhere', 404],
+      ['PUT', '/api/v2/select?p=x', 405],
+      ['GET', '/api/v2/select?p=a%20b', 400],
+      ['GET', '/api/v2/select?p=..%2Fx', 403],
+      ['GET', '/api/v2/select?p=x&c=1000', 400],
     ];
     for (const [method, path, status] of cases) {
       const reply = await host.call(method, path, undefined, auth);
@@ -86,7 +100,11 @@ test('sq host /metrics: loopback, or the key; an open server shows them on loopb
   const keyed = await startHost(t, { args: ['--key', KEY] });
   assert.equal((await keyed.call('GET', '/metrics')).status, 200, 'loopback');
   assert.equal((await keyed.call('GET', '/metrics', undefined, relayed)).status, 401, 'relayed without the key');
-  assert.equal((await keyed.call('GET', '/metrics', undefined, { ...relayed, Authorization: 'Bearer wrong' })).status, 401, 'relayed, wrong key');
+  assert.equal(
+    (await keyed.call('GET', '/metrics', undefined, { ...relayed, Authorization: 'Bearer wrong' })).status,
+    401,
+    'relayed, wrong key',
+  );
   const withKey = await keyed.call('GET', '/metrics', undefined, { ...relayed, Authorization: `Bearer ${KEY}` });
   assert.equal(withKey.status, 200, 'relayed with the key');
   assert.match(withKey.text, /^# HELP sq_requests_total/m);

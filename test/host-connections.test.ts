@@ -32,7 +32,9 @@ test('sq host --max-connections 2: aborted uploads give their connection slots b
     const kind = kinds[i % 3]!;
     const upload = await RawConnection.open(host.port);
     const expect = kind === 'Expect: 100-continue' ? 'Expect: 100-continue\r\n' : '';
-    upload.write(`POST /api/v2/insert?p=up HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n${expect}\r\n${kind === 'part of the body' ? 'x' : ''}`);
+    upload.write(
+      `POST /api/v2/insert?p=up HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n${expect}\r\n${kind === 'part of the body' ? 'x' : ''}`,
+    );
     if (expect) await upload.waitFor((text) => text.startsWith('HTTP/1.1 100 Continue\r\n'), kind);
     const logged = nextLogLine(host, ABORTED);
     upload.destroy();
@@ -50,10 +52,16 @@ test('sq host --key: a stranger gets 401 before sending a body, and the connecti
     const stranger = await RawConnection.open(host.port);
     t.after(() => stranger.destroy());
     // 64 MiB announced, not one byte of it sent: only an answer that does not wait for it arrives.
-    stranger.write(`POST /api/v2/insert?p=big HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer wrong\r\nContent-Length: 67108864\r\n${expect}\r\n`);
+    stranger.write(
+      `POST /api/v2/insert?p=big HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer wrong\r\nContent-Length: 67108864\r\n${expect}\r\n`,
+    );
     await stranger.closedByServer(`401 ${expect || 'without Expect'}`);
     const answers = responsesIn(stranger.text());
-    assert.deepEqual(answers.map((a) => [a.status, a.body]), [[401, 'Unauthorized']], stranger.text());
+    assert.deepEqual(
+      answers.map((a) => [a.status, a.body]),
+      [[401, 'Unauthorized']],
+      stranger.text(),
+    );
     assert.match(answers[0]!.head, /\r\nconnection: close(\r\n|$)/i);
     assert.match(answers[0]!.head, /\r\naccess-control-allow-origin: \*/i);
   }
@@ -78,7 +86,10 @@ test('sq host --max-inflight-body 100K: bodies beyond it get 503 + Retry-After; 
   const declared = await post('declared', Buffer.alloc(40 * K, 0x61));
   assert.equal(declared.status, 503);
   assert.equal(declared.headers['retry-after'], '1');
-  assert.match(declared.body.toString(), /^Service Unavailable: too many request bodies in progress \(--max-inflight-body\), retry shortly$/);
+  assert.match(
+    declared.body.toString(),
+    /^Service Unavailable: too many request bodies in progress \(--max-inflight-body\), retry shortly$/,
+  );
   // A chunked body is counted as it arrives: its second chunk passes the bound.
   const chunked = await post('chunked', [Buffer.alloc(15 * K, 0x62), Buffer.alloc(15 * K, 0x62)]);
   assert.deepEqual([chunked.status, chunked.headers['retry-after']], [503, '1']);
@@ -104,13 +115,19 @@ test('sq host: a half-closed connection gets every answer before it is closed', 
   ];
   for (const version of ['1.1', '1.0']) {
     for (const [what, text, answer] of requests) {
-      const raw = text.includes(' HTTP/1.x') ? text.replace('HTTP/1.x', `HTTP/${version}\r\nHost: x`) : `${text} HTTP/${version}\r\nHost: x\r\n\r\n`;
+      const raw = text.includes(' HTTP/1.x')
+        ? text.replace('HTTP/1.x', `HTTP/${version}\r\nHost: x`)
+        : `${text} HTTP/${version}\r\nHost: x\r\n\r\n`;
       const client = await RawConnection.open(host.port);
       t.after(() => client.destroy());
       client.write(raw);
       client.socket.end(); // shutdown(SHUT_WR): the request is all we send
       await client.closedByServer(`${what} HTTP/${version}`);
-      assert.deepEqual(responsesIn(client.text()).map((r) => [r.status, r.body]), [[200, answer]], `${what} HTTP/${version}`);
+      assert.deepEqual(
+        responsesIn(client.text()).map((r) => [r.status, r.body]),
+        [[200, answer]],
+        `${what} HTTP/${version}`,
+      );
     }
   }
   // Two pipelined requests, then the half-close: both answered, in order.
@@ -118,7 +135,13 @@ test('sq host: a half-closed connection gets every answer before it is closed', 
   client.write('GET /api/v2/insert?p=pipe&s=a HTTP/1.1\r\nHost: x\r\n\r\nGET /api/v2/select?p=pipe HTTP/1.1\r\nHost: x\r\n\r\n');
   client.socket.end();
   await client.closedByServer('pipelined');
-  assert.deepEqual(responsesIn(client.text()).map((r) => [r.status, r.body]), [[200, 'Inserted 1 bytes'], [200, 'a']]);
+  assert.deepEqual(
+    responsesIn(client.text()).map((r) => [r.status, r.body]),
+    [
+      [200, 'Inserted 1 bytes'],
+      [200, 'a'],
+    ],
+  );
   // Each write applied once per request: nothing lost, nothing repeated.
   assert.equal((await host.call('GET', '/api/v2/select?p=half&c=1.1.1/1.1.1/1.1.1')).text, 'getget');
   assert.equal((await host.call('GET', '/api/v2/select?p=half&c=1.1.1/1.1.1/1.1.2')).text, 'postpost');
@@ -141,7 +164,11 @@ test('sq host: HTTP/1.1 without Host is answered; an uninvited body closes the c
   t.after(() => refused.destroy());
   refused.write('POST /health HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n');
   await refused.closedByServer('405 to an uninvited body');
-  assert.deepEqual(responsesIn(refused.text()).map((r) => r.status), [405], refused.text());
+  assert.deepEqual(
+    responsesIn(refused.text()).map((r) => r.status),
+    [405],
+    refused.text(),
+  );
 });
 
 test('sq host: control characters and backslashes in logged fields are escaped, one line per request', async (t) => {

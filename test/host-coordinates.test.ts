@@ -47,7 +47,7 @@ test('sq host: every coordinate vector lands where the original puts it', async 
   }
 });
 
-test('sq host: the ecosystem\'s coordinate texts address the scrolls the original gives them', async (t) => {
+test("sq host: the ecosystem's coordinate texts address the scrolls the original gives them", async (t) => {
   const host = await startHost(t);
   // The OpenClaw skill's namespaces, and firmware's name-prefixed coordinates.
   const cases: [string, string][] = [
@@ -61,8 +61,10 @@ test('sq host: the ecosystem\'s coordinate texts address the scrolls the origina
     assert.equal(reply.status, 200, `${c}: ${reply.text}`);
     assert.equal((await host.call('GET', `/api/v2/select?p=eco&c=${encodeURIComponent(expect)}`)).text, c);
   }
-  assert.equal((await host.call('GET', '/api/v2/toc?p=eco')).text,
+  assert.equal(
+    (await host.call('GET', '/api/v2/toc?p=eco')).text,
     '* 1.1.1/1.1.1/1.1.1: 0.0.0/0.0.0/0.0.0\n' +
-    '* 1.1.1/1.2.1/1.1.1: test-agent.1.1/test.multi.item2/...\n' +
-    '* 2.1.1/1.1.1/1.1.3: connect/2.1.1/1.1.1/1.1.3\n');
+      '* 1.1.1/1.2.1/1.1.1: test-agent.1.1/test.multi.item2/...\n' +
+      '* 2.1.1/1.1.1/1.1.3: connect/2.1.1/1.1.1/1.1.3\n',
+  );
 });

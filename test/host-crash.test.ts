@@ -36,9 +36,7 @@ async function writer(host: HostProcess, round: number, w: number, acks: Ack[], 
       const phext = PHEXTS[(w + i) % PHEXTS.length]!;
       const update = i % 2 === 0;
       const coord = update ? updateAt(round, w, i) : appendAt(round, w);
-      const path = update
-        ? `/api/v2/update?p=${phext}&c=${coord}&s=${encodeURIComponent(text)}`
-        : `/api/v2/insert?p=${phext}&c=${coord}`;
+      const path = update ? `/api/v2/update?p=${phext}&c=${coord}&s=${encodeURIComponent(text)}` : `/api/v2/insert?p=${phext}&c=${coord}`;
       let reply;
       try {
         reply = await request(host.port, { method: update ? 'GET' : 'POST', path, agent, body: update ? undefined : Buffer.from(text) });
@@ -73,7 +71,10 @@ function verifyDisk(dataDir: string, acks: Ack[], when: string): void {
       assert.equal(scroll.text.replace(MARKER_PATTERN, ''), '', `${when}: torn scroll at ${scroll.coordinate} of ${name}`);
     }
     for (const ack of mine) {
-      assert.ok(phext.get(Coordinate.parse(ack.coord)).includes(ack.text), `${when}: acknowledged ${ack.text} at ${ack.coord} of ${name} is missing`);
+      assert.ok(
+        phext.get(Coordinate.parse(ack.coord)).includes(ack.text),
+        `${when}: acknowledged ${ack.text} at ${ack.coord} of ${name} is missing`,
+      );
     }
   }
 }
@@ -89,7 +90,11 @@ test(`sq host killed -9 under ${WRITERS} concurrent HTTP writers never loses an 
       const served = await request(host.port, { path: `/api/v2/get?p=${name}` });
       assert.equal(served.status, 200, `round ${round}: ${served.body}`);
       const file = `${dataDir}/${name}.phext`;
-      assert.deepEqual(served.body, existsSync(file) ? readFileSync(file) : Buffer.alloc(0), `round ${round}: ${name} served differs from disk`);
+      assert.deepEqual(
+        served.body,
+        existsSync(file) ? readFileSync(file) : Buffer.alloc(0),
+        `round ${round}: ${name} served differs from disk`,
+      );
     }
     const killAfterMs = 20 + Math.floor(Math.random() * 280);
     const writers = Promise.all(Array.from({ length: WRITERS }, (_, w) => writer(host, round, w + 1, acks, surprises)));

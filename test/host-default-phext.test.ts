@@ -42,7 +42,14 @@ test('sq host: without p every command works on index.phext', async (t) => {
   });
 
   await t.test('reads see the same phext as p=index', async () => {
-    for (const [command, query] of [['select', 'c=1.1.1/1.1.1/1.1.2'], ['toc', ''], ['get', ''], ['checksum', ''], ['json-export', ''], ['delta', '']]) {
+    for (const [command, query] of [
+      ['select', 'c=1.1.1/1.1.1/1.1.2'],
+      ['toc', ''],
+      ['get', ''],
+      ['checksum', ''],
+      ['json-export', ''],
+      ['delta', ''],
+    ]) {
       const named = await ok(host, 'GET', `/api/v2/${command}?p=index&${query}`);
       assert.equal(await ok(host, 'GET', `/api/v2/${command}?${query}`), named, command);
       assert.equal(await ok(host, 'GET', `/api/v2/${command}?p=&${query}`), named, command);
@@ -63,7 +70,7 @@ test('sq host --default-phext NAME: requests without p use NAME.phext', async (t
   assert.deepEqual(host.files(), ['notes.phext']);
 });
 
-test('sq host: a data directory holding the original\'s .phext keeps serving it without p', async (t) => {
+test("sq host: a data directory holding the original's .phext keeps serving it without p", async (t) => {
   const dataDir = tempDir(t, 'sq-original-');
   const original = join(dataDir, '.phext');
   writeFileSync(original, 'stored by the original\x17second');

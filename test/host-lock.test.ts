@@ -58,8 +58,12 @@ test('an owner killed with SIGKILL leaves nothing stuck: the next sq host starts
 
 test('four sq host started in the same instant on one directory: exactly one serves', async (t) => {
   const dir = tempDir(t);
-  const outcomes = await Promise.allSettled(Array.from({ length: 4 }, () => startSq(hostArgs(dir), { env: { SQ_KEY: '' }, startTimeoutMs: 30_000 })));
-  const started = outcomes.filter((o) => o.status === 'fulfilled').map((o) => (o as PromiseFulfilledResult<Awaited<ReturnType<typeof startSq>>>).value);
+  const outcomes = await Promise.allSettled(
+    Array.from({ length: 4 }, () => startSq(hostArgs(dir), { env: { SQ_KEY: '' }, startTimeoutMs: 30_000 })),
+  );
+  const started = outcomes
+    .filter((o) => o.status === 'fulfilled')
+    .map((o) => (o as PromiseFulfilledResult<Awaited<ReturnType<typeof startSq>>>).value);
   t.after(async () => void (await Promise.all(started.map((s) => s.kill()))));
   assert.equal(started.length, 1, `${started.length} servers started`);
   for (const o of outcomes) {

@@ -11,7 +11,7 @@ const KEY = 'page-key';
 const SANDBOX = 'sandbox allow-scripts allow-forms allow-modals allow-popups allow-downloads';
 const at = (c: string, f?: string) => ({ p: 'site', c, ...(f === undefined ? {} : { f }) });
 
-test('sq host: select and get with f= answer with the extension\'s type, nosniff and the sandbox', async (t) => {
+test("sq host: select and get with f= answer with the extension's type, nosniff and the sandbox", async (t) => {
   const host = await startHost(t, { args: ['--key', KEY] });
   const put = async (c: string, text: string) =>
     assert.equal((await call(host.port, apiPath('update', at(c)), { token: KEY, body: text })).status, 200);
@@ -70,14 +70,18 @@ test('sq host: a sandboxed page (Origin: null) passes the CORS preflight of a PO
   assert.equal(preflight.status, 204);
   assert.equal(preflight.headers['access-control-allow-origin'], '*');
   assert.match(String(preflight.headers['access-control-allow-methods']), /\bPOST\b/);
-  const allowed = String(preflight.headers['access-control-allow-headers']).toLowerCase().split(/\s*,\s*/);
+  const allowed = String(preflight.headers['access-control-allow-headers'])
+    .toLowerCase()
+    .split(/\s*,\s*/);
   assert.ok(allowed.includes('authorization') && allowed.includes('content-type'), allowed.join());
 });
 
 async function startBasic(t: { after(fn: () => Promise<void> | void): void }, args: string[], env: NodeJS.ProcessEnv = {}) {
   const dir = tempDir(t, 'sq-basic-');
   const basic = await startSq(['basic', '--port', '0', ...args], {
-    cwd: dir, env: { SQ_KEY: '', ...env }, listening: /^SQ \S+ listening on http:\/\/[^:]+:(\d+) /m,
+    cwd: dir,
+    env: { SQ_KEY: '', ...env },
+    listening: /^SQ \S+ listening on http:\/\/[^:]+:(\d+) /m,
   });
   t.after(async () => void (await basic.kill()));
   return basic;

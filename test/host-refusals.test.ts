@@ -16,7 +16,14 @@ function listTree(dir: string): string[] {
     .sort();
 }
 
-async function refused(host: HostProcess, method: string, path: string, status: number, body?: string | Buffer, headers?: Record<string, string>): Promise<string> {
+async function refused(
+  host: HostProcess,
+  method: string,
+  path: string,
+  status: number,
+  body?: string | Buffer,
+  headers?: Record<string, string>,
+): Promise<string> {
   const reply = await host.call(method, path, body, headers);
   assert.equal(reply.status, status, `${method} ${path} → ${reply.status} ${reply.text}`);
   assert.equal(reply.headers['access-control-allow-origin'], '*');
@@ -41,15 +48,28 @@ test('sq host: exact routes, HEAD on reads, 405 with Allow', async (t) => {
   });
 
   await t.test('paths match exactly; anything else is 404', async () => {
-    for (const path of ['/api/v2/selectfoo?p=h', '/api/v2/select/?p=h', '/api/v2/SELECT?p=h', '/api/v2/', '/api/v1/select?p=h', '/', '/api/v2/../v2/select?p=h', '/api/v2/constructor', '/api/v2/__proto__']) {
+    for (const path of [
+      '/api/v2/selectfoo?p=h',
+      '/api/v2/select/?p=h',
+      '/api/v2/SELECT?p=h',
+      '/api/v2/',
+      '/api/v1/select?p=h',
+      '/',
+      '/api/v2/../v2/select?p=h',
+      '/api/v2/constructor',
+      '/api/v2/__proto__',
+    ]) {
       assert.match(await refused(host, 'GET', path, 404), /^Not Found/);
     }
   });
 
   await t.test('a method a command does not take is 405 with Allow', async () => {
     const cases: [string, string, string][] = [
-      ['PUT', 'select', 'GET, HEAD, POST'], ['DELETE', 'insert', 'GET, POST'], ['HEAD', 'update', 'GET, POST'],
-      ['GET', 'where', 'POST'], ['PATCH', 'delete', 'GET, POST, DELETE'],
+      ['PUT', 'select', 'GET, HEAD, POST'],
+      ['DELETE', 'insert', 'GET, POST'],
+      ['HEAD', 'update', 'GET, POST'],
+      ['GET', 'where', 'POST'],
+      ['PATCH', 'delete', 'GET, POST, DELETE'],
     ];
     for (const [method, command, allow] of cases) {
       const reply = await host.call(method, `/api/v2/${command}?p=h&s=x`);
@@ -79,16 +99,44 @@ test('sq host: bad input is 400/403/413 and nothing is written', async (t) => {
 
   await t.test('path traversal attempts are refused and nothing lands outside the data dir', async () => {
     const attempts = [
-      '../x', '..%2Fx', '..%2fx', '%2e%2e/x', '%2E%2E%2Fx', 'a/../../x', '..\\x', '..%5Cx', '..%5cx', '%5C..%5Cx',
-      '/etc/passwd', '%2Fetc%2Fpasswd', '....//x', '..', '..%00', 'x/..', '../../../a/b/x', '.%2E/x', '%2e./x',
-      'a%2Fb', 'a\\b', 'C:%5Cx', '%252e%252e%252fx', '..%c0%afx', '%2e%2e%5c%2e%2e%5cx',
+      '../x',
+      '..%2Fx',
+      '..%2fx',
+      '%2e%2e/x',
+      '%2E%2E%2Fx',
+      'a/../../x',
+      '..\\x',
+      '..%5Cx',
+      '..%5cx',
+      '%5C..%5Cx',
+      '/etc/passwd',
+      '%2Fetc%2Fpasswd',
+      '....//x',
+      '..',
+      '..%00',
+      'x/..',
+      '../../../a/b/x',
+      '.%2E/x',
+      '%2e./x',
+      'a%2Fb',
+      'a\\b',
+      'C:%5Cx',
+      '%252e%252e%252fx',
+      '..%c0%afx',
+      '%2e%2e%5c%2e%2e%5cx',
     ];
     for (const p of attempts) {
       for (const command of ['insert', 'update']) {
         const reply = await host.call('GET', `/api/v2/${command}?p=${p}&c=1.1.1&s=escaped`);
         // A name that decodes to `..`, `/` or `\` is 403; the rest (double encoding, bad UTF-8) is still refused.
         assert.ok([400, 403].includes(reply.status), `${p}: ${reply.status} ${reply.text}`);
-        const decoded = (() => { try { return decodeURIComponent(p); } catch { return ''; } })();
+        const decoded = (() => {
+          try {
+            return decodeURIComponent(p);
+          } catch {
+            return '';
+          }
+        })();
         if (/\.\.|\/|\\/.test(decoded) && !decoded.includes('\0')) assert.equal(reply.status, 403, `${p}: ${reply.text}`);
       }
     }
@@ -126,7 +174,10 @@ test('sq host: bad input is 400/403/413 and nothing is written', async (t) => {
   });
 
   await t.test('a malformed delta manifest is 400 naming the line', async () => {
-    assert.match(await refused(host, 'POST', '/api/v2/delta?p=sync', 400, '1.1.1/1.1.1/1.1.1: abc\nno separator here\n'), /manifest line 2/);
+    assert.match(
+      await refused(host, 'POST', '/api/v2/delta?p=sync', 400, '1.1.1/1.1.1/1.1.1: abc\nno separator here\n'),
+      /manifest line 2/,
+    );
     assert.match(await refused(host, 'POST', '/api/v2/delta?p=sync', 400, '1.1000: abc\n'), /1\.1\.1\/1\.1\.1\/1\.1\.1000/);
     assertNothingWritten('delta');
   });
@@ -137,27 +188,39 @@ test('sq host: bad input is 400/403/413 and nothing is written', async (t) => {
     await refused(host, 'GET', '/api/v2/insert?p=%FF&s=x', 400);
     await refused(host, 'POST', '/api/v2/insert?p=utf', 400, Buffer.from([0x61, 0xff, 0x62]));
     await refused(host, 'POST', '/api/v2/update?p=utf', 400, Buffer.from([0xe2, 0x9c]));
-    await refused(host, 'POST', '/api/v2/update', 400, Buffer.concat([Buffer.from('p=utf&s='), Buffer.from([0xff])]),
-      { 'Content-Type': 'application/x-www-form-urlencoded' });
+    await refused(host, 'POST', '/api/v2/update', 400, Buffer.concat([Buffer.from('p=utf&s='), Buffer.from([0xff])]), {
+      'Content-Type': 'application/x-www-form-urlencoded',
+    });
     assertNothingWritten('invalid UTF-8');
   });
 
   await t.test('a body over --max-body is 413, declared or streamed, and nothing is written', async () => {
     await refused(host, 'POST', '/api/v2/insert?p=big', 413, 'x'.repeat(4096));
     // Chunked: the limit is only found while reading.
-    const chunked = await request(host.port, { method: 'POST', path: '/api/v2/insert?p=big', body: [Buffer.alloc(800, 0x61), Buffer.alloc(800, 0x62)] });
+    const chunked = await request(host.port, {
+      method: 'POST',
+      path: '/api/v2/insert?p=big',
+      body: [Buffer.alloc(800, 0x61), Buffer.alloc(800, 0x62)],
+    });
     assert.equal(chunked.status, 413);
     assertNothingWritten('too large');
     // curl sends `Expect: 100-continue` before big uploads: refuse without inviting the body.
     const expecting = await new Promise<{ status: number; continued: boolean }>((resolve, reject) => {
       let continued = false;
-      const req = http.request({
-        host: '127.0.0.1', port: host.port, method: 'POST', path: '/api/v2/insert?p=big', agent: false,
-        headers: { 'Content-Length': 4096, Expect: '100-continue' },
-      }, (res) => {
-        res.resume();
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, continued }));
-      });
+      const req = http.request(
+        {
+          host: '127.0.0.1',
+          port: host.port,
+          method: 'POST',
+          path: '/api/v2/insert?p=big',
+          agent: false,
+          headers: { 'Content-Length': 4096, Expect: '100-continue' },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, continued }));
+        },
+      );
       req.on('continue', () => {
         continued = true;
         req.end('x'.repeat(4096));
@@ -177,8 +240,19 @@ test('sq host: reads create nothing; an unreadable file is refused and left alon
 
   await t.test('reads of a missing phext leave the data dir empty', async () => {
     const reads: [string, string][] = [
-      ['GET', 'select'], ['GET', 'toc'], ['GET', 'checksum'], ['GET', 'status'], ['GET', 'get'], ['GET', 'json-export'],
-      ['GET', 'delta'], ['POST', 'delta'], ['GET', 'load'], ['HEAD', 'select'], ['GET', 'delete'], ['POST', 'delete'], ['DELETE', 'delete'],
+      ['GET', 'select'],
+      ['GET', 'toc'],
+      ['GET', 'checksum'],
+      ['GET', 'status'],
+      ['GET', 'get'],
+      ['GET', 'json-export'],
+      ['GET', 'delta'],
+      ['POST', 'delta'],
+      ['GET', 'load'],
+      ['HEAD', 'select'],
+      ['GET', 'delete'],
+      ['POST', 'delete'],
+      ['DELETE', 'delete'],
     ];
     for (const [method, command] of reads) {
       const reply = await host.call(method, `/api/v2/${command}?p=ghost&c=1.1.1/1.1.1/1.1.2`);
@@ -192,11 +266,27 @@ test('sq host: reads create nothing; an unreadable file is refused and left alon
     const bytes = Buffer.from([0x6f, 0x6b, 0x17, 0xff, 0xfe, 0x41, 0xc3]);
     writeFileSync(host.file('broken'), bytes);
     const calls: [string, string][] = [
-      ['GET', 'select'], ['GET', 'toc'], ['GET', 'get'], ['GET', 'checksum'], ['GET', 'status'], ['GET', 'json-export'],
-      ['GET', 'delta'], ['GET', 'load'], ['GET', 'insert'], ['GET', 'update'], ['POST', 'update'], ['DELETE', 'delete'],
+      ['GET', 'select'],
+      ['GET', 'toc'],
+      ['GET', 'get'],
+      ['GET', 'checksum'],
+      ['GET', 'status'],
+      ['GET', 'json-export'],
+      ['GET', 'delta'],
+      ['GET', 'load'],
+      ['GET', 'insert'],
+      ['GET', 'update'],
+      ['POST', 'update'],
+      ['DELETE', 'delete'],
     ];
     for (const [method, command] of calls) {
-      const text = await refused(host, method, `/api/v2/${command}?p=broken&c=1.1.1/1.1.1/1.1.2&s=new`, 422, method === 'POST' ? 'body' : undefined);
+      const text = await refused(
+        host,
+        method,
+        `/api/v2/${command}?p=broken&c=1.1.1/1.1.1/1.1.2&s=new`,
+        422,
+        method === 'POST' ? 'body' : undefined,
+      );
       assert.match(text, /broken\.phext is not valid UTF-8/);
       assert.ok(!text.includes(host.dataDir), text);
       assert.deepEqual(readFileSync(host.file('broken')), bytes, `${method} ${command} changed the file`);

@@ -19,13 +19,20 @@ async function heldConnection(port: number): Promise<net.Socket> {
   let text = '';
   socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
   socket.write('GET /api/v2/version HTTP/1.1\r\nHost: x\r\n\r\n');
-  await waitFor(() => responsesIn(text).length === 1, 10_000, () => `no answer on a held connection: ${text}`);
+  await waitFor(
+    () => responsesIn(text).length === 1,
+    10_000,
+    () => `no answer on a held connection: ${text}`,
+  );
   assert.equal(responsesIn(text)[0]?.status, 200);
   return socket;
 }
 
 const within = <T>(ms: number, what: string, p: Promise<T>): Promise<T> =>
-  Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what}: no result within ${ms} ms`)), ms).unref())]);
+  Promise.race([
+    p,
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what}: no result within ${ms} ms`)), ms).unref()),
+  ]);
 
 test('sq host: HTTP/1.1 done right', async (t) => {
   const host = await startHost(t, { args: ['--headers-timeout-ms', '500'] });
@@ -51,17 +58,35 @@ test('sq host: HTTP/1.1 done right', async (t) => {
       'POST /api/v2/insert?p=pipe HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\ntwo' +
       'GET /api/v2/select?p=pipe HTTP/1.1\r\nHost: x\r\n\r\n' +
       'GET /api/v2/version HTTP/1.1\r\nHost: x\r\n\r\n';
-    const stream = await within(10_000, 'pipelined answers', rawExchange(host.port, requests, (text) => responsesIn(text).length >= 4));
-    assert.deepEqual(responsesIn(stream).map((r) => [r.status, r.body]), [
-      [200, 'Inserted 3 bytes'], [200, 'Inserted 3 bytes'], [200, 'onetwo'], [200, VERSION],
-    ]);
+    const stream = await within(
+      10_000,
+      'pipelined answers',
+      rawExchange(host.port, requests, (text) => responsesIn(text).length >= 4),
+    );
+    assert.deepEqual(
+      responsesIn(stream).map((r) => [r.status, r.body]),
+      [
+        [200, 'Inserted 3 bytes'],
+        [200, 'Inserted 3 bytes'],
+        [200, 'onetwo'],
+        [200, VERSION],
+      ],
+    );
   });
 
   await t.test('an HTTP/1.0 client without Host gets its answer, then the server closes', async () => {
-    const update = await within(10_000, 'HTTP/1.0 update', rawExchange(host.port, 'GET /api/v2/update?p=h10&s=abc HTTP/1.0\r\n\r\n', () => false));
+    const update = await within(
+      10_000,
+      'HTTP/1.0 update',
+      rawExchange(host.port, 'GET /api/v2/update?p=h10&s=abc HTTP/1.0\r\n\r\n', () => false),
+    );
     assert.equal(responsesIn(update)[0]?.body, 'Updated 3 bytes', update);
     assert.equal(readFileSync(host.file('h10'), 'utf8'), 'abc', 'the protocol version leaked into s');
-    const select = await within(10_000, 'HTTP/1.0 select', rawExchange(host.port, 'GET /api/v2/select?p=h10 HTTP/1.0\r\n\r\n', () => false));
+    const select = await within(
+      10_000,
+      'HTTP/1.0 select',
+      rawExchange(host.port, 'GET /api/v2/select?p=h10 HTTP/1.0\r\n\r\n', () => false),
+    );
     const [answer] = responsesIn(select);
     assert.ok(answer, select);
     assert.equal(answer.status, 200);
@@ -105,11 +130,19 @@ test('sq host --log-format json: one parseable JSON line per request', async (t)
   await host.call('POST', '/api/v2/select?p=log', '');
   await host.call('GET', '/api/v2/select?p=..%2Fx');
   const stderr = await host.waitForStderr((s) => s.split('\n').filter(Boolean).length >= 3);
-  const entries = stderr.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+  const entries = stderr
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
   assert.equal(entries.length, 3);
-  assert.deepEqual(entries.map((e) => [e.method, e.path, e.phext, e.status]), [
-    ['GET', '/api/v2/insert', 'log', 200], ['POST', '/api/v2/select', 'log', 200], ['GET', '/api/v2/select', '../x', 403],
-  ]);
+  assert.deepEqual(
+    entries.map((e) => [e.method, e.path, e.phext, e.status]),
+    [
+      ['GET', '/api/v2/insert', 'log', 200],
+      ['POST', '/api/v2/select', 'log', 200],
+      ['GET', '/api/v2/select', '../x', 403],
+    ],
+  );
   for (const e of entries) assert.equal(typeof e.ms, 'number');
   assert.ok(!stderr.includes('secret-data'), 'the query string (scroll text) must not be logged');
 });
@@ -118,8 +151,11 @@ test('sq host --max-connections 3: the 4th concurrent connection gets 503 and no
   const host = await startHost(t, { args: ['--max-connections', '3'] });
   const held = await Promise.all([0, 1, 2].map(() => heldConnection(host.port)));
   t.after(() => held.forEach((s) => s.destroy()));
-  const over = await within(10_000, '503 answer',
-    rawExchange(host.port, 'GET /api/v2/insert?p=over&s=x HTTP/1.1\r\nHost: x\r\n\r\n', (text) => responsesIn(text).length > 0));
+  const over = await within(
+    10_000,
+    '503 answer',
+    rawExchange(host.port, 'GET /api/v2/insert?p=over&s=x HTTP/1.1\r\nHost: x\r\n\r\n', (text) => responsesIn(text).length > 0),
+  );
   const [busy] = responsesIn(over);
   assert.ok(busy, over);
   assert.equal(busy.status, 503);
@@ -129,7 +165,7 @@ test('sq host --max-connections 3: the 4th concurrent connection gets 503 and no
   held[0]!.on('data', (d: Buffer) => (text += d.toString('latin1')));
   held[0]!.write('GET /api/v2/version HTTP/1.1\r\nHost: x\r\n\r\n');
   await waitFor(() => responsesIn(text).length === 1, 10_000);
-  assert.ok(!existsSync(host.file('over')), 'the refused connection\'s insert was executed');
+  assert.ok(!existsSync(host.file('over')), "the refused connection's insert was executed");
 
   held.pop()!.destroy();
   let status = 0;
@@ -146,15 +182,22 @@ test('sq host: SIGTERM lets a slow in-flight write finish, then exits 0', async 
   const CHUNK = 8192;
   const CHUNKS = 8;
   const reply = new Promise<{ status: number; text: string }>((resolve, reject) => {
-    const req = http.request({
-      host: '127.0.0.1', port: host.port, method: 'POST', path: '/api/v2/insert?p=term', agent: false,
-      // "100 Continue" tells us the server has the request in hand before SIGTERM is sent.
-      headers: { 'Content-Length': CHUNK * CHUNKS, Expect: '100-continue' },
-    }, (res) => {
-      let text = '';
-      res.setEncoding('utf8').on('data', (d: string) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-    });
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port: host.port,
+        method: 'POST',
+        path: '/api/v2/insert?p=term',
+        agent: false,
+        // "100 Continue" tells us the server has the request in hand before SIGTERM is sent.
+        headers: { 'Content-Length': CHUNK * CHUNKS, Expect: '100-continue' },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (d: string) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      },
+    );
     req.on('error', reject);
     req.once('continue', async () => {
       try {

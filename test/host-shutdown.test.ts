@@ -56,7 +56,12 @@ describe('sq host shutdown (SIGTERM)', () => {
 
   it('gives a stalled request body a grace period (--drain-ms), not the 120 s request timeout', async () => {
     const sq = await start('--drain-ms', '300');
-    sockets.push(await client(sq.port, `POST /api/v2/insert?p=x&c=1.1.1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Length: 100\r\n\r\nhalf`));
+    sockets.push(
+      await client(
+        sq.port,
+        `POST /api/v2/insert?p=x&c=1.1.1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Length: 100\r\n\r\nhalf`,
+      ),
+    );
     await sleep(50);
     const { code, ms } = await terminate(sq);
     assert.equal(code, 0, sq.stderr());

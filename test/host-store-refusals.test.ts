@@ -49,9 +49,20 @@ test('sq host: a phext with a part over 65535 is 422 for every command that need
   const host = await startHost(t);
   const original = Buffer.from(`a${'\x18'.repeat(65535)}z`);
   writeFileSync(host.file('abyss'), original);
-  for (const [method, command] of [['GET', 'select'], ['GET', 'toc'], ['GET', 'json-export'], ['GET', 'get'], ['GET', 'update'], ['GET', 'insert'], ['DELETE', 'delete']] as const) {
+  for (const [method, command] of [
+    ['GET', 'select'],
+    ['GET', 'toc'],
+    ['GET', 'json-export'],
+    ['GET', 'get'],
+    ['GET', 'update'],
+    ['GET', 'insert'],
+    ['DELETE', 'delete'],
+  ] as const) {
     const text = await refused(host, method, `/api/v2/${command}?p=abyss&c=1.1.1/1.1.1/1.1.1&s=x`, 422);
-    assert.equal(text, 'abyss.phext cannot be held losslessly (section would be 65536, over 65535); refusing to load it (file left untouched)');
+    assert.equal(
+      text,
+      'abyss.phext cannot be held losslessly (section would be 65536, over 65535); refusing to load it (file left untouched)',
+    );
   }
   assert.deepEqual(readFileSync(host.file('abyss')), original);
   assert.deepEqual(host.files(), ['abyss.phext']);
@@ -84,7 +95,10 @@ test('sq host: read-only phexts are 403, directories and FIFOs 409; nothing is r
 
   mkdirSync(host.file('dir'));
   execFileSync('mkfifo', [host.file('pipe')]);
-  for (const [name, what] of [['dir', 'a directory'], ['pipe', 'a FIFO']]) {
+  for (const [name, what] of [
+    ['dir', 'a directory'],
+    ['pipe', 'a FIFO'],
+  ]) {
     for (const command of ['select', 'update', 'toc']) {
       assert.equal(
         await refused(host, 'GET', `/api/v2/${command}?p=${name}&c=1.1.1/1.1.1/1.1.1&s=x`, 409),

@@ -21,10 +21,15 @@ function largePhext(megabytes: number): Buffer {
 
 async function sentBytes(port: number): Promise<{ sent: number; exports: number }> {
   const text = await new Promise<string>((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port, path: '/metrics', agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (d: string) => (body += d)).on('end', () => resolve(body));
-    }).on('error', reject);
+    http
+      .get({ host: '127.0.0.1', port, path: '/metrics', agent: false }, (res) => {
+        let body = '';
+        res
+          .setEncoding('utf8')
+          .on('data', (d: string) => (body += d))
+          .on('end', () => resolve(body));
+      })
+      .on('error', reject);
   });
   const metrics = parsePrometheus(text);
   const exports = metrics.samples
@@ -42,7 +47,10 @@ test('sq host streams large answers', async (t) => {
 
   await t.test('get, toc, json-export and delta are byte-identical to the whole answers, sent chunked', async () => {
     const expected: [string, Buffer][] = [
-      ['get', bytes], ['toc', Buffer.from(toc(phext))], ['json-export', json], ['delta', serialize(phext)],
+      ['get', bytes],
+      ['toc', Buffer.from(toc(phext))],
+      ['json-export', json],
+      ['delta', serialize(phext)],
     ];
     for (const [command, whole] of expected) {
       const reply = await host.call('GET', `/api/v2/${command}?p=big`);
@@ -63,11 +71,13 @@ test('sq host streams large answers', async (t) => {
     const req = http.get({ host: '127.0.0.1', port: host.port, path: '/api/v2/json-export?p=big', agent: false });
     const res = await new Promise<http.IncomingMessage>((resolve) => req.on('response', resolve));
     // Take the first chunk, then nothing: the server may only run ahead by what sockets buffer.
-    await new Promise<void>((resolve) => res.once('data', (d: Buffer) => {
-      taken += d.length;
-      res.pause();
-      resolve();
-    }));
+    await new Promise<void>((resolve) =>
+      res.once('data', (d: Buffer) => {
+        taken += d.length;
+        res.pause();
+        resolve();
+      }),
+    );
     const during = await sentBytes(host.port);
     const ahead = during.sent - before.sent - taken;
     assert.ok(ahead < json.length / 2, `sent ${during.sent - before.sent} of ${json.length} bytes to a client that took ${taken}`);

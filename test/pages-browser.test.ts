@@ -20,8 +20,11 @@ const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} not found: install Debi
 const KEY = 'browser-page-key';
 const SANDBOX = 'sandbox allow-scripts allow-forms allow-modals allow-popups allow-downloads';
 const C = {
-  html: '1.1.1/1.1.1/1.1.1', css: '1.1.1/1.1.1/1.1.2', js: '1.1.1/1.1.1/1.1.3',
-  data: '1.1.1/1.1.1/1.1.4', written: '1.1.1/1.1.1/1.1.5',
+  html: '1.1.1/1.1.1/1.1.1',
+  css: '1.1.1/1.1.1/1.1.2',
+  js: '1.1.1/1.1.1/1.1.3',
+  data: '1.1.1/1.1.1/1.1.4',
+  written: '1.1.1/1.1.1/1.1.5',
 };
 const WRITTEN = 'written by the page ✓';
 
@@ -61,7 +64,8 @@ async function insertPage(port: number, p: string, key: string | undefined): Pro
 async function openPage(page: Page, port: number, p: string) {
   const response = await page.goto(`http://127.0.0.1:${port}${apiPath('select', { p, c: C.html, f: 'index.html' })}`);
   assert.ok(response, 'no response for the page');
-  await page.waitForFunction(() => document.body?.dataset.state !== undefined, undefined, { timeout: 15_000 })
+  await page
+    .waitForFunction(() => document.body?.dataset.state !== undefined, undefined, { timeout: 15_000 })
     .catch(async (err) => {
       throw new Error(`the page's script did not finish; the browser shows: ${(await page.content()).slice(0, 300)}`, { cause: err });
     });
@@ -93,7 +97,14 @@ describe('pages in scrolls in Chromium', { skip, timeout: 120_000 }, () => {
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   });
   after(async () => {

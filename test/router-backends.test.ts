@@ -71,11 +71,16 @@ describe('sq route with real sq host backends', () => {
     const half = net.connect(router.port, '127.0.0.1');
     t.after(() => [idle, half].forEach((s) => s.destroy()));
     await Promise.all([once(idle, 'connect'), once(half, 'connect')]);
-    half.write(`POST /api/v2/insert?p=test&c=1.1.3 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${a.token}\r\nContent-Length: 50\r\n\r\npart`);
+    half.write(
+      `POST /api/v2/insert?p=test&c=1.1.3 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${a.token}\r\nContent-Length: 50\r\n\r\npart`,
+    );
     await sleep(50);
     const started = performance.now();
     const replies = await Promise.all([a, b, a, b].map((x) => api(router.port, x.token, 'select', { p: 'test', c: C })));
-    assert.deepEqual(replies.map((r) => r.text), ['AData', 'BData', 'AData', 'BData']);
+    assert.deepEqual(
+      replies.map((r) => r.text),
+      ['AData', 'BData', 'AData', 'BData'],
+    );
     assert.ok(performance.now() - started < 2_000);
   });
 

@@ -22,7 +22,12 @@ describe('admin API over HTTP', () => {
   const alice = { name: 'alice', token: newToken(), data_dir: join(dir, 'alice') };
 
   /** An admin request with the admin key (or the given headers instead). */
-  const admin = async (method: string, path: string, body?: unknown, headers: Record<string, string> = { Authorization: `Bearer ${ADMIN}` }) => {
+  const admin = async (
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = { Authorization: `Bearer ${ADMIN}` },
+  ) => {
     const reply = await call(sq.port, path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     if (reply.status !== 204) assert.match(String(reply.headers['content-type']), /^application\/json/);
     return { ...reply, json: JSON.parse(reply.text) as Record<string, unknown> };
@@ -39,9 +44,19 @@ describe('admin API over HTTP', () => {
   });
 
   it('answers 401 without the admin key, with a wrong one and with a tenant token', async () => {
-    const attempts: Record<string, string>[] = [{}, { Authorization: 'Bearer wrong' }, { Authorization: `Bearer ${alice.token}` }, { 'X-SQ-API-Key': alice.token }];
+    const attempts: Record<string, string>[] = [
+      {},
+      { Authorization: 'Bearer wrong' },
+      { Authorization: `Bearer ${alice.token}` },
+      { 'X-SQ-API-Key': alice.token },
+    ];
     for (const headers of attempts) {
-      for (const [method, path, body] of [['GET', TENANTS], ['POST', TENANTS, { name: 'mallory' }], ['DELETE', `${TENANTS}/alice`], ['POST', `${TENANTS}/alice/rotate`]] as const) {
+      for (const [method, path, body] of [
+        ['GET', TENANTS],
+        ['POST', TENANTS, { name: 'mallory' }],
+        ['DELETE', `${TENANTS}/alice`],
+        ['POST', `${TENANTS}/alice/rotate`],
+      ] as const) {
         const reply = await admin(method, path, body, headers);
         assert.deepEqual([reply.status, reply.json], [401, { error: 'Unauthorized' }], `${method} ${path} ${JSON.stringify(headers)}`);
       }
@@ -53,7 +68,10 @@ describe('admin API over HTTP', () => {
   it('lists tenants without their tokens', async () => {
     const reply = await admin('GET', TENANTS);
     assert.equal(reply.status, 200);
-    assert.deepEqual((reply.json.tenants as { name: string }[]).map((t) => t.name), ['alice']);
+    assert.deepEqual(
+      (reply.json.tenants as { name: string }[]).map((t) => t.name),
+      ['alice'],
+    );
     assert.ok(!reply.text.includes(alice.token) && !/pmb-v1-/.test(reply.text), reply.text);
     const byHeader = await admin('GET', TENANTS, undefined, { 'X-SQ-API-Key': ADMIN });
     assert.equal(byHeader.status, 200);
@@ -120,7 +138,7 @@ describe('admin API over HTTP', () => {
     assert.ok(!sq.stderr().includes(carol) && !sq.stderr().includes(ADMIN), 'no token or key in the log');
   });
 
-  it('refuses (409) a new carol while the deleted carol\'s data is in her directory; the old data stays unread', async () => {
+  it("refuses (409) a new carol while the deleted carol's data is in her directory; the old data stays unread", async () => {
     const again = await admin('POST', TENANTS, { name: 'carol' });
     assert.equal(again.status, 409, again.text);
     assert.match(String(again.json.error), /tenants\/carol already exists and is not empty/);
@@ -128,7 +146,7 @@ describe('admin API over HTTP', () => {
     assert.equal(readFileSync(join(dir, 'tenants', 'carol', 'notes.phext'), 'utf8'), 'CarolData');
   });
 
-  it('refuses (409, not 500) a name whose directory would be a file, or a symlink to another tenant\'s directory', async () => {
+  it("refuses (409, not 500) a name whose directory would be a file, or a symlink to another tenant's directory", async () => {
     writeFileSync(join(dir, 'tenants', 'dora'), 'not a directory');
     const file = await admin('POST', TENANTS, { name: 'dora' });
     assert.equal(file.status, 409, file.text);

@@ -17,12 +17,15 @@ describe('sq host --config: two tenants (launch acceptance)', () => {
   after(() => sq?.stop());
   const dir = tempDir({ after });
   before(async () => {
-    writeFileSync(join(dir, 'tenants.json'), JSON.stringify({
-      tenants: {
-        [ALICE]: { name: 'alice', data_dir: join(dir, 'alice') },
-        [BOB]: { name: 'bob', data_dir: 'bob' }, // relative: to the config file's directory
-      },
-    }));
+    writeFileSync(
+      join(dir, 'tenants.json'),
+      JSON.stringify({
+        tenants: {
+          [ALICE]: { name: 'alice', data_dir: join(dir, 'alice') },
+          [BOB]: { name: 'bob', data_dir: 'bob' }, // relative: to the config file's directory
+        },
+      }),
+    );
     sq = await startSq(['host', '0', '--bind', '127.0.0.1', '--config', join(dir, 'tenants.json')]);
   });
 
@@ -58,7 +61,10 @@ describe('sq host --config: two tenants (launch acceptance)', () => {
 
   it('takes the token from X-SQ-API-Key and from a bare Authorization header', async () => {
     const styles: Record<string, string>[] = [
-      { 'X-SQ-API-Key': BOB }, { Authorization: BOB }, { Authorization: `bearer ${BOB}` }, { Authorization: `BEARER  ${BOB}` },
+      { 'X-SQ-API-Key': BOB },
+      { Authorization: BOB },
+      { Authorization: `bearer ${BOB}` },
+      { Authorization: `BEARER  ${BOB}` },
     ];
     for (const headers of styles) {
       const reply = await api(sq.port, undefined, 'select', { p: 'test', c: C }, { headers });
@@ -90,11 +96,17 @@ describe('sq host --config: two tenants (launch acceptance)', () => {
 describe('sq host --config: tenants that would share data are refused at start', () => {
   const dir = tempDir({ after });
 
-  it('exits 1 with one line when a data_dir is a symlink to another tenant\'s, or inside it', async () => {
+  it("exits 1 with one line when a data_dir is a symlink to another tenant's, or inside it", async () => {
     mkdirSync(join(dir, 'alice'));
     symlinkSync(join(dir, 'alice'), join(dir, 'alias'));
-    for (const [bobDir, why] of [['alias', /alias is the same directory as the data_dir of tenant "alice"/], ['alice/bob', /alice\/bob lies inside .*\/alice, the data_dir of tenant "alice"/]] as const) {
-      writeFileSync(join(dir, 'tenants.json'), JSON.stringify({ tenants: { [ALICE]: { name: 'alice', data_dir: 'alice' }, [BOB]: { name: 'bob', data_dir: bobDir } } }));
+    for (const [bobDir, why] of [
+      ['alias', /alias is the same directory as the data_dir of tenant "alice"/],
+      ['alice/bob', /alice\/bob lies inside .*\/alice, the data_dir of tenant "alice"/],
+    ] as const) {
+      writeFileSync(
+        join(dir, 'tenants.json'),
+        JSON.stringify({ tenants: { [ALICE]: { name: 'alice', data_dir: 'alice' }, [BOB]: { name: 'bob', data_dir: bobDir } } }),
+      );
       const run = await runSq(['host', '0', '--bind', '127.0.0.1', '--config', join(dir, 'tenants.json')], { timeoutMs: 15_000 });
       assert.equal(run.code, 1, run.stderr);
       assert.match(run.stderr, why);

@@ -23,7 +23,9 @@ describe('quota_mb of a tenant', () => {
 
   /** Bytes of every phext file of the tenant, as on disk. */
   const used = (tenant = small): number =>
-    readdirSync(tenant.data_dir).filter((n) => n.endsWith('.phext')).reduce((sum, n) => sum + statSync(join(tenant.data_dir, n)).size, 0);
+    readdirSync(tenant.data_dir)
+      .filter((n) => n.endsWith('.phext'))
+      .reduce((sum, n) => sum + statSync(join(tenant.data_dir, n)).size, 0);
   const insert = (p: string, c: string, s: string, token = small.token) => api(sq.port, token, 'insert', { p, c }, { body: s });
 
   before(async () => {
@@ -70,9 +72,14 @@ describe('quota_mb of a tenant', () => {
 
   it('concurrent writes cannot pass the quota together', async () => {
     const each = 100;
-    const replies = await Promise.all(Array.from({ length: 20 }, (_, i) => insert(`burst${i % 2}`, '1.1.1', String(i % 10).repeat(each), burst.token)));
+    const replies = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => insert(`burst${i % 2}`, '1.1.1', String(i % 10).repeat(each), burst.token)),
+    );
     const accepted = replies.filter((r) => r.status === 200).length;
-    assert.deepEqual(replies.filter((r) => r.status !== 200).map((r) => r.status), Array(20 - accepted).fill(507));
+    assert.deepEqual(
+      replies.filter((r) => r.status !== 200).map((r) => r.status),
+      Array(20 - accepted).fill(507),
+    );
     assert.ok(used(burst) <= QUOTA, `${used(burst)} bytes used of ${QUOTA} after ${accepted} accepted writes`);
     assert.equal(accepted, Math.floor(QUOTA / each));
   });

@@ -106,13 +106,23 @@ describe('reload by request and by SIGHUP (config behind a symlink)', () => {
         /"alice" is used by two tenants/,
       ],
       [
-        'data_dir through a symlink to another\'s',
-        JSON.stringify({ tenants: { [alice.token]: { name: 'alice', data_dir: alice.data_dir }, [newToken()]: { name: 'mallory', data_dir: join(dir, 'alias') } } }),
+        "data_dir through a symlink to another's",
+        JSON.stringify({
+          tenants: {
+            [alice.token]: { name: 'alice', data_dir: alice.data_dir },
+            [newToken()]: { name: 'mallory', data_dir: join(dir, 'alias') },
+          },
+        }),
         /alias is the same directory as the data_dir of tenant "alice"/,
       ],
       [
-        'data_dir inside another\'s',
-        JSON.stringify({ tenants: { [alice.token]: { name: 'alice', data_dir: alice.data_dir }, [newToken()]: { name: 'mallory', data_dir: join(alice.data_dir, 'm') } } }),
+        "data_dir inside another's",
+        JSON.stringify({
+          tenants: {
+            [alice.token]: { name: 'alice', data_dir: alice.data_dir },
+            [newToken()]: { name: 'mallory', data_dir: join(alice.data_dir, 'm') },
+          },
+        }),
         /alice\/m lies inside .*alice, the data_dir of tenant "alice"/,
       ],
     ];
@@ -147,7 +157,9 @@ describe('reload by request and by SIGHUP (config behind a symlink)', () => {
     const [first] = await once(idle, 'data');
     assert.match(String(first), /^HTTP\/1\.1 200 /);
     slowHeaders.write('GET /api/v2/select?p=test HTTP/1.1\r\nHost: x\r\n');
-    slowBody.write(`POST /api/v2/insert?p=test&c=1.1.2 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${alice.token}\r\nContent-Length: 100\r\n\r\nhalf`);
+    slowBody.write(
+      `POST /api/v2/insert?p=test&c=1.1.2 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${alice.token}\r\nContent-Length: 100\r\n\r\nhalf`,
+    );
     await sleep(50); // let the server take in what the slow clients sent
 
     writeTenantsFile(real, [alice, bob, dave]);
@@ -191,7 +203,10 @@ describe('reload by the file watcher (the config replaced by rename, like an edi
   });
 
   it('refuses a broken file, logs why, and keeps serving', async () => {
-    for (const text of ['{"tenants": {', JSON.stringify({ tenants: { [bob.token]: { name: 'bob', data_dir: 'x' }, [newToken()]: { name: 'bob', data_dir: 'y' } } })]) {
+    for (const text of [
+      '{"tenants": {',
+      JSON.stringify({ tenants: { [bob.token]: { name: 'bob', data_dir: 'x' }, [newToken()]: { name: 'bob', data_dir: 'y' } } }),
+    ]) {
       const refused = count(sq.stderr(), REFUSED);
       replaceFile(config, text);
       await sq.waitForStderr((log) => count(log, REFUSED) > refused);

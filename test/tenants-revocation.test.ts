@@ -34,8 +34,10 @@ describe('tokens and request bodies', () => {
   async function startInsert(token: string, p: string, text: string): Promise<{ finish(): Promise<{ status: number; body: string }> }> {
     const upload = await RawConnection.open(sq.port);
     after(() => upload.destroy());
-    upload.write(`POST /api/v2/insert?p=${p}&c=${C} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\n` +
-      `Content-Length: ${Buffer.byteLength(text)}\r\nExpect: 100-continue\r\n\r\n`);
+    upload.write(
+      `POST /api/v2/insert?p=${p}&c=${C} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\n` +
+        `Content-Length: ${Buffer.byteLength(text)}\r\nExpect: 100-continue\r\n\r\n`,
+    );
     await upload.waitFor((received) => received.startsWith('HTTP/1.1 100 Continue\r\n'), `${p}: invited`);
     return {
       async finish() {
@@ -56,7 +58,11 @@ describe('tokens and request bodies', () => {
       stranger.write(`POST ${TENANTS} HTTP/1.1\r\nHost: x\r\n${auth}Content-Type: application/json\r\nContent-Length: 67108864\r\n\r\n`);
       await stranger.closedByServer(`admin POST with token '${token}'`);
       const answers = responsesIn(stranger.text());
-      assert.deepEqual(answers.map((a) => [a.status, JSON.parse(a.body)]), [[401, { error: 'Unauthorized' }]], stranger.text());
+      assert.deepEqual(
+        answers.map((a) => [a.status, JSON.parse(a.body)]),
+        [[401, { error: 'Unauthorized' }]],
+        stranger.text(),
+      );
       assert.match(answers[0]!.head, /\r\nconnection: close(\r\n|$)/i);
     }
     // The key itself still works, body and all.

@@ -20,10 +20,14 @@ describe('sq host --config with 500 provisioned tenants', () => {
     const config = join(dir, 'tenants.json');
     const provisioned = await runSq(['tenants', 'provision', String(COUNT), '--prefix', 'founding', '--config', config]);
     assert.equal(provisioned.code, 0, provisioned.stderr);
-    const rows = readFileSync(join(dir, 'founding-tokens.csv'), 'utf8').trimEnd().split('\n').slice(1).map((l) => {
-      const [name = '', token = '', dataDir = ''] = l.split(',');
-      return { name, token, dataDir };
-    });
+    const rows = readFileSync(join(dir, 'founding-tokens.csv'), 'utf8')
+      .trimEnd()
+      .split('\n')
+      .slice(1)
+      .map((l) => {
+        const [name = '', token = '', dataDir = ''] = l.split(',');
+        return { name, token, dataDir };
+      });
     assert.equal(rows.length, COUNT);
     assert.equal(Object.keys(JSON.parse(readFileSync(config, 'utf8')).tenants).length, COUNT);
 
@@ -45,7 +49,9 @@ describe('sq host --config with 500 provisioned tenants', () => {
 
     const rssMib = (await residentKib(sq.pid)) / 1024;
     // Numbers for the report, not assertions: they depend on the machine.
-    t.diagnostic(`500 tenants: start-up ${sq.startupMs.toFixed(0)} ms (spawn to listening line), RSS ${rssMib.toFixed(1)} MiB after requests`);
+    t.diagnostic(
+      `500 tenants: start-up ${sq.startupMs.toFixed(0)} ms (spawn to listening line), RSS ${rssMib.toFixed(1)} MiB after requests`,
+    );
     assert.ok(rssMib > 0);
   });
 });

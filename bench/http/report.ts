@@ -24,8 +24,12 @@ const COLUMNS = ['scenario', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'errors/non-2
 
 function cells(m: Measurement): string[] {
   return [
-    m.scenario, String(m.connections), m.requestsPerSecond.toFixed(0),
-    m.p50Ms.toFixed(2), m.p99Ms.toFixed(2), `${m.errors}/${m.non2xx}`,
+    m.scenario,
+    String(m.connections),
+    m.requestsPerSecond.toFixed(0),
+    m.p50Ms.toFixed(2),
+    m.p99Ms.toFixed(2),
+    `${m.errors}/${m.non2xx}`,
     Number.isNaN(m.cpuMicrosPerRequest) ? '-' : m.cpuMicrosPerRequest.toFixed(0),
   ];
 }
@@ -44,8 +48,7 @@ export function formatTable(measurements: readonly Measurement[]): string {
  * same ratio computed from server CPU per request, which a busy machine disturbs far less.
  */
 export function formatTargets(measurements: readonly Measurement[], targets: readonly Target[]): string {
-  const row = (scenario: string, connections: number) =>
-    measurements.find((m) => m.scenario === scenario && m.connections === connections);
+  const row = (scenario: string, connections: number) => measurements.find((m) => m.scenario === scenario && m.connections === connections);
   const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(0)}%` : '-');
   return targets
     .flatMap((t) => {
@@ -55,7 +58,9 @@ export function formatTargets(measurements: readonly Measurement[], targets: rea
       const ratio = num.requestsPerSecond / den.requestsPerSecond;
       const cpuRatio = den.cpuMicrosPerRequest / num.cpuMicrosPerRequest;
       const verdict = ratio >= t.atLeast ? 'ok' : 'BELOW TARGET';
-      return [`${t.numerator} / ${t.denominator} @${t.connections}: ${pct(ratio)} of req/s (target >= ${pct(t.atLeast)}) ${verdict}; by CPU per request ${pct(cpuRatio)}`];
+      return [
+        `${t.numerator} / ${t.denominator} @${t.connections}: ${pct(ratio)} of req/s (target >= ${pct(t.atLeast)}) ${verdict}; by CPU per request ${pct(cpuRatio)}`,
+      ];
     })
     .join('\n');
 }

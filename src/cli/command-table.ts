@@ -13,7 +13,8 @@ export interface CommandEntry {
 
 /** A client command: one row of the table in client-commands.ts. */
 const client = (name: string, summary: string): CommandEntry => ({
-  name, summary,
+  name,
+  summary,
   load: async () => {
     const { CLIENT_COMMANDS } = await import('./commands/client-commands.js');
     const command = CLIENT_COMMANDS.find((c) => c.name === name);
@@ -24,18 +25,36 @@ const client = (name: string, summary: string): CommandEntry => ({
 
 /** Every subcommand, in the order `sq help` lists them. Add new commands here. */
 export const COMMANDS: readonly CommandEntry[] = [
-  { name: 'host', summary: 'Serve the REST API over HTTP (single tenant, or multi-tenant with --config)',
-    load: async () => (await import('./commands/host.js')).hostCommand },
-  { name: 'basic', summary: 'Serve the current directory over HTTP on port 1337, index.phext by default',
-    load: async () => (await import('./commands/basic.js')).basicCommand },
-  { name: 'route', summary: 'Route requests by token to several sq host backends',
-    load: async () => (await import('./commands/route.js')).routeCommand },
-  { name: 'tenants', summary: 'Add, list, remove, rotate or provision tenants in a tenants file',
-    load: async () => (await import('./commands/tenants.js')).tenantsCommand },
-  { name: 'init', summary: 'Create an empty phext file and .sq/ for sq share',
-    load: async () => (await import('./commands/init.js')).initCommand },
-  { name: 'share', summary: 'Serve one phext to the client commands in this directory (daemon)',
-    load: async () => (await import('./commands/share.js')).shareCommand },
+  {
+    name: 'host',
+    summary: 'Serve the REST API over HTTP (single tenant, or multi-tenant with --config)',
+    load: async () => (await import('./commands/host.js')).hostCommand,
+  },
+  {
+    name: 'basic',
+    summary: 'Serve the current directory over HTTP on port 1337, index.phext by default',
+    load: async () => (await import('./commands/basic.js')).basicCommand,
+  },
+  {
+    name: 'route',
+    summary: 'Route requests by token to several sq host backends',
+    load: async () => (await import('./commands/route.js')).routeCommand,
+  },
+  {
+    name: 'tenants',
+    summary: 'Add, list, remove, rotate or provision tenants in a tenants file',
+    load: async () => (await import('./commands/tenants.js')).tenantsCommand,
+  },
+  {
+    name: 'init',
+    summary: 'Create an empty phext file and .sq/ for sq share',
+    load: async () => (await import('./commands/init.js')).initCommand,
+  },
+  {
+    name: 'share',
+    summary: 'Serve one phext to the client commands in this directory (daemon)',
+    load: async () => (await import('./commands/share.js')).shareCommand,
+  },
   client('select', 'Print the scroll at <coord>'),
   client('insert', 'Append <text> to the scroll at <coord>'),
   client('update', 'Replace the scroll at <coord> with <text>'),

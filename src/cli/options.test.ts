@@ -21,10 +21,11 @@ describe('command-line values', () => {
     for (const bad of ['0', '-3', '2.5', 'ten', '', '1e3']) {
       assert.throws(() => positiveInteger(bad, 'max-connections', 0), /--max-connections must be a whole number/, bad);
     }
-    assert.deepEqual(
-      timeouts({ 'headers-timeout-ms': '500' }, { headersTimeoutMs: 1, requestTimeoutMs: 2, keepAliveTimeoutMs: 3 }),
-      { headersTimeoutMs: 500, requestTimeoutMs: 2, keepAliveTimeoutMs: 3 },
-    );
+    assert.deepEqual(timeouts({ 'headers-timeout-ms': '500' }, { headersTimeoutMs: 1, requestTimeoutMs: 2, keepAliveTimeoutMs: 3 }), {
+      headersTimeoutMs: 500,
+      requestTimeoutMs: 2,
+      keepAliveTimeoutMs: 3,
+    });
   });
 
   it('allows fractions where a number is a quantity, and checks ports', () => {

@@ -25,10 +25,18 @@ function bigPhext(): Phext {
 
 test('streamed toc, json-export and delta are byte-identical to the whole answers, for any chunk size', async () => {
   const p = bigPhext();
-  const m = manifest(p).split('\n').filter((_, i) => i % 3 === 0).join('\n') + '\n9.9.9/9.9.9/9.9.9: 00\n';
+  const m =
+    manifest(p)
+      .split('\n')
+      .filter((_, i) => i % 3 === 0)
+      .join('\n') + '\n9.9.9/9.9.9/9.9.9: 00\n';
   const cases: [string, () => Iterable<string>, Buffer][] = [
     ['toc', () => tocLines(p), Buffer.from(toc(p))],
-    ['json-export', () => jsonExportPieces(p), Buffer.from(JSON.stringify([...p.scrolls()].map((s) => ({ coord: s.coordinate.toString(), scroll: s.text }))))],
+    [
+      'json-export',
+      () => jsonExportPieces(p),
+      Buffer.from(JSON.stringify([...p.scrolls()].map((s) => ({ coord: s.coordinate.toString(), scroll: s.text })))),
+    ],
     ['delta', () => serializePieces(deltaScrolls(p, m)), serialize(delta(p, m))],
   ];
   for (const chunkSize of [1, 2, 5, 100, 4096, 64 * 1024]) {

@@ -13,10 +13,12 @@ import { COMMANDS, type CommandName } from './table.js';
 /** A transport of the simplest kind: every field from a plain object, through the shared rules. */
 function decoderOf(fields: { path: string; c?: string; text?: string; algo?: string; limit?: string }): InputDecoder & { asked: string[] } {
   const asked: string[] = [];
-  const ask = <T>(name: keyof CommandInput, value: () => T) => () => {
-    asked.push(name);
-    return value();
-  };
+  const ask =
+    <T>(name: keyof CommandInput, value: () => T) =>
+    () => {
+      asked.push(name);
+      return value();
+    };
   return {
     asked,
     phext: ask('phext', () => ({ name: 'notes', path: fields.path })),
@@ -60,7 +62,10 @@ test('only the fields a command needs are decoded, in its order, so the first ba
   const refused = await run('update', bad, store).catch((e: unknown) => e);
   assert.ok(refused instanceof CommandError);
   assert.equal(refused.code, 'invalid-coordinate');
-  assert.deepEqual(describeError(refused), { status: 400, message: 'Invalid coordinate: scroll is 1000, outside 1..999 in coordinate 1.1.1/1.1.1/1.1.1000' });
+  assert.deepEqual(describeError(refused), {
+    status: 400,
+    message: 'Invalid coordinate: scroll is 1000, outside 1..999 in coordinate 1.1.1/1.1.1/1.1.1000',
+  });
   assert.deepEqual(bad.asked, ['coordinate']);
   for (const [fields, code] of [
     [{ c: '1.1.1', text: 'a\x17b' }, 'delimiter-in-text'],

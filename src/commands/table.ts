@@ -37,7 +37,8 @@ export const COMMANDS = {
     },
   }),
   select: command({
-    needs: ['coordinate', 'phext'], page: true,
+    needs: ['coordinate', 'phext'],
+    page: true,
     run: async ({ coordinate, phext }, { store }) => ({ body: (await store.read(phext.path))?.phext.get(coordinate) ?? '' }),
   }),
   insert: command({
@@ -68,7 +69,8 @@ export const COMMANDS = {
     run: async ({ phext }, { store }) => ({ body: await streamFromPhext(store, phext, tocLines) }),
   }),
   get: command({
-    needs: ['phext'], page: true,
+    needs: ['phext'],
+    page: true,
     run: async ({ phext }, { store }) => {
       const snapshot = await store.read(phext.path);
       return { body: snapshot ? StreamedBody.fromBuffer(snapshot.bytes, { holds: snapshot }) : '' };

@@ -53,7 +53,7 @@ async function planted(t: TestContext) {
 
 const insertSecret = (cwd: string) => runSq(['insert', '1.1.1/1.1.1/1.1.1', 'secret'], { cwd, timeoutMs: 15_000 });
 
-describe('the daemon client trusts only its own user\'s .sq/', () => {
+describe("the daemon client trusts only its own user's .sq/", () => {
   it('talks to a daemon whose files are all ours and private (the control case)', async (t) => {
     const { cwd } = await planted(t);
     const run = await insertSecret(cwd);
@@ -61,19 +61,49 @@ describe('the daemon client trusts only its own user\'s .sq/', () => {
     assert.equal(run.stdout, '1.1.1/1.1.1/1.1.1: planted\n');
   });
 
-  it('refuses a .sq/, sq.json or socket owned by another user: exit 1, one line, nothing sent', { skip: !asRoot && 'needs root to chown' }, async (t) => {
+  it('refuses a .sq/, sq.json or socket owned by another user: exit 1, one line, nothing sent', {
+    skip: !asRoot && 'needs root to chown',
+  }, async (t) => {
     const cases: [string, (p: Awaited<ReturnType<typeof planted>>) => string][] = [
-      ['.sq/', (p) => { chownSync(p.sq, NOBODY, NOBODY); return p.sq; }],
-      ['sq.json', (p) => { chownSync(p.info, NOBODY, NOBODY); return p.info; }],
-      ['socket', (p) => { chownSync(p.socket, NOBODY, NOBODY); return p.socket; }],
-      ['socket directory', (p) => { chownSync(p.shared, NOBODY, NOBODY); return p.shared; }],
+      [
+        '.sq/',
+        (p) => {
+          chownSync(p.sq, NOBODY, NOBODY);
+          return p.sq;
+        },
+      ],
+      [
+        'sq.json',
+        (p) => {
+          chownSync(p.info, NOBODY, NOBODY);
+          return p.info;
+        },
+      ],
+      [
+        'socket',
+        (p) => {
+          chownSync(p.socket, NOBODY, NOBODY);
+          return p.socket;
+        },
+      ],
+      [
+        'socket directory',
+        (p) => {
+          chownSync(p.shared, NOBODY, NOBODY);
+          return p.shared;
+        },
+      ],
     ];
     for (const [what, plant] of cases) {
       const p = await planted(t);
       const path = plant(p);
       const run = await insertSecret(p.cwd);
       assert.equal(run.code, 1, `${what}: ${run.stderr}`);
-      assert.equal(run.stderr, `sq insert: refusing ${path}: it belongs to another user (uid ${NOBODY}), so it may not be your daemon's\n`, what);
+      assert.equal(
+        run.stderr,
+        `sq insert: refusing ${path}: it belongs to another user (uid ${NOBODY}), so it may not be your daemon's\n`,
+        what,
+      );
       assert.equal(run.stdout, '', what);
       assert.deepEqual(p.received, [], `${what}: the secret was sent`);
     }
@@ -92,7 +122,13 @@ describe('the daemon client trusts only its own user\'s .sq/', () => {
       chmodSync(path, mode);
       const run = await insertSecret(p.cwd);
       assert.equal(run.code, 1, `${what}: ${run.stderr}`);
-      assert.match(run.stderr, new RegExp(`^sq insert: refusing ${path.replace(/[.]/g, '\\.')}: it is writable by other users \\(mode 0\\d{3}\\), so it may not be your daemon's\\n$`), what);
+      assert.match(
+        run.stderr,
+        new RegExp(
+          `^sq insert: refusing ${path.replace(/[.]/g, '\\.')}: it is writable by other users \\(mode 0\\d{3}\\), so it may not be your daemon's\\n$`,
+        ),
+        what,
+      );
       assert.deepEqual(p.received, [], `${what}: the secret was sent`);
     }
   });
@@ -122,7 +158,10 @@ describe('the daemon client gives up on a hung daemon', () => {
     const { cwd, received } = await hung(t);
     const flagged = await runSq(['select', '1.1.1/1.1.1/1.1.1', '--timeout', '0.2'], { cwd, timeoutMs: 15_000 });
     assert.equal(flagged.code, 1, flagged.stderr);
-    assert.equal(flagged.stderr, 'sq select: the daemon did not answer within 0.2 s; it may be hung (the wait is set by --timeout or SQ_TIMEOUT)\n');
+    assert.equal(
+      flagged.stderr,
+      'sq select: the daemon did not answer within 0.2 s; it may be hung (the wait is set by --timeout or SQ_TIMEOUT)\n',
+    );
     assert.equal(received.length, 1, 'the request reached the hung daemon');
     const env = await runSq(['toc'], { cwd, timeoutMs: 15_000, env: { ...process.env, SQ_TIMEOUT: '0.1' } });
     assert.equal(env.code, 1, env.stderr);
@@ -131,7 +170,11 @@ describe('the daemon client gives up on a hung daemon', () => {
 
   it('refuses a timeout that is not a positive number of seconds (exit 2)', async (t) => {
     const { cwd } = await hung(t);
-    for (const [args, env] of [[['--timeout', '0'], {}], [['--timeout', 'soon'], {}], [[], { SQ_TIMEOUT: '-1' }]] as const) {
+    for (const [args, env] of [
+      [['--timeout', '0'], {}],
+      [['--timeout', 'soon'], {}],
+      [[], { SQ_TIMEOUT: '-1' }],
+    ] as const) {
       const run = await runSq(['toc', ...args], { cwd, timeoutMs: 15_000, env: { ...process.env, ...env } });
       assert.equal(run.code, 2, run.stderr);
       assert.match(run.stderr, /(--timeout|SQ_TIMEOUT) must be a number of seconds > 0/);

@@ -32,7 +32,10 @@ export class DaemonClient {
   private readonly waiting: Array<{ resolve: (r: DaemonResponse) => void; reject: (e: Error) => void }> = [];
   private failure: Error | undefined;
 
-  private constructor(private readonly socket: Socket, timeoutMs: number) {
+  private constructor(
+    private readonly socket: Socket,
+    timeoutMs: number,
+  ) {
     socket.on('data', (chunk: Buffer) => {
       try {
         for (const line of this.splitter.push(chunk)) this.waiting.shift()?.resolve(JSON.parse(line.toString('utf8')) as DaemonResponse);

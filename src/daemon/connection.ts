@@ -22,7 +22,9 @@ export class Connection {
     private readonly answer: Answer,
   ) {
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
-    socket.on('error', () => { /* the client went away; 'close' follows */ });
+    socket.on('error', () => {
+      /* the client went away; 'close' follows */
+    });
     socket.on('close', () => this.wakeIdle());
     // Half-close (`nc -N`, a script that writes then shuts down): answer everything, then end.
     socket.on('end', () => this.afterIdle(() => socket.end()));

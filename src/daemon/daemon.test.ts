@@ -59,9 +59,9 @@ describe('daemon protocol', () => {
 
   it('answers pipelined requests on one connection in order', async () => {
     raw.socket.write(
-      '{"cmd":"insert","coord":"1.1.1/1.1.1/1.1.1","text":"a\\nb"}\n'
-      + '{"cmd":"insert","coord":"1.1.1/1.1.1/1.1.1","text":"ç"}\r\n\n'
-      + '{"cmd":"select","coord":"1.1.1/1.1.1/1.1.1"}\n',
+      '{"cmd":"insert","coord":"1.1.1/1.1.1/1.1.1","text":"a\\nb"}\n' +
+        '{"cmd":"insert","coord":"1.1.1/1.1.1/1.1.1","text":"ç"}\r\n\n' +
+        '{"cmd":"select","coord":"1.1.1/1.1.1/1.1.1"}\n',
     );
     assert.deepEqual(await raw.next(), { ok: true, out: 'Inserted 3 bytes' });
     assert.deepEqual(await raw.next(), { ok: true, out: 'Inserted 2 bytes' });
@@ -77,7 +77,10 @@ describe('daemon protocol', () => {
       ['{"cmd":"insert","coord":1}\n', /^invalid request: 'coord': Expected string/],
       ['{"cmd":"frobnicate"}\n', /^unknown command 'frobnicate'/],
       ['{"cmd":"__proto__"}\n', /^unknown command '__proto__'/],
-      ['{"cmd":"update","coord":"1.1.1/1.1.1/1.1.1000","text":"x"}\n', /^invalid coordinate: scroll is 1000, outside 1\.\.999 in coordinate 1\.1\.1\/1\.1\.1\/1\.1\.1000$/],
+      [
+        '{"cmd":"update","coord":"1.1.1/1.1.1/1.1.1000","text":"x"}\n',
+        /^invalid coordinate: scroll is 1000, outside 1\.\.999 in coordinate 1\.1\.1\/1\.1\.1\/1\.1\.1000$/,
+      ],
       ['{"cmd":"select","coord":"1000.1.1/1.1.1/1.1.1"}\n', /^invalid coordinate: library is 1000/],
       ['{"cmd":"update","coord":"1.1.2","text":"a\\u0017b"}\n', /delimiter/],
       ['{"cmd":"update","coord":"1.1.2","text":"\\ud800"}\n', /lone UTF-16 surrogate/],
@@ -86,7 +89,7 @@ describe('daemon protocol', () => {
       ['{"cmd":"update-many","scrolls":[{"coord":"1.1.3","text":"ok"},{"coord":"1.1.1000","text":"bad"}]}\n', /^invalid coordinate/],
     ];
     for (const [line, error] of cases) {
-      const answer = await ask(line) as { ok: boolean; error: string };
+      const answer = (await ask(line)) as { ok: boolean; error: string };
       assert.equal(answer.ok, false, String(line));
       assert.match(answer.error, error);
     }
@@ -95,11 +98,17 @@ describe('daemon protocol', () => {
   });
 
   it('writes update-many in one commit and answers the REST texts', async () => {
-    assert.deepEqual(await ask('{"cmd":"update-many","scrolls":[{"coord":"2.1.1/1.1.1/1.1.1","text":"x"},{"coord":"2.1.1/1.1.1/1.1.2","text":"yz"}]}\n'),
-      { ok: true, out: 'Updated 2 scrolls (3 bytes)' });
+    assert.deepEqual(
+      await ask('{"cmd":"update-many","scrolls":[{"coord":"2.1.1/1.1.1/1.1.1","text":"x"},{"coord":"2.1.1/1.1.1/1.1.2","text":"yz"}]}\n'),
+      { ok: true, out: 'Updated 2 scrolls (3 bytes)' },
+    );
     assert.deepEqual(await ask('{"cmd":"delete","coord":"2.1.1/1.1.1/1.1.2"}\n'), { ok: true, out: 'Removed 2 bytes' });
     assert.deepEqual(await ask('{"cmd":"json-export"}\n'), {
-      ok: true, out: JSON.stringify([{ coord: '1.1.1/1.1.1/1.1.1', scroll: 'a\nbç' }, { coord: '2.1.1/1.1.1/1.1.1', scroll: 'x' }]),
+      ok: true,
+      out: JSON.stringify([
+        { coord: '1.1.1/1.1.1/1.1.1', scroll: 'a\nbç' },
+        { coord: '2.1.1/1.1.1/1.1.1', scroll: 'x' },
+      ]),
     });
   });
 
@@ -107,7 +116,7 @@ describe('daemon protocol', () => {
     const oneShot = await Raw.open(daemon.paths.socket);
     oneShot.socket.end('{"cmd":"toc"}\n{"cmd":"checksum"}\n');
     assert.deepEqual(await oneShot.next(), { ok: true, out: '* 1.1.1/1.1.1/1.1.1: a...\n* 2.1.1/1.1.1/1.1.1: x\n' });
-    assert.equal((await oneShot.next() as { out: string }).out.length, 32);
+    assert.equal(((await oneShot.next()) as { out: string }).out.length, 32);
     await oneShot.closed;
   });
 
@@ -115,7 +124,7 @@ describe('daemon protocol', () => {
     const big = await Raw.open(daemon.paths.socket);
     big.socket.write('{"cmd":"update","text":"');
     big.socket.write(Buffer.alloc(MAX_REQUEST_BYTES, 0x61));
-    const answer = await big.next() as { ok: boolean; error: string };
+    const answer = (await big.next()) as { ok: boolean; error: string };
     assert.equal(answer.ok, false);
     assert.match(answer.error, /^request too large: line longer than 67108864 bytes/);
     await big.closed;

@@ -74,7 +74,13 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   }
   chmodSync(paths.socket, 0o600);
   const socketIno = lstatSync(paths.socket).ino;
-  const info: DaemonInfo = { pid: process.pid, file: shared.path, socket: paths.socket, version: VERSION, started: new Date().toISOString() };
+  const info: DaemonInfo = {
+    pid: process.pid,
+    file: shared.path,
+    socket: paths.socket,
+    version: VERSION,
+    started: new Date().toISOString(),
+  };
   await writeFileAtomic(paths.infoFile, Buffer.from(JSON.stringify(info, null, 2) + '\n'));
   await writeFileAtomic(paths.pidFile, Buffer.from(`${process.pid}\n`));
   // Whatever the umask (or a leftover file's mode): clients refuse a group-writable record.
@@ -167,7 +173,9 @@ function unlinkIfExists(path: string): void {
 function removeIfOurs(paths: DaemonPaths, socketIno: number): void {
   try {
     if (lstatSync(paths.socket).ino === socketIno) unlinkIfExists(paths.socket);
-  } catch { /* already gone (closing the server unlinks it) */ }
+  } catch {
+    /* already gone (closing the server unlinks it) */
+  }
   if (readDaemonInfo(paths)?.pid === process.pid) {
     unlinkIfExists(paths.infoFile);
     unlinkIfExists(paths.pidFile);

@@ -2,9 +2,7 @@ import { basename } from 'node:path';
 import { manifest, type Coordinate, type Phext, type WhereAlgorithm } from '../phext/index.js';
 import { bodyText } from '../commands/body-stream.js';
 import { CommandError, describeError, type CommandErrorCode } from '../commands/errors.js';
-import {
-  coordinate, decodeInput, scrollText, whereAlgo, whereLimit, type InputDecoder, type PhextRef,
-} from '../commands/input.js';
+import { coordinate, decodeInput, scrollText, whereAlgo, whereLimit, type InputDecoder, type PhextRef } from '../commands/input.js';
 import { COMMANDS } from '../commands/table.js';
 import type { DocumentStore } from '../store/document-store.js';
 import { ProtocolError } from './protocol-error.js';
@@ -68,10 +66,13 @@ class DaemonInput implements InputDecoder {
 
 /** The shared command table, answered with the text `sq host` would send. */
 const SHARED: Record<string, Handler> = Object.fromEntries(
-  Object.entries(COMMANDS).map(([name, command]): [string, Handler] => [name, async (shared, request, connectionId) => {
-    const input = decodeInput(new DaemonInput(shared, request, connectionId), command.needs);
-    return bodyText((await command.run(input, { store: shared.store })).body);
-  }]),
+  Object.entries(COMMANDS).map(([name, command]): [string, Handler] => [
+    name,
+    async (shared, request, connectionId) => {
+      const input = decodeInput(new DaemonInput(shared, request, connectionId), command.needs);
+      return bodyText((await command.run(input, { store: shared.store })).body);
+    },
+  ]),
 );
 
 /** Commands only the daemon has. */

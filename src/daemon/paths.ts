@@ -109,11 +109,15 @@ function checkTrusted(path: string, kind: 'directory' | 'file' | 'socket'): void
   }
   const uid = process.getuid?.();
   const isKind = kind === 'directory' ? st.isDirectory() : kind === 'socket' ? st.isSocket() : st.isFile();
-  const problem = st.isSymbolicLink() ? 'is a symlink'
-    : !isKind ? `is not a ${kind}`
-    : uid !== undefined && st.uid !== uid && st.uid !== 0 ? `belongs to another user (uid ${st.uid})`
-    : (st.mode & 0o022) !== 0 ? `is writable by other users (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')})`
-    : undefined;
+  const problem = st.isSymbolicLink()
+    ? 'is a symlink'
+    : !isKind
+      ? `is not a ${kind}`
+      : uid !== undefined && st.uid !== uid && st.uid !== 0
+        ? `belongs to another user (uid ${st.uid})`
+        : (st.mode & 0o022) !== 0
+          ? `is writable by other users (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')})`
+          : undefined;
   if (problem) throw new UntrustedDaemonError(`refusing ${path}: it ${problem}, so it may not be your daemon's`);
 }
 

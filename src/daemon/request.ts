@@ -7,15 +7,17 @@ import { ProtocolError } from './protocol-error.js';
 const scrollEntry = z.object({ coord: z.string(), text: z.string() }).strict();
 
 /** One request. Which fields a command uses is up to the command; unknown fields are refused. */
-const daemonRequest = z.object({
-  cmd: z.string().min(1),
-  coord: z.string().optional(),
-  text: z.string().optional(),
-  algo: z.string().optional(),
-  limit: z.union([z.number().int().nonnegative(), z.string()]).optional(),
-  /** `update-many`: scrolls written together in one durable commit. */
-  scrolls: z.array(scrollEntry).optional(),
-}).strict();
+const daemonRequest = z
+  .object({
+    cmd: z.string().min(1),
+    coord: z.string().optional(),
+    text: z.string().optional(),
+    algo: z.string().optional(),
+    limit: z.union([z.number().int().nonnegative(), z.string()]).optional(),
+    /** `update-many`: scrolls written together in one durable commit. */
+    scrolls: z.array(scrollEntry).optional(),
+  })
+  .strict();
 
 export type DaemonRequest = z.infer<typeof daemonRequest>;
 

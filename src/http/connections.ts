@@ -21,7 +21,10 @@ export class ConnectionTracker {
   private readonly requests = new Map<Socket, number>();
   private isDraining = false;
 
-  constructor(server: Server, private readonly max: number) {
+  constructor(
+    server: Server,
+    private readonly max: number,
+  ) {
     server.on('connection', (socket: Socket) => {
       if (this.requests.size >= this.max || this.isDraining) {
         // Node still parses what the client sends; the pipeline must ignore it (see accepts).

@@ -8,18 +8,42 @@ const parse = (value: unknown): ReturnType<typeof parseRouterConfig> => parseRou
 
 describe('router config', () => {
   it('accepts tenants with token, port and an optional data_dir', () => {
-    const config = parse({ tenants: [{ token: 'a:b c', port: 1341, data_dir: '/var/lib/sq/a' }, { token: 'x', port: 1342 }] });
-    assert.deepEqual(config.tenants.map((t) => t.port), [1341, 1342]);
+    const config = parse({
+      tenants: [
+        { token: 'a:b c', port: 1341, data_dir: '/var/lib/sq/a' },
+        { token: 'x', port: 1342 },
+      ],
+    });
+    assert.deepEqual(
+      config.tenants.map((t) => t.port),
+      [1341, 1342],
+    );
   });
 
   it('names the offending entry and never echoes a token', () => {
     const cases: [unknown, string][] = [
-      [{ tenants: [{ token: 'secret-1', port: 1 }, { token: 'secret-2', port: '1342' }] }, 'tenants[1].port: Expected number, received string'],
+      [
+        {
+          tenants: [
+            { token: 'secret-1', port: 1 },
+            { token: 'secret-2', port: '1342' },
+          ],
+        },
+        'tenants[1].port: Expected number, received string',
+      ],
       [{ tenants: [{ token: 'secret-1', port: 1.5 }] }, 'tenants[0].port: must be an integer'],
       [{ tenants: [{ token: 'secret-1', port: 0 }] }, 'tenants[0].port: must be 1..65535'],
       [{ tenants: [{ token: '', port: 1 }] }, 'tenants[0].token: must not be empty'],
       [{ tenants: [{ token: ' secret-1', port: 1 }] }, 'tenants[0].token: must not start or end with whitespace'],
-      [{ tenants: [{ token: 'secret-1', port: 1 }, { token: 'secret-1', port: 2 }] }, 'tenants[1].token: duplicate token (same as tenants[0])'],
+      [
+        {
+          tenants: [
+            { token: 'secret-1', port: 1 },
+            { token: 'secret-1', port: 2 },
+          ],
+        },
+        'tenants[1].token: duplicate token (same as tenants[0])',
+      ],
       [{ tenants: {} }, 'tenants: Expected array, received object'],
       [[], '(root): Expected object, received array'],
     ];
@@ -35,10 +59,13 @@ describe('router config', () => {
 
   it('reports broken JSON by line and column, without the text around the error', () => {
     const text = '{"tenants": [\n  {"token": "pmb-v1-secret0123456789abcdef", "port": 1341}\n  {"token": "x", "port": 2}]}';
-    assert.throws(() => parseRouterConfig(text, 'r.json'), (err: Error) => {
-      assert.equal(err.message, 'r.json: invalid JSON at line 3 column 3');
-      return true;
-    });
+    assert.throws(
+      () => parseRouterConfig(text, 'r.json'),
+      (err: Error) => {
+        assert.equal(err.message, 'r.json: invalid JSON at line 3 column 3');
+        return true;
+      },
+    );
   });
 });
 
@@ -55,7 +82,15 @@ describe('request token', () => {
 
 describe('route table', () => {
   it('finds tokens by digest, including non-ASCII ones as node decodes header bytes (latin1)', () => {
-    const table = RouteTable.fromConfig(parse({ tenants: [{ token: 'tök:1', port: 7001 }, { token: 'b', port: 7002 }, { token: 'c', port: 7001 }] }));
+    const table = RouteTable.fromConfig(
+      parse({
+        tenants: [
+          { token: 'tök:1', port: 7001 },
+          { token: 'b', port: 7002 },
+          { token: 'c', port: 7001 },
+        ],
+      }),
+    );
     const onTheWire = Buffer.from('tök:1', 'utf8').toString('latin1');
     assert.equal(table.lookup(requestToken({ authorization: `Bearer ${onTheWire}` })!), 7001);
     assert.equal(table.lookup('b'), 7002);

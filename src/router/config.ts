@@ -24,29 +24,24 @@ export class RouterConfigError extends Error {
 const presentable = (t: string): boolean => t === t.trim() && !/[\r\n\0]/.test(t);
 
 const tenantSchema = z.object({
-  token: z
-    .string()
-    .min(1, 'must not be empty')
-    .refine(presentable, 'must not start or end with whitespace or contain CR, LF or NUL'),
+  token: z.string().min(1, 'must not be empty').refine(presentable, 'must not start or end with whitespace or contain CR, LF or NUL'),
   port: z.number().int('must be an integer').min(1, 'must be 1..65535').max(65535, 'must be 1..65535'),
   data_dir: z.string().optional(),
 });
 
-const configSchema = z
-  .object({ tenants: z.array(tenantSchema).min(1, 'must list at least one tenant') })
-  .superRefine((config, ctx) => {
-    const firstIndex = new Map<string, number>();
-    config.tenants.forEach((tenant, i) => {
-      const earlier = firstIndex.get(tenant.token);
-      if (earlier === undefined) firstIndex.set(tenant.token, i);
-      else
-        ctx.addIssue({
-          code: z.ZodIssueCode.custom,
-          path: ['tenants', i, 'token'],
-          message: `duplicate token (same as tenants[${earlier}])`,
-        });
-    });
+const configSchema = z.object({ tenants: z.array(tenantSchema).min(1, 'must list at least one tenant') }).superRefine((config, ctx) => {
+  const firstIndex = new Map<string, number>();
+  config.tenants.forEach((tenant, i) => {
+    const earlier = firstIndex.get(tenant.token);
+    if (earlier === undefined) firstIndex.set(tenant.token, i);
+    else
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['tenants', i, 'token'],
+        message: `duplicate token (same as tenants[${earlier}])`,
+      });
   });
+});
 
 /** `['tenants', 3, 'port']` → `tenants[3].port`. */
 function issuePath(path: (string | number)[]): string {

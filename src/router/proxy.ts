@@ -14,7 +14,6 @@ export interface ProxyOptions {
 
 const BACKEND_HOST = '127.0.0.1';
 
-
 /**
  * Streams `req` to the backend on 127.0.0.1:`port` and the backend's answer back to `res`.
  * Errors before the answer starts become 502/504/413 plain-text answers; after it started, the
@@ -45,7 +44,8 @@ export function proxyRequest(req: http.IncomingMessage, res: http.ServerResponse
     received += chunk.length;
     timer.refresh();
     if (received <= opts.maxBodyBytes) return;
-    if (decided) res.destroy(); // the backend's answer is already flowing: no status line left to send
+    if (decided)
+      res.destroy(); // the backend's answer is already flowing: no status line left to send
     else fail(413, tooLarge);
   };
   const fail = (status: number, text: string): void => {
@@ -71,7 +71,10 @@ export function proxyRequest(req: http.IncomingMessage, res: http.ServerResponse
       if (decided) return;
       // A pooled connection the backend closed while idle: replay once if there is no body to lose.
       if (mayRetry && upstream.reusedSocket && err.code === 'ECONNRESET') return send(false);
-      fail(502, err.code === 'ECONNREFUSED' ? `Bad Gateway: ${backend} is down` : `Bad Gateway: ${backend} failed (${err.code ?? err.message})`);
+      fail(
+        502,
+        err.code === 'ECONNREFUSED' ? `Bad Gateway: ${backend} is down` : `Bad Gateway: ${backend} failed (${err.code ?? err.message})`,
+      );
     });
     upstream.on('response', (answer) => {
       if (decided) return void answer.resume();

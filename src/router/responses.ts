@@ -62,12 +62,15 @@ const HOP_BY_HOP = new Set([
 
 /** A copy of `headers` without hop-by-hop fields, including those the Connection header names. */
 export function endToEndHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
-  const named = headers.connection === undefined ? undefined : new Set(
-    headers.connection
-      .split(',')
-      .map((s) => s.trim().toLowerCase())
-      .filter(Boolean),
-  );
+  const named =
+    headers.connection === undefined
+      ? undefined
+      : new Set(
+          headers.connection
+            .split(',')
+            .map((s) => s.trim().toLowerCase())
+            .filter(Boolean),
+        );
   const out: OutgoingHttpHeaders = {};
   for (const name in headers) {
     const value = headers[name];

@@ -98,8 +98,24 @@ describe('sq route: reload, limits and shutdown', () => {
     await start();
     const broken: [string, RegExp][] = [
       ['{"tenants": [', /invalid JSON/],
-      [JSON.stringify({ tenants: [{ token: T1, port: a.port }, { token: T1, port: b.port }] }), /tenants\[1\]\.token: duplicate token \(same as tenants\[0\]\)/],
-      [JSON.stringify({ tenants: [{ token: T2, port: b.port }, { token: T1, port: 70000 }] }), /tenants\[1\]\.port: must be 1\.\.65535/],
+      [
+        JSON.stringify({
+          tenants: [
+            { token: T1, port: a.port },
+            { token: T1, port: b.port },
+          ],
+        }),
+        /tenants\[1\]\.token: duplicate token \(same as tenants\[0\]\)/,
+      ],
+      [
+        JSON.stringify({
+          tenants: [
+            { token: T2, port: b.port },
+            { token: T1, port: 70000 },
+          ],
+        }),
+        /tenants\[1\]\.port: must be 1\.\.65535/,
+      ],
       [JSON.stringify({ tenants: [{ port: a.port }] }), /tenants\[0\]\.token: Required/],
       [JSON.stringify({ tenants: [] }), /tenants: must list at least one tenant/],
     ];
@@ -149,7 +165,9 @@ describe('sq route: reload, limits and shutdown', () => {
     for (let i = 0; i < 6; i++) {
       const upload = await RawConnection.open(router.port);
       const expect = i % 3 === 2 ? 'Expect: 100-continue\r\n' : '';
-      upload.write(`POST /api/v2/insert?p=up HTTP/1.1\r\nHost: x\r\nAuthorization: ${T1}\r\nContent-Length: 100\r\n${expect}\r\n${i % 3 === 1 ? 'x' : ''}`);
+      upload.write(
+        `POST /api/v2/insert?p=up HTTP/1.1\r\nHost: x\r\nAuthorization: ${T1}\r\nContent-Length: 100\r\n${expect}\r\n${i % 3 === 1 ? 'x' : ''}`,
+      );
       if (expect) await upload.waitFor((text) => text.startsWith('HTTP/1.1 100 Continue\r\n'), 'invited');
       // The request's log line is written when its answer is given up: the router has seen it.
       const logged = logs.length;

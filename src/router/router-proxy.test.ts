@@ -99,7 +99,12 @@ describe('sq route: proxying', () => {
     const declared = await request(router.port, { method: 'POST', path: '/api/v2/insert', headers: { Authorization: ALICE }, body: big });
     assert.equal(declared.status, 413);
     const chunks = Array.from({ length: 9 }, () => randomBytes(1024 * 1024));
-    const streamed = await request(router.port, { method: 'POST', path: '/api/v2/insert', headers: { Authorization: ALICE }, body: chunks });
+    const streamed = await request(router.port, {
+      method: 'POST',
+      path: '/api/v2/insert',
+      headers: { Authorization: ALICE },
+      body: chunks,
+    });
     assert.equal(streamed.status, 413);
     assert.match(streamed.body.toString(), /^Payload Too Large/);
   });
@@ -131,7 +136,10 @@ describe('sq route: proxying', () => {
   it('keeps serving others while a client idles mid-request', async () => {
     const idle = rawExchange(router.port, 'GET /api/v2/select HTTP/1.1\r\nHost: x\r\n', () => true);
     const replies = await Promise.all(Array.from({ length: 10 }, () => request(router.port, { headers: { Authorization: ALICE } })));
-    assert.deepEqual(replies.map((r) => r.status), Array(10).fill(200));
+    assert.deepEqual(
+      replies.map((r) => r.status),
+      Array(10).fill(200),
+    );
     void idle;
   });
 
@@ -148,7 +156,9 @@ describe('sq route: proxying', () => {
 
   it('re-frames a chunked answer: chunked for HTTP/1.1, read-until-close for HTTP/1.0', async () => {
     const ask = (version: string): Promise<string> =>
-      rawExchange(router.port, `GET /chunked HTTP/${version}\r\nHost: x\r\nAuthorization: ${ALICE}\r\n\r\n`, (t) => t.endsWith('0\r\n\r\n'));
+      rawExchange(router.port, `GET /chunked HTTP/${version}\r\nHost: x\r\nAuthorization: ${ALICE}\r\n\r\n`, (t) =>
+        t.endsWith('0\r\n\r\n'),
+      );
     const http11 = await ask('1.1');
     const [head11] = http11.split('\r\n\r\n', 2) as [string, string];
     assert.match(head11, /^HTTP\/1\.1 200 OK\r\n/);
@@ -162,10 +172,15 @@ describe('sq route: proxying', () => {
 
   it('answers a client that half-closes after its request, and one without Host', async () => {
     for (const version of ['1.1', '1.0']) {
-      for (const [method, body] of [['GET', ''], ['POST', 'payload']] as const) {
+      for (const [method, body] of [
+        ['GET', ''],
+        ['POST', 'payload'],
+      ] as const) {
         const client = await RawConnection.open(router.port);
-        client.write(`${method} /api/v2/insert?p=half HTTP/${version}\r\nHost: x\r\nAuthorization: ${ALICE}\r\n` +
-          `Content-Length: ${body.length}\r\n\r\n${body}`);
+        client.write(
+          `${method} /api/v2/insert?p=half HTTP/${version}\r\nHost: x\r\nAuthorization: ${ALICE}\r\n` +
+            `Content-Length: ${body.length}\r\n\r\n${body}`,
+        );
         client.socket.end();
         await client.closedByServer(`${method} HTTP/${version}`);
         const [answer] = responsesIn(client.text());
@@ -242,7 +257,9 @@ describe('sq route: the backend timeout', () => {
     let text = '';
     socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
     const closed = once(socket, 'close');
-    socket.write(`POST /api/v2/update HTTP/1.1\r\nHost: x\r\nAuthorization: ${ALICE}\r\nContent-Length: 10\r\nConnection: close\r\n\r\nhello`);
+    socket.write(
+      `POST /api/v2/update HTTP/1.1\r\nHost: x\r\nAuthorization: ${ALICE}\r\nContent-Length: 10\r\nConnection: close\r\n\r\nhello`,
+    );
     // Twice the timeout of the client's own silence: before the fix the router answered 504 after one.
     await sleep(2 * TIMEOUT_MS);
     socket.write('world'); // not end(): a half-close may cut the answer short

@@ -93,7 +93,12 @@ export async function startRouter(options: RouterOptions): Promise<RouterHandle>
   const health = async (res: http.ServerResponse): Promise<void> => {
     const body = JSON.stringify({ status: 'ok', backends: await probeBackends(table.ports()) });
     if (res.destroyed) return;
-    res.writeHead(200, { ...ALLOW_ORIGIN, 'Content-Type': 'application/json', 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(body) });
+    res.writeHead(200, {
+      ...ALLOW_ORIGIN,
+      'Content-Type': 'application/json',
+      'Cache-Control': 'no-store',
+      'Content-Length': Buffer.byteLength(body),
+    });
     res.end(res.req.method === 'HEAD' ? undefined : body);
   };
 

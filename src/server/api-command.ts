@@ -24,8 +24,19 @@ const WRITE = ['GET', 'POST'] as const;
 
 /** The methods each `/api/v2/<name>` command answers over HTTP. */
 const METHODS: Readonly<Record<CommandName, readonly string[]>> = {
-  version: READ, load: WRITE, select: READ, insert: WRITE, update: WRITE, delete: ['GET', 'POST', 'DELETE'],
-  toc: READ, get: READ, checksum: READ, delta: READ, 'json-export': READ, status: READ, where: ['POST'],
+  version: READ,
+  load: WRITE,
+  select: READ,
+  insert: WRITE,
+  update: WRITE,
+  delete: ['GET', 'POST', 'DELETE'],
+  toc: READ,
+  get: READ,
+  checksum: READ,
+  delta: READ,
+  'json-export': READ,
+  status: READ,
+  where: ['POST'],
 };
 
 /** A command as HTTP serves it. */
@@ -79,14 +90,25 @@ function apiCommand(deps: ApiDeps, name: string, command: Command): Handler {
     // rely on it (`status` as a reachability check, scripts that send no `p`).
     const fallback = !p && command.needs.includes('phext') ? await defaultPhext(tenant.dataDir, deps.defaultPhext) : undefined;
     const request: HttpCommandRequest = {
-      method: ex.method, params, body, form, tenant, connectionId: deps.connections.idOf(ex.req.socket as Socket), fallback,
+      method: ex.method,
+      params,
+      body,
+      form,
+      tenant,
+      connectionId: deps.connections.idOf(ex.req.socket as Socket),
+      fallback,
     };
     const reply = await command.run(decodeInput(new HttpInput(request), command.needs), { store: deps.store });
     const page = command.page ? params.get('f') : undefined;
     const served = page === undefined ? undefined : pageHeaders(page, deps.trustedPages);
     return {
-      status: 200, body: reply.body, contentType: served?.contentType ?? reply.contentType ?? TEXT,
-      headers: served?.headers, command: name, phext: p, tenant: tenant.name,
+      status: 200,
+      body: reply.body,
+      contentType: served?.contentType ?? reply.contentType ?? TEXT,
+      headers: served?.headers,
+      command: name,
+      phext: p,
+      tenant: tenant.name,
     };
   };
 }
@@ -95,6 +117,11 @@ function apiCommand(deps: ApiDeps, name: string, command: Command): Handler {
 export function apiRoutes(deps: ApiDeps): Route[] {
   const auth = tenantGuard(deps.resolver);
   return Object.entries(API_COMMANDS).map(([name, { methods, command }]) => ({
-    path: API + name, methods, command: name, methodName: name, auth, handler: apiCommand(deps, name, command),
+    path: API + name,
+    methods,
+    command: name,
+    methodName: name,
+    auth,
+    handler: apiCommand(deps, name, command),
   }));
 }

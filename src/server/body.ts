@@ -50,7 +50,8 @@ export class BodyBudget {
 
 const busy = (): HttpError =>
   new HttpError(503, 'Service Unavailable: too many request bodies in progress (--max-inflight-body), retry shortly', {
-    'Retry-After': '1', Connection: 'close',
+    'Retry-After': '1',
+    Connection: 'close',
   });
 
 /**

@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import type { PhextRef } from '../commands/input.js';
 import { phextPath } from './phext-path.js';
 
-
 /**
  * Where the original SQ keeps the phext of requests without `p`: the file `.phext` (an empty
  * name) in its data directory. No `p` name can reach it, so it gets this way in.
@@ -18,6 +17,9 @@ const ORIGINAL_FILE = '.phext';
  */
 export async function defaultPhext(dataDir: string, configured: string): Promise<PhextRef> {
   const original = join(dataDir, ORIGINAL_FILE);
-  const found = await stat(original).then((s) => s.isFile(), () => false);
+  const found = await stat(original).then(
+    (s) => s.isFile(),
+    () => false,
+  );
   return found ? { name: '', path: original } : { name: configured, path: phextPath(dataDir, configured) };
 }

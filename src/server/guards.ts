@@ -59,9 +59,10 @@ export function localOrAdmin(isAdmin: (token: string | undefined) => boolean): M
  * server is, so an open single-tenant server shows them on loopback only.
  */
 export function metricsReader(tenancy: Tenancy): Middleware {
-  const allowed = tenancy.mode === 'multi'
-    ? (token: string | undefined) => tenancy.isAdmin(token)
-    : (token: string | undefined) => tenancy.resolver.requiresToken && tenancy.resolver.resolve(token) !== undefined;
+  const allowed =
+    tenancy.mode === 'multi'
+      ? (token: string | undefined) => tenancy.isAdmin(token)
+      : (token: string | undefined) => tenancy.resolver.requiresToken && tenancy.resolver.resolve(token) !== undefined;
   return (ex, next) => {
     if (!isLocal(ex.req) && !allowed(ex.token)) throw unauthorized();
     return next(ex);

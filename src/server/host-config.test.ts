@@ -26,7 +26,11 @@ describe('HostConfig', () => {
       [{ port: 0, config: 'tenants.json', key: 'k' }, /tenants file/],
       [{ port: 0, unknown: 1 } as Parameters<typeof hostConfig>[0], /unknown/i],
     ];
-    for (const [input, message] of cases) assert.throws(() => hostConfig(input), (e: unknown) => e instanceof HostConfigError && message.test(e.message));
+    for (const [input, message] of cases)
+      assert.throws(
+        () => hostConfig(input),
+        (e: unknown) => e instanceof HostConfigError && message.test(e.message),
+      );
   });
 
   it('sq basic is a preset: index by default, trusted pages on loopback only', () => {

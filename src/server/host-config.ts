@@ -13,38 +13,41 @@ const ms = z.number().int().min(1);
  * where a setting is defaulted and checked. The CLI turns flags into values (`64M` → bytes),
  * `hostConfig` validates them once, and every layer below takes the result as it is.
  */
-const schema = z.object({
-  port: z.number().int().min(0).max(65535),
-  bind: z.string().min(1).default('0.0.0.0'),
-  /** Single-tenant data directory (not allowed with `config`). */
-  dataDir: z.string().min(1).default('.'),
-  /** Single-tenant token; undefined or '' serves everyone. */
-  key: z.string().optional(),
-  /** Multi-tenant tenants file. */
-  config: z.string().min(1).optional(),
-  adminKey: z.string().optional(),
-  cacheMb: megabytes.default(512),
-  maxPhextMb: megabytes.default(1024),
-  maxBodyBytes: count.default(64 * MiB),
-  /** Bytes of request bodies held at once across all connections; beyond it 503 + Retry-After. */
-  maxInflightBodyBytes: count.default(256 * MiB),
-  maxConnections: count.default(HTTP_LIMIT_DEFAULTS.maxConnections),
-  logFormat: z.enum(['text', 'json', 'off']).default('text'),
-  /** The phext a request without `p` addresses (see default-phext.ts). */
-  defaultPhext: z.string().min(1).default('index'),
-  /** `f=` pages run unsandboxed on the API's origin: only for `sq basic` on loopback (see page-file.ts). */
-  trustedPages: z.boolean().default(false),
-  /** Slow-client limits (slowloris protection). */
-  headersTimeoutMs: ms.default(HTTP_LIMIT_DEFAULTS.headersTimeoutMs),
-  requestTimeoutMs: ms.default(HTTP_LIMIT_DEFAULTS.requestTimeoutMs),
-  keepAliveTimeoutMs: ms.default(HTTP_LIMIT_DEFAULTS.keepAliveTimeoutMs),
-  /** On shutdown, how long requests in progress may take before their connections are cut. */
-  drainMs: ms.default(5_000),
-  /** How long a streamed answer waits for a client that takes no data before cutting it. */
-  sendStallMs: ms.default(60_000),
-}).strict().refine((c) => c.config === undefined || (c.key === undefined && c.dataDir === '.'), {
-  message: 'key and dataDir come from the tenants file in multi-tenant mode',
-});
+const schema = z
+  .object({
+    port: z.number().int().min(0).max(65535),
+    bind: z.string().min(1).default('0.0.0.0'),
+    /** Single-tenant data directory (not allowed with `config`). */
+    dataDir: z.string().min(1).default('.'),
+    /** Single-tenant token; undefined or '' serves everyone. */
+    key: z.string().optional(),
+    /** Multi-tenant tenants file. */
+    config: z.string().min(1).optional(),
+    adminKey: z.string().optional(),
+    cacheMb: megabytes.default(512),
+    maxPhextMb: megabytes.default(1024),
+    maxBodyBytes: count.default(64 * MiB),
+    /** Bytes of request bodies held at once across all connections; beyond it 503 + Retry-After. */
+    maxInflightBodyBytes: count.default(256 * MiB),
+    maxConnections: count.default(HTTP_LIMIT_DEFAULTS.maxConnections),
+    logFormat: z.enum(['text', 'json', 'off']).default('text'),
+    /** The phext a request without `p` addresses (see default-phext.ts). */
+    defaultPhext: z.string().min(1).default('index'),
+    /** `f=` pages run unsandboxed on the API's origin: only for `sq basic` on loopback (see page-file.ts). */
+    trustedPages: z.boolean().default(false),
+    /** Slow-client limits (slowloris protection). */
+    headersTimeoutMs: ms.default(HTTP_LIMIT_DEFAULTS.headersTimeoutMs),
+    requestTimeoutMs: ms.default(HTTP_LIMIT_DEFAULTS.requestTimeoutMs),
+    keepAliveTimeoutMs: ms.default(HTTP_LIMIT_DEFAULTS.keepAliveTimeoutMs),
+    /** On shutdown, how long requests in progress may take before their connections are cut. */
+    drainMs: ms.default(5_000),
+    /** How long a streamed answer waits for a client that takes no data before cutting it. */
+    sendStallMs: ms.default(60_000),
+  })
+  .strict()
+  .refine((c) => c.config === undefined || (c.key === undefined && c.dataDir === '.'), {
+    message: 'key and dataDir come from the tenants file in multi-tenant mode',
+  });
 
 /** A validated, defaulted host configuration. */
 export type HostConfig = Readonly<z.output<typeof schema>>;
@@ -69,7 +72,11 @@ export function hostConfig(input: HostConfigInput): HostConfig {
 /** `sq basic`: the first-time user's host, a preset of the same configuration. */
 export function basicConfig(port: number, bind: string, loopback: boolean): HostConfig {
   return hostConfig({
-    port, bind, dataDir: '.', key: process.env.SQ_KEY, defaultPhext: 'index',
+    port,
+    bind,
+    dataDir: '.',
+    key: process.env.SQ_KEY,
+    defaultPhext: 'index',
     // Your own pages on your own machine, as the original served its editor; reachable by
     // others, they are sandboxed as in sq host.
     trustedPages: loopback,

@@ -1,8 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import type { Coordinate, WhereAlgorithm } from '../phext/index.js';
-import {
-  coordinate, scrollText, whereAlgo, whereLimit, type InputDecoder, type PhextRef,
-} from '../commands/input.js';
+import { coordinate, scrollText, whereAlgo, whereLimit, type InputDecoder, type PhextRef } from '../commands/input.js';
 import type { Tenant } from '../tenants/tenant.js';
 import { HttpError } from './http-error.js';
 import type { Params } from './params.js';
@@ -94,4 +92,3 @@ export class HttpInput implements InputDecoder {
     return s ?? content ?? '';
   }
 }
-

@@ -21,12 +21,16 @@ export class Metrics {
   readonly registry = new Registry();
   private http?: HttpSources;
   readonly requests = new Counter({
-    name: 'sq_requests_total', help: 'HTTP requests by command and status',
-    labelNames: ['command', 'status'] as const, registers: [this.registry],
+    name: 'sq_requests_total',
+    help: 'HTTP requests by command and status',
+    labelNames: ['command', 'status'] as const,
+    registers: [this.registry],
   });
   readonly latency = new Histogram({
-    name: 'sq_request_duration_seconds', help: 'Request latency by command',
-    labelNames: ['command'] as const, registers: [this.registry],
+    name: 'sq_request_duration_seconds',
+    help: 'Request latency by command',
+    labelNames: ['command'] as const,
+    registers: [this.registry],
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
   });
   /** Label children by command and status: prom-client hashes a labels object on every call. */
@@ -47,25 +51,37 @@ export class Metrics {
   }
 
   readonly bytesReceived = new Counter({
-    name: 'sq_http_received_bytes_total', help: 'Request body bytes read', registers: [this.registry],
+    name: 'sq_http_received_bytes_total',
+    help: 'Request body bytes read',
+    registers: [this.registry],
   });
   readonly bytesSent = new Counter({
-    name: 'sq_http_sent_bytes_total', help: 'Response body bytes written', registers: [this.registry],
+    name: 'sq_http_sent_bytes_total',
+    help: 'Response body bytes written',
+    registers: [this.registry],
   });
   readonly bytesCommitted = new Counter({
-    name: 'sq_store_written_bytes_total', help: 'Bytes written to phext files by commits', registers: [this.registry],
+    name: 'sq_store_written_bytes_total',
+    help: 'Bytes written to phext files by commits',
+    registers: [this.registry],
   });
   readonly commitLatency = new Histogram({
-    name: 'sq_commit_duration_seconds', help: 'Durable commit time (write, fsync, rename, fsync dir)',
-    registers: [this.registry], buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
+    name: 'sq_commit_duration_seconds',
+    help: 'Durable commit time (write, fsync, rename, fsync dir)',
+    registers: [this.registry],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
   });
   readonly commitBatch = new Histogram({
-    name: 'sq_commit_batch_size', help: 'Mutations sharing one commit (group commit)',
-    registers: [this.registry], buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512],
+    name: 'sq_commit_batch_size',
+    help: 'Mutations sharing one commit (group commit)',
+    registers: [this.registry],
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512],
   });
   readonly reloads = new Counter({
-    name: 'sq_config_reloads_total', help: 'Tenant config reloads by result',
-    labelNames: ['result'] as const, registers: [this.registry],
+    name: 'sq_config_reloads_total',
+    help: 'Tenant config reloads by result',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
   });
 
   constructor(sources: MetricsSources = {}) {
@@ -73,29 +89,52 @@ export class Metrics {
     const { cache, tenants } = sources;
     const http = (): HttpSources | undefined => this.http;
     new Gauge({
-      name: 'sq_cached_phexts', help: 'Phexts held in the document cache', registers: [this.registry],
-      collect() { this.set(cache?.().documents ?? 0); },
-    });
-    new Gauge({
-      name: 'sq_cached_bytes', help: 'Estimated memory of the cached phexts', registers: [this.registry],
-      collect() { this.set(cache?.().bytes ?? 0); },
-    });
-    new Gauge({
-      name: 'sq_tenants_configured', help: 'Tenants in the current config', registers: [this.registry],
-      collect() { this.set(tenants?.().configured ?? 1); },
-    });
-    new Gauge({
-      name: 'sq_tenants_active', help: 'Tenants with a request in the last 5 minutes', registers: [this.registry],
-      collect() { this.set(tenants?.().active ?? 0); },
-    });
-    new Gauge({
-      name: 'sq_http_open_connections', help: 'Open client connections (the scraping one included)', registers: [this.registry],
-      collect() { this.set(http()?.openConnections() ?? 0); },
-    });
-    new Gauge({
-      name: 'sq_http_body_bytes_held', help: 'Request body bytes reserved or buffered right now (bounded by --max-inflight-body)',
+      name: 'sq_cached_phexts',
+      help: 'Phexts held in the document cache',
       registers: [this.registry],
-      collect() { this.set(http()?.bodyBytesHeld() ?? 0); },
+      collect() {
+        this.set(cache?.().documents ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'sq_cached_bytes',
+      help: 'Estimated memory of the cached phexts',
+      registers: [this.registry],
+      collect() {
+        this.set(cache?.().bytes ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'sq_tenants_configured',
+      help: 'Tenants in the current config',
+      registers: [this.registry],
+      collect() {
+        this.set(tenants?.().configured ?? 1);
+      },
+    });
+    new Gauge({
+      name: 'sq_tenants_active',
+      help: 'Tenants with a request in the last 5 minutes',
+      registers: [this.registry],
+      collect() {
+        this.set(tenants?.().active ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'sq_http_open_connections',
+      help: 'Open client connections (the scraping one included)',
+      registers: [this.registry],
+      collect() {
+        this.set(http()?.openConnections() ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'sq_http_body_bytes_held',
+      help: 'Request body bytes reserved or buffered right now (bounded by --max-inflight-body)',
+      registers: [this.registry],
+      collect() {
+        this.set(http()?.bodyBytesHeld() ?? 0);
+      },
     });
   }
 

@@ -31,10 +31,7 @@ function checkedPath(dataDir: string, name: string): string {
     throw new HttpError(403, `Forbidden phext name '${printable(name)}': it may not contain '..', '/' or '\\'`);
   }
   if (!NAME.test(name)) {
-    throw new HttpError(
-      400,
-      `Invalid phext name '${printable(name)}': use 1-128 of A-Z a-z 0-9 . _ - and do not start with '.'`,
-    );
+    throw new HttpError(400, `Invalid phext name '${printable(name)}': use 1-128 of A-Z a-z 0-9 . _ - and do not start with '.'`);
   }
   const file = join(dataDir, `${name}.phext`);
   // Belt and braces: the pattern already rules out escapes, but the rule must hold whatever changes.

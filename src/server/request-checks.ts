@@ -18,5 +18,8 @@ const FORM_FIELD = /^(p|c|s|content|algo|limit)=/;
 export function isFormBody(req: IncomingMessage, body: Buffer): boolean {
   const type = (req.headers['content-type'] ?? '').toLowerCase();
   if (!type.startsWith('application/x-www-form-urlencoded') || body.length === 0) return false;
-  return body.toString('latin1').split('&').every((part) => FORM_FIELD.test(part));
+  return body
+    .toString('latin1')
+    .split('&')
+    .every((part) => FORM_FIELD.test(part));
 }

@@ -49,7 +49,14 @@ export function send(r: Responder, req: IncomingMessage, res: ServerResponse, ou
  * pace the client reads it. The bytes-sent metric grows as chunks are handed to the socket, the
  * log line counts them at the end; an answer cut short counts what was sent.
  */
-async function sendStreamed(r: Responder, req: IncomingMessage, res: ServerResponse, outcome: Outcome, body: StreamedBody, started: number): Promise<void> {
+async function sendStreamed(
+  r: Responder,
+  req: IncomingMessage,
+  res: ServerResponse,
+  outcome: Outcome,
+  body: StreamedBody,
+  started: number,
+): Promise<void> {
   const headers: Record<string, string | number> = { ...CORS_ORIGIN, 'Content-Type': outcome.contentType, ...outcome.headers };
   if (body.length !== undefined) headers['Content-Length'] = body.length;
   res.writeHead(outcome.status, headers);
@@ -59,10 +66,15 @@ async function sendStreamed(r: Responder, req: IncomingMessage, res: ServerRespo
       await body.close();
       res.end();
     } else {
-      await writeChunks(res, body, (bytes) => {
-        sent += bytes;
-        r.metrics.bytesSent.inc(bytes);
-      }, r.sendStallMs);
+      await writeChunks(
+        res,
+        body,
+        (bytes) => {
+          sent += bytes;
+          r.metrics.bytesSent.inc(bytes);
+        },
+        r.sendStallMs,
+      );
     }
   } finally {
     account(r, req, outcome, sent, started, false);
@@ -76,10 +88,21 @@ function account(r: Responder, req: IncomingMessage, outcome: Outcome, sent: num
   if (r.logFormat !== 'off') {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
-    r.log(formatLogEntry({
-      time: new Date().toISOString(), remote: req.socket.remoteAddress ?? '-', method: req.method ?? '-',
-      path: q < 0 ? url : url.slice(0, q), phext: outcome.phext, tenant: outcome.tenant,
-      status: outcome.status, bytes: sent, ms,
-    }, r.logFormat));
+    r.log(
+      formatLogEntry(
+        {
+          time: new Date().toISOString(),
+          remote: req.socket.remoteAddress ?? '-',
+          method: req.method ?? '-',
+          path: q < 0 ? url : url.slice(0, q),
+          phext: outcome.phext,
+          tenant: outcome.tenant,
+          status: outcome.status,
+          bytes: sent,
+          ms,
+        },
+        r.logFormat,
+      ),
+    );
   }
 }

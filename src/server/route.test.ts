@@ -4,7 +4,10 @@ import { RouteTable, compose, type Exchange, type Middleware, type Route } from 
 import { TEXT } from './outcome.js';
 
 const route = (path: string, prefix = false): Route => ({
-  path, prefix, command: path, auth: (ex, next) => next(ex),
+  path,
+  prefix,
+  command: path,
+  auth: (ex, next) => next(ex),
   handler: async () => ({ status: 200, body: path, contentType: TEXT, command: path }),
 });
 
@@ -25,10 +28,12 @@ describe('RouteTable', () => {
 describe('compose', () => {
   it('runs middlewares in order, and one that answers stops the chain', async () => {
     const seen: string[] = [];
-    const mark = (name: string): Middleware => (ex, next) => {
-      seen.push(name);
-      return next(ex);
-    };
+    const mark =
+      (name: string): Middleware =>
+      (ex, next) => {
+        seen.push(name);
+        return next(ex);
+      };
     const refuse: Middleware = async () => ({ status: 401, body: 'no', contentType: TEXT, command: 'x' });
     const handler = async () => {
       seen.push('handler');

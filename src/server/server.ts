@@ -46,14 +46,32 @@ export function createHost(config: HostConfig, deps: HostDeps): Host {
   metrics.watchHttp({ openConnections: () => connections.openConnections, bodyBytesHeld: () => bodies.bytesHeld });
 
   const routes = new RouteTable([
-    { path: '/health', methods: ['GET', 'HEAD'], command: 'health', auth: open, handler: async () => ({ status: 200, body: 'OK', contentType: TEXT, command: 'health' }) },
     {
-      path: '/metrics', methods: ['GET'], command: 'metrics', auth: metricsReader(tenancy),
-      handler: async () => ({ status: 200, body: await metrics.registry.metrics(), contentType: metrics.registry.contentType, command: 'metrics' }),
+      path: '/health',
+      methods: ['GET', 'HEAD'],
+      command: 'health',
+      auth: open,
+      handler: async () => ({ status: 200, body: 'OK', contentType: TEXT, command: 'health' }),
+    },
+    {
+      path: '/metrics',
+      methods: ['GET'],
+      command: 'metrics',
+      auth: metricsReader(tenancy),
+      handler: async () => ({
+        status: 200,
+        body: await metrics.registry.metrics(),
+        contentType: metrics.registry.contentType,
+        command: 'metrics',
+      }),
     },
     ...apiRoutes({
-      store, resolver: tenancy.resolver, metrics, connections,
-      defaultPhext: config.defaultPhext, trustedPages: config.trustedPages,
+      store,
+      resolver: tenancy.resolver,
+      metrics,
+      connections,
+      defaultPhext: config.defaultPhext,
+      trustedPages: config.trustedPages,
     }),
     ...tenancy.routes,
   ]);
@@ -114,8 +132,12 @@ export function createHost(config: HostConfig, deps: HostDeps): Host {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const ex: Exchange = {
-      req, method: req.method ?? 'GET', path: q < 0 ? url : url.slice(0, q), query: q < 0 ? '' : url.slice(q + 1),
-      token: extractToken(req.headers), labels: { command: 'unknown' },
+      req,
+      method: req.method ?? 'GET',
+      path: q < 0 ? url : url.slice(0, q),
+      query: q < 0 ? '' : url.slice(q + 1),
+      token: extractToken(req.headers),
+      labels: { command: 'unknown' },
       body: bodies.reader(req, res, config.maxBodyBytes),
     };
     const task = answer(ex, res, started, previousOnConnection.get(socket)).finally(() => {

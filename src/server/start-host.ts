@@ -44,10 +44,7 @@ export async function startHost(options: HostConfig, log: (line: string) => void
     cacheBytes: options.cacheMb * MiB,
     maxPhextBytes: options.maxPhextMb * MiB,
     quota: manager,
-    observers: [
-      (commit) => metrics.observeCommit(commit),
-      ...(manager ? [(commit: Commit) => manager.countCommit(commit)] : []),
-    ],
+    observers: [(commit) => metrics.observeCommit(commit), ...(manager ? [(commit: Commit) => manager.countCommit(commit)] : [])],
   });
   onReload = (ok) => metrics.reloads.inc({ result: ok ? 'ok' : 'failed' });
   const single = manager ? undefined : new SingleTenantResolver(dataDir, options.key);

@@ -19,12 +19,15 @@ test('a streamed answer to a client that takes nothing is cut after the stall li
   const scrolls = Array.from({ length: 300_000 }, (_, i) => `${i % 999 === 0 ? '\x18' : '\x17'}scroll ${i} with a summary long enough`);
   writeFileSync(join(dir, 'big.phext'), scrolls.join(''));
   const lines: string[] = [];
-  const host = createHost(hostConfig({ port: 0, maxBodyBytes: 1 << 20, maxInflightBodyBytes: 1 << 24, maxConnections: 8, logFormat: 'off', sendStallMs: 200 }), {
-    store: new FileDocumentStore({ cacheBytes: 1 << 20, maxPhextBytes: 1 << 30 }),
-    tenancy: singleTenancy(new SingleTenantResolver(dir, undefined)),
-    metrics: new Metrics(),
-    log: (line) => lines.push(line),
-  });
+  const host = createHost(
+    hostConfig({ port: 0, maxBodyBytes: 1 << 20, maxInflightBodyBytes: 1 << 24, maxConnections: 8, logFormat: 'off', sendStallMs: 200 }),
+    {
+      store: new FileDocumentStore({ cacheBytes: 1 << 20, maxPhextBytes: 1 << 30 }),
+      tenancy: singleTenancy(new SingleTenantResolver(dir, undefined)),
+      metrics: new Metrics(),
+      log: (line) => lines.push(line),
+    },
+  );
   const { port } = await host.listen(0, '127.0.0.1');
   t.after(() => host.close());
 
@@ -32,7 +35,11 @@ test('a streamed answer to a client that takes nothing is cut after the stall li
   const [res] = (await once(req, 'response')) as [http.IncomingMessage];
   assert.equal(res.headers['transfer-encoding'], 'chunked');
   res.pause(); // and read nothing until the server gives up
-  await waitFor(() => lines.some((l) => /response failed: client took no data for 200 ms/.test(l)), 10_000, () => lines.join('\n'));
+  await waitFor(
+    () => lines.some((l) => /response failed: client took no data for 200 ms/.test(l)),
+    10_000,
+    () => lines.join('\n'),
+  );
   // What was sent before the cut arrives, then the end of a connection in mid-answer, not of the answer.
   const errors: string[] = [];
   req.on('error', (e) => errors.push(e.message));

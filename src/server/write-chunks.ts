@@ -16,7 +16,10 @@ class StalledClientError extends Error {}
  * chunked answer, never a hang).
  */
 export async function writeChunks(
-  res: ServerResponse, chunks: AsyncIterable<Buffer>, onSent: (bytes: number) => void, stallMs: number = SEND_STALL_MS,
+  res: ServerResponse,
+  chunks: AsyncIterable<Buffer>,
+  onSent: (bytes: number) => void,
+  stallMs: number = SEND_STALL_MS,
 ): Promise<void> {
   let gone = res.destroyed;
   let written = true; // the last chunk written has been flushed

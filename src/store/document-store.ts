@@ -20,8 +20,17 @@ export class StoreError extends Error {
     message: string,
     readonly status: number,
     readonly code:
-      | 'invalid-utf8' | 'too-large' | 'unholdable' | 'not-a-file' | 'read-only' | 'forbidden' | 'no-space'
-      | 'conflict' | 'io' | 'closed' | 'locked',
+      | 'invalid-utf8'
+      | 'too-large'
+      | 'unholdable'
+      | 'not-a-file'
+      | 'read-only'
+      | 'forbidden'
+      | 'no-space'
+      | 'conflict'
+      | 'io'
+      | 'closed'
+      | 'locked',
   ) {
     super(message);
   }

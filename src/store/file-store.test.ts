@@ -67,12 +67,18 @@ test('200 concurrent inserts to one phext all land, in far fewer commits', async
       }),
     ),
   );
-  assert.deepEqual(results, Array.from({ length: n }, (_, i) => i));
+  assert.deepEqual(
+    results,
+    Array.from({ length: n }, (_, i) => i),
+  );
   const reread = parse(readFileSync(file));
   for (let i = 0; i < n; i++) assert.equal(reread.get(at(`1.1.${i + 1}`)), `marker-${i}`);
   // Applied in arrival order.
   assert.equal(reread.get(at('9.9.9')), Array.from({ length: n }, (_, i) => `<${i}>`).join(''));
-  assert.equal(commits.reduce((a, b) => a + b, 0), n);
+  assert.equal(
+    commits.reduce((a, b) => a + b, 0),
+    n,
+  );
   assert.ok(commits.length < n / 10, `expected group commits, got ${commits.length} commits`);
   assert.deepEqual(tempFiles(dir), []);
 });
@@ -324,7 +330,10 @@ test('a file that keeps changing under every attempt is refused with 409; the la
   assert.ok(e instanceof StoreError);
   assert.equal(e.status, 409);
   assert.equal(e.code, 'conflict');
-  assert.equal(e.message, `busy.phext was changed on disk by another program during each of ${version} attempts to save; the change was not saved`);
+  assert.equal(
+    e.message,
+    `busy.phext was changed on disk by another program during each of ${version} attempts to save; the change was not saved`,
+  );
   assert.equal(readFileSync(file, 'utf8'), `v${version}`);
   assert.deepEqual(tempFiles(dir), []);
 });

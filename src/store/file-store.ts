@@ -4,7 +4,14 @@ import type { Phext } from '../phext/index.js';
 import { applyBatch, type AppliedBatch } from './apply-batch.js';
 import { FileChangedError, writeFileAtomic } from './atomic-write.js';
 import {
-  GATHER_MAX_MS, type Commit, type CommitObserver, type DocumentStore, type Snapshot, type StoreClock, type StoreOptions, type StoreStats,
+  GATHER_MAX_MS,
+  type Commit,
+  type CommitObserver,
+  type DocumentStore,
+  type Snapshot,
+  type StoreClock,
+  type StoreOptions,
+  type StoreStats,
 } from './document-store.js';
 import { Document, type PendingMutation } from './document.js';
 import { sameStamp, stampOf, statIfExists, type FileStamp } from './file-stamp.js';
@@ -293,8 +300,11 @@ export class FileDocumentStore implements DocumentStore {
     }
     this.setState(doc, { snapshot: new CommittedSnapshot(applied.phext, applied.bytes), stamp });
     this.notifyCommit({
-      path: doc.path, bytesBefore: before, bytesAfter: applied.bytes.length,
-      batchSize: applied.accepted, durationMs: this.clock.now() - started,
+      path: doc.path,
+      bytesBefore: before,
+      bytesAfter: applied.bytes.length,
+      batchSize: applied.accepted,
+      durationMs: this.clock.now() - started,
     });
   }
 
@@ -326,4 +336,3 @@ export class FileDocumentStore implements DocumentStore {
     this.documents.trim((d) => d.idle);
   }
 }
-

@@ -79,7 +79,10 @@ test('a batch smaller than the last one waits briefly for stragglers instead of 
   // Every commit takes 200 ms of the test clock, so the gathering wait is min(1000, 200 / 4) = 50 ms.
   const store = new FileDocumentStore(
     {
-      cacheBytes: 1 << 20, maxPhextBytes: 1 << 20, gatherMaxMs: 1000, clock: time.clock,
+      cacheBytes: 1 << 20,
+      maxPhextBytes: 1 << 20,
+      gatherMaxMs: 1000,
+      clock: time.clock,
       observers: [(commit) => batches.push(commit.batchSize)],
     },
     async (path, bytes) => {

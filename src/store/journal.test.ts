@@ -4,10 +4,11 @@ import fc from 'fast-check';
 import { Coordinate, Phext, serialize } from '../phext/index.js';
 import { Journal } from './journal.js';
 
-const coordinate = fc
-  .array(fc.integer({ min: 1, max: 12 }), { minLength: 9, maxLength: 9 })
-  .map((parts) => Coordinate.of(parts));
-const edit = fc.record({ coordinate, text: fc.oneof(fc.constant(''), fc.string({ maxLength: 6 }), fc.string({ unit: 'grapheme', maxLength: 4 })) });
+const coordinate = fc.array(fc.integer({ min: 1, max: 12 }), { minLength: 9, maxLength: 9 }).map((parts) => Coordinate.of(parts));
+const edit = fc.record({
+  coordinate,
+  text: fc.oneof(fc.constant(''), fc.string({ maxLength: 6 }), fc.string({ unit: 'grapheme', maxLength: 4 })),
+});
 
 test('growthBound never underestimates how much the serialized phext grows', () => {
   fc.assert(
@@ -29,49 +30,59 @@ test('growthBound never underestimates how much the serialized phext grows', () 
 
 test('exactGrowth is exactly how much the serialized phext grew since the mark, and keeps the changes', () => {
   fc.assert(
-    fc.property(fc.array(edit, { maxLength: 12 }), fc.array(edit, { maxLength: 4 }), fc.array(edit, { maxLength: 8 }), (initial, earlier, edits) => {
-      const phext = new Phext();
-      for (const e of initial) phext.set(e.coordinate, e.text);
-      const journal = new Journal(phext);
-      for (const e of earlier) phext.set(e.coordinate, e.text);
-      const before = serialize(phext).length;
-      const mark = journal.mark;
-      edits.forEach((e, i) => {
-        if (i % 3 === 0) phext.append(e.coordinate, e.text);
-        else if (e.text === '') phext.delete(e.coordinate);
-        else phext.set(e.coordinate, e.text);
-      });
-      const expected = serialize(phext);
-      assert.equal(journal.exactGrowth(mark), expected.length - before);
-      assert.deepEqual(serialize(phext), expected);
-      // Still undoable to the mark after being measured.
-      journal.rollback(mark);
-      assert.equal(serialize(phext).length, before);
-      journal.detach();
-    }),
+    fc.property(
+      fc.array(edit, { maxLength: 12 }),
+      fc.array(edit, { maxLength: 4 }),
+      fc.array(edit, { maxLength: 8 }),
+      (initial, earlier, edits) => {
+        const phext = new Phext();
+        for (const e of initial) phext.set(e.coordinate, e.text);
+        const journal = new Journal(phext);
+        for (const e of earlier) phext.set(e.coordinate, e.text);
+        const before = serialize(phext).length;
+        const mark = journal.mark;
+        edits.forEach((e, i) => {
+          if (i % 3 === 0) phext.append(e.coordinate, e.text);
+          else if (e.text === '') phext.delete(e.coordinate);
+          else phext.set(e.coordinate, e.text);
+        });
+        const expected = serialize(phext);
+        assert.equal(journal.exactGrowth(mark), expected.length - before);
+        assert.deepEqual(serialize(phext), expected);
+        // Still undoable to the mark after being measured.
+        journal.rollback(mark);
+        assert.equal(serialize(phext).length, before);
+        journal.detach();
+      },
+    ),
   );
 });
 
 test('rollback restores the exact previous phext, and detach stops recording', () => {
   fc.assert(
-    fc.property(fc.array(edit, { maxLength: 12 }), fc.array(edit, { maxLength: 8 }), fc.array(edit, { maxLength: 8 }), (initial, kept, undone) => {
-      const phext = new Phext();
-      for (const e of initial) phext.set(e.coordinate, e.text);
-      const journal = new Journal(phext);
-      for (const e of kept) phext.set(e.coordinate, e.text);
-      const expected = serialize(phext);
-      const mark = journal.mark;
-      undone.forEach((e, i) => {
-        if (i % 3 === 0) phext.append(e.coordinate, e.text);
-        else if (i % 3 === 1) phext.delete(e.coordinate);
-        else phext.set(e.coordinate, e.text);
-      });
-      journal.rollback(mark);
-      assert.deepEqual(serialize(phext), expected);
-      journal.detach();
-      phext.set(Coordinate.ORIGIN, 'after detach');
-      assert.equal(journal.mark, 0);
-    }),
+    fc.property(
+      fc.array(edit, { maxLength: 12 }),
+      fc.array(edit, { maxLength: 8 }),
+      fc.array(edit, { maxLength: 8 }),
+      (initial, kept, undone) => {
+        const phext = new Phext();
+        for (const e of initial) phext.set(e.coordinate, e.text);
+        const journal = new Journal(phext);
+        for (const e of kept) phext.set(e.coordinate, e.text);
+        const expected = serialize(phext);
+        const mark = journal.mark;
+        undone.forEach((e, i) => {
+          if (i % 3 === 0) phext.append(e.coordinate, e.text);
+          else if (i % 3 === 1) phext.delete(e.coordinate);
+          else phext.set(e.coordinate, e.text);
+        });
+        journal.rollback(mark);
+        assert.deepEqual(serialize(phext), expected);
+        journal.detach();
+        phext.set(Coordinate.ORIGIN, 'after detach');
+        assert.equal(journal.mark, 0);
+      },
+    ),
   );
 });
 
@@ -102,7 +113,8 @@ test('a phext takes one recorder at a time, and a frozen phext refuses every cha
     () => phext.set(Coordinate.ORIGIN, 'y'),
     () => phext.append(Coordinate.ORIGIN, 'y'),
     () => phext.delete(Coordinate.ORIGIN),
-  ]) assert.throws(change, /read-only/);
+  ])
+    assert.throws(change, /read-only/);
   assert.equal(phext.get(Coordinate.ORIGIN), 'x');
   assert.equal(phext.clone().isFrozen, false);
 });

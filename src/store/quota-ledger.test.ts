@@ -40,11 +40,15 @@ test('the store admits each change by its exact growth; a refused one fails alon
   const file = join(tempDir(t), 'q.phext');
   const ledger = new Budget(20);
   const store = new FileDocumentStore({
-    cacheBytes: MiB, maxPhextBytes: MiB, quota: ledger,
-    observers: [(c) => {
-      ledger.used += c.bytesAfter - c.bytesBefore;
-      ledger.events.push(`commit ${c.bytesBefore}->${c.bytesAfter}`);
-    }],
+    cacheBytes: MiB,
+    maxPhextBytes: MiB,
+    quota: ledger,
+    observers: [
+      (c) => {
+        ledger.used += c.bytesAfter - c.bytesBefore;
+        ledger.events.push(`commit ${c.bytesBefore}->${c.bytesAfter}`);
+      },
+    ],
   });
   const results = await Promise.allSettled([
     // 'abc' at 1.1.3 needs two scroll breaks before it: 5 bytes.
@@ -52,7 +56,10 @@ test('the store admits each change by its exact growth; a refused one fails alon
     store.mutate(file, (p) => p.set(at('1.2.1'), 'x'.repeat(30))), // refused: the quota holds 20
     store.mutate(file, (p) => p.set(at('1.1.1'), 'hello')),
   ]);
-  assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+  assert.deepEqual(
+    results.map((r) => r.status),
+    ['fulfilled', 'rejected', 'fulfilled'],
+  );
   const refused = (results[1] as PromiseRejectedResult).reason;
   assert.ok(refused instanceof QuotaError && !(refused instanceof StoreError));
   assert.equal(readFileSync(file, 'utf8'), 'hello\x17\x17abc');

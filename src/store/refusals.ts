@@ -67,7 +67,11 @@ export const refusals = {
     ),
   io: (path: string, cause: unknown) => {
     const kind = kindOf(cause);
-    return new StoreError(`cannot access ${basename(path)}: ${kind.why ? `${kind.why} (${codeOf(cause)})` : codeOf(cause)}`, kind.status, kind.code);
+    return new StoreError(
+      `cannot access ${basename(path)}: ${kind.why ? `${kind.why} (${codeOf(cause)})` : codeOf(cause)}`,
+      kind.status,
+      kind.code,
+    );
   },
   writeFailed: (path: string, cause: unknown) => {
     if (cause instanceof StoreError) return cause;

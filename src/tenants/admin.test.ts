@@ -13,7 +13,10 @@ let n = 0;
 const ADMIN = 'admin-secret';
 const API = '/api/v2/admin/tenants';
 
-async function setup(t: TestContext, file: object = { admin_key: hashedKey(ADMIN), tenants: { 'tok-alice': { name: 'alice', data_dir: 'alice', quota_mb: 1 } } }) {
+async function setup(
+  t: TestContext,
+  file: object = { admin_key: hashedKey(ADMIN), tenants: { 'tok-alice': { name: 'alice', data_dir: 'alice', quota_mb: 1 } } },
+) {
   const dir = join(root, `a${++n}`);
   mkdirSync(dir, { recursive: true });
   const path = join(dir, 'tenants.json');
@@ -48,9 +51,17 @@ describe('admin API', () => {
     assert.equal(list.status, 200);
     const [alice] = (list.body as { tenants: Record<string, unknown>[] }).tenants;
     assert.ok(alice);
-    assert.deepEqual({ ...alice, last_active: typeof alice.last_active }, {
-      name: 'alice', data_dir: join(dir, 'alice'), bytes_used: 5, quota_bytes: 1_048_576, requests: 1, last_active: 'string',
-    });
+    assert.deepEqual(
+      { ...alice, last_active: typeof alice.last_active },
+      {
+        name: 'alice',
+        data_dir: join(dir, 'alice'),
+        bytes_used: 5,
+        quota_bytes: 1_048_576,
+        requests: 1,
+        last_active: 'string',
+      },
+    );
     assert.ok(!JSON.stringify(list.body).includes('tok-alice'));
     assert.deepEqual((await call('GET', `${API}/alice`)).body, alice);
     assert.equal((await call('GET', `${API}/nobody`)).status, 404);
@@ -76,19 +87,31 @@ describe('admin API', () => {
     assert.equal(manager.resolve(token)?.quotaBytes, 2.5 * 1_048_576);
     assert.equal(statSync(path).mode & 0o777, 0o600);
     const reloaded = await loadConfig(path);
-    assert.deepEqual(reloaded.tenants.map((x) => x.name), ['alice', 'bob']);
+    assert.deepEqual(
+      reloaded.tenants.map((x) => x.name),
+      ['alice', 'bob'],
+    );
     assert.ok(!JSON.stringify((await call('GET', `${API}/bob`)).body).includes(token), 'the token is shown only once');
 
     assert.equal((await call('POST', API, JSON.stringify({ name: 'bob' }))).status, 409);
     for (const [body, message] of [
-      ['{bad', /must be JSON/], ['[]', /JSON object/], ['{}', /Missing field "name"/], ['{"name": ".x"}', /invalid tenant name/],
-      ['{"name": "c", "quota_mb": 0}', /invalid quota_mb/], ['{"name": "c", "quota_mb": "1"}', /invalid quota_mb/], ['{"name": "c", "token": "x"}', /Unknown field "token"/],
+      ['{bad', /must be JSON/],
+      ['[]', /JSON object/],
+      ['{}', /Missing field "name"/],
+      ['{"name": ".x"}', /invalid tenant name/],
+      ['{"name": "c", "quota_mb": 0}', /invalid quota_mb/],
+      ['{"name": "c", "quota_mb": "1"}', /invalid quota_mb/],
+      ['{"name": "c", "token": "x"}', /Unknown field "token"/],
     ] as const) {
       const answer = await call('POST', API, body);
       assert.equal(answer.status, 400, body);
       assert.match((answer.body as { error: string }).error, message);
     }
-    assert.deepEqual((await loadConfig(path)).tenants.map((x) => x.name), ['alice', 'bob'], 'refused requests change nothing');
+    assert.deepEqual(
+      (await loadConfig(path)).tenants.map((x) => x.name),
+      ['alice', 'bob'],
+      'refused requests change nothing',
+    );
   });
 
   it('rotates a token (the old one stops at once) and deletes a tenant, keeping its data', async (t) => {
@@ -111,7 +134,10 @@ describe('admin API', () => {
   });
 
   it('keeps hashed keys hashed on rotate, and refuses changes while the file on disk is broken', async (t) => {
-    const { call, manager, path } = await setup(t, { admin_key: ADMIN, tenants: { [hashedKey('tok-alice')]: { name: 'alice', data_dir: 'alice' } } });
+    const { call, manager, path } = await setup(t, {
+      admin_key: ADMIN,
+      tenants: { [hashedKey('tok-alice')]: { name: 'alice', data_dir: 'alice' } },
+    });
     const { token } = (await call('POST', `${API}/alice/rotate`)).body as { token: string };
     assert.equal((await loadConfig(path)).tenants[0]?.key, hashedKey(token));
     assert.ok(!readFileSync(path, 'utf8').includes(token));
@@ -123,7 +149,7 @@ describe('admin API', () => {
     assert.equal(manager.resolve(token)?.name, 'alice');
   });
 
-  it('refuses (409) a new tenant whose directory holds a deleted tenant\'s data, or a file, and changes nothing', async (t) => {
+  it("refuses (409) a new tenant whose directory holds a deleted tenant's data, or a file, and changes nothing", async (t) => {
     const { call, manager, path, dir } = await setup(t);
     const carol = await call('POST', API, '{"name": "carol"}');
     assert.equal(carol.status, 201);
@@ -142,25 +168,41 @@ describe('admin API', () => {
     assert.match((file.body as { error: string }).error, /tenants\/erin exists and is not a directory/);
 
     assert.equal(readFileSync(path, 'utf8'), before, 'the file is unchanged');
-    assert.deepEqual(manager.registry.list().map((x) => x.name), ['alice']);
+    assert.deepEqual(
+      manager.registry.list().map((x) => x.name),
+      ['alice'],
+    );
     assert.deepEqual(readdirSync(dataDir), ['secret.phext']);
     // An empty directory left behind is fine: there is nothing in it to inherit.
     mkdirSync(join(dir, 'tenants', 'gina'));
     assert.equal((await call('POST', API, '{"name": "gina"}')).status, 201);
   });
 
-  it('refuses (409) a new tenant whose directory is another tenant\'s through a symlink, or inside another\'s', async (t) => {
+  it("refuses (409) a new tenant whose directory is another tenant's through a symlink, or inside another's", async (t) => {
     const { call, path, dir } = await setup(t);
     mkdirSync(join(dir, 'tenants'));
     symlinkSync(join(dir, 'alice'), join(dir, 'tenants', 'dave'));
     const linked = await call('POST', API, '{"name": "dave"}');
     assert.equal(linked.status, 409);
-    assert.match((linked.body as { error: string }).error, /tenants\/dave is the same directory as the data_dir of tenant "alice" .*\(tenant "dave"\)/);
+    assert.match(
+      (linked.body as { error: string }).error,
+      /tenants\/dave is the same directory as the data_dir of tenant "alice" .*\(tenant "dave"\)/,
+    );
 
-    const nested = await setup(t, { admin_key: hashedKey(ADMIN), data_root: 'alice/more', tenants: { 'tok-alice': { name: 'alice', data_dir: 'alice' } } });
+    const nested = await setup(t, {
+      admin_key: hashedKey(ADMIN),
+      data_root: 'alice/more',
+      tenants: { 'tok-alice': { name: 'alice', data_dir: 'alice' } },
+    });
     const inside = await nested.call('POST', API, '{"name": "frank"}');
     assert.equal(inside.status, 409);
-    assert.match((inside.body as { error: string }).error, /alice\/more\/frank lies inside .*\/alice, the data_dir of tenant "alice" \(tenant "frank"\)/);
-    assert.deepEqual((await loadConfig(path)).tenants.map((x) => x.name), ['alice']);
+    assert.match(
+      (inside.body as { error: string }).error,
+      /alice\/more\/frank lies inside .*\/alice, the data_dir of tenant "alice" \(tenant "frank"\)/,
+    );
+    assert.deepEqual(
+      (await loadConfig(path)).tenants.map((x) => x.name),
+      ['alice'],
+    );
   });
 });

@@ -10,7 +10,10 @@ import { generateToken, hashedKey, isHashedKey } from './token.js';
 /** A change that cannot be made; `status` is what the admin API answers (400, 404 or 409). */
 export class TenantChangeError extends Error {
   override readonly name = 'TenantChangeError';
-  constructor(message: string, readonly status: 400 | 404 | 409) {
+  constructor(
+    message: string,
+    readonly status: 400 | 404 | 409,
+  ) {
     super(message);
   }
 }
@@ -38,14 +41,23 @@ function checkQuotaMb(quotaMb: unknown): asserts quotaMb is number | undefined {
 }
 
 /** Adds tenant `name` with a fresh token; its data_dir is `<dataRoot>/<name>` (default: the file's data_root). */
-export function addTenant(file: TenantsFile, name: string, options: { quotaMb?: number; dataRoot?: string } = {}): { file: TenantsFile; tenant: NewTenant } {
+export function addTenant(
+  file: TenantsFile,
+  name: string,
+  options: { quotaMb?: number; dataRoot?: string } = {},
+): { file: TenantsFile; tenant: NewTenant } {
   const [tenant] = newTenants(file, [name], options);
   if (!tenant) throw new Error('newTenants returned no tenant'); // one name in, one tenant out
   return { file: withEntries(file, [...Object.entries(file.tenants), entryOf(file, tenant, options.quotaMb)]), tenant };
 }
 
 /** Adds `count` tenants `<prefix>-001`, … numbered on from the highest existing `<prefix>-N`. */
-export function provisionTenants(file: TenantsFile, count: number, prefix: string, options: { quotaMb?: number; dataRoot?: string } = {}): { file: TenantsFile; tenants: NewTenant[] } {
+export function provisionTenants(
+  file: TenantsFile,
+  count: number,
+  prefix: string,
+  options: { quotaMb?: number; dataRoot?: string } = {},
+): { file: TenantsFile; tenants: NewTenant[] } {
   if (!Number.isInteger(count) || count < 1) throw new TenantChangeError(`count must be a whole number >= 1, not ${count}`, 400);
   const pattern = new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-(\\d+)$`);
   const highest = Math.max(0, ...Object.values(file.tenants).map((e) => Number(pattern.exec(e.name)?.[1] ?? 0)));
@@ -58,7 +70,10 @@ export function provisionTenants(file: TenantsFile, count: number, prefix: strin
 /** Removes tenant `name` from the file (its data stays on disk). */
 export function removeTenant(file: TenantsFile, name: string): TenantsFile {
   const key = keyOf(file, name);
-  return withEntries(file, Object.entries(file.tenants).filter(([k]) => k !== key));
+  return withEntries(
+    file,
+    Object.entries(file.tenants).filter(([k]) => k !== key),
+  );
 }
 
 /** Gives tenant `name` a fresh token in place of its old one (kept hashed if it was). */
@@ -66,7 +81,13 @@ export function rotateTenant(file: TenantsFile, name: string): { file: TenantsFi
   const oldKey = keyOf(file, name);
   const token = generateToken();
   const newKey = file.hash_new_tokens || isHashedKey(oldKey) ? hashedKey(token) : token;
-  return { file: withEntries(file, Object.entries(file.tenants).map(([k, e]) => [k === oldKey ? newKey : k, e])), token };
+  return {
+    file: withEntries(
+      file,
+      Object.entries(file.tenants).map(([k, e]) => [k === oldKey ? newKey : k, e]),
+    ),
+    token,
+  };
 }
 
 function newTenants(file: TenantsFile, names: string[], options: { quotaMb?: number; dataRoot?: string }): NewTenant[] {

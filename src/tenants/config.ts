@@ -109,12 +109,15 @@ export function validateConfig(value: unknown, path: string): LoadedConfig {
   const parsed = fileSchema.safeParse(value);
   if (!parsed.success) {
     const raw = value as { tenants?: Record<string, { name?: unknown }> } | null;
-    throw configError(absolute, parsed.error.issues.map((issue) => {
-      const [top, key] = issue.path;
-      const name = top === 'tenants' && typeof key === 'string' ? raw?.tenants?.[key]?.name : undefined;
-      const hint = typeof name === 'string' && !issue.path.includes('name') ? ` (tenant "${name}")` : '';
-      return `${formatPath(issue.path)}: ${issue.message}${hint}`;
-    }));
+    throw configError(
+      absolute,
+      parsed.error.issues.map((issue) => {
+        const [top, key] = issue.path;
+        const name = top === 'tenants' && typeof key === 'string' ? raw?.tenants?.[key]?.name : undefined;
+        const hint = typeof name === 'string' && !issue.path.includes('name') ? ` (tenant "${name}")` : '';
+        return `${formatPath(issue.path)}: ${issue.message}${hint}`;
+      }),
+    );
   }
   const file = parsed.data;
   const dir = dirname(absolute);
@@ -137,7 +140,11 @@ export function validateConfig(value: unknown, path: string): LoadedConfig {
 /** Problems no single entry shows: unusable keys, and names, tokens or directories used twice. */
 function crossCheck(tenants: readonly ConfiguredTenant[], adminDigest: Buffer | undefined): string[] {
   const problems: string[] = [];
-  const seen = { digest: new Map<string, ConfiguredTenant>(), name: new Map<string, ConfiguredTenant>(), dir: new Map<string, ConfiguredTenant>() };
+  const seen = {
+    digest: new Map<string, ConfiguredTenant>(),
+    name: new Map<string, ConfiguredTenant>(),
+    dir: new Map<string, ConfiguredTenant>(),
+  };
   for (const t of tenants) {
     const where = `tenants[${JSON.stringify(redact(t.key))}]`;
     // A header value loses surrounding spaces and cannot carry control characters.
@@ -149,7 +156,12 @@ function crossCheck(tenants: readonly ConfiguredTenant[], adminDigest: Buffer | 
       if (other) problems.push(`${where}${field}: ${what(other)}`);
       else map.set(id, t);
     };
-    clash(seen.digest, t.digest.toString('hex'), '', (o) => `same token as tenants[${JSON.stringify(redact(o.key))}] (tenants "${o.name}" and "${t.name}")`);
+    clash(
+      seen.digest,
+      t.digest.toString('hex'),
+      '',
+      (o) => `same token as tenants[${JSON.stringify(redact(o.key))}] (tenants "${o.name}" and "${t.name}")`,
+    );
     clash(seen.name, t.name, '.name', () => `"${t.name}" is used by two tenants`);
     clash(seen.dir, t.dataDir, '.data_dir', (o) => `${t.dataDir} is also the data_dir of tenant "${o.name}" (tenant "${t.name}")`);
     if (adminDigest?.equals(t.digest)) problems.push(`admin_key: is also the token of tenant "${t.name}"`);
@@ -189,13 +201,17 @@ async function checkDataDirs(config: LoadedConfig): Promise<void> {
 /** Creates (mkdir -p) every tenant's data directory; a failure names the tenant. */
 export async function createDataDirs(config: LoadedConfig): Promise<void> {
   const failures: string[] = [];
-  await Promise.all(config.tenants.map(async (t) => {
-    try {
-      await mkdir(t.dataDir, { recursive: true, mode: 0o700 });
-    } catch (err) {
-      failures.push(`tenants[${JSON.stringify(redact(t.key))}].data_dir: cannot create ${t.dataDir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message} (tenant "${t.name}")`);
-    }
-  }));
+  await Promise.all(
+    config.tenants.map(async (t) => {
+      try {
+        await mkdir(t.dataDir, { recursive: true, mode: 0o700 });
+      } catch (err) {
+        failures.push(
+          `tenants[${JSON.stringify(redact(t.key))}].data_dir: cannot create ${t.dataDir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message} (tenant "${t.name}")`,
+        );
+      }
+    }),
+  );
   throwIfAny(config.path, failures);
 }
 

@@ -29,14 +29,19 @@ export async function sharedDirProblems(tenants: readonly ConfiguredTenant[]): P
   const problems: string[] = [];
   for (const { t, real: dir } of real) {
     const other = byReal.get(dir);
-    if (other) problems.push(`${where(t)}: ${t.dataDir} is the same directory as the data_dir of tenant "${other.name}" (${dir}) (tenant "${t.name}")`);
+    if (other)
+      problems.push(
+        `${where(t)}: ${t.dataDir} is the same directory as the data_dir of tenant "${other.name}" (${dir}) (tenant "${t.name}")`,
+      );
     else byReal.set(dir, t);
   }
   for (const { t, real: dir } of real) {
     for (let up = dirname(dir); ; up = dirname(up)) {
       const outer = byReal.get(up);
       if (outer && outer !== t) {
-        problems.push(`${where(t)}: ${t.dataDir} lies inside ${outer.dataDir}, the data_dir of tenant "${outer.name}" (tenant "${t.name}")`);
+        problems.push(
+          `${where(t)}: ${t.dataDir} lies inside ${outer.dataDir}, the data_dir of tenant "${outer.name}" (tenant "${t.name}")`,
+        );
         break;
       }
       if (up === dirname(up)) break;
@@ -50,14 +55,16 @@ export async function sharedDirProblems(tenants: readonly ConfiguredTenant[]): P
  * data of a deleted tenant of the same name), or is not a directory. A new tenant starts empty.
  */
 export async function usedDirProblems(tenants: readonly ConfiguredTenant[]): Promise<string[]> {
-  const problems = await Promise.all(tenants.map(async (t): Promise<string | undefined> => {
-    const st = await stat(t.dataDir).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? undefined : Promise.reject(err)));
-    if (!st) return undefined;
-    if (!st.isDirectory()) return `${where(t)}: ${t.dataDir} exists and is not a directory (tenant "${t.name}")`;
-    const entries = await readdir(t.dataDir);
-    if (entries.length === 0) return undefined;
-    return `${where(t)}: ${t.dataDir} already exists and is not empty (left by a deleted tenant?); move it away or choose another name (tenant "${t.name}")`;
-  }));
+  const problems = await Promise.all(
+    tenants.map(async (t): Promise<string | undefined> => {
+      const st = await stat(t.dataDir).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? undefined : Promise.reject(err)));
+      if (!st) return undefined;
+      if (!st.isDirectory()) return `${where(t)}: ${t.dataDir} exists and is not a directory (tenant "${t.name}")`;
+      const entries = await readdir(t.dataDir);
+      if (entries.length === 0) return undefined;
+      return `${where(t)}: ${t.dataDir} already exists and is not empty (left by a deleted tenant?); move it away or choose another name (tenant "${t.name}")`;
+    }),
+  );
   return problems.filter((p): p is string => p !== undefined);
 }
 

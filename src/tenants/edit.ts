@@ -3,7 +3,17 @@ import { resolve } from 'node:path';
 import { TenantChangeError } from './changes.js';
 import { sharedDirProblems, usedDirProblems } from './data-dirs.js';
 import { writeFileAtomic } from '../store/atomic-write.js';
-import { ConfigError, configError, createDataDirs, emptyConfig, parseConfig, serializeConfig, validateConfig, type LoadedConfig, type TenantsFile } from './config.js';
+import {
+  ConfigError,
+  configError,
+  createDataDirs,
+  emptyConfig,
+  parseConfig,
+  serializeConfig,
+  validateConfig,
+  type LoadedConfig,
+  type TenantsFile,
+} from './config.js';
 
 export interface EditOptions {
   /** Start from `{"tenants": {}}` when the file does not exist (else that is an error). */
@@ -20,7 +30,11 @@ export interface EditOptions {
  * must not pass to a new tenant of the same name), and any data_dir that is another's, or inside
  * another's, once symlinks are resolved.
  */
-export async function editConfig<T>(path: string, change: (file: TenantsFile) => { file: TenantsFile; result: T }, options: EditOptions = {}): Promise<{ config: LoadedConfig; result: T; text: string }> {
+export async function editConfig<T>(
+  path: string,
+  change: (file: TenantsFile) => { file: TenantsFile; result: T },
+  options: EditOptions = {},
+): Promise<{ config: LoadedConfig; result: T; text: string }> {
   const absolute = resolve(path);
   let current: TenantsFile;
   try {
@@ -40,7 +54,7 @@ export async function editConfig<T>(path: string, change: (file: TenantsFile) =>
   }
   const known = new Set(Object.values(current.tenants).map((e) => e.name));
   const added = config.tenants.filter((t) => !known.has(t.name));
-  const problems = [...await sharedDirProblems(config.tenants), ...await usedDirProblems(added)];
+  const problems = [...(await sharedDirProblems(config.tenants)), ...(await usedDirProblems(added))];
   if (problems.length > 0) throw new TenantChangeError(configError(absolute, problems).message, 409);
   try {
     await (options.prepare ?? createDataDirs)(config);

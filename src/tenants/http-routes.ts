@@ -24,7 +24,11 @@ export function multiTenancy(manager: TenantManager): Tenancy {
   };
   const routes: Route[] = [
     {
-      path: RELOAD, methods: ['POST'], methodName: 'reload', command: 'reload', auth: localOrAdmin(isAdmin),
+      path: RELOAD,
+      methods: ['POST'],
+      methodName: 'reload',
+      command: 'reload',
+      auth: localOrAdmin(isAdmin),
       handler: async () => {
         const result = await manager.reload();
         if (!result.ok) throw new HttpError(400, `Config reload refused: ${result.error}`);
@@ -45,7 +49,8 @@ export function singleTenancy(resolver: SingleTenantResolver): Tenancy {
   };
   const open: Route['auth'] = (ex, next) => next(ex);
   return {
-    mode: 'single', resolver,
+    mode: 'single',
+    resolver,
     routes: [
       { path: RELOAD, methods: ['POST'], methodName: 'reload', command: 'reload', auth: open, handler: needsConfig('reload') },
       { path: ADMIN, command: 'admin', auth: open, handler: needsConfig('the admin API') },

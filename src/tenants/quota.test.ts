@@ -27,10 +27,13 @@ describe('quotas', () => {
     const dir = join(root, 'start');
     mkdirSync(join(dir, 'alice'), { recursive: true });
     writeFileSync(join(dir, 'alice', 'big.phext'), Buffer.alloc(MB - 200, 'a'));
-    writeFileSync(join(dir, 'tenants.json'), JSON.stringify({
-      default_quota_mb: 1,
-      tenants: { 'tok-alice': { name: 'alice', data_dir: 'alice' }, 'tok-bob': { name: 'bob', data_dir: 'bob', quota_mb: 0.5 } },
-    }));
+    writeFileSync(
+      join(dir, 'tenants.json'),
+      JSON.stringify({
+        default_quota_mb: 1,
+        tenants: { 'tok-alice': { name: 'alice', data_dir: 'alice' }, 'tok-bob': { name: 'bob', data_dir: 'bob', quota_mb: 0.5 } },
+      }),
+    );
     const manager = await TenantManager.open(join(dir, 'tenants.json'), { log: () => {} });
     after(() => manager.close());
     const alice = manager.resolve('tok-alice')!;
@@ -41,7 +44,13 @@ describe('quotas', () => {
     checkQuota(alice, 200); // exactly full is allowed
     manager.countCommit({ path: join(dir, 'alice', 'new.phext'), bytesBefore: 0, bytesAfter: 200 });
     assert.equal(alice.stats.bytesUsed, MB);
-    const error = (() => { try { checkQuota(alice, 210); } catch (err) { return err; } })();
+    const error = (() => {
+      try {
+        checkQuota(alice, 210);
+      } catch (err) {
+        return err;
+      }
+    })();
     assert.ok(error instanceof QuotaError && !(error instanceof StoreError));
     assert.equal(error.status, 507);
     assert.equal(error.message, 'Quota exceeded for tenant alice: 1048576 bytes used of 1048576 (quota 1 MB); write of 210 bytes refused');
@@ -57,9 +66,12 @@ describe('quotas', () => {
   it('holds the growth of writes in flight until the store settles them', async () => {
     const dir = join(root, 'hold');
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'tenants.json'), JSON.stringify({
-      tenants: { 'tok-carol': { name: 'carol', data_dir: 'carol', quota_mb: 1000 / MB }, 'tok-free': { name: 'free', data_dir: 'free' } },
-    }));
+    writeFileSync(
+      join(dir, 'tenants.json'),
+      JSON.stringify({
+        tenants: { 'tok-carol': { name: 'carol', data_dir: 'carol', quota_mb: 1000 / MB }, 'tok-free': { name: 'free', data_dir: 'free' } },
+      }),
+    );
     const manager = await TenantManager.open(join(dir, 'tenants.json'), { log: () => {} });
     after(() => manager.close());
     const carol = manager.resolve('tok-carol')!;
@@ -74,11 +86,20 @@ describe('quotas', () => {
     second.settle(); // the second write failed
     assert.deepEqual([carol.stats.bytesUsed, carol.stats.bytesReserved], [600, 0]);
     manager.admit(file, () => 400);
-    assert.equal(manager.admit(file, () => -600), undefined); // shrinking: nothing held
+    assert.equal(
+      manager.admit(file, () => -600),
+      undefined,
+    ); // shrinking: nothing held
     assert.equal(carol.stats.bytesReserved, 400);
     // A tenant without a quota, or a file no tenant owns, is never asked for its growth.
-    assert.equal(manager.admit(join(dir, 'free', 'a.phext'), () => assert.fail('growth asked')), undefined);
-    assert.equal(manager.admit(join(root, 'elsewhere', 'a.phext'), () => assert.fail('growth asked')), undefined);
+    assert.equal(
+      manager.admit(join(dir, 'free', 'a.phext'), () => assert.fail('growth asked')),
+      undefined,
+    );
+    assert.equal(
+      manager.admit(join(root, 'elsewhere', 'a.phext'), () => assert.fail('growth asked')),
+      undefined,
+    );
   });
 
   it('treats a tenant without any quota as unlimited', () => {

@@ -17,7 +17,12 @@ export async function measureUsage(dataDir: string): Promise<number> {
   const sizes = await Promise.all(
     entries
       .filter((e) => e.isFile() && e.name.endsWith('.phext'))
-      .map((e) => stat(join(dataDir, e.name)).then((s) => s.size, () => 0)), // removed meanwhile
+      .map((e) =>
+        stat(join(dataDir, e.name)).then(
+          (s) => s.size,
+          () => 0,
+        ),
+      ), // removed meanwhile
   );
   return sizes.reduce((a, b) => a + b, 0);
 }

@@ -21,7 +21,11 @@ async function registry(file: object, options = {}) {
 
 const twoTenants = {
   admin_key: hashedKey(ADMIN),
-  tenants: { [ALICE]: { name: 'alice', data_dir: 'alice' }, [hashedKey('bob-secret')]: { name: 'bob', data_dir: 'bob' }, [BOB]: { name: 'carol', data_dir: 'carol' } },
+  tenants: {
+    [ALICE]: { name: 'alice', data_dir: 'alice' },
+    [hashedKey('bob-secret')]: { name: 'bob', data_dir: 'bob' },
+    [BOB]: { name: 'carol', data_dir: 'carol' },
+  },
 };
 
 describe('TenantRegistry', () => {
@@ -70,7 +74,12 @@ describe('TenantRegistry', () => {
 
   it('loads a 500-tenant config well under a second', async () => {
     const tokens = Array.from({ length: 500 }, () => generateToken());
-    const tenants = Object.fromEntries(tokens.map((t, i) => [t, { name: `founding-${String(i + 1).padStart(3, '0')}`, data_dir: join(root, 'founding', `founding-${i + 1}`) }]));
+    const tenants = Object.fromEntries(
+      tokens.map((t, i) => [
+        t,
+        { name: `founding-${String(i + 1).padStart(3, '0')}`, data_dir: join(root, 'founding', `founding-${i + 1}`) },
+      ]),
+    );
     const path = join(root, 'founding-500.json');
     writeFileSync(path, JSON.stringify({ tenants }));
     const start = performance.now();

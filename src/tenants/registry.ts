@@ -42,7 +42,10 @@ export class TenantRegistry implements TenantResolver {
   private readonly byDir = new Map<string, RegisteredTenant>();
   private readonly adminDigest: Buffer | undefined;
 
-  constructor(readonly config: LoadedConfig, options: RegistryOptions = {}) {
+  constructor(
+    readonly config: LoadedConfig,
+    options: RegistryOptions = {},
+  ) {
     const fresh: RegisteredTenant[] = [];
     for (const t of config.tenants) {
       const kept = options.previous?.get(t.name);

@@ -94,7 +94,10 @@ describe('TenantManager reload', () => {
     const dir = join(path, '..');
     symlinkSync(join(dir, 'alice'), join(dir, 'alias'));
     const before = manager.registry;
-    for (const [bob, why] of [['alias', /alias is the same directory as the data_dir of tenant "alice"/], ['alice/bob', /alice\/bob lies inside .*alice, the data_dir of tenant "alice"/]] as const) {
+    for (const [bob, why] of [
+      ['alias', /alias is the same directory as the data_dir of tenant "alice"/],
+      ['alice/bob', /alice\/bob lies inside .*alice, the data_dir of tenant "alice"/],
+    ] as const) {
       rewrite({ tenants: { 'tok-alice': tenant('alice'), 'tok-bob': { name: 'bob', data_dir: bob } } });
       const result = await manager.reload();
       assert.equal(result.ok, false);

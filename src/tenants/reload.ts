@@ -19,7 +19,6 @@ export interface ManagerOptions {
   onReload?: (result: ReloadResult) => void;
 }
 
-
 export type ReloadResult = { ok: true; tenants: number } | { ok: false; error: string };
 
 /** What asked for a reload; named in the log line, since the watcher may follow any other trigger. */
@@ -41,7 +40,11 @@ export class TenantManager implements TenantResolver, QuotaLedger {
   /** Owns every tenant's data_dir (one sq process per directory). */
   private readonly locks: TenantDirLocks;
 
-  private constructor(readonly configPath: string, registry: TenantRegistry, private readonly options: ManagerOptions) {
+  private constructor(
+    readonly configPath: string,
+    registry: TenantRegistry,
+    private readonly options: ManagerOptions,
+  ) {
     this.current = registry;
     this.seen = new SeenText(configPath, registry.config.text);
     this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
@@ -63,9 +66,11 @@ export class TenantManager implements TenantResolver, QuotaLedger {
   /** The registry for `config`, with the disk usage of its new tenants measured. */
   private static async build(config: LoadedConfig, options: ManagerOptions, previous: TenantRegistry | undefined): Promise<TenantRegistry> {
     const registry = new TenantRegistry(config, { adminKey: options.adminKey, previous });
-    await Promise.all(registry.fresh.map(async (t) => {
-      t.stats.bytesUsed = await measureUsage(t.dataDir).catch(() => 0);
-    }));
+    await Promise.all(
+      registry.fresh.map(async (t) => {
+        t.stats.bytesUsed = await measureUsage(t.dataDir).catch(() => 0);
+      }),
+    );
     return registry;
   }
 

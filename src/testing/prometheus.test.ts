@@ -26,7 +26,14 @@ describe('parsePrometheus (test helper)', () => {
   });
 
   it('rejects what Prometheus would not read', () => {
-    for (const bad of ['x 1', '# TYPE x counter\nx{a="1" b="2"} 1', '# TYPE x counter\nx{a=1} 1', '# TYPE x counter\nx one', '# TYPE x counter\n# TYPE x gauge', '# TYPE x counter\nx{a="1",a="2"} 1']) {
+    for (const bad of [
+      'x 1',
+      '# TYPE x counter\nx{a="1" b="2"} 1',
+      '# TYPE x counter\nx{a=1} 1',
+      '# TYPE x counter\nx one',
+      '# TYPE x counter\n# TYPE x gauge',
+      '# TYPE x counter\nx{a="1",a="2"} 1',
+    ]) {
       assert.throws(() => parsePrometheus(bad), /metrics line \d+/, bad);
     }
   });

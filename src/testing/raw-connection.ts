@@ -72,9 +72,12 @@ export class RawConnection {
         if (done(this.received)) finish();
       };
       const timer = setTimeout(() => finish(new Error(`${what}: not within ${ms} ms; received ${JSON.stringify(this.received)}`)), ms);
-      void this.ended.then(() => setImmediate(() => {
-        if (this.wakers.has(check)) finish(done(this.received) ? undefined : new Error(`${what}: connection ended; received ${JSON.stringify(this.received)}`));
-      }));
+      void this.ended.then(() =>
+        setImmediate(() => {
+          if (this.wakers.has(check))
+            finish(done(this.received) ? undefined : new Error(`${what}: connection ended; received ${JSON.stringify(this.received)}`));
+        }),
+      );
       this.wakers.add(check);
       check();
     });

@@ -18,9 +18,14 @@ export function runSq(args: string[], options: { cwd?: string; timeoutMs?: numbe
   return new Promise((resolve) => {
     // `sq get` / `sq pull` may print whole phexts: allow far more than execFile's 1 MiB default.
     const timeout = options.timeoutMs ?? 60_000;
-    execFile(process.execPath, [SQ_BIN, ...args], { cwd: options.cwd, env: options.env, maxBuffer: 64 * 1024 * 1024, timeout }, (err, stdout, stderr) => {
-      const code = !err ? 0 : err.killed ? 124 : typeof err.code === 'number' ? err.code : 1;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [SQ_BIN, ...args],
+      { cwd: options.cwd, env: options.env, maxBuffer: 64 * 1024 * 1024, timeout },
+      (err, stdout, stderr) => {
+        const code = !err ? 0 : err.killed ? 124 : typeof err.code === 'number' ? err.code : 1;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }

@@ -36,6 +36,12 @@ export function apiPath(command: string, params: Record<string, string> = {}): s
 }
 
 /** `command` with `params` as tenant `token`: call(port, apiPath(command, params), {token, ...}). */
-export function api(port: number, token: string | undefined, command: string, params: Record<string, string> = {}, options: Omit<ApiOptions, 'token'> = {}): Promise<TextReply> {
+export function api(
+  port: number,
+  token: string | undefined,
+  command: string,
+  params: Record<string, string> = {},
+  options: Omit<ApiOptions, 'token'> = {},
+): Promise<TextReply> {
   return call(port, apiPath(command, params), { ...options, token });
 }

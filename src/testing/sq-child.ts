@@ -121,8 +121,16 @@ export function launchSq(args: string[], options: LaunchOptions): Promise<SqChil
       isReady = true;
       clearTimeout(timer);
       resolve({
-        child, pid: child.pid!, match, startupMs: performance.now() - started, exited,
-        stdout: () => stdout, stderr: () => stderr, waitForStderr, stop, kill,
+        child,
+        pid: child.pid!,
+        match,
+        startupMs: performance.now() - started,
+        exited,
+        stdout: () => stdout,
+        stderr: () => stderr,
+        waitForStderr,
+        stop,
+        kill,
       });
     });
     void exited.then(({ code, signal }) => {

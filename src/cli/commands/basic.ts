@@ -22,7 +22,9 @@ export const basicCommand: Command = {
   usage: USAGE,
   async run(args) {
     const { values, positionals } = parseArgs({
-      args, allowPositionals: true, strict: true,
+      args,
+      allowPositionals: true,
+      strict: true,
       options: { port: { type: 'string' }, bind: { type: 'string' } },
     });
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);

@@ -44,45 +44,95 @@ async function writeOut(file: string, text: string): Promise<number> {
 
 /** The client commands: each sends requests to the daemon of the current directory. */
 const CLIENT_SPECS: readonly ClientSpec[] = [
-  { name: 'select', args: ['<coord>'], summary: 'Print the scroll at <coord>',
-    run: ({ client, coord }) => client.request({ cmd: 'select', coord: coord.toString() }) },
-  { name: 'insert', args: ['<coord>', '<text>'], summary: 'Append <text> to the scroll at <coord>',
-    run: ({ client, coord, args }) => client.request({ cmd: 'insert', coord: coord.toString(), text: args[1] }) },
-  { name: 'update', args: ['<coord>', '<text>'], summary: 'Replace the scroll at <coord> with <text>',
-    run: ({ client, coord, args }) => client.request({ cmd: 'update', coord: coord.toString(), text: args[1] }) },
-  { name: 'delete', args: ['<coord>'], summary: 'Remove the scroll at <coord>',
-    run: ({ client, coord }) => client.request({ cmd: 'delete', coord: coord.toString() }) },
-  { name: 'push', args: ['<coord>', '<file>'], summary: 'Replace the scroll at <coord> with the contents of <file>',
-    run: ({ client, coord, args }) => client.request({ cmd: 'update', coord: coord.toString(), text: readScrollFile(args[1]!) }) },
-  { name: 'pull', args: ['<coord>', '<file>'], summary: 'Write the scroll at <coord> to <file> (atomically)',
+  {
+    name: 'select',
+    args: ['<coord>'],
+    summary: 'Print the scroll at <coord>',
+    run: ({ client, coord }) => client.request({ cmd: 'select', coord: coord.toString() }),
+  },
+  {
+    name: 'insert',
+    args: ['<coord>', '<text>'],
+    summary: 'Append <text> to the scroll at <coord>',
+    run: ({ client, coord, args }) => client.request({ cmd: 'insert', coord: coord.toString(), text: args[1] }),
+  },
+  {
+    name: 'update',
+    args: ['<coord>', '<text>'],
+    summary: 'Replace the scroll at <coord> with <text>',
+    run: ({ client, coord, args }) => client.request({ cmd: 'update', coord: coord.toString(), text: args[1] }),
+  },
+  {
+    name: 'delete',
+    args: ['<coord>'],
+    summary: 'Remove the scroll at <coord>',
+    run: ({ client, coord }) => client.request({ cmd: 'delete', coord: coord.toString() }),
+  },
+  {
+    name: 'push',
+    args: ['<coord>', '<file>'],
+    summary: 'Replace the scroll at <coord> with the contents of <file>',
+    run: ({ client, coord, args }) => client.request({ cmd: 'update', coord: coord.toString(), text: readScrollFile(args[1]!) }),
+  },
+  {
+    name: 'pull',
+    args: ['<coord>', '<file>'],
+    summary: 'Write the scroll at <coord> to <file> (atomically)',
     run: async ({ client, coord, args }) => {
       const n = await writeOut(args[1]!, await client.request({ cmd: 'select', coord: coord.toString() }));
       return `Pulled ${n} bytes into ${args[1]}`;
-    } },
+    },
+  },
   { name: 'toc', args: [], summary: 'Print the table of contents', run: ({ client }) => client.request({ cmd: 'toc' }) },
   { name: 'checksum', args: [], summary: 'Print the checksum of the phext', run: ({ client }) => client.request({ cmd: 'checksum' }) },
-  { name: 'delta', args: [], summary: 'Print the manifest: "<coord>: <checksum>" per scroll',
+  {
+    name: 'delta',
+    args: [],
+    summary: 'Print the manifest: "<coord>: <checksum>" per scroll',
     details: 'These are the lines a delta client sends (A2 delta); diff two manifests to see what changed.',
-    run: ({ client }) => client.request({ cmd: 'manifest' }) },
+    run: ({ client }) => client.request({ cmd: 'manifest' }),
+  },
   { name: 'status', args: [], summary: 'Print what the daemon serves', run: ({ client }) => client.request({ cmd: 'status' }) },
-  { name: 'get', args: [], summary: 'Print the whole phext, byte for byte', raw: true,
-    run: ({ client }) => client.request({ cmd: 'get' }) },
-  { name: 'save', args: ['<file>'], summary: 'Write the whole phext to <file> (atomically)',
-    run: async ({ client, args }) => `Saved ${await writeOut(args[0]!, await client.request({ cmd: 'get' }))} bytes to ${args[0]}` },
-  { name: 'json-export', args: ['<file>'], summary: 'Write every scroll to <file> as JSON, in coordinate order',
+  {
+    name: 'get',
+    args: [],
+    summary: 'Print the whole phext, byte for byte',
+    raw: true,
+    run: ({ client }) => client.request({ cmd: 'get' }),
+  },
+  {
+    name: 'save',
+    args: ['<file>'],
+    summary: 'Write the whole phext to <file> (atomically)',
+    run: async ({ client, args }) => `Saved ${await writeOut(args[0]!, await client.request({ cmd: 'get' }))} bytes to ${args[0]}`,
+  },
+  {
+    name: 'json-export',
+    args: ['<file>'],
+    summary: 'Write every scroll to <file> as JSON, in coordinate order',
     run: async ({ client, args }) => {
       const json = await client.request({ cmd: 'json-export' });
       await writeOut(args[0]!, json + '\n');
       return `Exported ${(JSON.parse(json) as unknown[]).length} scrolls to ${args[0]}`;
-    } },
-  { name: 'diff', args: ['<other.phext>'], summary: 'List coordinates that differ from another phext file',
-    details: 'Lines "+ <coord>" (only in <other.phext>), "- <coord>" (only in the shared phext),\n"~ <coord>" (in both, different text); nothing when they hold the same scrolls.',
+    },
+  },
+  {
+    name: 'diff',
+    args: ['<other.phext>'],
+    summary: 'List coordinates that differ from another phext file',
+    details:
+      'Lines "+ <coord>" (only in <other.phext>), "- <coord>" (only in the shared phext),\n"~ <coord>" (in both, different text); nothing when they hold the same scrolls.',
     run: async ({ client, args }) => {
       const other = parse(readFileSync(args[0]!));
       return diffLines(parse(Buffer.from(await client.request({ cmd: 'get' }), 'utf8')), other).join('\n');
-    } },
-  { name: 'slurp', args: ['<coord>', '<dir>'], summary: 'Import the text files of <dir> into the scrolls after <coord>',
-    details: 'Files are taken sorted by name (not recursive) into <coord> with scroll +1, +2, ...; a summary\nscroll at <coord> lists "name -> coord". Binary, non-UTF-8 and delimiter-holding files are skipped.\nAll scrolls are written in one durable commit.',
+    },
+  },
+  {
+    name: 'slurp',
+    args: ['<coord>', '<dir>'],
+    summary: 'Import the text files of <dir> into the scrolls after <coord>',
+    details:
+      'Files are taken sorted by name (not recursive) into <coord> with scroll +1, +2, ...; a summary\nscroll at <coord> lists "name -> coord". Binary, non-UTF-8 and delimiter-holding files are skipped.\nAll scrolls are written in one durable commit.',
     run: async ({ client, coord, args }) => {
       const { files, skipped } = readTextFiles(args[1]!);
       for (const s of skipped) process.stderr.write(`sq slurp: warning: skipping ${s.name}: ${s.reason}\n`);
@@ -90,16 +140,22 @@ const CLIENT_SPECS: readonly ClientSpec[] = [
       const scrolls = slurpLayout(coord, files);
       await client.request({ cmd: 'update-many', scrolls });
       return `Slurped ${files.length} files into ${scrolls[1]!.coord} .. ${scrolls.at(-1)!.coord}`;
-    } },
-  { name: 'where', args: ['<text>'], summary: 'Calculate a coordinate for <text>',
-    details: 'Options:\n  --algo xor|checksum   (default xor)\n  --limit N             xor ignores scrolls shorter than N bytes (default 100)',
+    },
+  },
+  {
+    name: 'where',
+    args: ['<text>'],
+    summary: 'Calculate a coordinate for <text>',
+    details:
+      'Options:\n  --algo xor|checksum   (default xor)\n  --limit N             xor ignores scrolls shorter than N bytes (default 100)',
     options: { algo: { type: 'string' }, limit: { type: 'string' } },
     check: ({ options }) => {
       if (whereAlgorithm(options.algo) === undefined) throw new UsageError(`--algo must be xor or checksum, got '${options.algo}'`);
       if (whereLimit(options.limit) === undefined) throw new UsageError(`--limit must be a whole number, got '${options.limit}'`);
     },
     run: ({ client, args, options }) =>
-      client.request({ cmd: 'where', text: args[0], algo: whereAlgorithm(options.algo), limit: whereLimit(options.limit) }) },
+      client.request({ cmd: 'where', text: args[0], algo: whereAlgorithm(options.algo), limit: whereLimit(options.limit) }),
+  },
   { name: 'shutdown', args: [], summary: 'Ask the daemon to flush and exit', run: ({ client }) => client.request({ cmd: 'shutdown' }) },
 ];
 
@@ -108,7 +164,9 @@ const COORD_TEXT = /^[0-9]+([./;][0-9]+)*$/;
 /** The coordinate argument; stricter than the wire (which skips stray characters) to catch swapped arguments. */
 function coordinateArg(text: string): Coordinate {
   if (!COORD_TEXT.test(text)) {
-    throw new UsageError(`invalid coordinate '${text}': expected library.shelf.series/collection.volume.book/chapter.section.scroll, e.g. 1.1.1/1.1.1/1.1.1`);
+    throw new UsageError(
+      `invalid coordinate '${text}': expected library.shelf.series/collection.volume.book/chapter.section.scroll, e.g. 1.1.1/1.1.1/1.1.1`,
+    );
   }
   const coord = Coordinate.parse(text);
   const problem = coord.problem();
@@ -129,18 +187,31 @@ function usageOf(spec: ClientSpec): string {
   const opts = spec.options ? ' [options]' : ' [--timeout S]';
   const lines = [`Usage: sq ${spec.name}${spec.args.map((a) => ' ' + a).join('')}${opts}`, '', spec.summary + '.'];
   if (spec.details) lines.push(spec.details);
-  if (spec.args.includes('<text>')) lines.push(`Text that starts with '-' goes after --: sq ${spec.name} ${spec.args[0] === '<coord>' ? '1.1.1/1.1.1/1.1.1 ' : ''}-- '-5 degrees'`);
-  lines.push('', 'Talks to the daemon started by sq share in this directory; --timeout S (or env SQ_TIMEOUT)',
-    `gives up when it stays silent S seconds (default ${DEFAULT_TIMEOUT_MS / 1000}).`);
+  if (spec.args.includes('<text>'))
+    lines.push(
+      `Text that starts with '-' goes after --: sq ${spec.name} ${spec.args[0] === '<coord>' ? '1.1.1/1.1.1/1.1.1 ' : ''}-- '-5 degrees'`,
+    );
+  lines.push(
+    '',
+    'Talks to the daemon started by sq share in this directory; --timeout S (or env SQ_TIMEOUT)',
+    `gives up when it stays silent S seconds (default ${DEFAULT_TIMEOUT_MS / 1000}).`,
+  );
   return lines.join('\n');
 }
 
 function toCommand(spec: ClientSpec): Command {
   const usage = usageOf(spec);
   return {
-    name: spec.name, summary: spec.summary, usage,
+    name: spec.name,
+    summary: spec.summary,
+    usage,
     async run(argv) {
-      const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { ...spec.options, timeout: { type: 'string' } } });
+      const { values, positionals } = parseArgs({
+        args: argv,
+        allowPositionals: true,
+        strict: true,
+        options: { ...spec.options, timeout: { type: 'string' } },
+      });
       if (positionals.length !== spec.args.length) {
         throw new UsageError(spec.args.length === 0 ? 'expected no arguments' : `expected ${spec.args.join(' ')}`);
       }

@@ -2,7 +2,14 @@ import { parseArgs } from 'node:util';
 import { UsageError, type Command } from '../command.js';
 import { VERSION } from '../../version.js';
 import {
-  TIMEOUT_OPTIONS, TIMEOUT_USAGE, byteSize, isLoopbackAddress, parsePort, positiveInteger, positiveNumber, timeouts,
+  TIMEOUT_OPTIONS,
+  TIMEOUT_USAGE,
+  byteSize,
+  isLoopbackAddress,
+  parsePort,
+  positiveInteger,
+  positiveNumber,
+  timeouts,
 } from '../options.js';
 import { waitForShutdown } from './shutdown.js';
 import { startHost, type RunningHost } from '../../server/start-host.js';
@@ -65,7 +72,9 @@ export function validHostConfig(input: HostConfigInput): HostConfig {
 
 export function serveUntilSignal(host: RunningHost, bind: string, extra = ''): Promise<number> {
   if (host.open && !isLoopbackAddress(bind)) {
-    stderrLine(`warning: serving ${host.dataDir} without a token on ${bind}: anyone who can reach this port can read and write. Use --key or --bind 127.0.0.1.`);
+    stderrLine(
+      `warning: serving ${host.dataDir} without a token on ${bind}: anyone who can reach this port can read and write. Use --key or --bind 127.0.0.1.`,
+    );
   }
   process.stdout.write(`SQ ${VERSION} listening on http://${bind}:${host.port} (${host.serving}${extra})\n`);
   return waitForShutdown(() => host.close());
@@ -78,13 +87,23 @@ export const hostCommand: Command = {
   usage: USAGE,
   async run(args) {
     const { values, positionals } = parseArgs({
-      args, allowPositionals: true, strict: true,
+      args,
+      allowPositionals: true,
+      strict: true,
       options: {
-        bind: { type: 'string' }, 'data-dir': { type: 'string' }, key: { type: 'string' },
-        config: { type: 'string' }, 'admin-key': { type: 'string' }, 'default-phext': { type: 'string' },
-        'cache-mb': { type: 'string' }, 'max-phext-mb': { type: 'string' }, 'max-body': { type: 'string' },
+        bind: { type: 'string' },
+        'data-dir': { type: 'string' },
+        key: { type: 'string' },
+        config: { type: 'string' },
+        'admin-key': { type: 'string' },
+        'default-phext': { type: 'string' },
+        'cache-mb': { type: 'string' },
+        'max-phext-mb': { type: 'string' },
+        'max-body': { type: 'string' },
         'max-inflight-body': { type: 'string' },
-        'max-connections': { type: 'string' }, 'log-format': { type: 'string' }, 'drain-ms': { type: 'string' },
+        'max-connections': { type: 'string' },
+        'log-format': { type: 'string' },
+        'drain-ms': { type: 'string' },
         ...TIMEOUT_OPTIONS,
       },
     });
@@ -94,15 +113,19 @@ export const hostCommand: Command = {
     // silently ignored there is refused instead.
     if (values.config !== undefined) {
       for (const flag of ['key', 'data-dir'] as const) {
-        if (values[flag] !== undefined) throw new UsageError(`--${flag} cannot be combined with --config (tenants come from the config file)`);
+        if (values[flag] !== undefined)
+          throw new UsageError(`--${flag} cannot be combined with --config (tenants come from the config file)`);
       }
     }
     const logFormat = values['log-format'];
-    if (logFormat !== undefined && !['text', 'json', 'off'].includes(logFormat)) throw new UsageError(`--log-format must be text, json or off`);
+    if (logFormat !== undefined && !['text', 'json', 'off'].includes(logFormat))
+      throw new UsageError(`--log-format must be text, json or off`);
     const config = validHostConfig({
-      port, bind: values.bind, logFormat: logFormat as HostConfig['logFormat'] | undefined,
+      port,
+      bind: values.bind,
+      logFormat: logFormat as HostConfig['logFormat'] | undefined,
       dataDir: values['data-dir'],
-      key: values.config === undefined ? values.key ?? process.env.SQ_KEY : undefined,
+      key: values.config === undefined ? (values.key ?? process.env.SQ_KEY) : undefined,
       config: values.config,
       adminKey: values['admin-key'] ?? process.env.SQ_ADMIN_KEY,
       defaultPhext: phextName(values['default-phext']),

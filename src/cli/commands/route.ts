@@ -1,9 +1,7 @@
 import { parseArgs } from 'node:util';
 import { UsageError, type Command } from '../command.js';
 import { ROUTER_DEFAULTS, startRouter } from '../../router/index.js';
-import {
-  TIMEOUT_OPTIONS, TIMEOUT_USAGE, byteSize, isLoopbackAddress, parsePort, positiveInteger, timeouts,
-} from '../options.js';
+import { TIMEOUT_OPTIONS, TIMEOUT_USAGE, byteSize, isLoopbackAddress, parsePort, positiveInteger, timeouts } from '../options.js';
 
 const USAGE = `Usage: sq route <router.json> <port> [options]
 
@@ -56,7 +54,9 @@ export const routeCommand: Command = {
       ...timeouts(parsed.values, ROUTER_DEFAULTS),
     });
     if (!isLoopbackAddress(bind))
-      process.stderr.write(`sq route: warning: listening on ${bind}, reachable from other hosts; tokens cross the network in clear text unless TLS is in front\n`);
+      process.stderr.write(
+        `sq route: warning: listening on ${bind}, reachable from other hosts; tokens cross the network in clear text unless TLS is in front\n`,
+      );
     const host = bind.includes(':') ? `[${bind}]` : bind;
     process.stdout.write(`SQ router listening on http://${host}:${router.port}\n`);
 

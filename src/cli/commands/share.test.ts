@@ -53,7 +53,10 @@ describe('sq share and its clients', { concurrency: 3 }, () => {
     assert.deepEqual(readFileSync(join(dir, 'notes.phext')), bytes);
     assert.equal(await ok(dir, 'toc'), `* ${C1}: hello world\n* ${C2}: line1...\n* ${C3}: far away\n`);
     assert.equal(await ok(dir, 'checksum'), checksum(bytes) + '\n');
-    assert.match(await ok(dir, 'status'), new RegExp(`^Hosting: notes\\.phext\nConnection ID: \\d+\nPhext Size: ${bytes.length}\nScrolls: 3\n$`));
+    assert.match(
+      await ok(dir, 'status'),
+      new RegExp(`^Hosting: notes\\.phext\nConnection ID: \\d+\nPhext Size: ${bytes.length}\nScrolls: 3\n$`),
+    );
     assert.equal(await ok(dir, 'delta'), [C1, C2, C3].map((c) => `${c}: ${checksum(expected.get(at(c)))}\n`).join(''));
     assert.deepEqual(Buffer.from(await ok(dir, 'get'), 'utf8'), bytes);
 
@@ -61,7 +64,9 @@ describe('sq share and its clients', { concurrency: 3 }, () => {
     assert.deepEqual(readFileSync(join(dir, 'copy.phext')), bytes);
     assert.equal(await ok(dir, 'json-export', 'all.json'), 'Exported 3 scrolls to all.json\n');
     assert.deepEqual(JSON.parse(readFileSync(join(dir, 'all.json'), 'utf8')), [
-      { coord: C1, scroll: 'hello world' }, { coord: C2, scroll: 'line1\nline2 café' }, { coord: C3, scroll: 'far away' },
+      { coord: C1, scroll: 'hello world' },
+      { coord: C2, scroll: 'line1\nline2 café' },
+      { coord: C3, scroll: 'far away' },
     ]);
 
     assert.equal(await ok(dir, 'delete', C2), `${C2}: Removed 17 bytes\n`);
@@ -86,7 +91,10 @@ describe('sq share and its clients', { concurrency: 3 }, () => {
     assert.match(split.stderr, /^sq update: scroll text contains a phext delimiter byte .*\n$/);
     assert.ok(!existsSync(join(dir, 'notes.phext')), 'nothing written');
     assert.equal(await ok(dir, 'where', 'x'.repeat(120)), 'Calculated coordinate 1.1.1/1.1.1/1.1.1 for input (algo=xor, limit=100).\n');
-    assert.match(await ok(dir, 'where', '--algo', 'checksum', '--limit', '5', 'abc'), /^Calculated coordinate (\d+\.\d+\.\d+\/){2}\d+\.\d+\.\d+ for input \(algo=checksum, limit=5\)\.\n$/);
+    assert.match(
+      await ok(dir, 'where', '--algo', 'checksum', '--limit', '5', 'abc'),
+      /^Calculated coordinate (\d+\.\d+\.\d+\/){2}\d+\.\d+\.\d+ for input \(algo=checksum, limit=5\)\.\n$/,
+    );
     await ok(dir, 'shutdown');
   });
 
@@ -121,10 +129,15 @@ describe('sq share and its clients', { concurrency: 3 }, () => {
     const r = await sq(dir, 'slurp', '3.1.1/1.1.1/1.1.10', 'docs');
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, '3.1.1/1.1.1/1.1.10: Slurped 3 files into 3.1.1/1.1.1/1.1.11 .. 3.1.1/1.1.1/1.1.13\n');
-    assert.equal(r.stderr, 'sq slurp: warning: skipping image.bin: binary (contains NUL bytes)\n'
-      + 'sq slurp: warning: skipping split.txt: contains phext delimiter bytes\n');
-    assert.equal(await ok(dir, 'select', '3.1.1/1.1.1/1.1.10'),
-      '3.1.1/1.1.1/1.1.10: a.txt -> 3.1.1/1.1.1/1.1.11\nb.md -> 3.1.1/1.1.1/1.1.12\nc.txt -> 3.1.1/1.1.1/1.1.13\n');
+    assert.equal(
+      r.stderr,
+      'sq slurp: warning: skipping image.bin: binary (contains NUL bytes)\n' +
+        'sq slurp: warning: skipping split.txt: contains phext delimiter bytes\n',
+    );
+    assert.equal(
+      await ok(dir, 'select', '3.1.1/1.1.1/1.1.10'),
+      '3.1.1/1.1.1/1.1.10: a.txt -> 3.1.1/1.1.1/1.1.11\nb.md -> 3.1.1/1.1.1/1.1.12\nc.txt -> 3.1.1/1.1.1/1.1.13\n',
+    );
     assert.equal(await ok(dir, 'select', '3.1.1/1.1.1/1.1.11'), '3.1.1/1.1.1/1.1.11: alpha\n');
     assert.equal(await ok(dir, 'select', '3.1.1/1.1.1/1.1.12'), '3.1.1/1.1.1/1.1.12: # B\n');
     assert.equal(await ok(dir, 'select', '3.1.1/1.1.1/1.1.13'), '3.1.1/1.1.1/1.1.13: gamma ✓\n');

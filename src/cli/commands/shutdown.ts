@@ -9,10 +9,13 @@ export function waitForShutdown(close: () => Promise<void>): Promise<number> {
       if (stopping) return;
       stopping = true;
       process.stderr.write(`${signal}: finishing in-flight requests\n`);
-      close().then(() => done(0), (err: Error) => {
-        process.stderr.write(`shutdown failed: ${err.message}\n`);
-        done(1);
-      });
+      close().then(
+        () => done(0),
+        (err: Error) => {
+          process.stderr.write(`shutdown failed: ${err.message}\n`);
+          done(1);
+        },
+      );
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));

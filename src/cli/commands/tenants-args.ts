@@ -27,4 +27,3 @@ export function parseTenantsArgs(args: string[]) {
 export function quotaOption(values: TenantsArgs['values']): number | undefined {
   return positiveNumber(values['quota-mb'], 'quota-mb');
 }
-

@@ -28,7 +28,9 @@ export async function provision(configPath: string, [countText = '']: string[], 
     const names = new Set(created.map((t) => t.name));
     const fresh = config.tenants.filter((t) => names.has(t.name));
     const dirs = new Map(fresh.map((t) => [t.name, t.dataDir]));
-    await writeFileAtomic(csv, toCsv([['name', 'token', 'data_dir'], ...created.map((t) => [t.name, t.token, dirs.get(t.name)!])]), { mode: 0o600 });
+    await writeFileAtomic(csv, toCsv([['name', 'token', 'data_dir'], ...created.map((t) => [t.name, t.token, dirs.get(t.name)!])]), {
+      mode: 0o600,
+    });
     const progress = progressReporter(fresh.length);
     for (const t of fresh) {
       await mkdir(t.dataDir, { recursive: true, mode: 0o700 });
@@ -36,19 +38,28 @@ export async function provision(configPath: string, [countText = '']: string[], 
     }
     progress.done();
   };
-  await editConfig(configPath, (file) => {
-    const result = provisionTenants(file, count, prefix, { quotaMb, dataRoot });
-    created = result.tenants;
-    return { file: result.file, result: undefined };
-  }, { create: true, prepare });
-  process.stdout.write(`Provisioned ${created.length} tenants ${created[0]!.name}..${created.at(-1)!.name}; tokens in ${csv} (mode 0600)\n`);
+  await editConfig(
+    configPath,
+    (file) => {
+      const result = provisionTenants(file, count, prefix, { quotaMb, dataRoot });
+      created = result.tenants;
+      return { file: result.file, result: undefined };
+    },
+    { create: true, prepare },
+  );
+  process.stdout.write(
+    `Provisioned ${created.length} tenants ${created[0]!.name}..${created.at(-1)!.name}; tokens in ${csv} (mode 0600)\n`,
+  );
 }
 
 /** A bar on a terminal; otherwise a plain line at every tenth of the way. */
 function progressReporter(total: number): { tick(name: string): void; done(): void } {
   let doneCount = 0;
   if (process.stderr.isTTY) {
-    const bar = new cliProgress.SingleBar({ format: 'provisioning [{bar}] {value}/{total} {name}', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic);
+    const bar = new cliProgress.SingleBar(
+      { format: 'provisioning [{bar}] {value}/{total} {name}', stream: process.stderr, hideCursor: true },
+      cliProgress.Presets.shades_classic,
+    );
     bar.start(total, 0, { name: '' });
     return { tick: (name) => bar.update(++doneCount, { name }), done: () => bar.stop() };
   }

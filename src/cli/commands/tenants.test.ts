@@ -62,7 +62,10 @@ describe('sq tenants', () => {
     assert.match(run.stderr, /provisioning: 5\/50 \(founding-005\)\n[\s\S]*provisioning: 50\/50 \(founding-050\)\n/);
     const csv = join(root, 'founding-tokens.csv');
     assert.equal(statSync(csv).mode & 0o777, 0o600);
-    const [header, ...rows] = readFileSync(csv, 'utf8').trimEnd().split('\n').map((l) => l.split(','));
+    const [header, ...rows] = readFileSync(csv, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => l.split(','));
     assert.deepEqual(header, ['name', 'token', 'data_dir']);
     assert.equal(rows.length, 50);
     assert.deepEqual([rows[0]![0], rows[49]![0]], ['founding-001', 'founding-050']);
@@ -97,9 +100,16 @@ describe('sq tenants', () => {
 
   it('exits 2 on usage errors', async () => {
     for (const args of [
-      [], ['list'], ['frobnicate', '--config', config], ['add', '--config', config], ['add', 'x', 'y', '--config', config],
-      ['add', '.bad', '--config', config], ['add', 'x', '--quota-mb', 'lots', '--config', config], ['list', '--config', config, '--nope'],
-      ['provision', 'ten', '--prefix', 'p', '--config', config], ['provision', '3', '--config', config],
+      [],
+      ['list'],
+      ['frobnicate', '--config', config],
+      ['add', '--config', config],
+      ['add', 'x', 'y', '--config', config],
+      ['add', '.bad', '--config', config],
+      ['add', 'x', '--quota-mb', 'lots', '--config', config],
+      ['list', '--config', config, '--nope'],
+      ['provision', 'ten', '--prefix', 'p', '--config', config],
+      ['provision', '3', '--config', config],
     ]) {
       const run = await sq(...args);
       assert.equal(run.code, 2, `sq tenants ${args.join(' ')}: ${run.stderr}`);

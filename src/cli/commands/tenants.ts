@@ -68,10 +68,14 @@ export const tenantsCommand: Command = {
 
 async function add(configPath: string, [name = '']: string[], values: TenantsArgs['values']): Promise<void> {
   const quotaMb = quotaOption(values);
-  const { config, result } = await editConfig(configPath, (file) => {
-    const { file: next, tenant } = addTenant(file, name, { quotaMb });
-    return { file: next, result: tenant };
-  }, { create: true });
+  const { config, result } = await editConfig(
+    configPath,
+    (file) => {
+      const { file: next, tenant } = addTenant(file, name, { quotaMb });
+      return { file: next, result: tenant };
+    },
+    { create: true },
+  );
   process.stdout.write(`${result.token}\n`);
   const dataDir = config.tenants.find((t) => t.name === name)?.dataDir;
   process.stderr.write(`Added tenant ${name} (data in ${dataDir}). Its token, above, is shown only this once.\n`);
@@ -93,9 +97,14 @@ async function remove(configPath: string, [name = '']: string[]): Promise<void> 
 
 async function list(configPath: string): Promise<void> {
   const config = parseConfig(await readFile(configPath, 'utf8'), configPath);
-  const rows = await Promise.all(config.tenants.map(async (t) => [
-    t.name, t.dataDir, t.quotaBytes === undefined ? 'unlimited' : formatMb(t.quotaBytes), String(await measureUsage(t.dataDir).catch(() => 0)),
-  ]));
+  const rows = await Promise.all(
+    config.tenants.map(async (t) => [
+      t.name,
+      t.dataDir,
+      t.quotaBytes === undefined ? 'unlimited' : formatMb(t.quotaBytes),
+      String(await measureUsage(t.dataDir).catch(() => 0)),
+    ]),
+  );
   rows.sort((a, b) => (a[0]! < b[0]! ? -1 : 1));
   process.stdout.write(table([['NAME', 'DATA_DIR', 'QUOTA', 'BYTES_USED'], ...rows]));
   process.stderr.write(`${rows.length} tenant${rows.length === 1 ? '' : 's'} in ${config.path}\n`);
@@ -114,6 +123,8 @@ async function askReload(url: string): Promise<void> {
     const text = (await response.text()).trim();
     process.stderr.write(`${target}: ${response.status} ${text}\n`);
   } catch (err) {
-    process.stderr.write(`warning: could not reach ${target} (${(err as Error).message}); the server reloads the file by itself when it changes\n`);
+    process.stderr.write(
+      `warning: could not reach ${target} (${(err as Error).message}); the server reloads the file by itself when it changes\n`,
+    );
   }
 }
