@@ -170,7 +170,11 @@ async function startServers(dir: string, nodeFlags: string[]): Promise<Servers> 
   ]);
   const config = join(dir, 'router.json');
   writeFileSync(config, JSON.stringify({ tenants: [{ token: TOKEN, port: keyed.port, data_dir: keyedDir }] }));
-  const router = await startServer('sq route', [...nodeFlags, SQ, 'route', config, '0', '--bind', '127.0.0.1'], LISTENING);
+  const router = await startServer(
+    'sq route',
+    [...nodeFlags, SQ, 'route', config, '0', '--bind', '127.0.0.1', '--log-format', 'off'],
+    LISTENING,
+  );
   return { bare, host: plainHost, keyed, router };
 }
 

@@ -28,6 +28,33 @@ describe('sq route (CLI)', () => {
     assert.ok(!stderr.includes('cli-token'));
   });
 
+  it('--log-format json writes one JSON object per request; off writes none; anything else is a usage error', async (t) => {
+    const backend = await startEchoBackend('a');
+    t.after(() => backend.close());
+    const config = writeRouterConfig(dir, [{ token: 'log-token', port: backend.port }]);
+    const logged = async (format: string): Promise<string> => {
+      const router = await startSq(['route', config, '0', '--bind', '127.0.0.1', '--log-format', format]);
+      t.after(() => router.stop());
+      const reply = await request(router.port, { path: '/api/v2/select?p=secret-name', headers: { 'X-SQ-API-Key': 'log-token' } });
+      assert.equal(reply.status, 200);
+      assert.equal(await router.stop(), 0);
+      return router.stderr();
+    };
+    const json = (await logged('json')).trim().split('\n');
+    assert.equal(json.length, 1, json.join('\n'));
+    const entry = JSON.parse(json[0]!);
+    assert.equal(entry.method, 'GET');
+    assert.equal(entry.path, '/api/v2/select');
+    assert.equal(entry.status, '200');
+    assert.equal(entry.backend, backend.port);
+    assert.equal(typeof entry.ms, 'number');
+    assert.ok(!json[0]!.includes('log-token') && !json[0]!.includes('secret-name'));
+    assert.equal(await logged('off'), '');
+    const bad = await runSq(['route', config, '0', '--bind', '127.0.0.1', '--log-format', 'xml']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--log-format must be text, json or off/);
+  });
+
   it('exits 2 with the usage on missing arguments, 1 on an invalid config', async () => {
     const run = (args: string[]) => runSq(['route', ...args]);
     const usage = await run(['only-config.json']);

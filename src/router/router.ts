@@ -9,6 +9,7 @@ import { ALLOW_ORIGIN, PREFLIGHT_HEADERS, sendText } from './responses.js';
 import { RouteTable } from './route-table.js';
 import { HTTP_LIMIT_DEFAULTS, createHttpServer } from '../http/http-server.js';
 import { extractToken as requestToken } from '../server/token.js';
+import { escapeLogField as e } from '../http/request-log.js';
 
 /** Options of {@link startRouter}; the limits have the CLI's defaults. */
 export interface RouterOptions {
@@ -24,8 +25,10 @@ export interface RouterOptions {
   backendTimeoutMs?: number;
   /** Open client connections beyond this get 503, default 512. */
   maxConnections?: number;
-  /** Receives one line per request and per reload; default: stderr. Never given tokens. */
+  /** Receives one line per reload and, unless `logFormat` is off, per request; default: stderr. Never given tokens. */
   log?: (line: string) => void;
+  /** The request log: `text` (default), `json`, or `off` (a busy router need not pay a write per request). */
+  logFormat?: 'text' | 'json' | 'off';
   /** Client header/whole-request/keep-alive-idle limits against slowloris (ms). */
   headersTimeoutMs?: number;
   requestTimeoutMs?: number;
@@ -49,6 +52,7 @@ export const ROUTER_DEFAULTS = {
   bind: '0.0.0.0',
   maxBodyBytes: 64 * 1024 * 1024,
   backendTimeoutMs: 30_000,
+  logFormat: 'text',
 } as const;
 
 const pathOf = (url: string | undefined): string => (url ?? '').split('?', 1)[0] ?? '';
@@ -70,14 +74,29 @@ export async function startRouter(options: RouterOptions): Promise<RouterHandle>
     closing: () => closing,
   };
 
+  // The path comes from the client: escaped, so that it cannot end or forge a text line.
+  const requestLine = (req: http.IncomingMessage, res: http.ServerResponse, started: number, backend: number | undefined): string => {
+    const status = res.writableFinished ? String(res.statusCode) : `${res.statusCode}-aborted`;
+    const ms = performance.now() - started;
+    if (opts.logFormat === 'json') {
+      const time = new Date().toISOString();
+      return JSON.stringify({
+        time,
+        remote: req.socket.remoteAddress ?? '',
+        method: req.method,
+        path: pathOf(req.url),
+        status,
+        ms,
+        backend,
+      });
+    }
+    return `${e(req.method ?? '')} ${e(pathOf(req.url))} ${status} ${ms.toFixed(1)}ms backend=${backend ?? '-'}`;
+  };
+
   const handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const started = performance.now();
     let backend: number | undefined;
-    res.once('close', () => {
-      const status = res.writableFinished ? String(res.statusCode) : `${res.statusCode}-aborted`;
-      const ms = (performance.now() - started).toFixed(1);
-      log(`${req.method} ${pathOf(req.url)} ${status} ${ms}ms backend=${backend ?? '-'}`);
-    });
+    if (opts.logFormat !== 'off') res.once('close', () => log(requestLine(req, res, started, backend)));
     if (closing) res.setHeader('Connection', 'close');
     if (req.method === 'OPTIONS') {
       res.writeHead(204, PREFLIGHT_HEADERS);

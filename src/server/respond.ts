@@ -3,7 +3,7 @@ import { StreamedBody } from '../commands/body-stream.js';
 import { CORS_ORIGIN } from './cors.js';
 import type { Metrics } from './metrics.js';
 import type { Outcome } from './outcome.js';
-import { formatLogEntry, type LogFormat } from './request-log.js';
+import { formatLogEntry, type LogFormat } from '../http/request-log.js';
 import { writeChunks } from './write-chunks.js';
 
 const ALLOW_ORIGIN = 'Access-Control-Allow-Origin' satisfies keyof typeof CORS_ORIGIN;

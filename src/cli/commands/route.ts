@@ -15,6 +15,7 @@ Options:
   --max-body BYTES       largest request body, K/M/G suffixes allowed (default 64M)
   --backend-timeout-ms N backend silence before 504 (default ${ROUTER_DEFAULTS.backendTimeoutMs})
   --max-connections N    client connections before 503 (default ${ROUTER_DEFAULTS.maxConnections})
+  --log-format FMT       request log on stderr: text, json or off (default text)
 ${TIMEOUT_USAGE}`;
 
 /** `sq route`: the token router in front of several `sq host` backends. */
@@ -33,6 +34,7 @@ export const routeCommand: Command = {
           'max-body': { type: 'string' },
           'backend-timeout-ms': { type: 'string' },
           'max-connections': { type: 'string' },
+          'log-format': { type: 'string' },
           ...TIMEOUT_OPTIONS,
         },
       });
@@ -44,10 +46,13 @@ export const routeCommand: Command = {
     if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`);
     const port = parsePort(portText);
     const bind = parsed.values.bind ?? ROUTER_DEFAULTS.bind;
+    const logFormat = parsed.values['log-format'] ?? ROUTER_DEFAULTS.logFormat;
+    if (logFormat !== 'text' && logFormat !== 'json' && logFormat !== 'off') throw new UsageError('--log-format must be text, json or off');
     const router = await startRouter({
       configPath,
       port,
       bind,
+      logFormat,
       maxBodyBytes: byteSize(parsed.values['max-body'], 'max-body', ROUTER_DEFAULTS.maxBodyBytes),
       backendTimeoutMs: positiveInteger(parsed.values['backend-timeout-ms'], 'backend-timeout-ms', ROUTER_DEFAULTS.backendTimeoutMs),
       maxConnections: positiveInteger(parsed.values['max-connections'], 'max-connections', ROUTER_DEFAULTS.maxConnections),

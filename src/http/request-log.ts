@@ -20,7 +20,7 @@ const UNSAFE = /[\\\x00-\x20\x7f-\x9f\u2028\u2029]/g;
 const NAMED: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
 /** `text` with every character that could forge or break a text log line escaped (\n, \x20, \u2028...). */
-function escapeLogField(text: string): string {
+export function escapeLogField(text: string): string {
   return text.replace(UNSAFE, (c) => {
     const code = c.charCodeAt(0);
     return NAMED[c] ?? (code > 0xff ? `\\u${code.toString(16).padStart(4, '0')}` : `\\x${code.toString(16).padStart(2, '0')}`);
