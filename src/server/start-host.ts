@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { FileDocumentStore, lockDirectory, type Commit } from '../store/index.js';
 import { SingleTenantResolver } from '../tenants/single-tenant.js';
-import { TenantManager } from '../tenants/index.js';
+import { TenantManager, TenantQuotaLedger } from '../tenants/index.js';
 import { multiTenancy, singleTenancy } from '../tenants/http-routes.js';
 import type { HostConfig } from './host-config.js';
 import { Metrics } from './metrics.js';
@@ -31,6 +31,7 @@ export async function startHost(options: HostConfig, log: (line: string) => void
     ? await TenantManager.open(resolve(options.config), { adminKey: options.adminKey, log, onReload: (r) => onReload(r.ok) })
     : undefined;
   if (!manager) mkdirSync(dataDir, { recursive: true });
+  const ledger = manager ? new TenantQuotaLedger(() => manager.registry) : undefined;
   // One owner per data directory: a second sq host, sq share or sq basic there is refused.
   const lock = manager ? undefined : await lockDirectory(dataDir);
 
@@ -43,8 +44,8 @@ export async function startHost(options: HostConfig, log: (line: string) => void
   const store: FileDocumentStore = new FileDocumentStore({
     cacheBytes: options.cacheMb * MiB,
     maxPhextBytes: options.maxPhextMb * MiB,
-    quota: manager,
-    observers: [(commit) => metrics.observeCommit(commit), ...(manager ? [(commit: Commit) => manager.countCommit(commit)] : [])],
+    quota: ledger,
+    observers: [(commit) => metrics.observeCommit(commit), ...(ledger ? [(commit: Commit) => ledger.countCommit(commit)] : [])],
   });
   onReload = (ok) => metrics.reloads.inc({ result: ok ? 'ok' : 'failed' });
   const single = manager ? undefined : new SingleTenantResolver(dataDir, options.key);

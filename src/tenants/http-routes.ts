@@ -11,7 +11,7 @@ import type { SingleTenantResolver } from './single-tenant.js';
 const ADMIN = '/api/v2/admin';
 const RELOAD = '/api/v2/reload';
 
-/** Multi-tenant mode: the manager's resolver and quotas, and the admin API and reload routes. */
+/** Multi-tenant mode: the manager's resolver, and the admin API and reload routes. */
 export function multiTenancy(manager: TenantManager): Tenancy {
   const isAdmin = (token: string | undefined): boolean => manager.isAdmin(token);
   const guard = adminGuard(isAdmin);

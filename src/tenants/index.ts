@@ -1,2 +1,3 @@
 /** The multi-tenant layer: tenants file, token look-up, reload, quotas and the admin API. */
 export { TenantManager } from './reload.js';
+export { TenantQuotaLedger } from './tenant-quota-ledger.js';

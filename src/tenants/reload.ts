@@ -1,9 +1,8 @@
 import { SeenText } from '../config-watch/seen-text.js';
 import { watchConfigFile, type ConfigWatch } from '../config-watch/watch-config.js';
-import type { Commit, QuotaHold, QuotaLedger } from '../store/index.js';
 import { loadConfig, type LoadedConfig, type TenantsFile } from './config.js';
 import { editConfig, type EditOptions } from './edit.js';
-import { checkQuota, measureUsage } from './quota.js';
+import { measureUsage } from './quota.js';
 import { TenantDirLocks } from './dir-locks.js';
 import { TenantRegistry, type RegisteredTenant } from './registry.js';
 import type { TenantResolver } from './tenant.js';
@@ -29,7 +28,7 @@ export type ReloadTrigger = 'request' | 'SIGHUP' | 'file change';
  * request; a reload builds the next registry aside and swaps one reference, so in-flight
  * requests never wait for it. Reloads and admin changes run one at a time.
  */
-export class TenantManager implements TenantResolver, QuotaLedger {
+export class TenantManager implements TenantResolver {
   private current: TenantRegistry;
   private queue: Promise<unknown> = Promise.resolve();
   /** The config text last read, loaded or refused; the watcher compares it. */
@@ -128,36 +127,6 @@ export class TenantManager implements TenantResolver, QuotaLedger {
       this.seen.saw(text); // so the watcher does not reload what we just wrote
       return result;
     });
-  }
-
-  /** A commit observer of the store: keeps the owning tenant's bytesUsed current. */
-  countCommit(commit: Pick<Commit, 'path' | 'bytesBefore' | 'bytesAfter'>): void {
-    const tenant = this.current.forPath(commit.path);
-    if (tenant) tenant.stats.bytesUsed = Math.max(0, tenant.stats.bytesUsed + commit.bytesAfter - commit.bytesBefore);
-  }
-
-  /**
-   * The store's quota ledger: checks a change's `growth()` against the quota of the tenant that
-   * owns `path` (QuotaError, 507) and holds those bytes until the store settles the hold, so that
-   * writes in flight together cannot pass the quota. The store counts written bytes (countCommit)
-   * before it settles, so for a moment they count twice: a concurrent write may be refused early,
-   * never let through.
-   */
-  admit(path: string, growth: () => number): QuotaHold | undefined {
-    const tenant = this.current.forPath(path);
-    if (tenant?.quotaBytes === undefined) return undefined;
-    const bytes = growth();
-    checkQuota(tenant, bytes);
-    if (bytes <= 0) return undefined;
-    const stats = tenant.stats;
-    stats.bytesReserved += bytes;
-    let held = true;
-    return {
-      settle: () => {
-        if (held) stats.bytesReserved -= bytes;
-        held = false;
-      },
-    };
   }
 
   /** Tenants configured, and those with a request in the last `windowMs` (for metrics). */
