@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { FileDocumentStore, lockDirectory, type Commit } from '../store/index.js';
 import { SingleTenantResolver } from '../tenants/single-tenant.js';
-import { TenantManager, TenantQuotaLedger } from '../tenants/index.js';
+import { activity, TenantManager, TenantQuotaLedger } from '../tenants/index.js';
 import { multiTenancy, singleTenancy } from '../tenants/http-routes.js';
 import type { HostConfig } from './host-config.js';
 import { Metrics } from './metrics.js';
@@ -37,7 +37,7 @@ export async function startHost(options: HostConfig, log: (line: string) => void
 
   const metrics: Metrics = new Metrics({
     cache: () => store.stats(),
-    tenants: manager ? () => manager.activity() : undefined,
+    tenants: manager ? () => activity(manager.registry) : undefined,
   });
   // The write path: the store asks the tenants' ledger to admit each change (quotas), then tells
   // its observers of each commit (metrics, then tenant usage, before the ledger's holds end).

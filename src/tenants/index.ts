@@ -1,3 +1,4 @@
 /** The multi-tenant layer: tenants file, token look-up, reload, quotas and the admin API. */
+export { activity } from './activity.js';
 export { TenantManager } from './reload.js';
 export { TenantQuotaLedger } from './tenant-quota-ledger.js';

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it, type TestContext } from 'node:test';
+import { activity } from './activity.js';
 import { addTenant } from './changes.js';
 import { TenantManager } from './reload.js';
 import { tempDir } from '../testing/temp-dir.js';
@@ -217,6 +218,6 @@ describe('TenantManager reload', () => {
     assert.equal(manager.isAdmin('file-key'), false);
     await manager.reload();
     assert.equal(manager.isAdmin('cli-key'), true);
-    assert.equal(manager.activity().configured, 2);
+    assert.equal(activity(manager.registry).configured, 2);
   });
 });

@@ -129,13 +129,6 @@ export class TenantManager implements TenantResolver {
     });
   }
 
-  /** Tenants configured, and those with a request in the last `windowMs` (for metrics). */
-  activity(windowMs = 5 * 60_000): { configured: number; active: number } {
-    const since = Date.now() - windowMs;
-    const tenants = this.current.list();
-    return { configured: tenants.length, active: tenants.filter((t) => (t.stats.lastActive ?? 0) >= since).length };
-  }
-
   /** Reloads on SIGHUP (systemd's ExecReload). Undone by close(). */
   watchSignals(): void {
     process.removeListener('SIGHUP', this.onSighup);
