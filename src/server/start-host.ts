@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { FileDocumentStore, lockDirectory, type Commit } from '../store/index.js';
 import { SingleTenantResolver } from '../tenants/single-tenant.js';
-import { activity, TenantManager, TenantQuotaLedger } from '../tenants/index.js';
+import { activity, ReloadTriggers, TenantManager, TenantQuotaLedger } from '../tenants/index.js';
 import { multiTenancy, singleTenancy } from '../tenants/http-routes.js';
 import type { HostConfig } from './host-config.js';
 import { Metrics } from './metrics.js';
@@ -50,10 +50,9 @@ export async function startHost(options: HostConfig, log: (line: string) => void
   onReload = (ok) => metrics.reloads.inc({ result: ok ? 'ok' : 'failed' });
   const single = manager ? undefined : new SingleTenantResolver(dataDir, options.key);
   const tenancy = manager ? multiTenancy(manager) : singleTenancy(single!);
-  if (manager) {
-    manager.watchSignals();
-    manager.watchFile();
-  }
+  const triggers = manager ? new ReloadTriggers(manager.configPath, (trigger, o) => manager.reload(trigger, o), { log }) : undefined;
+  triggers?.watchSignals();
+  triggers?.watchFile();
   const host = createHost(options, { store, tenancy, metrics, log });
   const address = await host.listen(options.port, options.bind);
   return {
@@ -62,6 +61,7 @@ export async function startHost(options: HostConfig, log: (line: string) => void
     dataDir,
     open: !!single && !single.requiresToken,
     async close() {
+      triggers?.close();
       void manager?.close();
       await host.close();
       manager?.releaseDirectories();

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it, type TestContext } from 'node:test';
 import { activity } from './activity.js';
-import { addTenant } from './changes.js';
 import { TenantManager } from './reload.js';
 import { tempDir } from '../testing/temp-dir.js';
 
@@ -21,7 +20,7 @@ async function setup(t: TestContext, tenants: object = base) {
   mkdirSync(dir, { recursive: true });
   writeFileSync(path, JSON.stringify({ tenants }));
   const logs: string[] = [];
-  const manager = await TenantManager.open(path, { log: (line) => logs.push(line), debounceMs: 50 });
+  const manager = await TenantManager.open(path, { log: (line) => logs.push(line) });
   t.after(() => manager.close());
   /** Replaces the file the way editors do: write a temp file, rename it over the config. */
   const rewrite = (value: object | string) => {
@@ -29,35 +28,6 @@ async function setup(t: TestContext, tenants: object = base) {
     renameSync(path + '.new', path);
   };
   return { manager, path, logs, rewrite };
-}
-
-/** A watching manager over `path`, which the caller laid out (links and all); closed after the test. */
-async function watching(t: TestContext, path: string) {
-  const logs: string[] = [];
-  const manager = await TenantManager.open(path, { log: (line) => logs.push(line), debounceMs: 50 });
-  t.after(() => manager.close());
-  manager.watchFile();
-  return { manager, logs };
-}
-
-/** Writes `tenants` as a config next to `path` and renames it over, like an atomic writer. */
-function replaceConfig(path: string, tenants: object): void {
-  writeFileSync(path + '.tmp', JSON.stringify({ tenants }));
-  renameSync(path + '.tmp', path);
-}
-
-/** Points the symlink `link` at `target` in one step, as the kubelet does with `..data`. */
-function swapLink(link: string, target: string): void {
-  symlinkSync(target, link + '_tmp');
-  renameSync(link + '_tmp', link);
-}
-
-async function waitFor(what: string, condition: () => boolean, ms = 3000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 describe('TenantManager reload', () => {
@@ -109,104 +79,25 @@ describe('TenantManager reload', () => {
     }
   });
 
-  it('notices a file replaced by rename (directory watcher)', async (t) => {
-    const { manager, rewrite, path } = await setup(t);
-    manager.watchFile();
-    rewrite({ tenants: { ...base, 'tok-dave': tenant('dave') } });
-    await waitFor('dave to resolve', () => manager.resolve('tok-dave') !== undefined);
-    rewrite({ tenants: { 'tok-dave': tenant('dave') } });
-    await waitFor('alice to be gone', () => manager.resolve('tok-alice') === undefined);
-    rewrite('{"tenants": 5}'); // broken: the watcher's reload is refused too
-    await new Promise((r) => setTimeout(r, 300));
-    assert.equal(manager.resolve('tok-dave')?.name, 'dave');
-    writeFileSync(path, JSON.stringify({ tenants: { 'tok-frank': tenant('frank') } })); // written in place
-    await waitFor('frank to resolve', () => manager.resolve('tok-frank') !== undefined);
-  });
-
-  it('follows a symlinked config: an edit of the target in another directory is reloaded', async (t) => {
-    const dir = join(root, `m${++n}`);
-    mkdirSync(join(dir, 'etc'), { recursive: true });
-    mkdirSync(join(dir, 'conf'));
-    const real = join(dir, 'etc', 'real.json');
-    writeFileSync(real, JSON.stringify({ tenants: base }));
-    symlinkSync('../etc/real.json', join(dir, 'conf', 'tenants.json'));
-    const { manager, logs } = await watching(t, join(dir, 'conf', 'tenants.json'));
-    replaceConfig(real, { ...base, 'tok-hugo': tenant('hugo') });
-    await waitFor('hugo to resolve', () => manager.resolve('tok-hugo') !== undefined);
-    assert.match(logs.at(-1)!, /loaded 3 tenants from .*conf\/tenants\.json \(on file change\)$/);
-  });
-
-  it('follows a ConfigMap swap of ..data, and then watches the new timestamped directory', async (t) => {
-    const dir = join(root, `m${++n}`);
-    const version = (name: string, tenants: object) => {
-      mkdirSync(join(dir, name), { recursive: true });
-      writeFileSync(join(dir, name, 'tenants.json'), JSON.stringify({ tenants }));
-    };
-    version('..2026_a', base);
-    symlinkSync('..2026_a', join(dir, '..data'));
-    symlinkSync('..data/tenants.json', join(dir, 'tenants.json'));
-    const { manager } = await watching(t, join(dir, 'tenants.json'));
-
-    version('..2026_b', { ...base, 'tok-ivy': tenant('ivy') });
-    swapLink(join(dir, '..data'), '..2026_b');
-    rmSync(join(dir, '..2026_a'), { recursive: true }); // the kubelet removes the old version
-    await waitFor('ivy to resolve', () => manager.resolve('tok-ivy') !== undefined);
-
-    version('..2026_c', { 'tok-ivy': tenant('ivy') });
-    swapLink(join(dir, '..data'), '..2026_c');
-    await waitFor('alice to be gone', () => manager.resolve('tok-alice') === undefined);
-    // Only ..2026_c sees this edit: it is seen because the links were followed again.
-    writeFileSync(join(dir, '..2026_c', 'tenants.json'), JSON.stringify({ tenants: { 'tok-jo': tenant('jo') } }));
-    await waitFor('jo to resolve', () => manager.resolve('tok-jo') !== undefined);
-  });
-
-  it('ignores unrelated churn in the directory, and refuses a broken config only once', async (t) => {
-    const { manager, path, logs } = await setup(t);
-    manager.watchFile();
-    const dir = join(path, '..');
-    const churn = async () => {
-      for (let i = 0; i < 5; i++) {
-        writeFileSync(join(dir, `other-${i}.txt`), String(i));
-        renameSync(join(dir, `other-${i}.txt`), join(dir, `moved-${i}.txt`));
-        unlinkSync(join(dir, `moved-${i}.txt`));
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      await new Promise((r) => setTimeout(r, 300)); // several debounce periods
-    };
-    await churn();
-    assert.deepEqual(logs, []);
-    writeFileSync(path, '{"tenants": 5}');
-    await waitFor('the refusal', () => logs.length > 0);
-    await churn();
-    assert.equal(logs.length, 1, logs.join('\n'));
-    assert.match(logs[0]!, /^tenants: reload refused \(on file change\), keeping the previous 2 tenants: /);
-    assert.equal(manager.resolve('tok-bob')?.name, 'bob');
-  });
-
-  it('applies its own changes at once and its watcher does not reload them again', async (t) => {
-    const { manager, logs } = await setup(t);
-    manager.watchFile();
-    const tenant = await manager.change((file) => {
-      const { file: next, tenant } = addTenant(file, 'gina');
-      return { file: next, result: tenant };
-    });
-    assert.equal(manager.resolve(tenant.token)?.name, 'gina');
-    await new Promise((r) => setTimeout(r, 300));
-    assert.deepEqual(logs, []);
-  });
-
-  it('reloads on SIGHUP while watching signals, and removes its handler on close', async (t) => {
-    const listeners = process.listenerCount('SIGHUP');
+  it('with onlyIfChanged, neither reloads nor refuses again a text already read, loaded or written', async (t) => {
     const { manager, rewrite, logs } = await setup(t);
-    manager.watchSignals();
-    manager.watchSignals(); // installing twice keeps one handler
-    assert.equal(process.listenerCount('SIGHUP'), listeners + 1);
-    rewrite({ tenants: { ...base, 'tok-erin': tenant('erin') } });
-    process.kill(process.pid, 'SIGHUP');
-    await waitFor('erin to resolve', () => manager.resolve('tok-erin') !== undefined);
-    assert.match(logs.at(-1)!, /\(on SIGHUP\)$/);
-    await manager.close();
-    assert.equal(process.listenerCount('SIGHUP'), listeners);
+    const onlyIfChanged = { onlyIfChanged: true };
+    assert.deepEqual(await manager.reload('file change', onlyIfChanged), { ok: true, tenants: 2 });
+    assert.deepEqual(logs, []);
+    rewrite({ tenants: { ...base, 'tok-carol': tenant('carol') } });
+    assert.deepEqual(await manager.reload('SIGHUP'), { ok: true, tenants: 3 });
+    await manager.reload('file change', onlyIfChanged); // what the SIGHUP loaded
+    rewrite('{ not json');
+    assert.equal((await manager.reload('file change', onlyIfChanged)).ok, false);
+    await manager.reload('file change', onlyIfChanged); // what was refused
+    assert.equal(logs.length, 2, logs.join('\n'));
+    rewrite({ tenants: base });
+    await manager.change((file) => ({ file: { ...file, tenants: { ...file.tenants, 'tok-dave': tenant('dave') } }, result: undefined }));
+    await manager.reload('file change', onlyIfChanged); // what the change wrote
+    assert.equal(logs.length, 2, logs.join('\n'));
+    assert.equal(manager.resolve('tok-dave')?.name, 'dave');
+    assert.deepEqual(await manager.reload(), { ok: true, tenants: 3 }); // a request always reloads
+    assert.equal(logs.length, 3);
   });
 
   it('takes the admin key from the command line over the file', async (t) => {

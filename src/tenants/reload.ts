@@ -1,5 +1,4 @@
 import { SeenText } from '../config-watch/seen-text.js';
-import { watchConfigFile, type ConfigWatch } from '../config-watch/watch-config.js';
 import { loadConfig, type LoadedConfig, type TenantsFile } from './config.js';
 import { editConfig, type EditOptions } from './edit.js';
 import { measureUsage } from './quota.js';
@@ -12,8 +11,6 @@ export interface ManagerOptions {
   adminKey?: string;
   /** Where reloads and refusals are reported (one line each, never a whole token). Default: stderr. */
   log?: (line: string) => void;
-  /** Quiet time after the last file event before the watcher reloads. Default 100 ms. */
-  debounceMs?: number;
   /** Told the outcome of every reload, whatever triggered it (metrics). */
   onReload?: (result: ReloadResult) => void;
 }
@@ -23,6 +20,14 @@ export type ReloadResult = { ok: true; tenants: number } | { ok: false; error: s
 /** What asked for a reload; named in the log line, since the watcher may follow any other trigger. */
 export type ReloadTrigger = 'request' | 'SIGHUP' | 'file change';
 
+export interface ReloadOptions {
+  /**
+   * Skip the reload when the file holds the text last read, whether it was loaded, refused or
+   * written by change(): for the file watcher, which hears of every file in the directories.
+   */
+  onlyIfChanged?: boolean;
+}
+
 /**
  * Holds the current TenantRegistry and replaces it on reload. Readers take `registry` once per
  * request; a reload builds the next registry aside and swaps one reference, so in-flight
@@ -31,10 +36,12 @@ export type ReloadTrigger = 'request' | 'SIGHUP' | 'file change';
 export class TenantManager implements TenantResolver {
   private current: TenantRegistry;
   private queue: Promise<unknown> = Promise.resolve();
-  /** The config text last read, loaded or refused; the watcher compares it. */
+  /**
+   * The config text last read, loaded, refused or written. Kept here rather than by the watcher:
+   * every reload and change must update it inside the one-at-a-time queue, or the watcher would
+   * load again what a SIGHUP, a request or an admin change has just applied.
+   */
   private readonly seen: SeenText;
-  private watcher: ConfigWatch | undefined;
-  private readonly onSighup = () => void this.reload('SIGHUP');
   private readonly log: (line: string) => void;
   /** Owns every tenant's data_dir (one sq process per directory). */
   private readonly locks: TenantDirLocks;
@@ -89,14 +96,10 @@ export class TenantManager implements TenantResolver {
   }
 
   /** Re-reads the config; a broken one is refused (and logged) and the current registry stays. */
-  reload(trigger: ReloadTrigger = 'request'): Promise<ReloadResult> {
-    return this.serialized(() => this.reloadNow(trigger, false));
+  reload(trigger: ReloadTrigger = 'request', { onlyIfChanged = false }: ReloadOptions = {}): Promise<ReloadResult> {
+    return this.serialized(() => this.reloadNow(trigger, onlyIfChanged));
   }
 
-  /**
-   * With `onlyIfChanged` (the watcher, which hears of every file in the directories) a text
-   * already read, whether loaded or refused, is neither reloaded nor refused again.
-   */
   private async reloadNow(trigger: ReloadTrigger, onlyIfChanged: boolean): Promise<ReloadResult> {
     if (!(await this.seen.changed()) && onlyIfChanged) return { ok: true, tenants: this.current.size };
     try {
@@ -129,31 +132,8 @@ export class TenantManager implements TenantResolver {
     });
   }
 
-  /** Reloads on SIGHUP (systemd's ExecReload). Undone by close(). */
-  watchSignals(): void {
-    process.removeListener('SIGHUP', this.onSighup);
-    process.on('SIGHUP', this.onSighup);
-  }
-
-  /**
-   * Reloads when the config's text changes: an edit in place, a rename over it, a re-pointed
-   * symlink or a ConfigMap swap (see watchConfigFile). Undone by close().
-   */
-  watchFile(): void {
-    if (this.watcher) return;
-    this.watcher = watchConfigFile(
-      this.configPath,
-      () => void this.serialized(() => this.reloadNow('file change', true)),
-      (err) => this.log(`tenants: cannot watch ${this.configPath}: ${err.message}`),
-      this.options.debounceMs,
-    );
-  }
-
-  /** Stops watching the file and the signal; waits for a running reload or change. */
+  /** Waits for a running reload or change (stop the ReloadTriggers first, or more may follow). */
   async close(): Promise<void> {
-    process.removeListener('SIGHUP', this.onSighup);
-    this.watcher?.close();
-    this.watcher = undefined;
     await this.queue.catch(() => undefined);
   }
 
