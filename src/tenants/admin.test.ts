@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, describe, it, type TestContext } from 'node:test';
 import { handleAdmin } from './admin.js';
 import { loadConfig } from './config.js';
-import { TenantManager } from './reload.js';
+import { TenantManager } from './manager.js';
 import { TenantQuotaLedger } from './tenant-quota-ledger.js';
 import { hashedKey } from './token.js';
 import { tempDir } from '../testing/temp-dir.js';

@@ -5,7 +5,7 @@ import { JSON_TYPE, TEXT } from '../server/outcome.js';
 import type { Route } from '../server/route.js';
 import type { Tenancy } from '../server/tenancy.js';
 import { handleAdmin } from './admin.js';
-import type { TenantManager } from './reload.js';
+import type { TenantManager } from './manager.js';
 import type { SingleTenantResolver } from './single-tenant.js';
 
 const ADMIN = '/api/v2/admin';

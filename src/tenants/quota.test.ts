@@ -5,7 +5,7 @@ import { after, describe, it } from 'node:test';
 import { StoreError } from '../store/document-store.js';
 import { QuotaError } from '../store/quota-ledger.js';
 import { checkQuota, measureUsage } from './quota.js';
-import { TenantManager } from './reload.js';
+import { TenantManager } from './manager.js';
 import { TenantQuotaLedger } from './tenant-quota-ledger.js';
 import { tempDir } from '../testing/temp-dir.js';
 

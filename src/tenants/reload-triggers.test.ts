@@ -3,7 +3,7 @@ import { mkdirSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync }
 import { join } from 'node:path';
 import { after, describe, it, type TestContext } from 'node:test';
 import { addTenant } from './changes.js';
-import { TenantManager } from './reload.js';
+import { TenantManager } from './manager.js';
 import { ReloadTriggers } from './reload-triggers.js';
 import { tempDir } from '../testing/temp-dir.js';
 

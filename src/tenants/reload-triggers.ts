@@ -1,5 +1,5 @@
 import { watchConfigFile, type ConfigWatch } from '../config-watch/watch-config.js';
-import type { ReloadOptions, ReloadTrigger } from './reload.js';
+import type { ReloadOptions, ReloadTrigger } from './manager.js';
 
 /** How a trigger asks for a reload: TenantManager.reload, or a stand-in in tests. */
 export type Reload = (trigger: ReloadTrigger, options: ReloadOptions) => Promise<unknown>;

@@ -31,7 +31,9 @@ export interface ReloadOptions {
 /**
  * Holds the current TenantRegistry and replaces it on reload. Readers take `registry` once per
  * request; a reload builds the next registry aside and swaps one reference, so in-flight
- * requests never wait for it. Reloads and admin changes run one at a time.
+ * requests never wait for it. Reloads and admin changes run one at a time. What reads the
+ * registry besides token look-ups (TenantQuotaLedger, activity) and what asks for reloads
+ * (ReloadTriggers, the reload route) stand beside it and are wired in startHost.
  */
 export class TenantManager implements TenantResolver {
   private current: TenantRegistry;

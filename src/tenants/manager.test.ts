@@ -3,10 +3,10 @@ import { mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:
 import { join } from 'node:path';
 import { after, describe, it, type TestContext } from 'node:test';
 import { activity } from './activity.js';
-import { TenantManager } from './reload.js';
+import { TenantManager } from './manager.js';
 import { tempDir } from '../testing/temp-dir.js';
 
-const root = tempDir({ after }, 'sq-reload-');
+const root = tempDir({ after }, 'sq-manager-');
 let n = 0;
 
 const tenant = (name: string) => ({ name, data_dir: name });
