@@ -26,12 +26,16 @@ export interface RunningHost {
 /** Wires store, tenants, metrics and the HTTP pipeline together and starts listening. */
 export async function startHost(options: HostConfig, log: (line: string) => void): Promise<RunningHost> {
   const dataDir = resolve(options.dataDir);
+  // Multi-tenant mode: the manager holds the registry in force and swaps it on reload; the
+  // ledger (quotas, usage) and activity (metrics) read whichever is in force, and the triggers
+  // (SIGHUP, file watch) ask the manager to reload.
   let onReload: (ok: boolean) => void = () => {};
   const manager = options.config
     ? await TenantManager.open(resolve(options.config), { adminKey: options.adminKey, log, onReload: (r) => onReload(r.ok) })
     : undefined;
-  if (!manager) mkdirSync(dataDir, { recursive: true });
   const ledger = manager ? new TenantQuotaLedger(() => manager.registry) : undefined;
+  const triggers = manager ? new ReloadTriggers(manager.configPath, (trigger, o) => manager.reload(trigger, o), { log }) : undefined;
+  if (!manager) mkdirSync(dataDir, { recursive: true });
   // One owner per data directory: a second sq host, sq share or sq basic there is refused.
   const lock = manager ? undefined : await lockDirectory(dataDir);
 
@@ -50,7 +54,6 @@ export async function startHost(options: HostConfig, log: (line: string) => void
   onReload = (ok) => metrics.reloads.inc({ result: ok ? 'ok' : 'failed' });
   const single = manager ? undefined : new SingleTenantResolver(dataDir, options.key);
   const tenancy = manager ? multiTenancy(manager) : singleTenancy(single!);
-  const triggers = manager ? new ReloadTriggers(manager.configPath, (trigger, o) => manager.reload(trigger, o), { log }) : undefined;
   triggers?.watchSignals();
   triggers?.watchFile();
   const host = createHost(options, { store, tenancy, metrics, log });
