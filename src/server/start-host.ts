@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { FileDocumentStore, lockDirectory, type Commit } from '../store/index.js';
 import { SingleTenantResolver } from '../tenants/single-tenant.js';
-import { TenantManager } from '../tenants/index.js';
+import { activity, ReloadTriggers, TenantManager, TenantQuotaLedger } from '../tenants/index.js';
 import { multiTenancy, singleTenancy } from '../tenants/http-routes.js';
 import type { HostConfig } from './host-config.js';
 import { Metrics } from './metrics.js';
@@ -26,33 +26,36 @@ export interface RunningHost {
 /** Wires store, tenants, metrics and the HTTP pipeline together and starts listening. */
 export async function startHost(options: HostConfig, log: (line: string) => void): Promise<RunningHost> {
   const dataDir = resolve(options.dataDir);
+  // Multi-tenant mode: the manager holds the registry in force and swaps it on reload; the
+  // ledger (quotas, usage) and activity (metrics) read whichever is in force, and the triggers
+  // (SIGHUP, file watch) ask the manager to reload.
   let onReload: (ok: boolean) => void = () => {};
   const manager = options.config
     ? await TenantManager.open(resolve(options.config), { adminKey: options.adminKey, log, onReload: (r) => onReload(r.ok) })
     : undefined;
+  const ledger = manager ? new TenantQuotaLedger(() => manager.registry) : undefined;
+  const triggers = manager ? new ReloadTriggers(manager.configPath, (trigger, o) => manager.reload(trigger, o), { log }) : undefined;
   if (!manager) mkdirSync(dataDir, { recursive: true });
   // One owner per data directory: a second sq host, sq share or sq basic there is refused.
   const lock = manager ? undefined : await lockDirectory(dataDir);
 
   const metrics: Metrics = new Metrics({
     cache: () => store.stats(),
-    tenants: manager ? () => manager.activity() : undefined,
+    tenants: manager ? () => activity(manager.registry) : undefined,
   });
   // The write path: the store asks the tenants' ledger to admit each change (quotas), then tells
   // its observers of each commit (metrics, then tenant usage, before the ledger's holds end).
   const store: FileDocumentStore = new FileDocumentStore({
     cacheBytes: options.cacheMb * MiB,
     maxPhextBytes: options.maxPhextMb * MiB,
-    quota: manager,
-    observers: [(commit) => metrics.observeCommit(commit), ...(manager ? [(commit: Commit) => manager.countCommit(commit)] : [])],
+    quota: ledger,
+    observers: [(commit) => metrics.observeCommit(commit), ...(ledger ? [(commit: Commit) => ledger.countCommit(commit)] : [])],
   });
   onReload = (ok) => metrics.reloads.inc({ result: ok ? 'ok' : 'failed' });
   const single = manager ? undefined : new SingleTenantResolver(dataDir, options.key);
   const tenancy = manager ? multiTenancy(manager) : singleTenancy(single!);
-  if (manager) {
-    manager.watchSignals();
-    manager.watchFile();
-  }
+  triggers?.watchSignals();
+  triggers?.watchFile();
   const host = createHost(options, { store, tenancy, metrics, log });
   const address = await host.listen(options.port, options.bind);
   return {
@@ -61,6 +64,7 @@ export async function startHost(options: HostConfig, log: (line: string) => void
     dataDir,
     open: !!single && !single.requiresToken,
     async close() {
+      triggers?.close();
       void manager?.close();
       await host.close();
       manager?.releaseDirectories();

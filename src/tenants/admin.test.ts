@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { after, describe, it, type TestContext } from 'node:test';
 import { handleAdmin } from './admin.js';
 import { loadConfig } from './config.js';
-import { TenantManager } from './reload.js';
+import { TenantManager } from './manager.js';
+import { TenantQuotaLedger } from './tenant-quota-ledger.js';
 import { hashedKey } from './token.js';
 import { tempDir } from '../testing/temp-dir.js';
 
@@ -45,7 +46,7 @@ describe('admin API', () => {
     const { call, dir, manager } = await setup(t);
     writeFileSync(join(dir, 'alice', 'notes.phext'), 'hello');
     await manager.reload(); // alice stays: counters kept, usage measured at start (0) stays
-    manager.countCommit({ path: join(dir, 'alice', 'notes.phext'), bytesBefore: 0, bytesAfter: 5 });
+    new TenantQuotaLedger(() => manager.registry).countCommit({ path: join(dir, 'alice', 'notes.phext'), bytesBefore: 0, bytesAfter: 5 });
     manager.resolve('tok-alice');
     const list = await call('GET', API);
     assert.equal(list.status, 200);

@@ -5,7 +5,7 @@
  */
 import { addTenant, removeTenant, rotateTenant, TenantChangeError } from './changes.js';
 import type { RegisteredTenant } from './registry.js';
-import type { TenantManager } from './reload.js';
+import type { TenantManager } from './manager.js';
 
 export interface AdminRequest {
   readonly method: string;

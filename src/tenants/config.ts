@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { jsonErrorWhere } from '../config-watch/json-error.js';
 import { sharedDirProblems } from './data-dirs.js';
 import { findDuplicateKey } from './json-keys.js';
-import type { Tenant } from './tenant.js';
+import type { ConfiguredTenant } from './tenant.js';
 import { keyDigest, redact } from './token.js';
 import { isMegabytes, MB, MEGABYTES_RULE } from '../units/megabytes.js';
 
@@ -41,13 +41,6 @@ const fileSchema = z
 export type TenantEntry = z.infer<typeof entrySchema>;
 /** The whole file, as written (the format of the original SQ plus optional fields). */
 export type TenantsFile = z.infer<typeof fileSchema>;
-
-/** A tenant as configured: its key in the file and the digest it is looked up by. */
-export interface ConfiguredTenant extends Tenant {
-  /** The key as written in the file (a token or `sha256:<hex>`); never log it whole. */
-  readonly key: string;
-  readonly digest: Buffer;
-}
 
 /** A validated tenants file with every path resolved. */
 export interface LoadedConfig {

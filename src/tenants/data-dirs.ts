@@ -5,7 +5,7 @@
  */
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import type { ConfiguredTenant } from './config.js';
+import type { ConfiguredTenant } from './tenant.js';
 import { redact } from './token.js';
 
 /** The real path of `path`, which need not exist yet: that of its nearest existing ancestor plus the rest. */

@@ -5,13 +5,13 @@ import { JSON_TYPE, TEXT } from '../server/outcome.js';
 import type { Route } from '../server/route.js';
 import type { Tenancy } from '../server/tenancy.js';
 import { handleAdmin } from './admin.js';
-import type { TenantManager } from './reload.js';
+import type { TenantManager } from './manager.js';
 import type { SingleTenantResolver } from './single-tenant.js';
 
 const ADMIN = '/api/v2/admin';
 const RELOAD = '/api/v2/reload';
 
-/** Multi-tenant mode: the manager's resolver and quotas, and the admin API and reload routes. */
+/** Multi-tenant mode: the manager's resolver, and the admin API and reload routes. */
 export function multiTenancy(manager: TenantManager): Tenancy {
   const isAdmin = (token: string | undefined): boolean => manager.isAdmin(token);
   const guard = adminGuard(isAdmin);

@@ -5,7 +5,8 @@ import { after, describe, it } from 'node:test';
 import { StoreError } from '../store/document-store.js';
 import { QuotaError } from '../store/quota-ledger.js';
 import { checkQuota, measureUsage } from './quota.js';
-import { TenantManager } from './reload.js';
+import { TenantManager } from './manager.js';
+import { TenantQuotaLedger } from './tenant-quota-ledger.js';
 import { tempDir } from '../testing/temp-dir.js';
 
 const root = tempDir({ after }, 'sq-quota-');
@@ -36,13 +37,14 @@ describe('quotas', () => {
     );
     const manager = await TenantManager.open(join(dir, 'tenants.json'), { log: () => {} });
     after(() => manager.close());
+    const ledger = new TenantQuotaLedger(() => manager.registry);
     const alice = manager.resolve('tok-alice')!;
     assert.equal(alice.stats.bytesUsed, MB - 200);
     assert.equal(alice.quotaBytes, MB);
     assert.equal(manager.resolve('tok-bob')!.quotaBytes, MB / 2);
 
     checkQuota(alice, 200); // exactly full is allowed
-    manager.countCommit({ path: join(dir, 'alice', 'new.phext'), bytesBefore: 0, bytesAfter: 200 });
+    ledger.countCommit({ path: join(dir, 'alice', 'new.phext'), bytesBefore: 0, bytesAfter: 200 });
     assert.equal(alice.stats.bytesUsed, MB);
     const error = (() => {
       try {
@@ -55,51 +57,12 @@ describe('quotas', () => {
     assert.equal(error.status, 507);
     assert.equal(error.message, 'Quota exceeded for tenant alice: 1048576 bytes used of 1048576 (quota 1 MB); write of 210 bytes refused');
     checkQuota(alice, -50); // shrinking writes are always allowed
-    manager.countCommit({ path: join(dir, 'alice', 'big.phext'), bytesBefore: MB - 200, bytesAfter: 1000 });
+    ledger.countCommit({ path: join(dir, 'alice', 'big.phext'), bytesBefore: MB - 200, bytesAfter: 1000 });
     assert.equal(alice.stats.bytesUsed, 1200);
     checkQuota(alice, 210);
-    manager.countCommit({ path: join(root, 'elsewhere', 'x.phext'), bytesBefore: 0, bytesAfter: 999 }); // not a tenant's file: ignored
+    ledger.countCommit({ path: join(root, 'elsewhere', 'x.phext'), bytesBefore: 0, bytesAfter: 999 }); // not a tenant's file: ignored
     assert.equal(alice.stats.bytesUsed, 1200);
     assert.throws(() => checkQuota(manager.registry.get('bob')!, MB / 2 + 1), /tenant bob: 0 bytes used of 524288 \(quota 0\.5 MB\)/);
-  });
-
-  it('holds the growth of writes in flight until the store settles them', async () => {
-    const dir = join(root, 'hold');
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(
-      join(dir, 'tenants.json'),
-      JSON.stringify({
-        tenants: { 'tok-carol': { name: 'carol', data_dir: 'carol', quota_mb: 1000 / MB }, 'tok-free': { name: 'free', data_dir: 'free' } },
-      }),
-    );
-    const manager = await TenantManager.open(join(dir, 'tenants.json'), { log: () => {} });
-    after(() => manager.close());
-    const carol = manager.resolve('tok-carol')!;
-    const file = join(dir, 'carol', 'a.phext');
-    const first = manager.admit(file, () => 600)!;
-    assert.throws(() => manager.admit(file, () => 401), /600 bytes used of 1000/);
-    const second = manager.admit(join(dir, 'carol', 'b.phext'), () => 400)!;
-    assert.equal(carol.stats.bytesReserved, 1000);
-    manager.countCommit({ path: file, bytesBefore: 0, bytesAfter: 600 }); // the first write landed...
-    first.settle(); // ...and its hold ends
-    first.settle(); // settling twice changes nothing
-    second.settle(); // the second write failed
-    assert.deepEqual([carol.stats.bytesUsed, carol.stats.bytesReserved], [600, 0]);
-    manager.admit(file, () => 400);
-    assert.equal(
-      manager.admit(file, () => -600),
-      undefined,
-    ); // shrinking: nothing held
-    assert.equal(carol.stats.bytesReserved, 400);
-    // A tenant without a quota, or a file no tenant owns, is never asked for its growth.
-    assert.equal(
-      manager.admit(join(dir, 'free', 'a.phext'), () => assert.fail('growth asked')),
-      undefined,
-    );
-    assert.equal(
-      manager.admit(join(root, 'elsewhere', 'a.phext'), () => assert.fail('growth asked')),
-      undefined,
-    );
   });
 
   it('treats a tenant without any quota as unlimited', () => {

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
-import { ConfigError, type ConfiguredTenant, type LoadedConfig } from './config.js';
-import type { TenantResolver } from './tenant.js';
+import { ConfigError, type LoadedConfig } from './config.js';
+import type { ConfiguredTenant, TenantResolver } from './tenant.js';
 import { tokenDigest } from './token-digest.js';
 import { keyDigest } from './token.js';
 

@@ -1,9 +1,7 @@
 import { SeenText } from '../config-watch/seen-text.js';
-import { watchConfigFile, type ConfigWatch } from '../config-watch/watch-config.js';
-import type { Commit, QuotaHold, QuotaLedger } from '../store/index.js';
 import { loadConfig, type LoadedConfig, type TenantsFile } from './config.js';
 import { editConfig, type EditOptions } from './edit.js';
-import { checkQuota, measureUsage } from './quota.js';
+import { measureUsage } from './quota.js';
 import { TenantDirLocks } from './dir-locks.js';
 import { TenantRegistry, type RegisteredTenant } from './registry.js';
 import type { TenantResolver } from './tenant.js';
@@ -13,8 +11,6 @@ export interface ManagerOptions {
   adminKey?: string;
   /** Where reloads and refusals are reported (one line each, never a whole token). Default: stderr. */
   log?: (line: string) => void;
-  /** Quiet time after the last file event before the watcher reloads. Default 100 ms. */
-  debounceMs?: number;
   /** Told the outcome of every reload, whatever triggered it (metrics). */
   onReload?: (result: ReloadResult) => void;
 }
@@ -24,18 +20,30 @@ export type ReloadResult = { ok: true; tenants: number } | { ok: false; error: s
 /** What asked for a reload; named in the log line, since the watcher may follow any other trigger. */
 export type ReloadTrigger = 'request' | 'SIGHUP' | 'file change';
 
+export interface ReloadOptions {
+  /**
+   * Skip the reload when the file holds the text last read, whether it was loaded, refused or
+   * written by change(): for the file watcher, which hears of every file in the directories.
+   */
+  onlyIfChanged?: boolean;
+}
+
 /**
  * Holds the current TenantRegistry and replaces it on reload. Readers take `registry` once per
  * request; a reload builds the next registry aside and swaps one reference, so in-flight
- * requests never wait for it. Reloads and admin changes run one at a time.
+ * requests never wait for it. Reloads and admin changes run one at a time. What reads the
+ * registry besides token look-ups (TenantQuotaLedger, activity) and what asks for reloads
+ * (ReloadTriggers, the reload route) stand beside it and are wired in startHost.
  */
-export class TenantManager implements TenantResolver, QuotaLedger {
+export class TenantManager implements TenantResolver {
   private current: TenantRegistry;
   private queue: Promise<unknown> = Promise.resolve();
-  /** The config text last read, loaded or refused; the watcher compares it. */
+  /**
+   * The config text last read, loaded, refused or written. Kept here rather than by the watcher:
+   * every reload and change must update it inside the one-at-a-time queue, or the watcher would
+   * load again what a SIGHUP, a request or an admin change has just applied.
+   */
   private readonly seen: SeenText;
-  private watcher: ConfigWatch | undefined;
-  private readonly onSighup = () => void this.reload('SIGHUP');
   private readonly log: (line: string) => void;
   /** Owns every tenant's data_dir (one sq process per directory). */
   private readonly locks: TenantDirLocks;
@@ -90,14 +98,10 @@ export class TenantManager implements TenantResolver, QuotaLedger {
   }
 
   /** Re-reads the config; a broken one is refused (and logged) and the current registry stays. */
-  reload(trigger: ReloadTrigger = 'request'): Promise<ReloadResult> {
-    return this.serialized(() => this.reloadNow(trigger, false));
+  reload(trigger: ReloadTrigger = 'request', { onlyIfChanged = false }: ReloadOptions = {}): Promise<ReloadResult> {
+    return this.serialized(() => this.reloadNow(trigger, onlyIfChanged));
   }
 
-  /**
-   * With `onlyIfChanged` (the watcher, which hears of every file in the directories) a text
-   * already read, whether loaded or refused, is neither reloaded nor refused again.
-   */
   private async reloadNow(trigger: ReloadTrigger, onlyIfChanged: boolean): Promise<ReloadResult> {
     if (!(await this.seen.changed()) && onlyIfChanged) return { ok: true, tenants: this.current.size };
     try {
@@ -130,68 +134,8 @@ export class TenantManager implements TenantResolver, QuotaLedger {
     });
   }
 
-  /** A commit observer of the store: keeps the owning tenant's bytesUsed current. */
-  countCommit(commit: Pick<Commit, 'path' | 'bytesBefore' | 'bytesAfter'>): void {
-    const tenant = this.current.forPath(commit.path);
-    if (tenant) tenant.stats.bytesUsed = Math.max(0, tenant.stats.bytesUsed + commit.bytesAfter - commit.bytesBefore);
-  }
-
-  /**
-   * The store's quota ledger: checks a change's `growth()` against the quota of the tenant that
-   * owns `path` (QuotaError, 507) and holds those bytes until the store settles the hold, so that
-   * writes in flight together cannot pass the quota. The store counts written bytes (countCommit)
-   * before it settles, so for a moment they count twice: a concurrent write may be refused early,
-   * never let through.
-   */
-  admit(path: string, growth: () => number): QuotaHold | undefined {
-    const tenant = this.current.forPath(path);
-    if (tenant?.quotaBytes === undefined) return undefined;
-    const bytes = growth();
-    checkQuota(tenant, bytes);
-    if (bytes <= 0) return undefined;
-    const stats = tenant.stats;
-    stats.bytesReserved += bytes;
-    let held = true;
-    return {
-      settle: () => {
-        if (held) stats.bytesReserved -= bytes;
-        held = false;
-      },
-    };
-  }
-
-  /** Tenants configured, and those with a request in the last `windowMs` (for metrics). */
-  activity(windowMs = 5 * 60_000): { configured: number; active: number } {
-    const since = Date.now() - windowMs;
-    const tenants = this.current.list();
-    return { configured: tenants.length, active: tenants.filter((t) => (t.stats.lastActive ?? 0) >= since).length };
-  }
-
-  /** Reloads on SIGHUP (systemd's ExecReload). Undone by close(). */
-  watchSignals(): void {
-    process.removeListener('SIGHUP', this.onSighup);
-    process.on('SIGHUP', this.onSighup);
-  }
-
-  /**
-   * Reloads when the config's text changes: an edit in place, a rename over it, a re-pointed
-   * symlink or a ConfigMap swap (see watchConfigFile). Undone by close().
-   */
-  watchFile(): void {
-    if (this.watcher) return;
-    this.watcher = watchConfigFile(
-      this.configPath,
-      () => void this.serialized(() => this.reloadNow('file change', true)),
-      (err) => this.log(`tenants: cannot watch ${this.configPath}: ${err.message}`),
-      this.options.debounceMs,
-    );
-  }
-
-  /** Stops watching the file and the signal; waits for a running reload or change. */
+  /** Waits for a running reload or change (stop the ReloadTriggers first, or more may follow). */
   async close(): Promise<void> {
-    process.removeListener('SIGHUP', this.onSighup);
-    this.watcher?.close();
-    this.watcher = undefined;
     await this.queue.catch(() => undefined);
   }
 

@@ -3,16 +3,29 @@ import { mkdirSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync }
 import { join } from 'node:path';
 import { after, describe, it, type TestContext } from 'node:test';
 import { addTenant } from './changes.js';
-import { TenantManager } from './reload.js';
+import { TenantManager } from './manager.js';
+import { ReloadTriggers } from './reload-triggers.js';
 import { tempDir } from '../testing/temp-dir.js';
 
-const root = tempDir({ after }, 'sq-reload-');
+const root = tempDir({ after }, 'sq-reload-triggers-');
 let n = 0;
 
 const tenant = (name: string) => ({ name, data_dir: name });
 const base = { 'tok-alice': tenant('alice'), 'tok-bob': tenant('bob') };
 
-/** A manager over a fresh tenants.json holding `tenants`; closed after the test. */
+/** A manager and its triggers (none installed yet) over `path`, logging to `logs`; closed after the test. */
+async function managed(t: TestContext, path: string, logs: string[]) {
+  const log = (line: string) => logs.push(line);
+  const manager = await TenantManager.open(path, { log });
+  const triggers = new ReloadTriggers(manager.configPath, (trigger, options) => manager.reload(trigger, options), { log, debounceMs: 50 });
+  t.after(async () => {
+    triggers.close();
+    await manager.close();
+  });
+  return { manager, triggers };
+}
+
+/** A manager with its triggers over a fresh tenants.json holding `tenants`; closed after the test. */
 async function setup(t: TestContext, tenants: object = base) {
   const dir = join(root, `m${++n}`);
   const path = join(dir, 'tenants.json');
@@ -20,22 +33,20 @@ async function setup(t: TestContext, tenants: object = base) {
   mkdirSync(dir, { recursive: true });
   writeFileSync(path, JSON.stringify({ tenants }));
   const logs: string[] = [];
-  const manager = await TenantManager.open(path, { log: (line) => logs.push(line), debounceMs: 50 });
-  t.after(() => manager.close());
+  const { manager, triggers } = await managed(t, path, logs);
   /** Replaces the file the way editors do: write a temp file, rename it over the config. */
   const rewrite = (value: object | string) => {
     writeFileSync(path + '.new', typeof value === 'string' ? value : JSON.stringify(value));
     renameSync(path + '.new', path);
   };
-  return { manager, path, logs, rewrite };
+  return { manager, triggers, path, logs, rewrite };
 }
 
 /** A watching manager over `path`, which the caller laid out (links and all); closed after the test. */
 async function watching(t: TestContext, path: string) {
   const logs: string[] = [];
-  const manager = await TenantManager.open(path, { log: (line) => logs.push(line), debounceMs: 50 });
-  t.after(() => manager.close());
-  manager.watchFile();
+  const { manager, triggers } = await managed(t, path, logs);
+  triggers.watchFile();
   return { manager, logs };
 }
 
@@ -59,58 +70,10 @@ async function waitFor(what: string, condition: () => boolean, ms = 3000): Promi
   }
 }
 
-describe('TenantManager reload', () => {
-  it('reloads on request: new tenants resolve, removed tokens stop, counters survive', async (t) => {
-    const { manager, rewrite, logs } = await setup(t);
-    manager.resolve('tok-alice');
-    manager.resolve('tok-alice');
-    const before = manager.registry;
-    rewrite({ tenants: { 'tok-alice': tenant('alice'), 'tok-carol': tenant('carol') } });
-    assert.deepEqual(await manager.reload(), { ok: true, tenants: 2 });
-    assert.notEqual(manager.registry, before);
-    assert.equal(manager.resolve('tok-carol')?.name, 'carol');
-    assert.equal(manager.resolve('tok-bob'), undefined);
-    assert.equal(manager.registry.get('alice')!.stats.requests, 2);
-    assert.match(logs.at(-1)!, /loaded 2 tenants from .*tenants\.json \(on request\)$/);
-  });
-
-  it('refuses a broken config, logs why, and keeps the old registry', async (t) => {
-    const { manager, rewrite, logs } = await setup(t);
-    const before = manager.registry;
-    rewrite({ tenants: { 'tok-alice': { name: 'alice' } } });
-    const result = await manager.reload();
-    assert.equal(result.ok, false);
-    assert.match(!result.ok ? result.error : '', /tenants\["tok-…"\]\.data_dir: Required/);
-    assert.equal(manager.registry, before);
-    assert.equal(manager.resolve('tok-bob')?.name, 'bob');
-    assert.match(logs.at(-1)!, /reload refused \(on request\), keeping the previous 2 tenants: .*data_dir: Required/);
-    rewrite('{ not json');
-    assert.equal((await manager.reload()).ok, false);
-    assert.equal(manager.resolve('tok-alice')?.name, 'alice');
-  });
-
-  it('refuses a reload that makes one data_dir a symlink to another, or nests one in another', async (t) => {
-    const { manager, rewrite, path, logs } = await setup(t);
-    const dir = join(path, '..');
-    symlinkSync(join(dir, 'alice'), join(dir, 'alias'));
-    const before = manager.registry;
-    for (const [bob, why] of [
-      ['alias', /alias is the same directory as the data_dir of tenant "alice"/],
-      ['alice/bob', /alice\/bob lies inside .*alice, the data_dir of tenant "alice"/],
-    ] as const) {
-      rewrite({ tenants: { 'tok-alice': tenant('alice'), 'tok-bob': { name: 'bob', data_dir: bob } } });
-      const result = await manager.reload();
-      assert.equal(result.ok, false);
-      assert.match(!result.ok ? result.error : '', why);
-      assert.match(logs.at(-1)!, /reload refused \(on request\), keeping the previous 2 tenants/);
-      assert.equal(manager.registry, before);
-      assert.equal(manager.resolve('tok-bob')?.dataDir, join(dir, 'bob'));
-    }
-  });
-
+describe('TenantManager reload triggers', () => {
   it('notices a file replaced by rename (directory watcher)', async (t) => {
-    const { manager, rewrite, path } = await setup(t);
-    manager.watchFile();
+    const { manager, triggers, rewrite, path } = await setup(t);
+    triggers.watchFile();
     rewrite({ tenants: { ...base, 'tok-dave': tenant('dave') } });
     await waitFor('dave to resolve', () => manager.resolve('tok-dave') !== undefined);
     rewrite({ tenants: { 'tok-dave': tenant('dave') } });
@@ -160,8 +123,8 @@ describe('TenantManager reload', () => {
   });
 
   it('ignores unrelated churn in the directory, and refuses a broken config only once', async (t) => {
-    const { manager, path, logs } = await setup(t);
-    manager.watchFile();
+    const { manager, triggers, path, logs } = await setup(t);
+    triggers.watchFile();
     const dir = join(path, '..');
     const churn = async () => {
       for (let i = 0; i < 5; i++) {
@@ -183,8 +146,8 @@ describe('TenantManager reload', () => {
   });
 
   it('applies its own changes at once and its watcher does not reload them again', async (t) => {
-    const { manager, logs } = await setup(t);
-    manager.watchFile();
+    const { manager, triggers, logs } = await setup(t);
+    triggers.watchFile();
     const tenant = await manager.change((file) => {
       const { file: next, tenant } = addTenant(file, 'gina');
       return { file: next, result: tenant };
@@ -196,27 +159,61 @@ describe('TenantManager reload', () => {
 
   it('reloads on SIGHUP while watching signals, and removes its handler on close', async (t) => {
     const listeners = process.listenerCount('SIGHUP');
-    const { manager, rewrite, logs } = await setup(t);
-    manager.watchSignals();
-    manager.watchSignals(); // installing twice keeps one handler
+    const { manager, triggers, rewrite, logs } = await setup(t);
+    triggers.watchSignals();
+    triggers.watchSignals(); // installing twice keeps one handler
     assert.equal(process.listenerCount('SIGHUP'), listeners + 1);
     rewrite({ tenants: { ...base, 'tok-erin': tenant('erin') } });
     process.kill(process.pid, 'SIGHUP');
     await waitFor('erin to resolve', () => manager.resolve('tok-erin') !== undefined);
     assert.match(logs.at(-1)!, /\(on SIGHUP\)$/);
-    await manager.close();
+    triggers.close();
     assert.equal(process.listenerCount('SIGHUP'), listeners);
   });
+});
 
-  it('takes the admin key from the command line over the file', async (t) => {
-    const { path } = await setup(t);
-    writeFileSync(path, JSON.stringify({ admin_key: 'file-key', tenants: base }));
-    const manager = await TenantManager.open(path, { adminKey: 'cli-key', log: () => {} });
-    t.after(() => manager.close());
-    assert.equal(manager.isAdmin('cli-key'), true);
-    assert.equal(manager.isAdmin('file-key'), false);
-    await manager.reload();
-    assert.equal(manager.isAdmin('cli-key'), true);
-    assert.equal(manager.activity().configured, 2);
+describe('ReloadTriggers', () => {
+  /** Triggers over a fresh config whose reloads are only recorded; closed after the test. */
+  function recording(t: TestContext) {
+    const dir = join(root, `m${++n}`);
+    mkdirSync(dir, { recursive: true });
+    const path = join(dir, 'tenants.json');
+    writeFileSync(path, JSON.stringify({ tenants: base }));
+    const calls: unknown[][] = [];
+    const triggers = new ReloadTriggers(path, async (...call) => calls.push(call), { log: assert.fail, debounceMs: 50 });
+    t.after(() => triggers.close());
+    return { dir, path, calls, triggers };
+  }
+
+  it('asks the watcher’s reloads only if the text changed, since any file in the directory fires', async (t) => {
+    const { dir, calls, triggers } = recording(t);
+    triggers.watchFile();
+    triggers.watchFile(); // watching twice keeps one watcher
+    writeFileSync(join(dir, 'other.txt'), 'unrelated');
+    await waitFor('the watcher', () => calls.length > 0);
+    assert.deepEqual(calls, [['file change', { onlyIfChanged: true }]]);
+  });
+
+  it('asks SIGHUP reloads unconditionally', async (t) => {
+    const { calls, triggers } = recording(t);
+    triggers.watchSignals();
+    process.kill(process.pid, 'SIGHUP');
+    await waitFor('the signal', () => calls.length > 0);
+    assert.deepEqual(calls, [['SIGHUP', {}]]);
+  });
+
+  it('asks nothing more once closed', async (t) => {
+    const { dir, path, calls, triggers } = recording(t);
+    triggers.watchFile();
+    triggers.close();
+    // A second watcher on the same directory and debounce: once it has heard the edit, so
+    // would the first have, had it still been watching.
+    const witness: unknown[][] = [];
+    const other = new ReloadTriggers(path, async (...call) => witness.push(call), { log: assert.fail, debounceMs: 50 });
+    t.after(() => other.close());
+    other.watchFile();
+    writeFileSync(join(dir, 'other.txt'), 'unrelated');
+    await waitFor('the witness', () => witness.length > 0);
+    assert.deepEqual(calls, []);
   });
 });

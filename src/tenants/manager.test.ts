@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, it, type TestContext } from 'node:test';
+import { activity } from './activity.js';
+import { TenantManager } from './manager.js';
+import { tempDir } from '../testing/temp-dir.js';
+
+const root = tempDir({ after }, 'sq-manager-');
+let n = 0;
+
+const tenant = (name: string) => ({ name, data_dir: name });
+const base = { 'tok-alice': tenant('alice'), 'tok-bob': tenant('bob') };
+
+/** A manager over a fresh tenants.json holding `tenants`; closed after the test. */
+async function setup(t: TestContext, tenants: object = base) {
+  const dir = join(root, `m${++n}`);
+  const path = join(dir, 'tenants.json');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path, JSON.stringify({ tenants }));
+  const logs: string[] = [];
+  const manager = await TenantManager.open(path, { log: (line) => logs.push(line) });
+  t.after(() => manager.close());
+  /** Replaces the file the way editors do: write a temp file, rename it over the config. */
+  const rewrite = (value: object | string) => {
+    writeFileSync(path + '.new', typeof value === 'string' ? value : JSON.stringify(value));
+    renameSync(path + '.new', path);
+  };
+  return { manager, path, logs, rewrite };
+}
+
+describe('TenantManager reload', () => {
+  it('reloads on request: new tenants resolve, removed tokens stop, counters survive', async (t) => {
+    const { manager, rewrite, logs } = await setup(t);
+    manager.resolve('tok-alice');
+    manager.resolve('tok-alice');
+    const before = manager.registry;
+    rewrite({ tenants: { 'tok-alice': tenant('alice'), 'tok-carol': tenant('carol') } });
+    assert.deepEqual(await manager.reload(), { ok: true, tenants: 2 });
+    assert.notEqual(manager.registry, before);
+    assert.equal(manager.resolve('tok-carol')?.name, 'carol');
+    assert.equal(manager.resolve('tok-bob'), undefined);
+    assert.equal(manager.registry.get('alice')!.stats.requests, 2);
+    assert.match(logs.at(-1)!, /loaded 2 tenants from .*tenants\.json \(on request\)$/);
+  });
+
+  it('refuses a broken config, logs why, and keeps the old registry', async (t) => {
+    const { manager, rewrite, logs } = await setup(t);
+    const before = manager.registry;
+    rewrite({ tenants: { 'tok-alice': { name: 'alice' } } });
+    const result = await manager.reload();
+    assert.equal(result.ok, false);
+    assert.match(!result.ok ? result.error : '', /tenants\["tok-…"\]\.data_dir: Required/);
+    assert.equal(manager.registry, before);
+    assert.equal(manager.resolve('tok-bob')?.name, 'bob');
+    assert.match(logs.at(-1)!, /reload refused \(on request\), keeping the previous 2 tenants: .*data_dir: Required/);
+    rewrite('{ not json');
+    assert.equal((await manager.reload()).ok, false);
+    assert.equal(manager.resolve('tok-alice')?.name, 'alice');
+  });
+
+  it('refuses a reload that makes one data_dir a symlink to another, or nests one in another', async (t) => {
+    const { manager, rewrite, path, logs } = await setup(t);
+    const dir = join(path, '..');
+    symlinkSync(join(dir, 'alice'), join(dir, 'alias'));
+    const before = manager.registry;
+    for (const [bob, why] of [
+      ['alias', /alias is the same directory as the data_dir of tenant "alice"/],
+      ['alice/bob', /alice\/bob lies inside .*alice, the data_dir of tenant "alice"/],
+    ] as const) {
+      rewrite({ tenants: { 'tok-alice': tenant('alice'), 'tok-bob': { name: 'bob', data_dir: bob } } });
+      const result = await manager.reload();
+      assert.equal(result.ok, false);
+      assert.match(!result.ok ? result.error : '', why);
+      assert.match(logs.at(-1)!, /reload refused \(on request\), keeping the previous 2 tenants/);
+      assert.equal(manager.registry, before);
+      assert.equal(manager.resolve('tok-bob')?.dataDir, join(dir, 'bob'));
+    }
+  });
+
+  it('with onlyIfChanged, neither reloads nor refuses again a text already read, loaded or written', async (t) => {
+    const { manager, rewrite, logs } = await setup(t);
+    const onlyIfChanged = { onlyIfChanged: true };
+    assert.deepEqual(await manager.reload('file change', onlyIfChanged), { ok: true, tenants: 2 });
+    assert.deepEqual(logs, []);
+    rewrite({ tenants: { ...base, 'tok-carol': tenant('carol') } });
+    assert.deepEqual(await manager.reload('SIGHUP'), { ok: true, tenants: 3 });
+    await manager.reload('file change', onlyIfChanged); // what the SIGHUP loaded
+    rewrite('{ not json');
+    assert.equal((await manager.reload('file change', onlyIfChanged)).ok, false);
+    await manager.reload('file change', onlyIfChanged); // what was refused
+    assert.equal(logs.length, 2, logs.join('\n'));
+    rewrite({ tenants: base });
+    await manager.change((file) => ({ file: { ...file, tenants: { ...file.tenants, 'tok-dave': tenant('dave') } }, result: undefined }));
+    await manager.reload('file change', onlyIfChanged); // what the change wrote
+    assert.equal(logs.length, 2, logs.join('\n'));
+    assert.equal(manager.resolve('tok-dave')?.name, 'dave');
+    assert.deepEqual(await manager.reload(), { ok: true, tenants: 3 }); // a request always reloads
+    assert.equal(logs.length, 3);
+  });
+
+  it('takes the admin key from the command line over the file', async (t) => {
+    const { path } = await setup(t);
+    writeFileSync(path, JSON.stringify({ admin_key: 'file-key', tenants: base }));
+    const manager = await TenantManager.open(path, { adminKey: 'cli-key', log: () => {} });
+    t.after(() => manager.close());
+    assert.equal(manager.isAdmin('cli-key'), true);
+    assert.equal(manager.isAdmin('file-key'), false);
+    await manager.reload();
+    assert.equal(manager.isAdmin('cli-key'), true);
+    assert.equal(activity(manager.registry).configured, 2);
+  });
+});

@@ -1,0 +1,42 @@
+import type { Commit, QuotaHold, QuotaLedger } from '../store/index.js';
+import { checkQuota } from './quota.js';
+import type { TenantRegistry } from './registry.js';
+
+/**
+ * The store's quota ledger in multi-tenant mode, and its commit observer. The registry is asked
+ * for on every call, never kept: a reload swaps it, and the tenants that stay carry their
+ * counters into the new one.
+ */
+export class TenantQuotaLedger implements QuotaLedger {
+  constructor(private readonly registry: () => TenantRegistry) {}
+
+  /**
+   * Checks a change's `growth()` against the quota of the tenant that owns `path` (QuotaError,
+   * 507) and holds those bytes until the store settles the hold, so that writes in flight
+   * together cannot pass the quota. The store counts written bytes (countCommit) before it
+   * settles, so for a moment they count twice: a concurrent write may be refused early, never
+   * let through.
+   */
+  admit(path: string, growth: () => number): QuotaHold | undefined {
+    const tenant = this.registry().forPath(path);
+    if (tenant?.quotaBytes === undefined) return undefined;
+    const bytes = growth();
+    checkQuota(tenant, bytes);
+    if (bytes <= 0) return undefined;
+    const stats = tenant.stats;
+    stats.bytesReserved += bytes;
+    let held = true;
+    return {
+      settle: () => {
+        if (held) stats.bytesReserved -= bytes;
+        held = false;
+      },
+    };
+  }
+
+  /** A commit observer of the store: keeps the owning tenant's bytesUsed current. */
+  countCommit(commit: Pick<Commit, 'path' | 'bytesBefore' | 'bytesAfter'>): void {
+    const tenant = this.registry().forPath(commit.path);
+    if (tenant) tenant.stats.bytesUsed = Math.max(0, tenant.stats.bytesUsed + commit.bytesAfter - commit.bytesBefore);
+  }
+}
