@@ -1,10 +1,11 @@
-import http from 'node:http';
+import type http from 'node:http';
 import { once } from 'node:events';
 import { loadRouterConfig, RouterConfigError } from './config.js';
 import { watchConfigFile } from '../config-watch/watch-config.js';
 import { SeenText } from '../config-watch/seen-text.js';
 import { probeBackends } from './health.js';
 import { proxyRequest } from './proxy.js';
+import { Backends } from './backends.js';
 import { ALLOW_ORIGIN, PREFLIGHT_HEADERS, sendText } from './responses.js';
 import { RouteTable } from './route-table.js';
 import { HTTP_LIMIT_DEFAULTS, createHttpServer } from '../http/http-server.js';
@@ -66,9 +67,9 @@ export async function startRouter(options: RouterOptions): Promise<RouterHandle>
   let loadedText = initial.text;
   let closing = false;
 
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64, timeout: 60_000, scheduling: 'lifo' });
+  const backends = new Backends({ headersTimeoutMs: opts.backendTimeoutMs });
   const proxyOptions = {
-    agent,
+    backends,
     maxBodyBytes: opts.maxBodyBytes,
     backendTimeoutMs: opts.backendTimeoutMs,
     closing: () => closing,
@@ -139,6 +140,7 @@ export async function startRouter(options: RouterOptions): Promise<RouterHandle>
       if (next.text === loadedText) return true;
       table = RouteTable.fromConfig(next.config);
       loadedText = next.text;
+      backends.keepOnly(table.ports());
       log(`config reloaded: ${table.size} tenant(s), backends on ports ${table.ports().join(', ')}`);
       return true;
     } catch (err) {
@@ -158,7 +160,7 @@ export async function startRouter(options: RouterOptions): Promise<RouterHandle>
       closing = true;
       watcher.close();
       // In-flight requests get until the backend timeout (plus a margin) to finish.
-      void front.close(opts.backendTimeoutMs + 5_000).finally(() => agent.destroy());
+      void front.close(opts.backendTimeoutMs + 5_000).finally(() => backends.destroy());
     }
     await closed;
   };
