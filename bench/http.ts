@@ -2,8 +2,11 @@
  * HTTP throughput of `sq host` and `sq route` against a bare node:http hello world, with
  * autocannon. Every server runs in a child process of its own; the load generator runs here.
  * `npx tsc -p . && node dist/bench/http.js [--duration SECONDS] [--quick] [--only TEXT] [--profile DIR]`
- * (npm run bench:http). `--only` runs the rows whose label starts with TEXT; `--profile` runs
+ * (npm run bench:http). `--only` runs the rows whose label starts with TEXT (or one of TEXT,TEXT...); `--profile` runs
  * the server children with `--cpu-prof` and writes their .cpuprofile files into DIR.
+ * `--load wrk|node` picks the load generator: wrk (Debian's package) where installed, as the
+ * targets were set with it; else autocannon and a node loop for `Connection: close`, which share
+ * the CPU with the servers and so report lower ratios.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +20,7 @@ import { cpuSeconds } from './http/cpu.js';
 import { LatencyRecorder } from './http/latency.js';
 import { startServer, stopAll, stopAllOnExit, type ServerChild } from './http/processes.js';
 import { formatTable, formatTargets, type Measurement, type Target } from './http/report.js';
+import { wrkAvailable, wrkLoad, type WrkRequest } from './http/wrk-load.js';
 
 const SQ = fileURLToPath(new URL('../../bin/sq', import.meta.url));
 const TOKEN = 'pmb-v1-0123456789abcdef0123456789abcdef';
@@ -115,13 +119,54 @@ async function load(scenario: Scenario, port: number, connections: number, secon
   }
 }
 
+/** The scenario's requests, sampled once, for wrk to replay at random. */
+function sampled(scenario: Scenario, n = 512): WrkRequest[] {
+  const { request } = scenario;
+  return Array.from({ length: n }, () => {
+    const r = request.setupRequest ? request.setupRequest({ ...request }, {}) : request;
+    const body = r.body === undefined ? undefined : String(r.body);
+    return { method: r.method ?? 'GET', path: r.path ?? '/', body };
+  });
+}
+
+/** One wrk run, as a Measurement (the latency percentiles are wrk's). */
+async function measureWithWrk(scenario: Scenario, server: ServerChild, connections: number, seconds: number, dir: string) {
+  const options = {
+    port: server.port,
+    connections,
+    requests: sampled(scenario),
+    headers: { ...authHeaders(scenario), ...scenario.request.headers },
+    close: scenario.close === true,
+    scriptPath: join(dir, 'requests.lua'),
+  };
+  const cpuBefore = cpuSeconds(server.child.pid);
+  const r = await wrkLoad({ ...options, seconds });
+  const cpuAfter = cpuSeconds(server.child.pid);
+  return { r, cpu: cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore };
+}
+
 async function measure(
   scenario: Scenario,
   server: ServerChild,
   connections: number,
   seconds: number,
   warmup: number,
+  wrkDir?: string,
 ): Promise<Measurement> {
+  if (wrkDir) {
+    if (warmup > 0) await measureWithWrk(scenario, server, connections, warmup, wrkDir);
+    const { r, cpu } = await measureWithWrk(scenario, server, connections, seconds, wrkDir);
+    return {
+      scenario: scenario.label,
+      connections,
+      requestsPerSecond: r.requests.average,
+      p50Ms: r.p50Ms,
+      p99Ms: r.p99Ms,
+      errors: r.errors + r.timeouts,
+      non2xx: r.non2xx,
+      cpuMicrosPerRequest: cpu === undefined || r.requests.total === 0 ? NaN : (cpu * 1e6) / r.requests.total,
+    };
+  }
   if (warmup > 0) await load(scenario, server.port, connections, warmup);
   const latency = new LatencyRecorder();
   const cpuBefore = cpuSeconds(server.child.pid);
@@ -180,8 +225,17 @@ async function startServers(dir: string, nodeFlags: string[]): Promise<Servers> 
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { duration: { type: 'string' }, quick: { type: 'boolean' }, only: { type: 'string' }, profile: { type: 'string' } },
+    options: {
+      duration: { type: 'string' },
+      quick: { type: 'boolean' },
+      only: { type: 'string' },
+      profile: { type: 'string' },
+      load: { type: 'string' },
+    },
   });
+  if (values.load !== undefined && values.load !== 'wrk' && values.load !== 'node') throw new Error(`--load must be wrk or node`);
+  const useWrk = values.load === 'wrk' || (values.load === undefined && (await wrkAvailable()));
+  if (values.load === 'wrk' && !useWrk) throw new Error('--load wrk: no wrk on this machine (apt-get install wrk)');
   const seconds = values.quick ? 1 : Number(values.duration ?? 5);
   if (!(seconds > 0)) throw new Error(`--duration must be a positive number of seconds, got '${values.duration}'`);
   const warmup = values.quick ? 0 : 1;
@@ -190,15 +244,17 @@ async function main(): Promise<void> {
   try {
     const servers = await startServers(dir, values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : []);
     const results: Measurement[] = [];
-    for (const scenario of SCENARIOS.filter((s) => s.label.startsWith(values.only ?? ''))) {
+    const only = (values.only ?? '').split(',');
+    for (const scenario of SCENARIOS.filter((s) => only.some((prefix) => s.label.startsWith(prefix)))) {
       for (const [i, connections] of CONNECTIONS.entries()) {
-        const m = await measure(scenario, servers[scenario.server], connections, seconds, i === 0 ? warmup : 0);
+        const m = await measure(scenario, servers[scenario.server], connections, seconds, i === 0 ? warmup : 0, useWrk ? dir : undefined);
         results.push(m);
         process.stderr.write(`  ${m.scenario} @${m.connections}: ${m.requestsPerSecond.toFixed(0)} req/s\n`);
       }
     }
     console.log(
-      `autocannon, ${seconds} s per row, node ${process.version}; updates: POST /update of a random existing scroll with a same-size text`,
+      `${useWrk ? 'wrk' : 'autocannon (close rows: a node loop)'}, ${seconds} s per row, node ${process.version}; ` +
+        'updates: POST /update of a random existing scroll with a same-size text',
     );
     console.log(formatTable(results));
     console.log(formatTargets(results, TARGETS));

@@ -1,0 +1,90 @@
+/**
+ * Load from wrk (Debian's `wrk` package), the C load generator the throughput targets were set
+ * with. autocannon and our close loop run in node and take much of a 2-core machine's CPU from
+ * the servers, which squeezes every ratio; wrk takes little. The requests are sampled from the
+ * scenario beforehand and replayed at random by a generated Lua script.
+ */
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+
+export interface WrkRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly body?: string;
+}
+
+export interface WrkResult {
+  readonly requests: { readonly total: number; readonly average: number };
+  readonly errors: number;
+  readonly timeouts: number;
+  readonly non2xx: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+}
+
+const run = promisify(execFile);
+
+/** True when a `wrk` binary answers on this machine. */
+export async function wrkAvailable(): Promise<boolean> {
+  return run('wrk', ['--version']).then(
+    () => true,
+    // wrk prints its version and exits 1.
+    (err: { stdout?: string }) => /wrk/.test(err.stdout ?? ''),
+  );
+}
+
+const lua = (s: string): string => JSON.stringify(s); // a JSON string literal is a valid Lua one here (ASCII paths and bodies)
+
+export async function wrkLoad(options: {
+  port: number;
+  connections: number;
+  seconds: number;
+  requests: readonly WrkRequest[];
+  headers: Record<string, string>;
+  close: boolean;
+  scriptPath: string;
+}): Promise<WrkResult> {
+  const headers = { ...options.headers, ...(options.close ? { Connection: 'close' } : {}) };
+  const headerTable = Object.entries(headers)
+    .map(([k, v]) => `[${lua(k)}] = ${lua(v)}`)
+    .join(', ');
+  const list = options.requests.map((r) => `{${lua(r.method)}, ${lua(r.path)}, ${r.body === undefined ? 'nil' : lua(r.body)}}`);
+  writeFileSync(
+    options.scriptPath,
+    `local reqs = {${list.join(',\n')}}\nlocal headers = {${headerTable}}\n` +
+      'request = function()\n  local r = reqs[math.random(#reqs)]\n  return wrk.format(r[1], r[2], headers, r[3])\nend\n',
+  );
+  const { stdout } = await run('wrk', [
+    '-t1',
+    `-c${options.connections}`,
+    `-d${options.seconds}`,
+    '--latency',
+    '-s',
+    options.scriptPath,
+    `http://127.0.0.1:${options.port}`,
+  ]);
+  return parseWrk(stdout, options.seconds);
+}
+
+function ms(text: string | undefined): number {
+  const m = /^([\d.]+)(us|ms|s)$/.exec(text ?? '');
+  if (!m) return NaN;
+  const n = Number(m[1]);
+  return m[2] === 'us' ? n / 1000 : m[2] === 's' ? n * 1000 : n;
+}
+
+function parseWrk(out: string, seconds: number): WrkResult {
+  const total = Number(/(\d+) requests in/.exec(out)?.[1] ?? NaN);
+  const average = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? total / seconds);
+  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  const [connect = 0, read = 0, write = 0, timeouts = 0] = socket ? socket.slice(1).map(Number) : [];
+  return {
+    requests: { total, average },
+    errors: connect + read + write,
+    timeouts,
+    non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0),
+    p50Ms: ms(/\s50%\s+(\S+)/.exec(out)?.[1]),
+    p99Ms: ms(/\s99%\s+(\S+)/.exec(out)?.[1]),
+  };
+}
