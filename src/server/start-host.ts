@@ -54,10 +54,20 @@ export async function startHost(options: HostConfig, log: (line: string) => void
   onReload = (ok) => metrics.reloads.inc({ result: ok ? 'ok' : 'failed' });
   const single = manager ? undefined : new SingleTenantResolver(dataDir, options.key);
   const tenancy = manager ? multiTenancy(manager) : singleTenancy(single!);
+  const host = createHost(options, { store, tenancy, metrics, log });
+  let address;
+  try {
+    address = await host.listen(options.port, options.bind);
+  } catch (err) {
+    // A port in use must not leave the directories owned: the caller may retry elsewhere.
+    await store.close();
+    manager?.releaseDirectories();
+    lock?.release();
+    throw err;
+  }
+  // Only a host that listens reloads: a failed start leaves no SIGHUP listener or watcher behind.
   triggers?.watchSignals();
   triggers?.watchFile();
-  const host = createHost(options, { store, tenancy, metrics, log });
-  const address = await host.listen(options.port, options.bind);
   return {
     port: address.port,
     serving: manager ? `config: ${manager.configPath}, ${manager.registry.size} tenants` : `data: ${dataDir}`,
