@@ -75,8 +75,9 @@ export async function startHost(options: HostConfig, log: (line: string) => void
     open: !!single && !single.requiresToken,
     async close() {
       triggers?.close();
-      void manager?.close();
       await host.close();
+      // A reload or admin edit still running finishes before the directories are given up.
+      await manager?.close();
       manager?.releaseDirectories();
       lock?.release();
     },
