@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it, type TestContext } from 'node:test';
 import { activity } from './activity.js';
 import { TenantManager } from './manager.js';
 import { tempDir } from '../testing/temp-dir.js';
+import { freshTenantsConfig } from '../testing/tenants-file.js';
 
 const root = tempDir({ after }, 'sq-manager-');
 let n = 0;
@@ -14,19 +15,10 @@ const base = { 'tok-alice': tenant('alice'), 'tok-bob': tenant('bob') };
 
 /** A manager over a fresh tenants.json holding `tenants`; closed after the test. */
 async function setup(t: TestContext, tenants: object = base) {
-  const dir = join(root, `m${++n}`);
-  const path = join(dir, 'tenants.json');
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(path, JSON.stringify({ tenants }));
+  const { path, rewrite } = freshTenantsConfig(join(root, `m${++n}`), tenants);
   const logs: string[] = [];
   const manager = await TenantManager.open(path, { log: (line) => logs.push(line) });
   t.after(() => manager.close());
-  /** Replaces the file the way editors do: write a temp file, rename it over the config. */
-  const rewrite = (value: object | string) => {
-    writeFileSync(path + '.new', typeof value === 'string' ? value : JSON.stringify(value));
-    renameSync(path + '.new', path);
-  };
   return { manager, path, logs, rewrite };
 }
 

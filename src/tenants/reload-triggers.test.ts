@@ -6,6 +6,7 @@ import { addTenant } from './changes.js';
 import { TenantManager } from './manager.js';
 import { ReloadTriggers } from './reload-triggers.js';
 import { tempDir } from '../testing/temp-dir.js';
+import { freshTenantsConfig } from '../testing/tenants-file.js';
 
 const root = tempDir({ after }, 'sq-reload-triggers-');
 let n = 0;
@@ -27,18 +28,9 @@ async function managed(t: TestContext, path: string, logs: string[]) {
 
 /** A manager with its triggers over a fresh tenants.json holding `tenants`; closed after the test. */
 async function setup(t: TestContext, tenants: object = base) {
-  const dir = join(root, `m${++n}`);
-  const path = join(dir, 'tenants.json');
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(path, JSON.stringify({ tenants }));
+  const { path, rewrite } = freshTenantsConfig(join(root, `m${++n}`), tenants);
   const logs: string[] = [];
   const { manager, triggers } = await managed(t, path, logs);
-  /** Replaces the file the way editors do: write a temp file, rename it over the config. */
-  const rewrite = (value: object | string) => {
-    writeFileSync(path + '.new', typeof value === 'string' ? value : JSON.stringify(value));
-    renameSync(path + '.new', path);
-  };
   return { manager, triggers, path, logs, rewrite };
 }
 

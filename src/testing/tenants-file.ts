@@ -1,5 +1,7 @@
 /** Tenants files for end-to-end tests, written the way an editor saves (temp file + rename). */
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { replaceFile } from './replace-file.js';
 
 /** A tenant as a test describes it. */
@@ -24,4 +26,16 @@ function tenantsFileText(tenants: readonly TestTenant[], extra: Record<string, u
 /** Replaces the tenants file at `path` with one holding `tenants`. */
 export function writeTenantsFile(path: string, tenants: readonly TestTenant[], extra: Record<string, unknown> = {}): void {
   replaceFile(path, tenantsFileText(tenants, extra));
+}
+
+/**
+ * A config directory `dir`, emptied, holding `tenants.json` with the raw `tenants` map, and a
+ * `rewrite` that replaces the file the way editors do (temp file, rename over it).
+ */
+export function freshTenantsConfig(dir: string, tenants: object): { path: string; rewrite(value: object | string): void } {
+  const path = join(dir, 'tenants.json');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path, JSON.stringify({ tenants }));
+  return { path, rewrite: (value) => replaceFile(path, typeof value === 'string' ? value : JSON.stringify(value)) };
 }
