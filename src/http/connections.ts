@@ -9,6 +9,13 @@ const BUSY_RESPONSE =
 /** How long a refused connection may stay half-open waiting for the client to hang up. */
 const REFUSED_LINGER_MS = 5_000;
 
+// Per-connection state lives on the socket itself: a WeakMap entry per connection costs the
+// garbage collector an ephemeron to trace, and with one request per connection (`Connection:
+// close` clients) that is paid on every request.
+const ID = Symbol('sq.connectionId');
+const BUSY = Symbol('sq.requestsInProgress');
+type Tracked = Socket & { [ID]?: number; [BUSY]?: number };
+
 /**
  * Numbers connections (the `status` command's Connection ID), answers 503 beyond `max` open
  * connections — node's own `maxConnections` would drop them without a word — and knows which
@@ -16,49 +23,54 @@ const REFUSED_LINGER_MS = 5_000;
  */
 export class ConnectionTracker {
   private next = 0;
-  private readonly ids = new WeakMap<Socket, number>();
-  /** Every open connection and its number of requests in progress. */
-  private readonly requests = new Map<Socket, number>();
+  /** Every open connection we accepted. */
+  private readonly open = new Set<Tracked>();
   private isDraining = false;
 
   constructor(
     server: Server,
     private readonly max: number,
   ) {
-    server.on('connection', (socket: Socket) => {
-      if (this.requests.size >= this.max || this.isDraining) {
+    const open = this.open;
+    const tracker = this;
+    // One listener for every response, not a closure per request.
+    function responseClosed(this: ServerResponse): void {
+      const socket = this.req.socket as Tracked;
+      // An aborted request closes its connection first: counting it again would hold its slot forever.
+      if (!open.has(socket)) return;
+      const left = (socket[BUSY] ?? 1) - 1;
+      socket[BUSY] = left;
+      // While draining, a connection ends as soon as its last answer is out.
+      if (tracker.isDraining && left === 0) socket.end();
+    }
+    server.on('connection', (socket: Tracked) => {
+      if (open.size >= this.max || this.isDraining) {
         // Node still parses what the client sends; the pipeline must ignore it (see accepts).
         socket.end(BUSY_RESPONSE);
         socket.setTimeout(REFUSED_LINGER_MS, () => socket.destroy());
         return;
       }
-      this.ids.set(socket, ++this.next);
-      this.requests.set(socket, 0);
-      socket.once('close', () => this.requests.delete(socket));
+      socket[ID] = ++this.next;
+      socket[BUSY] = 0;
+      open.add(socket);
+      socket.once('close', () => open.delete(socket));
     });
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-      const socket = req.socket as Socket;
-      if (!this.accepts(socket)) return;
-      this.requests.set(socket, (this.requests.get(socket) ?? 0) + 1);
-      res.once('close', () => {
-        // An aborted request closes its connection first: counting it again would hold its slot forever.
-        if (!this.requests.has(socket)) return;
-        const left = (this.requests.get(socket) ?? 1) - 1;
-        this.requests.set(socket, left);
-        // While draining, a connection ends as soon as its last answer is out.
-        if (this.isDraining && left === 0) socket.end();
-      });
+      const socket = req.socket as Tracked;
+      if (socket[ID] === undefined) return;
+      socket[BUSY] = (socket[BUSY] ?? 0) + 1;
+      res.once('close', responseClosed);
     });
   }
 
   /** False for a connection that was answered 503: its requests must not be executed. */
   accepts(socket: Socket): boolean {
-    return this.ids.has(socket);
+    return (socket as Tracked)[ID] !== undefined;
   }
 
   /** The connection's number, counting from 1 since the server started. */
   idOf(socket: Socket): number {
-    return this.ids.get(socket) ?? 0;
+    return (socket as Tracked)[ID] ?? 0;
   }
 
   /** True once drain() was called: answers should tell their client to close. */
@@ -67,7 +79,7 @@ export class ConnectionTracker {
   }
 
   get openConnections(): number {
-    return this.requests.size;
+    return this.open.size;
   }
 
   /**
@@ -76,6 +88,6 @@ export class ConnectionTracker {
    */
   drain(): void {
     this.isDraining = true;
-    for (const [socket, inProgress] of this.requests) if (inProgress === 0) socket.destroy();
+    for (const socket of this.open) if (socket[BUSY] === 0) socket.destroy();
   }
 }

@@ -31,6 +31,8 @@ export interface Host {
   close(): Promise<void>;
 }
 
+const PREVIOUS = Symbol('sq.previousRequest');
+
 const PREFLIGHT: Outcome = { status: 204, body: '', contentType: TEXT, headers: CORS_PREFLIGHT, command: 'options' };
 
 /**
@@ -99,8 +101,9 @@ export function createHost(config: HostConfig, deps: HostDeps): Host {
   const responder: Responder = { metrics, logFormat: config.logFormat, log, sendStallMs: config.sendStallMs };
 
   // Pipelined requests on one connection run one after the other, as a client sending
-  // `insert` then `select` expects; node would start them all at once.
-  const previousOnConnection = new WeakMap<Socket, Promise<void>>();
+  // `insert` then `select` expects; node would start them all at once. The last request's task
+  // is kept on its socket (see connections.ts for why not in a WeakMap).
+  type Pipelined = Socket & { [PREVIOUS]?: Promise<void> };
 
   /** Runs one request after the previous one on its connection, and answers it; never rejects. */
   async function answer(ex: Exchange, res: ServerResponse, started: number, previous: Promise<void> | undefined): Promise<void> {
@@ -127,7 +130,7 @@ export function createHost(config: HostConfig, deps: HostDeps): Host {
   }
 
   function handle(req: IncomingMessage, res: ServerResponse): void {
-    const socket = req.socket as Socket;
+    const socket = req.socket as Pipelined;
     const started = performance.now();
     const url = req.url ?? '/';
     const q = url.indexOf('?');
@@ -140,11 +143,11 @@ export function createHost(config: HostConfig, deps: HostDeps): Host {
       labels: { command: 'unknown' },
       body: bodies.reader(req, res, config.maxBodyBytes),
     };
-    const task = answer(ex, res, started, previousOnConnection.get(socket)).finally(() => {
+    const task = answer(ex, res, started, socket[PREVIOUS]).finally(() => {
       inFlight.delete(task);
-      if (previousOnConnection.get(socket) === task) previousOnConnection.delete(socket);
+      if (socket[PREVIOUS] === task) socket[PREVIOUS] = undefined;
     });
-    previousOnConnection.set(socket, task);
+    socket[PREVIOUS] = task;
     inFlight.add(task);
   }
 
