@@ -66,6 +66,16 @@ describe('sq route: reload, limits and shutdown', () => {
     assert.equal(await routeOf(router.port, T2), 'a');
   });
 
+  it('a reload that drops a backend closes the connections kept open to it', async () => {
+    await start();
+    assert.equal(await routeOf(router.port, T1), 'a');
+    assert.ok((await a.connections()) > 0, 'the pool keeps its connection to a alive');
+    writeRouterConfig(dir, [{ token: T1, port: b.port }]);
+    assert.equal(await router.reload(), true);
+    await until(async () => (await a.connections()) === 0);
+    assert.equal(await routeOf(router.port, T1), 'b');
+  });
+
   it('picks up a config file replaced by rename, without reload()', async () => {
     await start();
     writeRouterConfig(dir, [{ token: T2, port: b.port }]);

@@ -7,7 +7,7 @@ import { once } from 'node:events';
  * A backend that echoes the request: headers `x-echo-*` describe it, the body comes back.
  * Like `sq host`, it reads the whole body before answering.
  */
-export async function startEchoBackend(name: string): Promise<{ port: number; close(): Promise<void> }> {
+export async function startEchoBackend(name: string): Promise<{ port: number; connections(): Promise<number>; close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
     if (req.url?.startsWith('/hang')) return; // never answers: the router must time out
     if (req.url?.startsWith('/chunked')) {
@@ -32,10 +32,14 @@ export async function startEchoBackend(name: string): Promise<{ port: number; cl
       else answer();
     });
   });
+  // Idle connections stay open far longer than any test, so only the router can close them.
+  server.keepAliveTimeout = 60_000;
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   return {
     port: (server.address() as net.AddressInfo).port,
+    /** Connections open to it right now (the router's pool keeps some alive between requests). */
+    connections: () => new Promise<number>((resolve, reject) => server.getConnections((err, n) => (err ? reject(err) : resolve(n)))),
     close: async () => {
       server.closeAllConnections();
       server.close();
