@@ -20,7 +20,7 @@ import { cpuSeconds } from './http/cpu.js';
 import { LatencyRecorder } from './http/latency.js';
 import { startServer, stopAll, stopAllOnExit, type ServerChild } from './http/processes.js';
 import { formatTable, formatTargets, type Measurement, type Target } from './http/report.js';
-import { wrkAvailable, wrkLoad, type WrkRequest } from './http/wrk-load.js';
+import { wrkAvailable, wrkLoad, type LoadResult, type WrkRequest } from './http/wrk-load.js';
 
 const SQ = fileURLToPath(new URL('../../bin/sq', import.meta.url));
 const TOKEN = 'pmb-v1-0123456789abcdef0123456789abcdef';
@@ -96,29 +96,6 @@ let current: autocannon.Instance | undefined;
 const authHeaders = (scenario: Scenario): Record<string, string> =>
   scenario.server === 'keyed' || scenario.server === 'router' ? { authorization: `Bearer ${TOKEN}` } : {};
 
-/** One autocannon run against `server`; `latency`, when given, records every response time. */
-async function load(scenario: Scenario, port: number, connections: number, seconds: number, latency?: LatencyRecorder) {
-  if (scenario.close) {
-    const { request } = scenario;
-    const path = () => (request.setupRequest ? request.setupRequest({ ...request }, {}).path : request.path) ?? '/';
-    const r = await closeLoad({ port, connections, seconds, path, headers: authHeaders(scenario), latency });
-    return { ...r, timeouts: 0 };
-  }
-  current = autocannon({
-    url: `http://127.0.0.1:${port}`,
-    connections,
-    duration: seconds,
-    headers: authHeaders(scenario),
-    requests: [scenario.request],
-  });
-  if (latency) current.on('response', (_client, _status, _bytes, ms) => latency.record(ms));
-  try {
-    return await current;
-  } finally {
-    current = undefined;
-  }
-}
-
 /** The scenario's requests, sampled once, for wrk to replay at random. */
 function sampled(scenario: Scenario, n = 512): WrkRequest[] {
   const { request } = scenario;
@@ -129,20 +106,35 @@ function sampled(scenario: Scenario, n = 512): WrkRequest[] {
   });
 }
 
-/** One wrk run, as a Measurement (the latency percentiles are wrk's). */
-async function measureWithWrk(scenario: Scenario, server: ServerChild, connections: number, seconds: number, dir: string) {
-  const options = {
-    port: server.port,
-    connections,
-    requests: sampled(scenario),
-    headers: { ...authHeaders(scenario), ...scenario.request.headers },
-    close: scenario.close === true,
-    scriptPath: join(dir, 'requests.lua'),
-  };
-  const cpuBefore = cpuSeconds(server.child.pid);
-  const r = await wrkLoad({ ...options, seconds });
-  const cpuAfter = cpuSeconds(server.child.pid);
-  return { r, cpu: cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore };
+/**
+ * One load run against `port`: wrk when `wrkDir` is given (its script goes there), else
+ * autocannon, or our close loop for one request per connection.
+ */
+async function load(scenario: Scenario, port: number, connections: number, seconds: number, wrkDir?: string): Promise<LoadResult> {
+  const headers = authHeaders(scenario);
+  if (wrkDir) {
+    const requests = sampled(scenario);
+    const scriptPath = join(wrkDir, 'requests.lua');
+    const allHeaders = { ...headers, ...scenario.request.headers };
+    return wrkLoad({ port, connections, seconds, requests, headers: allHeaders, close: scenario.close === true, scriptPath });
+  }
+  const latency = new LatencyRecorder();
+  let r: { requests: { total: number; average: number }; errors: number; timeouts: number; non2xx: number };
+  if (scenario.close) {
+    const { request } = scenario;
+    const path = () => (request.setupRequest ? request.setupRequest({ ...request }, {}).path : request.path) ?? '/';
+    r = { ...(await closeLoad({ port, connections, seconds, path, headers, latency })), timeouts: 0 };
+  } else {
+    current = autocannon({ url: `http://127.0.0.1:${port}`, connections, duration: seconds, headers, requests: [scenario.request] });
+    current.on('response', (_client, _status, _bytes, ms) => latency.record(ms));
+    try {
+      r = await current;
+    } finally {
+      current = undefined;
+    }
+  }
+  const [p50Ms = NaN, p99Ms = NaN] = latency.percentiles(50, 99);
+  return { total: r.requests.total, average: r.requests.average, errors: r.errors + r.timeouts, non2xx: r.non2xx, p50Ms, p99Ms };
 }
 
 async function measure(
@@ -153,37 +145,20 @@ async function measure(
   warmup: number,
   wrkDir?: string,
 ): Promise<Measurement> {
-  if (wrkDir) {
-    if (warmup > 0) await measureWithWrk(scenario, server, connections, warmup, wrkDir);
-    const { r, cpu } = await measureWithWrk(scenario, server, connections, seconds, wrkDir);
-    return {
-      scenario: scenario.label,
-      connections,
-      requestsPerSecond: r.requests.average,
-      p50Ms: r.p50Ms,
-      p99Ms: r.p99Ms,
-      errors: r.errors + r.timeouts,
-      non2xx: r.non2xx,
-      cpuMicrosPerRequest: cpu === undefined || r.requests.total === 0 ? NaN : (cpu * 1e6) / r.requests.total,
-    };
-  }
-  if (warmup > 0) await load(scenario, server.port, connections, warmup);
-  const latency = new LatencyRecorder();
+  if (warmup > 0) await load(scenario, server.port, connections, warmup, wrkDir);
   const cpuBefore = cpuSeconds(server.child.pid);
-  const r = await load(scenario, server.port, connections, seconds, latency);
+  const r = await load(scenario, server.port, connections, seconds, wrkDir);
   const cpuAfter = cpuSeconds(server.child.pid);
-  const [p50Ms = NaN, p99Ms = NaN] = latency.percentiles(50, 99);
-  const requests = r.requests.total;
   return {
     scenario: scenario.label,
     connections,
-    requestsPerSecond: r.requests.average,
-    p50Ms,
-    p99Ms,
-    errors: r.errors + r.timeouts,
+    requestsPerSecond: r.average,
+    p50Ms: r.p50Ms,
+    p99Ms: r.p99Ms,
+    errors: r.errors,
     non2xx: r.non2xx,
     cpuMicrosPerRequest:
-      cpuBefore === undefined || cpuAfter === undefined || requests === 0 ? NaN : ((cpuAfter - cpuBefore) * 1e6) / requests,
+      cpuBefore === undefined || cpuAfter === undefined || r.total === 0 ? NaN : ((cpuAfter - cpuBefore) * 1e6) / r.total,
   };
 }
 

@@ -14,10 +14,12 @@ export interface WrkRequest {
   readonly body?: string;
 }
 
-export interface WrkResult {
-  readonly requests: { readonly total: number; readonly average: number };
+/** One load run, whichever generator made it. */
+export interface LoadResult {
+  readonly total: number;
+  readonly average: number;
+  /** Socket errors plus timeouts. */
   readonly errors: number;
-  readonly timeouts: number;
   readonly non2xx: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
@@ -44,7 +46,7 @@ export async function wrkLoad(options: {
   headers: Record<string, string>;
   close: boolean;
   scriptPath: string;
-}): Promise<WrkResult> {
+}): Promise<LoadResult> {
   const headers = { ...options.headers, ...(options.close ? { Connection: 'close' } : {}) };
   const headerTable = Object.entries(headers)
     .map(([k, v]) => `[${lua(k)}] = ${lua(v)}`)
@@ -74,15 +76,15 @@ function ms(text: string | undefined): number {
   return m[2] === 'us' ? n / 1000 : m[2] === 's' ? n * 1000 : n;
 }
 
-function parseWrk(out: string, seconds: number): WrkResult {
+function parseWrk(out: string, seconds: number): LoadResult {
   const total = Number(/(\d+) requests in/.exec(out)?.[1] ?? NaN);
   const average = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? total / seconds);
   const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   const [connect = 0, read = 0, write = 0, timeouts = 0] = socket ? socket.slice(1).map(Number) : [];
   return {
-    requests: { total, average },
-    errors: connect + read + write,
-    timeouts,
+    total,
+    average,
+    errors: connect + read + write + timeouts,
     non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0),
     p50Ms: ms(/\s50%\s+(\S+)/.exec(out)?.[1]),
     p99Ms: ms(/\s99%\s+(\S+)/.exec(out)?.[1]),

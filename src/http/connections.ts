@@ -73,11 +73,6 @@ export class ConnectionTracker {
     return (socket as Tracked)[ID] ?? 0;
   }
 
-  /** True once drain() was called: answers should tell their client to close. */
-  get draining(): boolean {
-    return this.isDraining;
-  }
-
   get openConnections(): number {
     return this.open.size;
   }

@@ -109,6 +109,16 @@ describe('sq route: proxying', () => {
     assert.match(streamed.body.toString(), /^Payload Too Large/);
   });
 
+  it('answers 400 to a request target that is not a path (absolute form), without asking a backend', async () => {
+    const text = await rawExchange(
+      router.port,
+      `GET http://x/api/v2/select HTTP/1.1\r\nHost: x\r\nAuthorization: ${ALICE}\r\nConnection: close\r\n\r\n`,
+      (t) => t.includes('\r\n\r\n') && /must be a path/.test(t),
+    );
+    assert.match(text, /^HTTP\/1\.1 400 /);
+    assert.match(text, /Bad Request: the request target must be a path/);
+  });
+
   it('answers CORS preflight without a token', async () => {
     const reply = await request(router.port, { method: 'OPTIONS', path: '/api/v2/select' });
     assert.equal(reply.status, 204);
