@@ -26,7 +26,7 @@ function cells(m: Measurement): string[] {
   return [
     m.scenario,
     String(m.connections),
-    m.requestsPerSecond.toFixed(0),
+    m.requestsPerSecond.toFixed(m.requestsPerSecond < 100 ? 1 : 0), // a whole-file rewrite per commit can be under 1/s
     m.p50Ms.toFixed(2),
     m.p99Ms.toFixed(2),
     `${m.errors}/${m.non2xx}`,
@@ -43,13 +43,23 @@ export function formatTable(measurements: readonly Measurement[]): string {
   return [line(COLUMNS), rule, ...rows.slice(1).map(line)].join('\n');
 }
 
+const percent = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(0)}%` : '-');
+/** `0.52x`, or two significant digits below 0.1 (`0.0042x`), where a percentage would read 0%. */
+const multiple = (x: number) => (Number.isFinite(x) ? `${x >= 0.1 ? x.toFixed(2) : x.toPrecision(2)}x` : '-');
+
 /**
  * One line per target whose two rows were measured: the req/s ratio against the bar, and the
  * same ratio computed from server CPU per request, which a busy machine disturbs far less.
+ * Ratios read as percentages, or as multiples (`0.05x`, target `0.5`) with `style: 'multiple'`.
  */
-export function formatTargets(measurements: readonly Measurement[], targets: readonly Target[]): string {
+export function formatTargets(
+  measurements: readonly Measurement[],
+  targets: readonly Target[],
+  style: 'percent' | 'multiple' = 'percent',
+): string {
   const row = (scenario: string, connections: number) => measurements.find((m) => m.scenario === scenario && m.connections === connections);
-  const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(0)}%` : '-');
+  const show = style === 'percent' ? percent : multiple;
+  const bar = (x: number) => (style === 'percent' ? percent(x) : String(x));
   return targets
     .flatMap((t) => {
       const num = row(t.numerator, t.connections);
@@ -59,7 +69,7 @@ export function formatTargets(measurements: readonly Measurement[], targets: rea
       const cpuRatio = den.cpuMicrosPerRequest / num.cpuMicrosPerRequest;
       const verdict = ratio >= t.atLeast ? 'ok' : 'BELOW TARGET';
       return [
-        `${t.numerator} / ${t.denominator} @${t.connections}: ${pct(ratio)} of req/s (target >= ${pct(t.atLeast)}) ${verdict}; by CPU per request ${pct(cpuRatio)}`,
+        `${t.numerator} / ${t.denominator} @${t.connections}: ${show(ratio)} of req/s (target >= ${bar(t.atLeast)}) ${verdict}; by CPU per request ${show(cpuRatio)}`,
       ];
     })
     .join('\n');
