@@ -15,6 +15,14 @@ export const SMALL: PhextFixture = { name: 'small', scrolls: 8, scrollBytes: 127
 /** ~1 MB: 1,000 scrolls spread over scroll numbers 1..999 of two sections. */
 export const LARGE: PhextFixture = { name: 'large', scrolls: 1000, scrollBytes: 1000 };
 
+/**
+ * ~`mb` MB (`mb` a whole number): `mb` × 1,000 scrolls of 1,000 bytes, 999 to a section as
+ * `coordinateOf` places them; 1 MB has LARGE's shape, 100 MB fills sections 1..100 and 100 scrolls of 101.
+ */
+export function megabytes(mb: number): PhextFixture {
+  return { name: `mb${mb}`, scrolls: mb * 1000, scrollBytes: 1000 };
+}
+
 /** The coordinate of scroll `i` (0-based) of a fixture, in URL form (`;` for `/`). */
 export function coordinateOf(i: number): string {
   return `1.1.1;1.1.1;1.${1 + Math.floor(i / 999)}.${1 + (i % 999)}`;

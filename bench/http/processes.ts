@@ -47,6 +47,11 @@ export async function stopAll(graceMs = 3000): Promise<void> {
   await Promise.all([...running].map((child) => stop(child, graceMs)));
 }
 
+/** Stops one server: SIGTERM, then SIGKILL after `graceMs`. */
+export function stopServer(server: ServerChild, graceMs = 3000): Promise<void> {
+  return stop(server.child, graceMs);
+}
+
 async function stop(child: ChildProcess, graceMs: number): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -46,6 +46,8 @@ export async function wrkLoad(options: {
   headers: Record<string, string>;
   close: boolean;
   scriptPath: string;
+  /** A response slower than this counts as a timeout (wrk's default: 2 s). */
+  timeoutSeconds?: number;
 }): Promise<LoadResult> {
   const headers = { ...options.headers, ...(options.close ? { Connection: 'close' } : {}) };
   const headerTable = Object.entries(headers)
@@ -62,6 +64,7 @@ export async function wrkLoad(options: {
     `-c${options.connections}`,
     `-d${options.seconds}`,
     '--latency',
+    ...(options.timeoutSeconds === undefined ? [] : ['--timeout', `${options.timeoutSeconds}s`]),
     '-s',
     options.scriptPath,
     `http://127.0.0.1:${options.port}`,
