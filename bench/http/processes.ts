@@ -11,6 +11,8 @@ export interface ServerChild {
 }
 
 const running = new Set<ChildProcess>();
+/** The children's stderr folders not yet removed (a child's goes a turn after it exits). */
+const stderrDirs = new Set<string>();
 const STDERR_KEPT = 4096;
 
 /**
@@ -21,6 +23,7 @@ const STDERR_KEPT = 4096;
  */
 export function startServer(name: string, args: string[], ready: RegExp): Promise<ServerChild> {
   const errDir = mkdtempSync(join(tmpdir(), 'sq-bench-stderr-'));
+  stderrDirs.add(errDir);
   const errPath = join(errDir, 'stderr');
   const errFd = openSync(errPath, 'w');
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', errFd] });
@@ -28,7 +31,11 @@ export function startServer(name: string, args: string[], ready: RegExp): Promis
   running.add(child);
   child.once('exit', () => {
     running.delete(child);
-    setImmediate(() => rmSync(errDir, { recursive: true, force: true })); // after the error message read it
+    setImmediate(() => {
+      // after the error message read it
+      rmSync(errDir, { recursive: true, force: true });
+      stderrDirs.delete(errDir);
+    });
   });
   let out = '';
   const err = () => readFileSync(errPath, 'utf8').slice(-STDERR_KEPT);
@@ -71,5 +78,6 @@ export function stopAllOnExit(onSignal: () => void): void {
   }
   process.once('exit', () => {
     for (const child of running) child.kill('SIGKILL');
+    for (const dir of stderrDirs) rmSync(dir, { recursive: true, force: true }); // process.exit() skips their setImmediate
   });
 }
