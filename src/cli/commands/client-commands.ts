@@ -3,7 +3,6 @@ import { parseArgs } from 'node:util';
 // The codec's own files rather than its index: the index loads the checksum's native xxhash,
 // which a client command never needs (startup time).
 import { Coordinate } from '../../phext/coordinate.js';
-import { parse } from '../../phext/parse.js';
 import { whereAlgorithm, whereLimit } from '../../phext/where-options.js';
 import { writeFileAtomic } from '../../store/atomic-write.js';
 import { DEFAULT_TIMEOUT_MS, DaemonClient } from '../../daemon/client.js';
@@ -123,6 +122,8 @@ const CLIENT_SPECS: readonly ClientSpec[] = [
     details:
       'Lines "+ <coord>" (only in <other.phext>), "- <coord>" (only in the shared phext),\n"~ <coord>" (in both, different text); nothing when they hold the same scrolls.',
     run: async ({ client, args }) => {
+      // Imported here: the parser's phext holds its scrolls in sorted-btree, which no other client command needs.
+      const { parse } = await import('../../phext/parse.js');
       const other = parse(readFileSync(args[0]!));
       return diffLines(parse(Buffer.from(await client.request({ cmd: 'get' }), 'utf8')), other).join('\n');
     },
