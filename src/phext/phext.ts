@@ -1,4 +1,19 @@
+import sortedBTree from 'sorted-btree';
 import { Coordinate } from './coordinate.js';
+
+// sorted-btree is CommonJS and sets `exports.default`: imported from an ES module, its default is
+// the whole `module.exports`, so the class is that object's `default`.
+const BTree = sortedBTree.default;
+type BTree<K, V> = sortedBTree.default<K, V>;
+
+/**
+ * Orders Coordinate.keys by UTF-16 code unit, which is coordinate order. The library's default
+ * comparator also orders numbers, dates and arrays, and is slower.
+ */
+const compareKeys = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Keys per tree node: the library's default. A write to a clone copies one node per level. */
+const NODE_SIZE = 32;
 
 /** The text at one coordinate. */
 export interface Scroll {
@@ -62,13 +77,13 @@ export function parsedBytes(scroll: Scroll): { readonly bytes: Buffer; readonly 
  * as they are in the file format.
  */
 export class Phext {
-  // Keyed by Coordinate.key, whose string order is coordinate order; Map keeps insertion order,
-  // so the map is already sorted while scrolls arrive in order (as they do from the parser).
-  private byKey = new Map<string, Scroll>();
-  private lastKey = '';
-  private sorted = true;
-  // Every write of byKey goes through set/append/delete, which report to the recorder first and
-  // refuse once frozen; so no change can slip past a journal or into a shared snapshot.
+  // Keyed by Coordinate.key, whose string order is coordinate order, so the scrolls are always in
+  // coordinate order. A B+ tree rather than a Map: clone() is O(1), the copy sharing the nodes
+  // until either side changes one (copy on write), and neighbors() is a lookup, not a scan.
+  private tree: BTree<string, Scroll> = new BTree<string, Scroll>(undefined, compareKeys, NODE_SIZE);
+  // Every change of the scrolls goes through set/append/appendBytes/delete, which report to the
+  // recorder first and refuse once frozen; so no change can slip past a journal or into a shared
+  // snapshot.
   private recorder: ChangeRecorder | undefined;
   private frozen = false;
 
@@ -81,49 +96,38 @@ export class Phext {
 
   /** Number of non-empty scrolls. */
   get size(): number {
-    return this.byKey.size;
+    return this.tree.size;
   }
 
   /** The scroll text at `coordinate`, `''` when there is none. */
   get(coordinate: Coordinate): string {
-    return this.byKey.get(coordinate.key)?.text ?? '';
+    return this.tree.get(coordinate.key)?.text ?? '';
   }
 
   has(coordinate: Coordinate): boolean {
-    return this.byKey.has(coordinate.key);
+    return this.tree.has(coordinate.key);
   }
 
   /** Stores `text` at `coordinate` (replacing what was there); `''` removes the scroll. */
   set(coordinate: Coordinate, text: string): void {
     const key = coordinate.key;
-    this.beforeChange(key);
     if (text === '') {
-      this.byKey.delete(key);
+      this.beforeChange(key);
+      this.tree.delete(key);
       return;
     }
-    const size = this.byKey.size;
-    this.byKey.set(key, { coordinate, text });
-    // The map grew: a new key, appended at the end of the iteration order (one lookup, not two).
-    if (this.byKey.size > size) {
-      if (key < this.lastKey) this.sorted = false;
-      else this.lastKey = key;
-    }
+    const scroll = { coordinate, text };
+    if (this.appendLast(key, scroll)) return;
+    this.beforeChange(key);
+    this.tree.set(key, scroll);
   }
 
-  /**
-   * Appends `text` to the scroll at `coordinate` (creating it when absent) with one map lookup;
-   * returns the scroll's new text.
-   */
+  /** Appends `text` to the scroll at `coordinate` (creating it when absent); returns the scroll's new text. */
   append(coordinate: Coordinate, text: string): string {
     const key = coordinate.key;
-    if (text === '') return this.byKey.get(key)?.text ?? '';
+    if (text === '') return this.tree.get(key)?.text ?? '';
+    if (this.appendLast(key, { coordinate, text })) return text;
     this.beforeChange(key);
-    // Fast path for scrolls that arrive in order: a key after the last one cannot exist yet.
-    if (key > this.lastKey) {
-      this.lastKey = key;
-      this.byKey.set(key, { coordinate, text });
-      return text;
-    }
     return this.appendAt(key, text);
   }
 
@@ -133,30 +137,38 @@ export class Phext {
    */
   appendBytes(key: string, bytes: Buffer, start: number, end: number): void {
     if (end <= start) return;
+    if (this.appendLast(key, new ByteScroll(key, bytes, start, end))) return;
     this.beforeChange(key);
-    if (key > this.lastKey) {
-      this.lastKey = key;
-      this.byKey.set(key, new ByteScroll(key, bytes, start, end));
-      return;
-    }
     this.appendAt(key, bytes.toString('utf8', start, end));
   }
 
   private appendAt(key: string, text: string): string {
-    const old = this.byKey.get(key);
+    const tree = this.tree;
+    const old = tree.get(key);
     const next = old ? old.text + text : text;
-    if (!old && key < this.lastKey) this.sorted = false;
-    this.byKey.set(key, new KeyedScroll(key, next));
+    tree.set(key, new KeyedScroll(key, next));
     return next;
+  }
+
+  /**
+   * Stores `scroll` when `key` comes after every key (as the parser's do), where no scroll can be
+   * yet: no lookup for the old one. False otherwise, and nothing is done.
+   */
+  private appendLast(key: string, scroll: Scroll): boolean {
+    const last = this.tree.maxKey();
+    if (last !== undefined && key <= last) return false;
+    this.beforeChange(key, true);
+    this.tree.set(key, scroll);
+    return true;
   }
 
   /** Removes the scroll at `coordinate`; returns the text that was there (`''` if none). */
   delete(coordinate: Coordinate): string {
     const key = coordinate.key;
-    const old = this.byKey.get(key);
+    const old = this.tree.get(key);
     if (!old) return '';
     this.beforeChange(key);
-    this.byKey.delete(key);
+    this.tree.delete(key);
     return old.text;
   }
 
@@ -174,6 +186,8 @@ export class Phext {
 
   /** Makes this phext read-only for good (a committed snapshot); changes then throw. Returns it. */
   freeze(): this {
+    // The tree too: a write that bypassed our check would throw rather than change a snapshot.
+    this.tree.freeze();
     this.frozen = true;
     return this;
   }
@@ -182,56 +196,42 @@ export class Phext {
     return this.frozen;
   }
 
-  private beforeChange(key: string): void {
+  /**
+   * Refuses a change once frozen, else reports it to the recorder with the scroll it replaces
+   * (none when the caller knows `key` is new).
+   */
+  private beforeChange(key: string, isNew = false): void {
     if (this.frozen) throw new TypeError('a committed phext is read-only: change a copy (clone())');
-    this.recorder?.(key, this.byKey.get(key));
+    this.recorder?.(key, isNew ? undefined : this.tree.get(key));
   }
 
   /**
-   * The coordinates of the nearest scrolls before and after `coordinate` (itself excluded), found
-   * by one scan without sorting, so that a write can measure its effect on the file cheaply.
+   * The coordinates of the nearest scrolls before and after `coordinate` (itself excluded), two
+   * tree lookups, so that a write can measure its effect on the file cheaply.
    */
   neighbors(coordinate: Coordinate): { before: Coordinate | undefined; after: Coordinate | undefined } {
     const key = coordinate.key;
-    let before: string | undefined;
-    let after: string | undefined;
-    for (const k of this.byKey.keys()) {
-      if (k < key) {
-        if (before === undefined || k > before) before = k;
-      } else if (k > key) {
-        if (after === undefined || k < after) after = k;
-        else if (this.sorted) break; // keys only grow from here
-      }
-    }
-    const at = (k: string | undefined) => (k === undefined ? undefined : this.byKey.get(k)!.coordinate);
-    return { before: at(before), after: at(after) };
+    const tree = this.tree;
+    return { before: tree.nextLowerPair(key)?.[1].coordinate, after: tree.nextHigherPair(key)?.[1].coordinate };
   }
 
-  /** The scrolls in coordinate order. */
+  /** The scrolls in coordinate order, as they are when called: changes made meanwhile do not show. */
   scrolls(): IterableIterator<Scroll> {
-    if (!this.sorted) this.sort();
-    return this.byKey.values();
+    // A tree's iterator breaks if the tree changes under it; an O(1) copy cannot (copy on write).
+    return this.tree.clone().values();
   }
 
   [Symbol.iterator](): IterableIterator<Scroll> {
     return this.scrolls();
   }
 
-  /** A copy that shares no mutable state with this phext (scrolls themselves are immutable); never frozen. */
+  /**
+   * A copy that shares no mutable state with this phext (scrolls themselves are immutable); never
+   * frozen. O(1): the two share the tree's nodes, and a change copies the nodes it touches.
+   */
   clone(): Phext {
     const copy = new Phext();
-    copy.byKey = new Map(this.byKey);
-    copy.lastKey = this.lastKey;
-    copy.sorted = this.sorted;
+    copy.tree = this.tree.clone();
     return copy;
-  }
-
-  private sort(): void {
-    const keys = [...this.byKey.keys()].sort();
-    const next = new Map<string, Scroll>();
-    for (const k of keys) next.set(k, this.byKey.get(k)!);
-    this.byKey = next;
-    this.lastKey = keys.at(-1) ?? '';
-    this.sorted = true;
   }
 }
