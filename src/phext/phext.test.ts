@@ -54,7 +54,7 @@ const anyCoordinate = fc.oneof(coordinate, pooledCoordinate);
 const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ op: fc.constantFrom('set' as const, 'append' as const), c: anyCoordinate, text: scrollText }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('delete' as const), c: anyCoordinate }) },
-  // Short runs, and runs of thousands of scrolls as in a parsed file.
+  // Short runs, and runs of up to three loading chunks (1024 scrolls each) and more past them.
   { weight: 2, arbitrary: fc.record({ op: fc.constant('run' as const), count: fc.oneof(fc.nat(40), fc.nat(3500)), bytes: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constantFrom('clone' as const, 'freeze' as const, 'iterate' as const) }) },
 );
@@ -160,7 +160,7 @@ describe('Phext', () => {
     );
   });
 
-  test('a parse of thousands of scrolls reads back whole, then changes like any phext', () => {
+  test('a parse of several loading chunks reads back whole, then changes like any phext', () => {
     const built = new Phext();
     for (const [i, c] of after(undefined, 5000).entries()) built.set(c, `scroll ${i}`);
     const bytes = serialize(built);
@@ -180,6 +180,16 @@ describe('Phext', () => {
     assert.equal(draft.get(at('1.1.1/1.1.1/1.1.1')), 'scroll 0+');
     assert.equal(parsed.get(middle), 'scroll 2499');
     assert.equal(parsed.get(at('1.1.1/1.1.1/1.1.1')), 'scroll 0');
+  });
+
+  test('a new phext given exactly one loading chunk in order still finds those scrolls when changed', () => {
+    const p = new Phext();
+    const cs = after(undefined, 1024);
+    for (const c of cs) p.append(c, 'a');
+    assert.equal(p.append(cs[0]!, 'b'), 'ab');
+    p.set(cs[1]!, 'c');
+    assert.equal(p.size, 1024);
+    assert.deepEqual([p.get(cs[0]!), p.get(cs[1]!), p.get(cs[2]!)], ['ab', 'c', 'a']);
   });
 
   test('appendBytes joins a scroll it already has, in or out of order', () => {
