@@ -4,7 +4,7 @@ export { containsDelimiter } from './delimiters.js';
 export { PhextFormatError, PhextInputError } from './errors.js';
 export { Phext, type Scroll } from './phext.js';
 export { parse, parseAsync } from './parse.js';
-export { serialize, serializeToString, serializePieces } from './serialize.js';
+export { serialize, serializeInTurns, serializePieces } from './serialize.js';
 export { checksum } from './checksum.js';
 export { toc, tocLines } from './toc.js';
 export { manifest, delta, deltaScrolls } from './delta.js';

@@ -53,15 +53,18 @@ export function* serializePieces(scrolls: Iterable<Scroll>): Generator<string> {
  * that changes one scroll of a large parsed file copies the rest in a few large blocks.
  */
 export function serialize(scrolls: Phext | Iterable<Scroll>): Buffer {
-  const out: Buffer[] = [];
+  const out = [...serializeChunks(scrolls)];
+  return out.length === 1 ? out[0]! : Buffer.concat(out);
+}
+
+/**
+ * The bytes of {@link serialize} as the pieces it joins (slices of parsed bytes, encoded text),
+ * one at a time, so that a large phext can be written or hashed without a second whole copy and
+ * without holding the event loop (see serializeInTurns).
+ */
+function* serializeChunks(scrolls: Phext | Iterable<Scroll>): Generator<Buffer> {
   let text: string[] = []; // pending text, encoded in one go
   let run: { bytes: Buffer; start: number; end: number } | undefined; // pending bytes
-  const flush = () => {
-    if (run) out.push(run.bytes.subarray(run.start, run.end));
-    else if (text.length > 0) out.push(Buffer.from(text.join(''), 'utf8'));
-    run = undefined;
-    text = [];
-  };
   let at = Coordinate.ORIGIN;
   for (const s of scrolls) {
     const source = parsedBytes(s);
@@ -73,18 +76,51 @@ export function serialize(scrolls: Phext | Iterable<Scroll>): Buffer {
       run.end = source.end;
       continue;
     }
+    if (run) yield run.bytes.subarray(run.start, run.end);
+    run = undefined;
     if (source) {
-      if (run) flush();
       text.push(gap);
-      flush();
+      yield Buffer.from(text.join(''), 'utf8');
+      text = [];
       run = { bytes: source.bytes, start: source.start, end: source.end };
     } else {
-      if (run) flush();
       text.push(gap, s.text);
+      // Flushed now and then, so a phext of many small new scrolls still comes in pieces.
+      if (text.length >= 2048) {
+        yield Buffer.from(text.join(''), 'utf8');
+        text = [];
+      }
     }
   }
-  flush();
-  return out.length === 1 ? out[0]! : Buffer.concat(out);
+  if (run) yield run.bytes.subarray(run.start, run.end);
+  else if (text.length > 0) yield Buffer.from(text.join(''), 'utf8');
+}
+
+/** How much a turn of serializeInTurns produces before it lets the event loop run: ~1-2 ms of work. */
+const TURN_BYTES = 1 << 20;
+
+/**
+ * {@link serializeChunks} in batches of about a megabyte, with a turn of the event loop before
+ * each batch after the first: a checkpoint of a 100 MB phext never stalls the other requests.
+ * Large slices of parsed bytes pass through without a copy.
+ */
+export async function* serializeInTurns(scrolls: Phext | Iterable<Scroll>): AsyncGenerator<Buffer> {
+  let batch: Buffer[] = [];
+  let size = 0;
+  let first = true;
+  for (const chunk of serializeChunks(scrolls)) {
+    if (chunk.length === 0) continue;
+    batch.push(chunk);
+    size += chunk.length;
+    if (size < TURN_BYTES) continue;
+    if (!first) await new Promise<void>((resolve) => setImmediate(resolve));
+    first = false;
+    yield batch.length === 1 ? batch[0]! : Buffer.concat(batch);
+    batch = [];
+    size = 0;
+  }
+  if (!first) await new Promise<void>((resolve) => setImmediate(resolve));
+  if (batch.length > 0) yield Buffer.concat(batch);
 }
 
 /** True when `bytes[from, to)` is the ASCII text `ascii`. */

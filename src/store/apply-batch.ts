@@ -1,75 +1,102 @@
-import { Phext, serialize, serializeToString } from '../phext/index.js';
+import { checksum } from '../phext/checksum.js';
+import { Coordinate, Phext } from '../phext/index.js';
+import type { ChangeRecord } from './change-record.js';
 import type { PendingMutation } from './document.js';
 import { Journal } from './journal.js';
 import type { QuotaHold, QuotaLedger } from './quota-ledger.js';
 import { refusals } from './refusals.js';
 
-type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
+type Outcome = { readonly ok: true; readonly value: unknown; readonly version: number } | { readonly ok: false; readonly error: unknown };
 
 /** The in-memory result of one group commit, before anything is written. */
 export interface AppliedBatch {
-  /** The new document: a private copy of the committed one with every accepted change applied. */
+  /** The new document: a copy of the committed one (sharing its unchanged scrolls) with every accepted change applied. */
   readonly phext: Phext;
-  readonly bytes: Buffer;
+  /** Its serialized size in bytes, measured change by change (nothing is serialized). */
+  readonly size: number;
+  /** The version after the batch: one more per mutation that changed a scroll. */
+  readonly version: number;
+  /** The net change of every scroll the batch changed, in coordinate order of first change. */
+  readonly records: ChangeRecord[];
   /** One per mutation, in arrival order. */
   readonly outcomes: Outcome[];
-  /** Number of mutations whose change was kept. */
-  readonly accepted: number;
   /** What the quota ledger holds for the kept changes; settled once the batch is written or lost. */
   readonly holds: QuotaHold[];
 }
 
+/** The committed state a batch starts from. */
+export interface BatchBase {
+  readonly phext: Phext | undefined;
+  readonly size: number;
+  readonly version: number;
+}
+
 /**
- * Applies `batch` in arrival order to one private copy of `base` (the committed phext is never
- * touched). A change that throws, or that would push the file past `maxBytes`, is rolled back
- * through the journal and fails alone; the others are kept. The same goes for a change the quota
- * ledger refuses, which it judges by the change's exact growth. The size check serializes only
- * when the growth (exact if the ledger asked for it, else the journal's cheap upper bound) says
- * the limit might be crossed.
+ * Applies `batch` in arrival order to one copy of the base (the committed phext is never touched;
+ * the copy shares its structure, so this costs what the batch changes, whatever the document's
+ * size). A change that throws, that would push the file past `maxBytes`, that the quota ledger
+ * refuses, or whose `ifVersion` is not the version it would apply to, is rolled back through the
+ * journal and fails alone; the others are kept. Every change is measured exactly (delimiter runs
+ * included), so the size is known without serializing.
  */
 export function applyBatch(
   path: string,
-  base: { phext: Phext; bytes: Buffer } | undefined,
+  base: BatchBase,
   batch: readonly PendingMutation[],
   maxBytes: number,
   ledger?: QuotaLedger,
 ): AppliedBatch {
-  const phext = base ? base.phext.clone() : new Phext();
+  const phext = base.phext ? base.phext.clone() : new Phext();
   const journal = new Journal(phext);
   const outcomes: Outcome[] = [];
   const holds: QuotaHold[] = [];
-  let accepted = 0;
-  let bound = base ? base.bytes.length : 0; // never below the current serialized size
+  /** The scroll before the batch, and the version of the last mutation that changed it. */
+  const touched = new Map<string, { before: string; version: number }>();
+  let size = base.size;
+  let version = base.version;
   try {
     for (const mutation of batch) {
+      if (mutation.ifVersion !== undefined && mutation.ifVersion !== version) {
+        outcomes.push({ ok: false, error: refusals.versionMoved(path, mutation.ifVersion, version) });
+        continue;
+      }
       const mark = journal.mark;
       try {
         const value = mutation.change(phext);
-        // Measured once: exactly when the ledger asks (a quota), else as the journal's cheap bound.
-        let exact: number | undefined;
-        const hold = ledger?.admit(path, () => (exact ??= journal.exactGrowth(mark)));
-        if (hold) holds.push(hold);
-        const grown = bound + (exact ?? journal.growthBound(mark));
-        if (grown > maxBytes) {
-          const size = Buffer.byteLength(serializeToString(phext));
-          if (size > maxBytes) {
-            journal.rollback(mark);
-            if (hold) holds.pop()!.settle();
-            outcomes.push({ ok: false, error: refusals.tooLargeChange(path, size, maxBytes) });
-            continue;
-          }
-          bound = size;
-        } else {
-          bound = grown;
+        const growth = journal.exactGrowth(mark);
+        const hold = ledger?.admit(path, () => growth);
+        if (size + growth > maxBytes) {
+          journal.rollback(mark);
+          hold?.settle();
+          outcomes.push({ ok: false, error: refusals.tooLargeChange(path, size + growth, maxBytes) });
+          continue;
         }
-        outcomes.push({ ok: true, value });
-        accepted++;
+        if (hold) holds.push(hold);
+        const changed = journal.changedSince(mark);
+        if (changed.length > 0) {
+          version++;
+          for (const { key, before } of changed) {
+            const seen = touched.get(key);
+            touched.set(key, { before: seen ? seen.before : before, version });
+          }
+        }
+        size += growth;
+        outcomes.push({ ok: true, value, version });
       } catch (error) {
         journal.rollback(mark);
         outcomes.push({ ok: false, error });
       }
     }
-    return { phext, bytes: serialize(phext), outcomes, accepted, holds };
+    const records: ChangeRecord[] = [];
+    for (const [key, { before, version: at }] of touched) {
+      const coordinate = Coordinate.fromKey(key);
+      const text = phext.get(coordinate);
+      if (text === before) continue; // changed and changed back within the batch
+      const bytes = Buffer.byteLength(text, 'utf8');
+      const kind = before === '' ? 'insert' : text === '' ? 'delete' : 'update';
+      records.push({ version: at, coordinate, kind, text, bytes, checksum: checksum(text) });
+    }
+    return { phext, size, version, records, outcomes, holds };
   } catch (e) {
     for (const hold of holds) hold.settle();
     throw e;

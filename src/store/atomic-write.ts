@@ -48,9 +48,42 @@ function tempPathFor(target: string): string {
  * stays 0600) unless `options.mode` says otherwise; a new file gets the process's default. A
  * target that is not a regular file, or whose mode does not let us write it, is refused before
  * anything is written (StoreError).
+ * `data` may come in chunks (a large phext serialized a piece per event-loop turn).
  * Returns the stamp of the new file (rename keeps inode, size and mtime).
  */
-export async function writeFileAtomic(path: string, data: Uint8Array | string, options: AtomicWriteOptions = {}): Promise<FileStamp> {
+export async function writeFileAtomic(
+  path: string,
+  data: Uint8Array | string | AsyncIterable<Uint8Array>,
+  options: AtomicWriteOptions = {},
+): Promise<FileStamp> {
+  const staged = await stageFile(path, data, options);
+  return 'expect' in options ? staged.install(options.expect) : staged.install();
+}
+
+/** A new version of a file, written and synced beside it, not yet in its place. */
+export interface StagedFile {
+  /** What the file will be once installed (rename keeps inode, size and mtime). */
+  readonly stamp: FileStamp;
+  /**
+   * Renames it over the target and syncs the directory. With `expected` (undefined: the target
+   * must not exist), only over that version of the target, else {@link FileChangedError} and the
+   * staged file is removed.
+   */
+  install(...expected: [] | [FileStamp | undefined]): Promise<FileStamp>;
+  /** Removes the staged file. */
+  discard(): Promise<void>;
+}
+
+/**
+ * The first half of {@link writeFileAtomic}: the temp file written and synced, its mode set, the
+ * target's kind and permissions checked. A checkpoint stages a large file while writes go on, and
+ * installs it in a moment of its own.
+ */
+export async function stageFile(
+  path: string,
+  data: Uint8Array | string | AsyncIterable<Uint8Array>,
+  options: Pick<AtomicWriteOptions, 'mode'> = {},
+): Promise<StagedFile> {
   const target = await realpath(path).catch(() => path); // missing (a new file) or a dangling link's own name
   const current = await statIfExists(target).catch(() => undefined); // unreadable: open/rename report it
   if (current && !current.isFile()) throw refusals.notAFile(path, current);
@@ -62,27 +95,40 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string, o
     const file = await open(temp, 'wx', mode ?? 0o666);
     try {
       if (mode !== undefined) await file.chmod(mode); // exact bits, whatever the umask
-      await file.writeFile(data);
+      if (typeof data === 'string' || data instanceof Uint8Array) await file.writeFile(data);
+      else for await (const chunk of data) await file.write(chunk);
       await file.sync();
       stamp = stampOf(await file.stat({ bigint: true }));
     } finally {
       await file.close();
     }
-    if ('expect' in options) {
-      // Compare and rename back to back, without yielding to the event loop (or a busy thread
-      // pool) in between: that keeps the window an edit could slip through to two system calls.
-      const now = statSync(target, { bigint: true, throwIfNoEntry: false });
-      if (!sameStamp(now && stampOf(now), options.expect)) throw new FileChangedError(`${basename(path)} changed on disk`);
-      renameSync(temp, target);
-    } else {
-      await rename(temp, target);
-    }
   } catch (e) {
     await unlink(temp).catch(() => undefined);
     throw e;
   }
-  await syncDirectory(dirname(target));
-  return stamp;
+  const discard = () => unlink(temp).catch(() => undefined);
+  return {
+    stamp,
+    discard,
+    async install(...expected) {
+      try {
+        if (expected.length > 0) {
+          // Compare and rename back to back, without yielding to the event loop (or a busy thread
+          // pool) in between: that keeps the window an edit could slip through to two system calls.
+          const now = statSync(target, { bigint: true, throwIfNoEntry: false });
+          if (!sameStamp(now && stampOf(now), expected[0])) throw new FileChangedError(`${basename(path)} changed on disk`);
+          renameSync(temp, target);
+        } else {
+          await rename(temp, target);
+        }
+      } catch (e) {
+        await discard();
+        throw e;
+      }
+      await syncDirectory(dirname(target));
+      return stamp;
+    },
+  };
 }
 
 /** fsync of a directory: makes entries created or renamed in it survive a power loss. */

@@ -3,15 +3,36 @@
  * A document is one `.phext` file, addressed by its absolute path.
  */
 import type { Phext } from '../phext/index.js';
+import type { ChangeRecord } from './change-record.js';
 import type { QuotaLedger } from './quota-ledger.js';
 
 /** A committed state of one document, shared by all readers. Never mutate it. */
 export interface Snapshot {
   readonly phext: Phext;
-  /** The serialized bytes, exactly as on disk. */
+  /** The phext's version: one more for every change that altered a scroll; kept across restarts. */
+  readonly version: number;
+  /** Size of the serialized phext in bytes, known without serializing it. */
+  readonly size: number;
+  /** The serialized bytes (the file's own when nothing changed since it was read), made once on first use. */
   readonly bytes: Buffer;
   /** XXH3-128 of `bytes`, computed lazily once per snapshot. */
   checksum(): string;
+  /** {@link bytes} without holding the event loop: serialized a megabyte per turn when not at hand. */
+  bytesInTurns(): Promise<Buffer>;
+  /** {@link checksum}, likewise. */
+  checksumInTurns(): Promise<string>;
+}
+
+/** What a change returned, and the version it left the phext at. */
+export interface Written<T> {
+  readonly value: T;
+  readonly version: number;
+}
+
+/** How a mutation is made. */
+export interface MutateOptions {
+  /** Apply only if the phext is still at this version (optimistic concurrency, If-Match); else 412. */
+  readonly ifVersion?: number | undefined;
 }
 
 /** Why a document cannot be served. `status` is the HTTP status the server answers with. */
@@ -30,7 +51,9 @@ export class StoreError extends Error {
       | 'conflict'
       | 'io'
       | 'closed'
-      | 'locked',
+      | 'locked'
+      | 'version-moved'
+      | 'log',
   ) {
     super(message);
   }
@@ -43,8 +66,11 @@ export const GATHER_MAX_MS = 2;
 export interface StoreClock {
   /** Milliseconds from an arbitrary origin (default performance.now()). */
   now(): number;
-  /** Calls `fn` after `ms` milliseconds unless the returned cancel is called first. */
-  setTimer(fn: () => void, ms: number): () => void;
+  /**
+   * Calls `fn` after `ms` milliseconds unless the returned cancel is called first. A `background`
+   * timer (an idle checkpoint) never keeps the process alive: the change log already holds its work.
+   */
+  setTimer(fn: () => void, ms: number, background?: boolean): () => void;
 }
 
 /** Settings of a store; all sizes in bytes. */
@@ -64,7 +90,22 @@ export interface StoreOptions {
   quota?: QuotaLedger;
   /** Told of every durable commit (metrics, usage); more may join with {@link DocumentStore.onCommit}. */
   observers?: readonly CommitObserver[];
+  /**
+   * A checkpoint folds the change log into the `.phext` once the log exceeds this fraction of the
+   * file's size (default {@link CHECKPOINT_RATIO}), and at least {@link CHECKPOINT_MIN_BYTES}.
+   */
+  checkpointRatio?: number;
+  /** The least a log grows before its size alone calls a checkpoint (default {@link CHECKPOINT_MIN_BYTES}). */
+  checkpointMinBytes?: number;
+  /** …or once no change came for this many milliseconds (default {@link CHECKPOINT_IDLE_MS}). */
+  checkpointIdleMs?: number;
+  /** Where the store reports what an operator should know (another program's edit re-based). */
+  notice?: (line: string) => void;
 }
+
+export const CHECKPOINT_RATIO = 0.1;
+export const CHECKPOINT_MIN_BYTES = 1024 * 1024;
+export const CHECKPOINT_IDLE_MS = 1_000;
 
 /** Called after each durable commit, in order of registration; a throwing observer is warned about, not fatal. */
 export type CommitObserver = (commit: Commit) => void;
@@ -73,9 +114,15 @@ export type CommitObserver = (commit: Commit) => void;
 export interface Commit {
   /** The file, as the store addresses it (absolute). */
   path: string;
-  /** Its size before and after, in bytes. */
+  /** The phext's size before and after, in bytes. */
   bytesBefore: number;
   bytesAfter: number;
+  /** Bytes written durably: the change log's frame, or the whole file for a checkpoint. */
+  bytesWritten: number;
+  /** The version it left the phext at. */
+  version: number;
+  /** Its change records (none for a checkpoint, which changes no scroll). */
+  records: readonly ChangeRecord[];
   /** Number of mutations that shared this commit's fsync. */
   batchSize: number;
   /** Time from starting the write to the directory fsync, in milliseconds. */
@@ -87,16 +134,19 @@ export interface DocumentStore {
   read(path: string): Promise<Snapshot | undefined>;
   /**
    * Applies `change` to a private copy of the document (created empty if missing) and resolves
-   * once the result is durably on disk (group commit: concurrent mutations share one fsync).
+   * once the result is durably on disk (group commit: concurrent mutations share one fsync), with
+   * what `change` returned and the version it made.
    * `change` runs serialized with other mutations of the same path and may throw to abort
-   * (nothing of it is applied). It may run more than once (again on top of a file another
-   * program changed meanwhile), so it must only change the phext it is given. A change that
+   * (nothing of it is applied). It runs once; it must only change the phext it is given (the
+   * scrolls it changed, not the change, are what is logged and re-applied). A change that
    * changes nothing writes nothing.
    */
-  mutate<T>(path: string, change: (phext: Phext) => T): Promise<T>;
+  mutate<T>(path: string, change: (phext: Phext) => T, options?: MutateOptions): Promise<Written<T>>;
   /** Drops any cached copy and reads the file again. */
   reload(path: string): Promise<Snapshot | undefined>;
-  /** Waits for pending commits, then refuses new work. */
+  /** Folds every change not yet in its phext's file into it now (a checkpoint of each). */
+  flush(): Promise<void>;
+  /** Refuses new work, waits for pending commits, then flushes. */
   close(): Promise<void>;
   /** What the cache holds right now, for metrics. */
   stats(): StoreStats;

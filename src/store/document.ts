@@ -1,9 +1,13 @@
 import type { Phext } from '../phext/index.js';
+import type { StagedFile } from './atomic-write.js';
+import type { FileStamp } from './file-stamp.js';
 import type { DiskState } from './load.js';
 
 /** A mutation waiting for its group commit. */
 export interface PendingMutation {
   readonly change: (phext: Phext) => unknown;
+  /** Apply only to this version of the phext (If-Match); else fail with a 412 StoreError. */
+  readonly ifVersion: number | undefined;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -21,7 +25,13 @@ export class Document {
   /** True while a batch is being written: the file is ours, readers get the committed state. */
   writing = false;
   /** Bumped on every change of `state`, so a refresh that raced with a commit cannot undo it. */
-  version = 0;
+  generation = 0;
+  /** A checkpoint is due: the commit loop starts it once the queue is empty. */
+  checkpointDue = false;
+  /** A checkpoint writing its file beside the phext, while commits go on. */
+  staging: Promise<void> | undefined;
+  /** A checkpoint's file, written and synced, waiting for the commit loop to put it in place. */
+  staged: { readonly file: StagedFile; readonly version: number; readonly from: FileStamp | undefined } | undefined;
   /** Mutations in the last batch and the milliseconds its commit took: the next batch waits a little for as many. */
   lastBatch = 0;
   lastCommitMs = 0;
@@ -32,7 +42,7 @@ export class Document {
 
   /** Nothing in flight or queued: safe to evict, drop or reload. */
   get idle(): boolean {
-    return !this.refreshing && !this.committing && this.queue.length === 0;
+    return !this.refreshing && !this.committing && this.queue.length === 0 && !this.staging && !this.staged;
   }
 
   /** Resolves once the document is idle. */

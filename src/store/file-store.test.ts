@@ -3,9 +3,11 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse, serialize } from '../phext/index.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { logPathOf } from './change-log.js';
 import { StoreError } from './document-store.js';
 import { FileDocumentStore } from './file-store.js';
+import { FILE_IO, type StoreIo } from './store-io.js';
+import { durableBytes } from '../testing/durable-phext.js';
 import { checksum } from '../phext/checksum.js';
 import { at, tempFiles } from '../testing/store-support.js';
 import { tempDir } from '../testing/temp-dir.js';
@@ -16,8 +18,14 @@ function openStore(commits: number[] = []): FileDocumentStore {
   return new FileDocumentStore({
     cacheBytes: 64 * MiB,
     maxPhextBytes: 4 * MiB,
-    observers: [(commit) => commits.push(commit.batchSize)],
+    // Mutations only: a checkpoint (batch size 0) is not a commit of changes.
+    observers: [(commit) => commit.batchSize > 0 && commits.push(commit.batchSize)],
   });
+}
+
+/** The store's I/O with `append` (and optionally `replace`) swapped. */
+function ioWith(overrides: Partial<StoreIo>): StoreIo {
+  return { ...FILE_IO, ...overrides };
 }
 
 test('reading a missing phext gives undefined and creates nothing', async (t) => {
@@ -29,7 +37,7 @@ test('reading a missing phext gives undefined and creates nothing', async (t) =>
   assert.deepEqual(store.stats(), { documents: 0, bytes: 0 });
 });
 
-test('a mutation is on disk when it resolves, and the file is exactly serialize()', async (t) => {
+test('a mutation is durable when it resolves (a fresh store sees it), and after a flush the file is exactly serialize()', async (t) => {
   const dir = tempDir(t);
   const file = join(dir, 'a.phext');
   const commits: number[] = [];
@@ -39,7 +47,12 @@ test('a mutation is on disk when it resolves, and the file is exactly serialize(
     p.set(at('2.1.1/1.3.1/1.1.5'), 'world');
     return 'done';
   });
-  assert.equal(result, 'done');
+  assert.deepEqual(result, { value: 'done', version: 1 });
+  // What a restart would load: the change log on top of the (not yet written) file.
+  const fresh = await openStore().read(file);
+  assert.equal(fresh?.phext.get(at('2.1.1/1.3.1/1.1.5')), 'world');
+  assert.equal(fresh?.version, 1);
+  await store.flush();
   const onDisk = readFileSync(file);
   const snap = await store.read(file);
   assert.ok(snap);
@@ -68,9 +81,15 @@ test('200 concurrent inserts to one phext all land, in far fewer commits', async
     ),
   );
   assert.deepEqual(
-    results,
+    results.map((r) => r.value),
     Array.from({ length: n }, (_, i) => i),
   );
+  // One version per mutation, in arrival order.
+  assert.deepEqual(
+    results.map((r) => r.version),
+    Array.from({ length: n }, (_, i) => i + 1),
+  );
+  await store.flush();
   const reread = parse(readFileSync(file));
   for (let i = 0; i < n; i++) assert.equal(reread.get(at(`1.1.${i + 1}`)), `marker-${i}`);
   // Applied in arrival order.
@@ -102,7 +121,7 @@ test('a throwing change rejects alone; even its partial edits are discarded', as
   assert.equal(outcomes[1].status, 'rejected');
   assert.equal((outcomes[1] as PromiseRejectedResult).reason.message, 'boom');
   assert.equal(outcomes[2].status, 'fulfilled');
-  const reread = parse(readFileSync(file));
+  const reread = parse(await durableBytes(file));
   assert.deepEqual(
     [...reread].map((s) => [s.coordinate.toString(), s.text]),
     [
@@ -118,11 +137,20 @@ test('a failed write (disk full) rejects the whole batch with 507 and keeps the 
   const file = join(dir, 'fail.phext');
   writeFileSync(file, 'original');
   let fail = false;
-  const store = new FileDocumentStore({ cacheBytes: MiB, maxPhextBytes: MiB }, async (path, bytes) => {
-    if (fail) throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
-    return writeFileAtomic(path, bytes);
-  });
+  const store = new FileDocumentStore(
+    { cacheBytes: MiB, maxPhextBytes: MiB },
+    ioWith({
+      async append(log, at, bytes) {
+        if (!fail) return FILE_IO.append(log, at, bytes);
+        // Half a frame reaches the log before the disk fills: the next append must cut it off.
+        await FILE_IO.append(log, at, bytes.subarray(0, bytes.length >> 1));
+        throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+      },
+    }),
+  );
   assert.equal((await store.read(file))?.phext.get(at('1.1.1')), 'original');
+  await store.mutate(file, (p) => p.set(at('1.1.5'), 'logged')); // the log exists from here on
+  await store.flush();
   fail = true;
   const outcomes = await Promise.allSettled([1, 2, 3].map((i) => store.mutate(file, (p) => p.set(at(`1.1.${i}`), 'x'))));
   for (const o of outcomes) {
@@ -133,11 +161,13 @@ test('a failed write (disk full) rejects the whole batch with 507 and keeps the 
     assert.equal(e.code, 'no-space');
     assert.equal(e.message, 'writing fail.phext failed: no space left on the device (ENOSPC); the change was not saved');
   }
-  assert.equal((await store.read(file))?.bytes.toString(), 'original');
-  assert.equal(readFileSync(file, 'utf8'), 'original');
+  assert.equal((await store.read(file))?.bytes.toString(), 'original\x17\x17\x17\x17logged');
+  assert.equal((await durableBytes(file)).toString(), 'original\x17\x17\x17\x17logged');
   fail = false;
   await store.mutate(file, (p) => p.set(at('1.1.2'), 'later'));
-  assert.equal(readFileSync(file, 'utf8'), 'original\x17later');
+  assert.equal((await durableBytes(file)).toString(), 'original\x17later\x17\x17\x17logged');
+  await store.flush();
+  assert.equal(readFileSync(file, 'utf8'), 'original\x17later\x17\x17\x17logged');
 });
 
 test('a real I/O failure (directory gone) is a 500 io error and leaves no temp file', async (t) => {
@@ -154,17 +184,23 @@ test('different phexts commit independently and in parallel', async (t) => {
   const dir = tempDir(t);
   let inFlight = 0;
   let maxInFlight = 0;
-  const store = new FileDocumentStore({ cacheBytes: 64 * MiB, maxPhextBytes: MiB }, async (path, bytes) => {
-    maxInFlight = Math.max(maxInFlight, ++inFlight);
-    try {
-      return await writeFileAtomic(path, bytes);
-    } finally {
-      inFlight--;
-    }
-  });
+  const counted =
+    <A extends unknown[], R>(write: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      maxInFlight = Math.max(maxInFlight, ++inFlight);
+      try {
+        return await write(...args);
+      } finally {
+        inFlight--;
+      }
+    };
+  const store = new FileDocumentStore(
+    { cacheBytes: 64 * MiB, maxPhextBytes: MiB },
+    { ...FILE_IO, replace: counted(FILE_IO.replace), append: counted(FILE_IO.append) },
+  );
   const names = ['a', 'b', 'c', 'd'];
   await Promise.all(names.flatMap((n) => [1, 2, 3].map((i) => store.mutate(join(dir, `${n}.phext`), (p) => p.set(at(`1.1.${i}`), n)))));
-  for (const n of names) assert.equal(readFileSync(join(dir, `${n}.phext`), 'utf8'), `${n}\x17${n}\x17${n}`);
+  for (const n of names) assert.equal((await durableBytes(join(dir, `${n}.phext`))).toString(), `${n}\x17${n}\x17${n}`);
   assert.ok(maxInFlight > 1, `writes of different phexts overlapped (max in flight ${maxInFlight})`);
 });
 
@@ -174,13 +210,16 @@ test('an external edit is picked up on the next read, and a deleted file reads a
   const store = openStore();
   await store.mutate(file, (p) => p.set(at('1.1.1'), 'ours'));
   assert.equal((await store.read(file))?.phext.get(at('1.1.1')), 'ours');
+  await store.flush(); // folded: the file alone holds the phext
   writeFileSync(file, 'theirs\x17too');
   const snap = await store.read(file);
   assert.equal(snap?.phext.get(at('1.1.1')), 'theirs');
   assert.equal(snap?.phext.get(at('1.1.2')), 'too');
+  assert.equal(snap?.version, 2, 'an outside edit is a new version');
   // The next mutation builds on the external edit, not on our stale copy.
   await store.mutate(file, (p) => p.set(at('1.1.3'), 'more'));
-  assert.equal(readFileSync(file, 'utf8'), 'theirs\x17too\x17more');
+  assert.equal((await durableBytes(file)).toString(), 'theirs\x17too\x17more');
+  await store.flush();
   const { rmSync } = await import('node:fs');
   rmSync(file);
   assert.equal(await store.read(file), undefined);
@@ -256,6 +295,7 @@ test('a change made through append that then throws is rolled back too; nothing 
     })
     .catch((err: unknown) => err);
   assert.equal((e as Error).message, 'refused after appending');
+  await store.flush();
   assert.equal(readFileSync(file, 'utf8'), 'base');
   assert.equal((await store.read(file))?.bytes.toString(), 'base');
   assert.deepEqual(commits, [1]);
@@ -279,7 +319,7 @@ test('a mutation that changes nothing writes nothing: no file is created, none i
   const commits: number[] = [];
   const store = openStore(commits);
   const missing = join(dir, 'missing.phext');
-  assert.equal(await store.mutate(missing, (p) => p.get(at('1.1.1'))), '');
+  assert.deepEqual(await store.mutate(missing, (p) => p.get(at('1.1.1'))), { value: '', version: 0 });
   await store.mutate(missing, (p) => p.delete(at('1.1.1')));
   await store.mutate(missing, (p) => p.set(at('1.1.1'), ''));
   assert.deepEqual(readdirSync(dir), []);
@@ -292,48 +332,103 @@ test('a mutation that changes nothing writes nothing: no file is created, none i
   assert.deepEqual(commits, []);
 });
 
-test('an edit another program makes between our read and our rename is kept: the batch is applied on top of it', async (t) => {
+test('an edit another program saves while changes wait in the log: our scrolls go on top of it, and the notice says so', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'edited.phext');
+  writeFileSync(file, 'ours');
+  const notices: string[] = [];
+  const store = new FileDocumentStore({ cacheBytes: MiB, maxPhextBytes: MiB, notice: (line) => notices.push(line) });
+  await store.mutate(file, (p) => p.set(at('1.1.3'), `${p.get(at('1.1.1'))} + server`));
+  writeFileSync(file, 'theirs\x17editor line'); // an editor saves before the checkpoint
+  const snap = await store.read(file);
+  assert.equal(snap?.bytes.toString(), 'theirs\x17editor line\x17ours + server');
+  assert.equal(snap?.version, 2);
+  assert.equal(notices.length, 1);
+  assert.match(notices[0]!, /^edited\.phext changed on disk outside SQ .*: 1 scroll change not yet in it applied on top; now version 2$/);
+  await store.flush();
+  assert.equal(readFileSync(file, 'utf8'), 'theirs\x17editor line\x17ours + server');
+  // A restart agrees, and keeps the version.
+  assert.equal((await openStore().read(file))?.version, 2);
+});
+
+test("an edit saved between a checkpoint's check and its rename is kept: the checkpoint takes it in and tries again", async (t) => {
   const dir = tempDir(t);
   const file = join(dir, 'edited.phext');
   writeFileSync(file, 'ours');
   let edits = 1;
   const attempts: number[] = [];
-  const store = new FileDocumentStore({ cacheBytes: MiB, maxPhextBytes: MiB }, async (path, bytes, expected) => {
-    attempts.push(bytes.length);
-    // An editor saves (write and rename) after the batch was applied, before our rename.
-    if (edits-- > 0) writeFileSync(path, 'theirs\x17editor line');
-    return writeFileAtomic(path, bytes, { expect: expected });
-  });
-  assert.equal((await store.read(file))?.bytes.toString(), 'ours');
+  const store = new FileDocumentStore(
+    { cacheBytes: MiB, maxPhextBytes: MiB, notice: () => undefined },
+    ioWith({
+      async stage(path, data) {
+        const staged = await FILE_IO.stage(path, data);
+        attempts.push(attempts.length);
+        return {
+          ...staged,
+          install(...expected) {
+            // An editor saves (write and rename) after the checkpoint wrote its file, before its rename.
+            if (edits-- > 0) writeFileSync(path, 'theirs\x17editor line');
+            return staged.install(...expected);
+          },
+        };
+      },
+    }),
+  );
   let runs = 0;
   await store.mutate(file, (p) => {
     runs++;
-    p.set(at('1.1.3'), p.get(at('1.1.1')) + ' + server');
+    p.set(at('1.1.3'), `${p.get(at('1.1.1'))} + server`);
   });
-  assert.equal(runs, 2, 'the change ran again on the edited file');
+  assert.equal(runs, 1, 'a change runs once: its scrolls, not the change, are applied again');
+  await store.flush(); // refused by the edit: takes it in
+  await store.flush(); // folds
   assert.equal(attempts.length, 2);
-  assert.equal(readFileSync(file, 'utf8'), 'theirs\x17editor line\x17theirs + server');
-  assert.equal((await store.read(file))?.bytes.toString(), 'theirs\x17editor line\x17theirs + server');
+  assert.equal(readFileSync(file, 'utf8'), 'theirs\x17editor line\x17ours + server');
+  assert.equal((await store.read(file))?.bytes.toString(), 'theirs\x17editor line\x17ours + server');
+  assert.deepEqual(tempFiles(dir), []);
 });
 
-test('a file that keeps changing under every attempt is refused with 409; the last edit stays', async (t) => {
+test('the change log is hidden beside the phext, and holds only the base after a checkpoint', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'logged.phext');
+  const store = openStore();
+  await store.mutate(file, (p) => p.set(at('1.1.1'), 'x'.repeat(1000)));
+  assert.deepEqual(readdirSync(dir), ['.logged.phext.log']);
+  const logged = readFileSync(logPathOf(file)).length;
+  assert.ok(logged > 1000, `the log holds the scroll (${logged} bytes)`);
+  await store.flush();
+  assert.deepEqual(readdirSync(dir).sort(), ['.logged.phext.log', 'logged.phext']);
+  assert.ok(readFileSync(logPathOf(file)).length < 100, 'a checkpoint leaves the log its base frame only');
+});
+
+test('writes go on while a checkpoint writes its file; those after it stay in the new log', async (t) => {
   const dir = tempDir(t);
   const file = join(dir, 'busy.phext');
-  writeFileSync(file, 'v0');
-  let version = 0;
-  const store = new FileDocumentStore({ cacheBytes: MiB, maxPhextBytes: MiB }, async (path, bytes, expected) => {
-    writeFileSync(path, `v${++version}`);
-    return writeFileAtomic(path, bytes, { expect: expected });
-  });
-  await store.read(file);
-  const e = await store.mutate(file, (p) => p.set(at('1.1.2'), 'x')).catch((err: unknown) => err);
-  assert.ok(e instanceof StoreError);
-  assert.equal(e.status, 409);
-  assert.equal(e.code, 'conflict');
-  assert.equal(
-    e.message,
-    `busy.phext was changed on disk by another program during each of ${version} attempts to save; the change was not saved`,
+  let release: () => void = () => undefined;
+  const gate = new Promise<void>((r) => (release = r));
+  let staging: () => void = () => undefined;
+  const started = new Promise<void>((r) => (staging = r));
+  const store = new FileDocumentStore(
+    { cacheBytes: MiB, maxPhextBytes: MiB },
+    ioWith({
+      async stage(path, data) {
+        staging();
+        await gate; // the checkpoint's file takes its time to write
+        return FILE_IO.stage(path, data);
+      },
+    }),
   );
-  assert.equal(readFileSync(file, 'utf8'), `v${version}`);
-  assert.deepEqual(tempFiles(dir), []);
+  await store.mutate(file, (p) => p.set(at('1.1.1'), 'before'));
+  const flushed = store.flush();
+  await started;
+  // The checkpoint is writing version 1; these commit meanwhile, each acknowledged at once.
+  for (let i = 2; i <= 5; i++) assert.equal((await store.mutate(file, (p) => p.set(at(`1.1.${i}`), `during ${i}`))).version, i);
+  release();
+  await flushed;
+  assert.equal(readFileSync(file, 'utf8'), 'before', 'the file holds what was committed when the checkpoint began');
+  assert.equal((await durableBytes(file)).toString(), 'before\x17during 2\x17during 3\x17during 4\x17during 5');
+  assert.equal((await store.read(file))?.version, 5);
+  await store.flush();
+  assert.equal(readFileSync(file, 'utf8'), 'before\x17during 2\x17during 3\x17during 4\x17during 5');
+  assert.equal((await openStore().read(file))?.version, 5);
 });

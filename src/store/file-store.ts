@@ -1,60 +1,55 @@
+import { statSync } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { Phext } from '../phext/index.js';
-import { applyBatch, type AppliedBatch } from './apply-batch.js';
-import { FileChangedError, writeFileAtomic } from './atomic-write.js';
+import { Phext, serializeInTurns } from '../phext/index.js';
+import { applyBatch } from './apply-batch.js';
+import { FileChangedError } from './atomic-write.js';
 import {
+  CHECKPOINT_IDLE_MS,
+  CHECKPOINT_MIN_BYTES,
+  CHECKPOINT_RATIO,
   GATHER_MAX_MS,
   type Commit,
   type CommitObserver,
   type DocumentStore,
+  type MutateOptions,
   type Snapshot,
   type StoreClock,
   type StoreOptions,
   type StoreStats,
+  type Written,
 } from './document-store.js';
 import { Document, type PendingMutation } from './document.js';
-import { sameStamp, stampOf, statIfExists, type FileStamp } from './file-stamp.js';
+import { sameStamp, stampOf } from './file-stamp.js';
+import { FILE_IO, type StoreIo } from './store-io.js';
 import { TurnStamps } from './turn-stamps.js';
-import { loadFromDisk, type DiskState } from './load.js';
+import { loadFile, withLog, type DiskState } from './load.js';
+import { OpenLog } from './open-log.js';
 import { Lru } from './lru.js';
 import { asStoreError, refusals } from './refusals.js';
 import { RecentStates } from './recent-states.js';
+import { checkWritable } from './writable.js';
 import { CommittedSnapshot } from './snapshot.js';
 import { removeStaleTempFiles } from './stale-temp.js';
 
 /**
- * Estimated memory of a cached document: the serialized bytes are held once (Snapshot.bytes),
- * the scroll texts about once more (twice for non-Latin-1 text), plus a Map entry, Scroll and
- * Coordinate per scroll. 3× the file size plus 160 bytes per scroll covers that.
+ * Estimated memory of a cached document: the file's bytes are held once (parsed scrolls point
+ * into them), serialized bytes once more after a change, changed scroll texts (twice for
+ * non-Latin-1 text), plus a tree entry and Scroll per scroll. 3× the size plus 160 bytes per
+ * scroll covers that.
  */
 export const MEMORY_PER_BYTE = 3;
 const MEMORY_PER_SCROLL = 160;
-
-/**
- * How a commit is made durable; tests swap it to inject write failures. `expected` is the
- * version of the file the bytes were made from (undefined: none); a writer that finds another
- * version on disk throws {@link FileChangedError} and writes nothing (see writeFileAtomic).
- */
-export type DurableWriter = (path: string, bytes: Buffer, expected: FileStamp | undefined) => Promise<FileStamp>;
-
-const defaultWriter: DurableWriter = (path, bytes, expected) => writeFileAtomic(path, bytes, { expect: expected });
-
-/**
- * How many times a batch is applied again on top of a file another program changed under it
- * before the batch is refused (409): an editor saves once, not continuously.
- */
-const CONFLICT_ATTEMPTS = 5;
+const EMPTY = new Phext().freeze();
 
 const REAL_CLOCK: StoreClock = {
   now: () => performance.now(),
-  setTimer: (fn, ms) => {
+  setTimer: (fn, ms, background) => {
     const timer = setTimeout(fn, ms);
+    if (background) timer.unref();
     return () => clearTimeout(timer);
   },
 };
-
-const NO_BYTES = Buffer.alloc(0);
 
 /**
  * The document store over `.phext` files: one parsed, shared, immutable snapshot per file, a
@@ -71,20 +66,24 @@ export class FileDocumentStore implements DocumentStore {
   private readonly recent = new RecentStates();
   private readonly observers: CommitObserver[];
   private readonly stamps = new TurnStamps();
+  /** Idle checkpoints waiting for their time, by path (their documents may have been evicted). */
+  private readonly idleCheckpoints = new Map<string, () => void>();
+  private readonly notice: (line: string) => void;
 
   constructor(
     private readonly options: StoreOptions,
-    private readonly write: DurableWriter = defaultWriter,
+    private readonly io: StoreIo = FILE_IO,
   ) {
     this.documents = new Lru(options.cacheBytes);
     this.clock = options.clock ?? REAL_CLOCK;
     this.observers = [...(options.observers ?? [])];
+    this.notice = options.notice ?? ((line) => process.emitWarning(line));
   }
 
   async read(path: string): Promise<Snapshot | undefined> {
     const doc = this.documentFor(path);
     if (!doc.refreshing && doc.state) {
-      // While our own write is in flight the file is ours: serve the last committed state.
+      // While our own write is in flight the files are ours: serve the last committed state.
       if (doc.writing) return doc.state.snapshot;
       // The common case, a cached file nobody touched: one synchronous stat taken after this
       // read began, so an edit finished before it is always seen, shared with the other reads
@@ -98,15 +97,15 @@ export class FileDocumentStore implements DocumentStore {
     return (await this.refresh(doc)).snapshot;
   }
 
-  mutate<T>(path: string, change: (phext: Phext) => T): Promise<T> {
+  mutate<T>(path: string, change: (phext: Phext) => T, options: MutateOptions = {}): Promise<Written<T>> {
     let doc: Document;
     try {
       doc = this.documentFor(path);
     } catch (e) {
       return Promise.reject(e);
     }
-    return new Promise<T>((resolve, reject) => {
-      doc.queue.push({ change, resolve: resolve as (value: unknown) => void, reject });
+    return new Promise<Written<T>>((resolve, reject) => {
+      doc.queue.push({ change, ifVersion: options.ifVersion, resolve: resolve as (value: unknown) => void, reject });
       doc.notifyQueued();
       void this.commitLoop(doc);
     });
@@ -123,9 +122,29 @@ export class FileDocumentStore implements DocumentStore {
     return this.read(path);
   }
 
+  async flush(): Promise<void> {
+    this.checkOpen();
+    await this.checkpointAll();
+  }
+
+  /**
+   * Refuses new work, waits for pending commits, then folds every change log into its `.phext`,
+   * so a clean shutdown leaves plain files.
+   */
   close(): Promise<void> {
-    this.closing ??= Promise.all([...this.documents.values()].map((d) => d.whenIdle())).then(() => undefined);
+    this.closing ??= this.checkpointAll();
     return this.closing;
+  }
+
+  private async checkpointAll(): Promise<void> {
+    await Promise.all([...this.documents.values()].map((d) => d.whenIdle()));
+    const cached = [...this.documents.values()].filter((d) => hasUnfolded(d.state)).map((d) => d.path);
+    const due = new Set([...this.idleCheckpoints.keys(), ...cached]);
+    for (const cancel of this.idleCheckpoints.values()) cancel();
+    this.idleCheckpoints.clear();
+    await Promise.all([...due].map((path) => this.checkpointNow(path)));
+    // A log whose checkpoint failed keeps its changes, but not an open file.
+    if (this.closing) await Promise.all([...this.documents.values()].map((d) => d.state?.log?.release()));
   }
 
   onCommit(observer: CommitObserver): void {
@@ -142,6 +161,10 @@ export class FileDocumentStore implements DocumentStore {
 
   private documentFor(path: string): Document {
     this.checkOpen();
+    return this.documentOf(path);
+  }
+
+  private documentOf(path: string): Document {
     // Keys are resolved paths, so a hit on the path as given is the document; callers pass
     // resolved paths already, which saves resolving once per request.
     let doc = this.documents.get(path);
@@ -156,31 +179,36 @@ export class FileDocumentStore implements DocumentStore {
   }
 
   /**
-   * Brings `doc` up to date with the disk: stat, and load again only when the file is not the
-   * one we loaded or wrote. Concurrent callers share one refresh (no thundering herd). A failed
-   * load forgets the old state, so a broken file is never served stale nor overwritten.
+   * Brings `doc` up to date with the disk: stat, and load again only when the `.phext` is not the
+   * one the state was made from. Concurrent callers share one refresh (no thundering herd). A
+   * failed load forgets the old state, so a broken file is never served stale nor overwritten.
+   * The change log is ours alone: read from disk once, then known (see withLog for another
+   * program's edit).
    */
   private refresh(doc: Document): Promise<DiskState> {
     if (doc.refreshing) return doc.refreshing;
     const max = this.options.maxPhextBytes;
-    const version = doc.version;
+    const generation = doc.generation;
     const work = (async (): Promise<DiskState> => {
-      const st = await statIfExists(doc.path);
+      // Synchronous, like the read path's: a stat costs microseconds, a thread-pool round trip more.
+      const st = statSync(doc.path, { bigint: true, throwIfNoEntry: false });
       const stamp = st && stampOf(st);
-      const current = doc.state;
-      if (current && sameStamp(stamp, current.stamp)) return current;
-      return this.recent.find(doc.path, stamp) ?? loadFromDisk(doc.path, max);
+      const known = doc.state ?? this.recent.find(doc.path);
+      if (known && sameStamp(stamp, known.stamp)) return known;
+      const file = await loadFile(doc.path, max);
+      const log = known ? known.log : await OpenLog.read(doc.path);
+      return withLog(this.io, doc.path, file, log, this.notice);
     })();
     doc.refreshing = work
       .then(
         (state) => {
           // A commit that landed meanwhile is newer than whatever this refresh saw.
-          if (doc.version !== version && doc.state) return doc.state;
+          if (doc.generation !== generation && doc.state) return doc.state;
           this.setState(doc, state);
           return state;
         },
         (e: unknown) => {
-          if (doc.version !== version && doc.state) return doc.state;
+          if (doc.generation !== generation && doc.state) return doc.state;
           this.setState(doc, undefined);
           throw asStoreError(doc.path, e);
         },
@@ -194,7 +222,8 @@ export class FileDocumentStore implements DocumentStore {
 
   /**
    * Commits the queue of `doc` in batches until it is empty: everything that queued while the
-   * previous batch was being written goes into the next batch, sharing one write and one fsync pair.
+   * previous batch was being written goes into the next batch, sharing one log append and one
+   * fsync; then runs a checkpoint if one is due.
    *
    * Before a batch that is smaller than the last one, it waits a little (a quarter of the last
    * commit's time, at most `gatherMaxMs`) for as many mutations. Without that, N clients
@@ -210,7 +239,17 @@ export class FileDocumentStore implements DocumentStore {
       const dir = dirname(doc.path);
       if (!this.swept.has(dir)) this.swept.set(dir, removeStaleTempFiles(dir));
       await this.swept.get(dir);
-      while (doc.queue.length > 0) {
+      while (doc.queue.length > 0 || doc.staged || (doc.checkpointDue && !doc.staging)) {
+        // A staged checkpoint goes in first: under steady writes the queue is never empty.
+        if (doc.staged) {
+          await this.installCheckpoint(doc);
+          continue;
+        }
+        if (doc.queue.length === 0) {
+          doc.checkpointDue = false;
+          this.stageCheckpoint(doc);
+          continue;
+        }
         const gatherMs = Math.min(this.options.gatherMaxMs ?? GATHER_MAX_MS, doc.lastCommitMs / 4);
         await doc.waitForQueue(doc.lastBatch, gatherMs, this.clock.setTimer);
         let base: DiskState;
@@ -225,6 +264,11 @@ export class FileDocumentStore implements DocumentStore {
         await this.commitBatch(doc, base, batch);
         doc.lastBatch = batch.length;
         doc.lastCommitMs = this.clock.now() - started;
+        // Writers that never pause keep the queue full: a due checkpoint starts now, beside them.
+        if (doc.checkpointDue && !doc.staging && !doc.staged) {
+          doc.checkpointDue = false;
+          this.stageCheckpoint(doc);
+        }
       }
     } finally {
       doc.committing = false;
@@ -233,79 +277,183 @@ export class FileDocumentStore implements DocumentStore {
   }
 
   /**
-   * Applies `batch` to a copy of `base` and writes the result, unless it changes nothing. When
-   * another program changed the file after `base` was read (found just before the rename), the
-   * batch is applied again on top of the new file, up to {@link CONFLICT_ATTEMPTS} times, so
-   * neither that edit nor the batch is lost.
+   * Applies `batch` to a copy of the committed phext and appends the scrolls it changed to the
+   * change log as one synced frame; a batch that changes no scroll writes nothing (and creates no
+   * file). The `.phext` itself is left for a checkpoint.
    */
   private async commitBatch(doc: Document, base: DiskState, batch: PendingMutation[]): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      let applied: AppliedBatch;
-      try {
-        applied = applyBatch(doc.path, base.snapshot, batch, this.options.maxPhextBytes, this.options.quota);
-      } catch (e) {
-        for (const m of batch) m.reject(asStoreError(doc.path, e));
-        return;
-      }
-      let failure: unknown;
-      // A batch that changes no byte writes nothing (and creates no file).
-      if (applied.accepted > 0 && !applied.bytes.equals(base.snapshot?.bytes ?? NO_BYTES)) {
-        try {
-          await this.writeBatch(doc, base, applied);
-        } catch (e) {
-          failure = e;
-        }
-      }
-      // Written bytes were counted by the observers; lost or re-applied ones are held no more.
-      for (const hold of applied.holds) hold.settle();
-      if (failure instanceof FileChangedError) {
-        if (attempt < CONFLICT_ATTEMPTS) {
-          try {
-            base = await this.refresh(doc);
-            continue;
-          } catch (e) {
-            failure = e;
-          }
-        } else {
-          failure = refusals.conflict(doc.path, attempt);
-        }
-      }
-      if (failure !== undefined) {
-        // Memory keeps the old committed state; every change of the batch is reported lost.
-        const error = refusals.writeFailed(doc.path, failure);
-        batch.forEach((m, i) => {
-          const outcome = applied.outcomes[i]!; // one per mutation (applyBatch)
-          m.reject(outcome.ok ? error : outcome.error);
-        });
-        return;
-      }
-      batch.forEach((m, i) => {
-        const outcome = applied.outcomes[i]!; // one per mutation (applyBatch)
-        if (outcome.ok) m.resolve(outcome.value);
-        else m.reject(outcome.error);
-      });
+    let applied: ReturnType<typeof applyBatch>;
+    try {
+      const before = base.snapshot;
+      applied = applyBatch(
+        doc.path,
+        { phext: before?.phext, size: before?.size ?? 0, version: base.version },
+        batch,
+        this.options.maxPhextBytes,
+        this.options.quota,
+      );
+    } catch (e) {
+      for (const m of batch) m.reject(asStoreError(doc.path, e));
       return;
     }
+    let failure: unknown;
+    if (applied.records.length > 0) {
+      const started = this.clock.now();
+      doc.writing = true;
+      try {
+        // The checkpoint will replace the file: refuse now what it could not do then.
+        const st = statSync(doc.path, { bigint: true, throwIfNoEntry: false });
+        if (st && !st.isFile()) throw refusals.notAFile(doc.path, st);
+        if (st) checkWritable(doc.path, st);
+        let log = base.log;
+        let written: number;
+        if (log) {
+          written = await log.append(this.io, applied.records);
+        } else {
+          log = await OpenLog.create(this.io, doc.path, base.stamp, base.version, applied.records);
+          written = log.bytes;
+        }
+        const snapshot = new CommittedSnapshot(applied.phext, applied.version, applied.size);
+        this.setState(doc, { snapshot, stamp: base.stamp, version: applied.version, log });
+        this.notifyCommit({
+          path: doc.path,
+          bytesBefore: base.snapshot?.size ?? 0,
+          bytesAfter: applied.size,
+          bytesWritten: written,
+          batchSize: applied.records.length === 0 ? 0 : applied.outcomes.filter((o) => o.ok).length,
+          durationMs: this.clock.now() - started,
+          version: applied.version,
+          records: applied.records,
+        });
+        this.planCheckpoint(doc);
+      } catch (e) {
+        failure = e;
+      } finally {
+        doc.writing = false;
+      }
+    }
+    // Written bytes were counted by the observers; lost ones are held no more.
+    for (const hold of applied.holds) hold.settle();
+    const error = failure === undefined ? undefined : refusals.writeFailed(doc.path, failure);
+    batch.forEach((m, i) => {
+      const outcome = applied.outcomes[i]!; // one per mutation (applyBatch)
+      if (!outcome.ok) m.reject(outcome.error);
+      else if (error) m.reject(error);
+      else m.resolve({ value: outcome.value, version: outcome.version });
+    });
   }
 
-  private async writeBatch(doc: Document, base: DiskState, applied: AppliedBatch): Promise<void> {
-    const before = base.snapshot?.bytes.length ?? 0;
+  /** After a commit: a checkpoint now if the log has grown past its share of the file, else once the phext is idle. */
+  private planCheckpoint(doc: Document): void {
+    const state = doc.state;
+    if (!hasUnfolded(state)) return;
+    const ratio = this.options.checkpointRatio ?? CHECKPOINT_RATIO;
+    const least = this.options.checkpointMinBytes ?? CHECKPOINT_MIN_BYTES;
+    if (state.log.bytes >= Math.max(least, ratio * (state.snapshot?.size ?? 0))) {
+      doc.checkpointDue = true;
+      return;
+    }
+    this.checkpointWhenIdle(doc);
+  }
+
+  /** (Re)arms the idle checkpoint of `doc`: after the last write, or to retry one that failed. */
+  private checkpointWhenIdle(doc: Document): void {
+    this.idleCheckpoints.get(doc.path)?.();
+    const cancel = this.clock.setTimer(
+      () => {
+        if (this.idleCheckpoints.get(doc.path) !== cancel) return;
+        this.idleCheckpoints.delete(doc.path);
+        if (!this.closing) void this.checkpointNow(doc.path);
+      },
+      this.options.checkpointIdleMs ?? CHECKPOINT_IDLE_MS,
+      true,
+    );
+    this.idleCheckpoints.set(doc.path, cancel);
+  }
+
+  /** Runs a checkpoint of `path` in its commit loop (after any queued mutation). */
+  private async checkpointNow(path: string): Promise<void> {
+    const doc = this.documentOf(path);
+    doc.checkpointDue = true;
+    await this.commitLoop(doc);
+    await doc.whenIdle();
+  }
+
+  /**
+   * Starts a checkpoint: the phext as committed now (version V) is written beside the `.phext`
+   * and synced, a megabyte per event-loop turn, while commits go on appending to the log. The
+   * commit loop then installs it (installCheckpoint).
+   */
+  private stageCheckpoint(doc: Document): void {
+    const state = doc.state;
+    if (!hasUnfolded(state) || doc.staging) return;
+    this.idleCheckpoints.get(doc.path)?.();
+    this.idleCheckpoints.delete(doc.path);
+    const snapshot = state.snapshot;
+    doc.staging = (async () => {
+      // Straight from the scrolls: no whole copy of a large phext in memory.
+      const data = snapshot?.hasBytes ? snapshot.bytes : serializeInTurns(snapshot?.phext ?? EMPTY);
+      const file = await this.io.stage(doc.path, data);
+      doc.staged = { file, version: state.version, from: state.stamp };
+    })()
+      .catch((e: unknown) => this.checkpointFailed(doc, e))
+      .finally(() => {
+        doc.staging = undefined;
+        void this.commitLoop(doc);
+      });
+  }
+
+  /**
+   * Puts a staged checkpoint in place, between two commits: renamed over the `.phext` unless
+   * another program changed that since (then its edit is taken in, our scrolls on top, and the
+   * checkpoint tried again later), then a new log based on the new file replaces the old one,
+   * holding the records committed while the file was written. A crash between the two leaves a
+   * log based on the old file; loading applies its records again on top of the new one, which
+   * already holds those up to V (replay is idempotent).
+   */
+  private async installCheckpoint(doc: Document): Promise<void> {
+    const staged = doc.staged!;
+    doc.staged = undefined;
+    const state = doc.state;
+    if (!state?.log) return void (await staged.file.discard());
     const started = this.clock.now();
     doc.writing = true;
-    let stamp: FileStamp;
     try {
-      stamp = await this.write(doc.path, applied.bytes, base.stamp);
+      const stamp = await staged.file.install(staged.from);
+      const later = [...state.log.unfolded.values()].filter((r) => r.version > staged.version);
+      const log = await OpenLog.create(this.io, doc.path, stamp, staged.version, later);
+      await state.log.release();
+      this.setState(doc, { snapshot: state.snapshot, stamp, version: state.version, log });
+      const size = Number(staged.file.stamp.size);
+      this.notifyCommit({
+        path: doc.path,
+        bytesBefore: size,
+        bytesAfter: size,
+        bytesWritten: size,
+        batchSize: 0,
+        durationMs: this.clock.now() - started,
+        version: staged.version,
+        records: [],
+      });
+      if (later.length > 0) this.planCheckpoint(doc);
+    } catch (e) {
+      doc.writing = false;
+      if (e instanceof FileChangedError) {
+        // Another program saved the file meanwhile: take its edit in now (our scrolls on top).
+        await this.refresh(doc).catch(() => undefined);
+        if (!this.closing) this.checkpointWhenIdle(doc);
+      } else {
+        this.checkpointFailed(doc, e);
+      }
     } finally {
       doc.writing = false;
     }
-    this.setState(doc, { snapshot: new CommittedSnapshot(applied.phext, applied.bytes), stamp });
-    this.notifyCommit({
-      path: doc.path,
-      bytesBefore: before,
-      bytesAfter: applied.bytes.length,
-      batchSize: applied.accepted,
-      durationMs: this.clock.now() - started,
-    });
+  }
+
+  /** The log keeps every change; the checkpoint is tried again when the phext is next idle, never at once (a full disk must not spin). */
+  private checkpointFailed(doc: Document, e: unknown): void {
+    this.notice(`checkpoint of ${doc.path} failed (${asStoreError(doc.path, e).message}); its change log keeps every change`);
+    if (!this.closing) this.checkpointWhenIdle(doc);
   }
 
   private notifyCommit(commit: Commit): void {
@@ -320,10 +468,10 @@ export class FileDocumentStore implements DocumentStore {
 
   private setState(doc: Document, state: DiskState | undefined): void {
     doc.state = state;
-    doc.version++;
+    doc.generation++;
     if (state) this.recent.remember(doc.path, state);
     const snapshot = state?.snapshot;
-    const weight = snapshot ? MEMORY_PER_BYTE * snapshot.bytes.length + MEMORY_PER_SCROLL * snapshot.phext.size + 1 : 0;
+    const weight = snapshot ? MEMORY_PER_BYTE * snapshot.size + MEMORY_PER_SCROLL * snapshot.phext.size + 1 : 0;
     this.documents.weigh(doc.path, doc, weight);
   }
 
@@ -333,6 +481,18 @@ export class FileDocumentStore implements DocumentStore {
       if (!doc.state?.snapshot) this.documents.delete(doc.path, doc);
       doc.notifyIfIdle();
     }
-    this.documents.trim((d) => d.idle);
+    // A phext whose log is open for appending stays until its checkpoint (which closes the log);
+    // over budget, that checkpoint is asked for now rather than after the idle second.
+    this.documents.trim((d) => d.idle && !d.state?.log?.holdsHandle);
+    if (this.documents.weight > this.options.cacheBytes && !this.closing) {
+      for (const d of this.documents.values()) {
+        if (d.idle && hasUnfolded(d.state) && !d.checkpointDue) void this.checkpointNow(d.path);
+      }
+    }
   }
+}
+
+/** A state whose change log holds changes not yet in its `.phext`. */
+function hasUnfolded(state: DiskState | undefined): state is DiskState & { log: OpenLog } {
+  return state?.log !== undefined && state.log.unfolded.size > 0;
 }

@@ -44,29 +44,6 @@ export class Journal {
   }
 
   /**
-   * An upper bound of how many bytes the serialized phext grew by since `mark`. Replacing a
-   * scroll's text changes only the text bytes. A new scroll also needs a delimiter run, and the
-   * runs around it are never longer than the run from the origin, Σ(part − 1); removing a scroll
-   * never lengthens the runs (the minimal run from a to b is at most the run a→c plus c→b).
-   * Each change is measured against the scroll as it is now, once per key.
-   */
-  growthBound(mark: number): number {
-    let growth = 0;
-    const seen = new Set<string>();
-    // The oldest record of a key after `mark` holds its state at `mark`.
-    for (let i = mark; i < this.changes.length; i++) {
-      const { key, before } = this.changes[i]!;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      const coordinate = before?.coordinate ?? Coordinate.fromKey(key);
-      const after = this.phext.get(coordinate);
-      growth += Buffer.byteLength(after) - Buffer.byteLength(before?.text ?? '');
-      if (!before && after !== '') growth += runFromOrigin(coordinate);
-    }
-    return growth;
-  }
-
-  /**
    * Exactly how many bytes the serialized phext grew by since `mark`, delimiter runs included.
    * A new or removed scroll changes the runs around it, which depend on its neighbours at the
    * time; so the changes are undone and made again one scroll at a time, each measured against
@@ -88,15 +65,26 @@ export class Journal {
     return growth;
   }
 
+  /**
+   * The scrolls whose text differs from what it was at `mark`, each with that earlier text ('' for
+   * none): a change that set a scroll to the text it had changes nothing and records nothing.
+   */
+  changedSince(mark: number): Array<{ key: string; before: string }> {
+    const changed: Array<{ key: string; before: string }> = [];
+    const seen = new Set<string>();
+    for (let i = mark; i < this.changes.length; i++) {
+      const { key, before } = this.changes[i]!;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const was = before?.text ?? '';
+      if (this.phext.get(before?.coordinate ?? Coordinate.fromKey(key)) !== was) changed.push({ key, before: was });
+    }
+    return changed;
+  }
+
   /** Stops recording. */
   detach(): void {
     this.stop();
     this.changes = [];
   }
-}
-
-function runFromOrigin(coordinate: Coordinate): number {
-  let n = 0;
-  for (const part of coordinate.parts) n += Math.max(part - 1, 0);
-  return n;
 }

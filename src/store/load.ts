@@ -1,23 +1,79 @@
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { PhextFormatError, parseAsync, type Phext } from '../phext/index.js';
-import { isMissing, stampOf, statIfExists, type FileStamp } from './file-stamp.js';
+import { basename } from 'node:path';
+import { Phext, PhextFormatError, parseAsync } from '../phext/index.js';
+import { isMissing, sameStamp, stampOf, statIfExists, type FileStamp } from './file-stamp.js';
+import { OpenLog } from './open-log.js';
 import { refusals } from './refusals.js';
+import { replayInTurns } from './replay.js';
 import { CommittedSnapshot } from './snapshot.js';
+import type { StoreIo } from './store-io.js';
 
-/** A document as found on disk: its snapshot (undefined when the file does not exist) and stamp. */
-export interface DiskState {
-  readonly snapshot: CommittedSnapshot | undefined;
+/** The `.phext` file alone: its parsed scrolls and bytes (undefined when it does not exist) and stamp. */
+export interface FileState {
+  readonly file: { readonly phext: Phext; readonly bytes: Buffer } | undefined;
   readonly stamp: FileStamp | undefined;
 }
 
-const MISSING: DiskState = Object.freeze({ snapshot: undefined, stamp: undefined });
+/**
+ * A document as its owner knows it: the `.phext` (by stamp) with the change log's unfolded records
+ * applied on top. `snapshot` is undefined when there is neither a file nor a record.
+ */
+export interface DiskState {
+  readonly snapshot: CommittedSnapshot | undefined;
+  /** The `.phext` this state was made from; another stamp on disk means another program changed it. */
+  readonly stamp: FileStamp | undefined;
+  /** The phext's version: grows with every change, survives restarts (kept in the log). */
+  readonly version: number;
+  /** The change log; undefined until the first change of a file that had none. */
+  readonly log: OpenLog | undefined;
+}
+
+const MISSING: FileState = Object.freeze({ file: undefined, stamp: undefined });
+
+/**
+ * The document from its file and its log. When the log was written on top of another version of
+ * the file — another program edited or replaced it, or a crash cut a checkpoint short after its
+ * rename — its records are applied on top of the file as it is now (our scrolls win, scroll by
+ * scroll), the version moves on, and a new log based on this file is written before anything is
+ * served, so that version is never given to two different contents. `notice` hears about it.
+ */
+export async function withLog(
+  io: StoreIo,
+  path: string,
+  found: FileState,
+  log: OpenLog | undefined,
+  notice: (line: string) => void,
+): Promise<DiskState> {
+  const { file, stamp } = found;
+  if (!log) {
+    return { snapshot: file && new CommittedSnapshot(file.phext, 0, file.bytes.length, file.bytes), stamp, version: 0, log };
+  }
+  let version = log.version;
+  if (!sameStamp(log.base, stamp)) {
+    version++;
+    const records = [...log.unfolded.values()];
+    const old = log;
+    log = await OpenLog.create(io, path, stamp, version, records);
+    await old.release();
+    notice(
+      `${basename(path)} changed on disk outside SQ (or a checkpoint was cut short): ` +
+        `${records.length} scroll change${records.length === 1 ? '' : 's'} not yet in it applied on top; now version ${version}`,
+    );
+  }
+  if (log.unfolded.size === 0) {
+    return { snapshot: file && new CommittedSnapshot(file.phext, version, file.bytes.length, file.bytes), stamp, version, log };
+  }
+  const base = file?.phext;
+  const { phext, growth } = await replayInTurns(base ?? new Phext(), log.unfolded.values());
+  return { snapshot: new CommittedSnapshot(phext, version, (file?.bytes.length ?? 0) + growth), stamp, version, log };
+}
 
 /**
  * Reads and parses a phext file. The size is checked with stat before a single byte is read, and
  * invalid UTF-8 is refused rather than repaired; in both cases the file is left alone (StoreError).
  */
-export async function loadFromDisk(path: string, maxBytes: number): Promise<DiskState> {
+export async function loadFile(path: string, maxBytes: number): Promise<FileState> {
   const st = await statIfExists(path);
   if (!st) return MISSING;
   if (!st.isFile()) throw refusals.notAFile(path, st);
@@ -43,7 +99,7 @@ export async function loadFromDisk(path: string, maxBytes: number): Promise<Disk
   } finally {
     await file.close();
   }
-  return { snapshot: new CommittedSnapshot(await parseFile(path, bytes), bytes), stamp };
+  return { file: { phext: await parseFile(path, bytes), bytes }, stamp };
 }
 
 /**

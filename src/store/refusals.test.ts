@@ -7,6 +7,7 @@ import { StoreError } from './document-store.js';
 import { FileDocumentStore } from './file-store.js';
 import { at } from '../testing/store-support.js';
 import { tempDir } from '../testing/temp-dir.js';
+import { durableBytes } from '../testing/durable-phext.js';
 
 async function refusal(promise: Promise<unknown>): Promise<StoreError> {
   const e = await promise.then(
@@ -73,7 +74,7 @@ test('a mutation that would grow the file past the limit fails alone; the file n
   const limit = 100;
   const store = new FileDocumentStore({ cacheBytes: 1 << 20, maxPhextBytes: limit });
   await store.mutate(file, (p) => p.set(at('1.1.1'), 'x'.repeat(60)));
-  const before = readFileSync(file);
+  const before = await durableBytes(file);
   const outcomes = await Promise.allSettled([
     store.mutate(file, (p) => p.set(at('1.1.2'), 'y'.repeat(50))), // 60 + 1 + 50 > 100
     store.mutate(file, (p) => p.set(at('1.1.2'), 'z'.repeat(30))), // 60 + 1 + 30 fits
@@ -87,12 +88,15 @@ test('a mutation that would grow the file past the limit fails alone; the file n
   assert.match(e.message, /would grow to 111 bytes, over the limit of 100 bytes/);
   assert.equal(outcomes[1].status, 'fulfilled');
   assert.equal(outcomes[2].status, 'rejected');
-  const after = readFileSync(file);
+  const after = await durableBytes(file);
   assert.equal(after.length, 91);
+  assert.equal((await store.read(file))?.size, 91, 'the size is measured exactly, without serializing');
   assert.equal(parse(after).get(at('1.1.2')), 'z'.repeat(30));
   assert.notDeepEqual(after, before);
   // Alone in its batch and over the limit: nothing is written at all.
   await refusal(store.mutate(file, (p) => p.set(at('1.1.3'), 'q'.repeat(20))));
+  assert.deepEqual(await durableBytes(file), after);
+  await store.flush();
   assert.deepEqual(readFileSync(file), after);
 });
 
@@ -142,7 +146,7 @@ test('a read-only phext (mode 0444) is refused with 403 and stays as it was, eve
   assert.equal((await store.read(file))?.bytes.toString(), 'keep me');
   chmodSync(file, 0o644); // writable again: the next change goes through
   await store.mutate(file, (p) => p.set(at('1.1.2'), 'x'));
-  assert.equal(readFileSync(file, 'utf8'), 'keep me\x17x');
+  assert.equal((await durableBytes(file)).toString(), 'keep me\x17x');
 });
 
 test('a phext owned by another user without write permission for others is refused with 403', async (t) => {

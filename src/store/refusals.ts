@@ -82,6 +82,8 @@ export const refusals = {
       kind.code,
     );
   },
+  versionMoved: (path: string, expected: number, current: number) =>
+    new StoreError(`${basename(path)} is at version ${current}, not ${expected}; the change was not made`, 412, 'version-moved'),
   closed: () => new StoreError('the document store is closed', 503, 'closed'),
 };
 

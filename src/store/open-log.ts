@@ -1,0 +1,101 @@
+import type { ChangeRecord } from './change-record.js';
+import { baseFrame, batchFrame, logPathOf, readLog } from './change-log.js';
+import type { FileHandle } from 'node:fs/promises';
+import type { FileStamp } from './file-stamp.js';
+import type { StoreIo } from './store-io.js';
+
+/**
+ * The change log of one phext as its owner holds it: the `.phext` version its records apply on,
+ * the newest unfolded record of each scroll (what a checkpoint folds in, and what is re-applied
+ * if another program replaces the file), and where its whole frames end. Only the document's
+ * commit loop changes it, one operation at a time.
+ */
+export class OpenLog {
+  private constructor(
+    readonly path: string,
+    /** The `.phext` the records apply on (undefined: there was no file). */
+    readonly base: FileStamp | undefined,
+    /** The phext's version after the last record (or the base's version). */
+    public version: number,
+    /** Where whole frames end; a torn or failed append after it is cut off by the next one. */
+    private validBytes: number,
+    readonly unfolded: Map<string, ChangeRecord>,
+  ) {}
+
+  /** Kept open from the first append until the log is replaced or released: an append is then one write and one sync. */
+  private handle: Promise<FileHandle> | undefined;
+
+  /** The log of `phextPath`, or undefined when it has none. */
+  static async read(phextPath: string): Promise<OpenLog | undefined> {
+    const path = logPathOf(phextPath);
+    const contents = await readLog(path);
+    if (!contents) return undefined;
+    const unfolded = new Map<string, ChangeRecord>();
+    let version = contents.baseVersion;
+    for (const r of contents.records) {
+      unfolded.delete(r.coordinate.key); // keeps the map in order of each scroll's last change
+      unfolded.set(r.coordinate.key, r);
+      version = Math.max(version, r.version);
+    }
+    return new OpenLog(path, contents.base, version, contents.validBytes, unfolded);
+  }
+
+  /**
+   * Writes a new log for `base` at `version` holding `records` (none after a checkpoint), replacing
+   * any old one atomically: a crash leaves the old log or the new one.
+   */
+  static async create(
+    io: StoreIo,
+    phextPath: string,
+    base: FileStamp | undefined,
+    version: number,
+    records: readonly ChangeRecord[],
+  ): Promise<OpenLog> {
+    const path = logPathOf(phextPath);
+    const head = baseFrame(version, base);
+    const body = records.length > 0 ? batchFrame(records) : undefined;
+    const bytes = body ? Buffer.concat([head, body]) : head;
+    await io.replace(path, bytes, { mode: 0o600 });
+    const unfolded = new Map<string, ChangeRecord>();
+    for (const r of records) unfolded.set(r.coordinate.key, r);
+    return new OpenLog(path, base, Math.max(version, ...records.map((r) => r.version)), bytes.length, unfolded);
+  }
+
+  /** Closes the append handle, if open (the log was replaced, or its document leaves the cache). */
+  async release(): Promise<void> {
+    const handle = this.handle;
+    this.handle = undefined;
+    await (await handle?.catch(() => undefined))?.close();
+  }
+
+  /** True while a handle is open. */
+  get holdsHandle(): boolean {
+    return this.handle !== undefined;
+  }
+
+  /** Bytes of whole frames in the log. */
+  get bytes(): number {
+    return this.validBytes;
+  }
+
+  /** Appends one commit's records and syncs them; returns the bytes written. */
+  async append(io: StoreIo, records: readonly ChangeRecord[]): Promise<number> {
+    const frame = batchFrame(records);
+    this.handle ??= io.openLog(this.path, this.validBytes);
+    let file: FileHandle;
+    try {
+      file = await this.handle;
+    } catch (e) {
+      this.handle = undefined;
+      throw e;
+    }
+    await io.append(file, this.validBytes, frame);
+    this.validBytes += frame.length;
+    for (const r of records) {
+      this.unfolded.delete(r.coordinate.key);
+      this.unfolded.set(r.coordinate.key, r);
+      this.version = Math.max(this.version, r.version);
+    }
+    return frame.length;
+  }
+}
