@@ -7,6 +7,8 @@ interface Reply {
   readonly body: Body;
   /** Default: plain UTF-8 text. */
   readonly contentType?: string;
+  /** The phext's version this answer shows (a read) or made (a write); HTTP sends it as the ETag. */
+  readonly version?: number;
 }
 
 /** What every command runs against, whichever transport asked. */

@@ -14,6 +14,10 @@ const ERRORS = {
   },
   'unknown-algo': { status: 400, message: (algo: string) => `Unknown algo '${algo}': use xor or checksum` },
   'invalid-limit': { status: 400, message: (limit: string) => `Invalid limit '${limit}': use a whole number` },
+  'invalid-version': {
+    status: 400,
+    message: (value: string) => `Invalid If-Match '${value}': give one version, as the ETag shows it (e.g. "7"), or *`,
+  },
 } as const satisfies Record<string, { status: number; message: (detail: string) => string }>;
 
 export type CommandErrorCode = keyof typeof ERRORS;

@@ -20,6 +20,8 @@ export interface CommandInput {
   readonly limit: number;
   /** The connection the request came on, as `status` reports it. */
   readonly connectionId: number;
+  /** A write applies only to this version of the phext (HTTP If-Match); undefined: any. */
+  readonly ifVersion: number | undefined;
 }
 
 /** A phext as a command addresses it: the name it prints and its file. */
@@ -50,6 +52,19 @@ export function coordinate(text: string | undefined): Coordinate {
 export function scrollText(text: string): string {
   if (containsDelimiter(text)) throw new CommandError('delimiter-in-text');
   return text;
+}
+
+/**
+ * The version a write expects, as HTTP's If-Match gives it (`"7"`, `7` or `W/"7"` is not allowed:
+ * If-Match compares strongly); `*` or absent: any version.
+ */
+export function ifVersion(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const t = text.trim();
+  if (t === '*') return undefined;
+  const m = /^"?(\d{1,15})"?$/.exec(t);
+  if (!m) throw new CommandError('invalid-version', text);
+  return Number(m[1]);
 }
 
 /** `where`'s algorithm; absent or empty means xor. */

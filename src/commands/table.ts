@@ -14,9 +14,13 @@ const utf8Bytes = (text: string): number => Buffer.byteLength(text, 'utf8');
  * An answer streamed from the current snapshot's phext; the stream holds the snapshot, so that
  * concurrent readers of the same version share it even when it is too large for the cache.
  */
-async function streamFromPhext(store: DocumentStore, phext: PhextRef, pieces: (phext: Phext) => Iterable<string>): Promise<StreamedBody> {
+async function streamFromPhext(
+  store: DocumentStore,
+  phext: PhextRef,
+  pieces: (phext: Phext) => Iterable<string>,
+): Promise<{ body: StreamedBody; version: number }> {
   const snapshot = await store.read(phext.path);
-  return StreamedBody.fromPieces(pieces(snapshot?.phext ?? EMPTY), { holds: snapshot });
+  return { body: StreamedBody.fromPieces(pieces(snapshot?.phext ?? EMPTY), { holds: snapshot }), version: snapshot?.version ?? 0 };
 }
 
 /**
@@ -39,60 +43,65 @@ export const COMMANDS = {
   select: command({
     needs: ['coordinate', 'phext'],
     page: true,
-    run: async ({ coordinate, phext }, { store }) => ({ body: (await store.read(phext.path))?.phext.get(coordinate) ?? '' }),
+    run: async ({ coordinate, phext }, { store }) => {
+      const snapshot = await store.read(phext.path);
+      return { body: snapshot?.phext.get(coordinate) ?? '', version: snapshot?.version ?? 0 };
+    },
   }),
   insert: command({
-    needs: ['coordinate', 'text', 'phext'],
-    run: async ({ coordinate, text, phext }, { store }) => {
-      await store.mutate(phext.path, (draft) => draft.set(coordinate, draft.get(coordinate) + text));
-      return { body: `Inserted ${utf8Bytes(text)} bytes` };
+    needs: ['coordinate', 'text', 'phext', 'ifVersion'],
+    run: async ({ coordinate, text, phext, ifVersion }, { store }) => {
+      const { version } = await store.mutate(phext.path, (draft) => draft.set(coordinate, draft.get(coordinate) + text), { ifVersion });
+      return { body: `Inserted ${utf8Bytes(text)} bytes`, version };
     },
   }),
   update: command({
-    needs: ['coordinate', 'text', 'phext'],
-    run: async ({ coordinate, text, phext }, { store }) => {
-      await store.mutate(phext.path, (draft) => draft.set(coordinate, text));
-      return { body: `Updated ${utf8Bytes(text)} bytes` };
+    needs: ['coordinate', 'text', 'phext', 'ifVersion'],
+    run: async ({ coordinate, text, phext, ifVersion }, { store }) => {
+      const { version } = await store.mutate(phext.path, (draft) => draft.set(coordinate, text), { ifVersion });
+      return { body: `Updated ${utf8Bytes(text)} bytes`, version };
     },
   }),
   delete: command({
-    needs: ['coordinate', 'phext'],
-    run: async ({ coordinate, phext }, { store }) => {
+    needs: ['coordinate', 'phext', 'ifVersion'],
+    run: async ({ coordinate, phext, ifVersion }, { store }) => {
       // Deleting from a phext that does not exist must not create its file.
-      if (!(await store.read(phext.path))?.phext.has(coordinate)) return { body: 'Removed 0 bytes' };
-      const removed = await store.mutate(phext.path, (draft) => utf8Bytes(draft.delete(coordinate)));
-      return { body: `Removed ${removed} bytes` };
+      const snapshot = await store.read(phext.path);
+      if (!snapshot?.phext.has(coordinate) && ifVersion === undefined) return { body: 'Removed 0 bytes', version: snapshot?.version ?? 0 };
+      const { value: removed, version } = await store.mutate(phext.path, (draft) => utf8Bytes(draft.delete(coordinate)), { ifVersion });
+      return { body: `Removed ${removed} bytes`, version };
     },
   }),
   toc: command({
     needs: ['phext'],
-    run: async ({ phext }, { store }) => ({ body: await streamFromPhext(store, phext, tocLines) }),
+    run: async ({ phext }, { store }) => streamFromPhext(store, phext, tocLines),
   }),
   get: command({
     needs: ['phext'],
     page: true,
     run: async ({ phext }, { store }) => {
       const snapshot = await store.read(phext.path);
-      return { body: snapshot ? StreamedBody.fromBuffer(snapshot.bytes, { holds: snapshot }) : '' };
+      // A version never serialized yet (most are: a write only logs its scrolls) is made a
+      // megabyte per turn; the bytes are kept for the next reader of that version.
+      const bytes = snapshot && (await snapshot.bytesInTurns());
+      return { body: bytes ? StreamedBody.fromBuffer(bytes, { holds: snapshot }) : '', version: snapshot?.version ?? 0 };
     },
   }),
   checksum: command({
     needs: ['phext'],
     run: async ({ phext }, { store }) => {
       const snapshot = await store.read(phext.path);
-      return { body: snapshot ? snapshot.checksum() : checksum('') };
+      return { body: snapshot ? await snapshot.checksumInTurns() : checksum(''), version: snapshot?.version ?? 0 };
     },
   }),
   delta: command({
     needs: ['manifest', 'phext'],
-    run: async ({ manifest, phext }, { store }) => ({
-      body: await streamFromPhext(store, phext, (p) => serializePieces(deltaScrolls(p, manifest))),
-    }),
+    run: async ({ manifest, phext }, { store }) => streamFromPhext(store, phext, (p) => serializePieces(deltaScrolls(p, manifest))),
   }),
   'json-export': command({
     needs: ['phext'],
     run: async ({ phext }, { store }) => ({
-      body: await streamFromPhext(store, phext, jsonExportPieces),
+      ...(await streamFromPhext(store, phext, jsonExportPieces)),
       contentType: 'application/json; charset=utf-8',
     }),
   }),
@@ -103,10 +112,11 @@ export const COMMANDS = {
       const lines = [
         `Hosting: ${phext.name}.phext`,
         `Connection ID: ${connectionId}`,
-        `Phext Size: ${snapshot?.bytes.length ?? 0}`,
+        `Phext Size: ${snapshot?.size ?? 0}`,
         `Scrolls: ${snapshot?.phext.size ?? 0}`,
+        `Version: ${snapshot?.version ?? 0}`,
       ];
-      return { body: lines.join('\n') };
+      return { body: lines.join('\n'), version: snapshot?.version ?? 0 };
     },
   }),
   where: command({

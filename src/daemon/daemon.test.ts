@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { checksum } from '../phext/index.js';
+import { durableBytes } from '../testing/durable-phext.js';
 import { tempDir } from '../testing/temp-dir.js';
 import { DaemonClient } from './client.js';
 import { DaemonRunningError, startDaemon, type Daemon } from './daemon.js';
@@ -66,7 +67,7 @@ describe('daemon protocol', () => {
     assert.deepEqual(await raw.next(), { ok: true, out: 'Inserted 3 bytes' });
     assert.deepEqual(await raw.next(), { ok: true, out: 'Inserted 2 bytes' });
     assert.deepEqual(await raw.next(), { ok: true, out: 'a\nbç' });
-    assert.equal(readFileSync(join(dir, 'doc.phext'), 'utf8'), 'a\nbç');
+    assert.equal((await durableBytes(join(dir, 'doc.phext'))).toString(), 'a\nbç');
   });
 
   it('answers bad requests with errors and keeps the connection', async () => {
@@ -150,6 +151,6 @@ describe('daemon protocol', () => {
     await daemon.stopped;
     assert.ok(!existsSync(daemon.paths.socket));
     assert.ok(!existsSync(daemon.paths.infoFile) && !existsSync(daemon.paths.pidFile));
-    assert.ok(readFileSync(join(dir, 'doc.phext'), 'utf8').endsWith('last'));
+    assert.ok((await durableBytes(join(dir, 'doc.phext'))).toString().endsWith('last'));
   });
 });

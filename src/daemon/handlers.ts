@@ -2,7 +2,16 @@ import { basename } from 'node:path';
 import { manifest, type Coordinate, type Phext, type WhereAlgorithm } from '../phext/index.js';
 import { bodyText } from '../commands/body-stream.js';
 import { CommandError, describeError, type CommandErrorCode } from '../commands/errors.js';
-import { coordinate, decodeInput, scrollText, whereAlgo, whereLimit, type InputDecoder, type PhextRef } from '../commands/input.js';
+import {
+  coordinate,
+  decodeInput,
+  ifVersion,
+  scrollText,
+  whereAlgo,
+  whereLimit,
+  type InputDecoder,
+  type PhextRef,
+} from '../commands/input.js';
 import { COMMANDS } from '../commands/table.js';
 import type { DocumentStore } from '../store/document-store.js';
 import { ProtocolError } from './protocol-error.js';
@@ -61,6 +70,10 @@ class DaemonInput implements InputDecoder {
 
   connectionId(): number {
     return this.id;
+  }
+
+  ifVersion(): number | undefined {
+    return this.request.if_match === undefined ? undefined : ifVersion(String(this.request.if_match));
   }
 }
 

@@ -14,6 +14,8 @@ const daemonRequest = z
     text: z.string().optional(),
     algo: z.string().optional(),
     limit: z.union([z.number().int().nonnegative(), z.string()]).optional(),
+    /** A write applies only to this version of the phext (as HTTP's If-Match). */
+    if_match: z.union([z.number().int().nonnegative(), z.string()]).optional(),
     /** `update-many`: scrolls written together in one durable commit. */
     scrolls: z.array(scrollEntry).optional(),
   })

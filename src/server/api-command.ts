@@ -96,6 +96,7 @@ function apiCommand(deps: ApiDeps, name: string, command: Command): Handler {
       form,
       tenant,
       connectionId: deps.connections.idOf(ex.req.socket as Socket),
+      ifMatch: ex.req.headers['if-match'],
       fallback,
     };
     const reply = await command.run(decodeInput(new HttpInput(request), command.needs), { store: deps.store });
@@ -105,7 +106,7 @@ function apiCommand(deps: ApiDeps, name: string, command: Command): Handler {
       status: 200,
       body: reply.body,
       contentType: served?.contentType ?? reply.contentType ?? TEXT,
-      headers: served?.headers,
+      headers: reply.version === undefined ? served?.headers : { ...served?.headers, ETag: `"${reply.version}"` },
       command: name,
       phext: p,
       tenant: tenant.name,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { HTTP_LIMIT_DEFAULTS } from '../http/http-server.js';
+import { CHECKPOINT_IDLE_MS, CHECKPOINT_MIN_BYTES, CHECKPOINT_RATIO } from '../store/document-store.js';
 import { MEGABYTES_RULE, isMegabytes } from '../units/megabytes.js';
 
 const MiB = 1024 * 1024;
@@ -43,6 +44,10 @@ const schema = z
     drainMs: ms.default(5_000),
     /** How long a streamed answer waits for a client that takes no data before cutting it. */
     sendStallMs: ms.default(60_000),
+    /** When a phext's change log is folded into its file (see the store's checkpoints). */
+    checkpointRatio: z.number().positive().default(CHECKPOINT_RATIO),
+    checkpointMinBytes: count.default(CHECKPOINT_MIN_BYTES),
+    checkpointIdleMs: ms.default(CHECKPOINT_IDLE_MS),
   })
   .strict()
   .refine((c) => c.config === undefined || (c.key === undefined && c.dataDir === '.'), {

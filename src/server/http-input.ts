@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import type { Coordinate, WhereAlgorithm } from '../phext/index.js';
-import { coordinate, scrollText, whereAlgo, whereLimit, type InputDecoder, type PhextRef } from '../commands/input.js';
+import { coordinate, ifVersion, scrollText, whereAlgo, whereLimit, type InputDecoder, type PhextRef } from '../commands/input.js';
 import type { Tenant } from '../tenants/tenant.js';
 import { HttpError } from './http-error.js';
 import type { Params } from './params.js';
@@ -17,6 +17,8 @@ export interface HttpCommandRequest {
   readonly form: Params | undefined;
   readonly tenant: Tenant;
   readonly connectionId: number;
+  /** The If-Match header, when sent. */
+  readonly ifMatch: string | undefined;
   /** The phext of a request without `p` (see defaultPhext); undefined when `p` names one. */
   readonly fallback: PhextRef | undefined;
 }
@@ -64,6 +66,10 @@ export class HttpInput implements InputDecoder {
 
   connectionId(): number {
     return this.request.connectionId;
+  }
+
+  ifVersion(): number | undefined {
+    return ifVersion(this.request.ifMatch);
   }
 
   private bodyText(): string {

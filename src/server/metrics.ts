@@ -62,7 +62,7 @@ export class Metrics {
   });
   readonly bytesCommitted = new Counter({
     name: 'sq_store_written_bytes_total',
-    help: 'Bytes written to phext files by commits',
+    help: 'Bytes written durably by commits: change-log frames and checkpointed phext files',
     registers: [this.registry],
   });
   readonly commitLatency = new Histogram({
@@ -145,8 +145,8 @@ export class Metrics {
 
   /** A commit observer of the store. */
   observeCommit(commit: Commit): void {
-    this.bytesCommitted.inc(commit.bytesAfter);
-    this.commitBatch.observe(commit.batchSize);
+    this.bytesCommitted.inc(commit.bytesWritten);
+    if (commit.batchSize > 0) this.commitBatch.observe(commit.batchSize); // a checkpoint carries no mutation
     this.commitLatency.observe(commit.durationMs / 1000);
   }
 }

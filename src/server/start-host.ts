@@ -49,6 +49,10 @@ export async function startHost(options: HostConfig, log: (line: string) => void
     cacheBytes: options.cacheMb * MiB,
     maxPhextBytes: options.maxPhextMb * MiB,
     quota: ledger,
+    notice: log,
+    checkpointRatio: options.checkpointRatio,
+    checkpointMinBytes: options.checkpointMinBytes,
+    checkpointIdleMs: options.checkpointIdleMs,
     observers: [(commit) => metrics.observeCommit(commit), ...(ledger ? [(commit: Commit) => ledger.countCommit(commit)] : [])],
   });
   onReload = (ok) => metrics.reloads.inc({ result: ok ? 'ok' : 'failed' });
