@@ -1,10 +1,11 @@
 // `sq host` (single tenant) against SQ-PROTOCOL A2: every command's exact answer, through a real
 // server process, with the files on disk checked right after each write.
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { checksum } from '../src/phext/index.js';
 import { VERSION } from '../src/version.js';
+import { durableBytes, durableText } from '../src/testing/durable-phext.js';
 import { startHost, type HostProcess } from '../src/testing/host-process.js';
 
 /** `/api/v2/<command>?<params>`; URLSearchParams writes spaces as `+`, which the server must read. */
@@ -27,7 +28,8 @@ async function ok(
 
 test('sq host: every A2 command answers its exact text', async (t) => {
   const host = await startHost(t);
-  const disk = (p: string) => readFileSync(host.file(p), 'utf8');
+  /** What the server has made durable: the `.phext` with its change log applied, as a restart loads it. */
+  const disk = (p: string) => durableText(host.file(p));
 
   await t.test('version', async () => {
     assert.equal(await ok(host, 'GET', '/api/v2/version'), VERSION);
@@ -35,11 +37,11 @@ test('sq host: every A2 command answers its exact text', async (t) => {
 
   await t.test('insert counts UTF-8 bytes and is on disk when the answer arrives', async () => {
     assert.equal(await ok(host, 'GET', api('insert', { p: 'ins', c: '1.1.1/1.1.1/1.1.1', s: 'héllo ✓' })), 'Inserted 10 bytes');
-    assert.equal(disk('ins'), 'héllo ✓');
+    assert.equal(await disk('ins'), 'héllo ✓');
     assert.equal(await ok(host, 'GET', api('insert', { p: 'ins', c: '1.1.1/1.1.1/1.1.1', s: '😀' })), 'Inserted 4 bytes');
-    assert.equal(disk('ins'), 'héllo ✓😀');
+    assert.equal(await disk('ins'), 'héllo ✓😀');
     assert.equal(await ok(host, 'POST', api('insert', { p: 'ins', c: '2.1.1/1.1.1/1.1.1' }), 'B'), 'Inserted 1 bytes');
-    assert.equal(disk('ins'), 'héllo ✓😀\x01B');
+    assert.equal(await disk('ins'), 'héllo ✓😀\x01B');
   });
 
   await t.test('select: the scroll, or an empty body when there is none', async () => {
@@ -53,11 +55,11 @@ test('sq host: every A2 command answers its exact text', async (t) => {
 
   await t.test('update replaces; an empty s clears the scroll', async () => {
     assert.equal(await ok(host, 'GET', api('update', { p: 'upd', c: '1.1.1/1.1.1/1.1.2', s: 'first' })), 'Updated 5 bytes');
-    assert.equal(disk('upd'), '\x17first');
+    assert.equal(await disk('upd'), '\x17first');
     assert.equal(await ok(host, 'GET', api('update', { p: 'upd', c: '1.1.1/1.1.1/1.1.2', s: 'ünï' })), 'Updated 5 bytes');
-    assert.equal(disk('upd'), '\x17ünï');
+    assert.equal(await disk('upd'), '\x17ünï');
     assert.equal(await ok(host, 'GET', '/api/v2/update?p=upd&c=1.1.1/1.1.1/1.1.2&s='), 'Updated 0 bytes');
-    assert.equal(disk('upd'), '');
+    assert.equal(await disk('upd'), '');
     assert.equal(await ok(host, 'GET', api('select', { p: 'upd', c: '1.1.1/1.1.1/1.1.2' })), '');
   });
 
@@ -69,12 +71,12 @@ test('sq host: every A2 command answers its exact text', async (t) => {
       ['DELETE', '1.1.1/1.1.1/1.1.4', '✓'],
     ] as const) {
       await ok(host, 'GET', api('update', { p: 'del', c, s: text }));
-      assert.ok(disk('del').includes(text));
+      assert.ok((await disk('del')).includes(text));
       assert.equal(await ok(host, method, api('delete', { p: 'del', c })), `Removed ${Buffer.byteLength(text)} bytes`);
-      assert.ok(!disk('del').includes(text), `${method} delete left the scroll on disk`);
+      assert.ok(!(await disk('del')).includes(text), `${method} delete left the scroll on disk`);
       assert.equal(await ok(host, method, api('delete', { p: 'del', c })), 'Removed 0 bytes');
     }
-    assert.equal(disk('del'), 'keep');
+    assert.equal(await disk('del'), 'keep');
   });
 
   await t.test('toc, get, checksum', async () => {
@@ -95,7 +97,7 @@ test('sq host: every A2 command answers its exact text', async (t) => {
     ] as const) {
       await ok(host, 'GET', api('update', { p: 'sync', c, s }));
     }
-    assert.equal(await ok(host, 'GET', api('delta', { p: 'sync' })), disk('sync'));
+    assert.equal(await ok(host, 'GET', api('delta', { p: 'sync' })), await disk('sync'));
     const manifest =
       `1.1.1/1.1.1/1.1.1: ${checksum('same')}\n` +
       `1.1.1/1.1.1/1.1.2: ${checksum('old text')}\r\n` +
@@ -116,17 +118,19 @@ test('sq host: every A2 command answers its exact text', async (t) => {
       { coord: '1.1.1/1.1.1/1.1.5', scroll: tricky },
       { coord: '2.1.1/1.1.1/1.1.1', scroll: 'last' },
     ]);
-    assert.ok(!host.files().some((f) => f.startsWith('json') && f !== 'json.phext'), host.files().join(' '));
+    // Only the phext and its change log (the file itself may not be written yet: the log holds the writes).
+    const sideFiles = host.files().filter((f) => f.includes('json') && f !== 'json.phext' && f !== '.json.phext.log');
+    assert.deepEqual(sideFiles, [], host.files().join(' '));
   });
 
-  await t.test('status: exactly four lines, the name only', async () => {
+  await t.test("status: the original's four lines, then the version; the name only", async () => {
     const text = await ok(host, 'GET', api('status', { p: 'doc' }));
-    const size = readFileSync(host.file('doc')).length;
-    assert.match(text, new RegExp(`^Hosting: doc\\.phext\\nConnection ID: \\d+\\nPhext Size: ${size}\\nScrolls: 2$`));
+    const size = (await durableBytes(host.file('doc'))).length;
+    assert.match(text, new RegExp(`^Hosting: doc\\.phext\\nConnection ID: \\d+\\nPhext Size: ${size}\\nScrolls: 2\\nVersion: \\d+$`));
     assert.ok(!text.includes(host.dataDir));
     assert.match(
       await ok(host, 'GET', api('status', { p: 'missing' })),
-      /^Hosting: missing\.phext\nConnection ID: \d+\nPhext Size: 0\nScrolls: 0$/,
+      /^Hosting: missing\.phext\nConnection ID: \d+\nPhext Size: 0\nScrolls: 0\nVersion: 0$/,
     );
   });
 
@@ -157,7 +161,8 @@ test('sq host: every A2 command answers its exact text', async (t) => {
 
 test('sq host: parameters from the query, the body and form bodies', async (t) => {
   const host = await startHost(t);
-  const disk = (p: string) => readFileSync(host.file(p), 'utf8');
+  /** What the server has made durable: the `.phext` with its change log applied, as a restart loads it. */
+  const disk = (p: string) => durableText(host.file(p));
 
   await t.test('`+` is a space and %xx decodes in either case', async () => {
     assert.equal(await ok(host, 'GET', '/api/v2/update?p=q&c=1.1.1%2F1.1.1%2f1.1.3&s=a+b%2fc%2Fd%C3%a9'), 'Updated 9 bytes');
@@ -166,30 +171,30 @@ test('sq host: parameters from the query, the body and form bodies', async (t) =
 
   await t.test('a POST body is the scroll text and wins over s', async () => {
     assert.equal(await ok(host, 'POST', api('update', { p: 'b', s: 'ignored' }), 'from the body ✓'), 'Updated 17 bytes');
-    assert.equal(disk('b'), 'from the body ✓');
+    assert.equal(await disk('b'), 'from the body ✓');
   });
 
   await t.test('a form body carries p, c and s', async () => {
     const form = 'p=form&c=1.1.1%2F1.1.1%2F1.1.2&s=hello+form+%E2%9C%93';
     assert.equal(await ok(host, 'POST', '/api/v2/insert', form, FORM), 'Inserted 14 bytes');
-    assert.equal(disk('form'), '\x17hello form ✓');
+    assert.equal(await disk('form'), '\x17hello form ✓');
   });
 
   await t.test('a form body may hold raw UTF-8 (curl -d) and it stays UTF-8', async () => {
     assert.equal(await ok(host, 'POST', '/api/v2/update', 'p=raw&s=déjà vu', FORM), 'Updated 9 bytes');
-    assert.equal(disk('raw'), 'déjà vu');
+    assert.equal(await disk('raw'), 'déjà vu');
     assert.equal(await ok(host, 'POST', '/api/v2/update', 'p=raw&s=😀%21+🎉', FORM), 'Updated 10 bytes');
-    assert.equal(disk('raw'), '😀! 🎉');
+    assert.equal(await disk('raw'), '😀! 🎉');
   });
 
   await t.test("`content` names the text as well as `s` (exo-plan's sq-write-scroll.sh posts a form)", async () => {
     const form = 'p=exo&c=1.1.1%2F1.1.1%2F1.1.2&content=written+by+exo-plan+%E2%9C%93';
     assert.equal(await ok(host, 'POST', '/api/v2/update', form, FORM), 'Updated 23 bytes');
-    assert.equal(disk('exo'), '\x17written by exo-plan ✓');
+    assert.equal(await disk('exo'), '\x17written by exo-plan ✓');
     assert.equal(await ok(host, 'GET', api('insert', { p: 'exo', c: '1.1.1/1.1.1/1.1.2', content: ', again' })), 'Inserted 7 bytes');
-    assert.equal(disk('exo'), '\x17written by exo-plan ✓, again');
+    assert.equal(await disk('exo'), '\x17written by exo-plan ✓, again');
     assert.equal(await ok(host, 'POST', '/api/v2/update', 'p=exo&c=1.1.1%2F1.1.1%2F1.1.2&content=', FORM), 'Updated 0 bytes');
-    assert.equal(disk('exo'), '');
+    assert.equal(await disk('exo'), '');
   });
 
   await t.test('curl --data-binary text labelled as a form is still scroll text', async () => {
@@ -201,7 +206,7 @@ test('sq host: parameters from the query, the body and form bodies', async (t) =
       ['content', 7],
     ] as const) {
       assert.equal(await ok(host, 'POST', api('update', { p: 'curl' }), text, FORM), `Updated ${bytes} bytes`);
-      assert.equal(disk('curl'), text);
+      assert.equal(await disk('curl'), text);
     }
   });
 });

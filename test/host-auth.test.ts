@@ -1,8 +1,9 @@
 // `sq host --key`: the token in every accepted header form, 401 otherwise, CORS everywhere, and
 // the key never in the log.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { neverWritten } from '../src/testing/change-log-files.js';
+import { durableText } from '../src/testing/durable-phext.js';
 import { startHost } from '../src/testing/host-process.js';
 
 // A colon and other punctuation: the original cut tokens at ':'.
@@ -26,7 +27,7 @@ test('sq host --key: token forms, refusals and CORS', async (t) => {
       assert.equal(reply.text, 'Inserted 3 bytes');
       assert.equal(reply.headers['access-control-allow-origin'], '*');
     }
-    assert.equal(readFileSync(host.file('auth'), 'utf8'), 'ok0\x17ok1\x17ok2\x17ok3\x17ok4\x17ok5');
+    assert.equal(await durableText(host.file('auth')), 'ok0\x17ok1\x17ok2\x17ok3\x17ok4\x17ok5');
   });
 
   await t.test('a missing or wrong token is 401 Unauthorized and writes nothing', async () => {
@@ -49,7 +50,7 @@ test('sq host --key: token forms, refusals and CORS', async (t) => {
         assert.equal(reply.headers['access-control-allow-origin'], '*');
       }
     }
-    assert.ok(!existsSync(host.file('denied')));
+    assert.ok(neverWritten(host.file('denied')));
   });
 
   await t.test('OPTIONS needs no token and answers a full preflight', async () => {

@@ -1,12 +1,14 @@
 // Crash test against the server: concurrent HTTP writers, `kill -9` of `sq host` at a random
-// moment, restart on the same data dir. Every write answered 200 must be on disk, nothing torn.
+// moment, restart on the same data dir. Every write answered 200 must be durable (the `.phext` with
+// its change log applied, what the restart loads and serves), and the `.phext` itself never torn.
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { isUtf8 } from 'node:buffer';
 import { test } from 'node:test';
-import { Coordinate, parse } from '../src/phext/index.js';
-import { MARKER_PATTERN, appendAt, marker, updateAt } from '../src/testing/store-writer.js';
+import { Coordinate, type Phext } from '../src/phext/index.js';
+import { assertEarlierState, wholePhext } from '../src/testing/crash-checks.js';
+import { durableBytes } from '../src/testing/durable-phext.js';
+import { appendAt, marker, updateAt } from '../src/testing/store-writer.js';
 import { request } from '../src/testing/http-client.js';
 import { startHost, type HostProcess } from '../src/testing/host-process.js';
 import { tempDir } from '../src/testing/temp-dir.js';
@@ -55,46 +57,56 @@ async function writer(host: HostProcess, round: number, w: number, acks: Ack[], 
   }
 }
 
-/** Checks the files on disk with the codec: valid UTF-8, only whole markers, every ack present. */
-function verifyDisk(dataDir: string, acks: Ack[], when: string): void {
+/** The `.phext` files as the last round left them, to check that a file never goes back. */
+type Files = Map<string, { bytes: Buffer; phext: Phext }>;
+
+/**
+ * Checks the phexts after a kill with the codec. The durable phext (the file with its change log
+ * applied: what a restart loads) holds every ack in whole markers; the `.phext` itself, replaced
+ * only whole by checkpoints, is whole too, a state the durable phext went through, and never older
+ * than the round before's. Returns how many files changed since the round before.
+ */
+async function verifyDisk(dataDir: string, acks: Ack[], when: string, files: Files): Promise<number> {
+  let changed = 0;
   for (const name of PHEXTS) {
     const file = `${dataDir}/${name}.phext`;
-    const mine = acks.filter((a) => a.phext === name);
-    if (!existsSync(file)) {
-      assert.equal(mine.length, 0, `${when}: ${mine.length} acknowledged writes to ${name} but no file`);
-      continue;
-    }
-    const bytes = readFileSync(file);
-    assert.ok(isUtf8(bytes), `${when}: ${name} is not valid UTF-8 (torn)`);
-    const phext = parse(bytes);
-    for (const scroll of phext) {
-      assert.equal(scroll.text.replace(MARKER_PATTERN, ''), '', `${when}: torn scroll at ${scroll.coordinate} of ${name}`);
-    }
-    for (const ack of mine) {
+    const durable = wholePhext(await durableBytes(file), `${when}: durable ${name}`);
+    for (const ack of acks.filter((a) => a.phext === name)) {
       assert.ok(
-        phext.get(Coordinate.parse(ack.coord)).includes(ack.text),
+        durable.get(Coordinate.parse(ack.coord)).includes(ack.text),
         `${when}: acknowledged ${ack.text} at ${ack.coord} of ${name} is missing`,
       );
     }
+    const before = files.get(name);
+    if (!existsSync(file)) {
+      assert.equal(before, undefined, `${when}: ${name}.phext disappeared`);
+      continue;
+    }
+    const bytes = readFileSync(file);
+    const onDisk = wholePhext(bytes, `${when}: ${name}.phext`);
+    assertEarlierState(onDisk, durable, `${when}: ${name}.phext against the durable phext`);
+    if (before) assertEarlierState(before.phext, onDisk, `${when}: ${name}.phext against the round before`);
+    if (!before?.bytes.equals(bytes)) changed++;
+    files.set(name, { bytes, phext: onDisk });
   }
+  return changed;
 }
 
 test(`sq host killed -9 under ${WRITERS} concurrent HTTP writers never loses an acknowledged write (${ROUNDS} rounds)`, async (t) => {
   const dataDir = tempDir(t, 'sq-host-crash-');
   const acks: Ack[] = [];
   const surprises: string[] = [];
+  const files: Files = new Map();
+  let fileChanges = 0;
   for (let round = 1; round <= ROUNDS; round++) {
-    const host = await startHost(t, { dataDir });
-    // The restarted server serves exactly what is on disk.
+    // Every other round folds its logs every few KiB, so kills land in checkpoints too.
+    const often = round % 2 === 0 ? ['--checkpoint-min', '4K', '--checkpoint-ratio', '0.01', '--checkpoint-idle-ms', '5'] : [];
+    const host = await startHost(t, { dataDir, args: often });
+    // The restarted server serves exactly what is durable: the file with its change log applied.
     for (const name of PHEXTS) {
       const served = await request(host.port, { path: `/api/v2/get?p=${name}` });
       assert.equal(served.status, 200, `round ${round}: ${served.body}`);
-      const file = `${dataDir}/${name}.phext`;
-      assert.deepEqual(
-        served.body,
-        existsSync(file) ? readFileSync(file) : Buffer.alloc(0),
-        `round ${round}: ${name} served differs from disk`,
-      );
+      assert.deepEqual(served.body, await durableBytes(`${dataDir}/${name}.phext`), `round ${round}: ${name} served differs from disk`);
     }
     const killAfterMs = 20 + Math.floor(Math.random() * 280);
     const writers = Promise.all(Array.from({ length: WRITERS }, (_, w) => writer(host, round, w + 1, acks, surprises)));
@@ -103,11 +115,14 @@ test(`sq host killed -9 under ${WRITERS} concurrent HTTP writers never loses an 
     await writers;
     assert.equal(signal, 'SIGKILL', `round ${round}: the server exited by itself: ${host.stderr()}`);
     assert.deepEqual(surprises, [], `round ${round}: unexpected answers`);
-    verifyDisk(dataDir, acks, `round ${round} (killed after ${killAfterMs} ms)`);
+    fileChanges += await verifyDisk(dataDir, acks, `round ${round} (killed after ${killAfterMs} ms)`, files);
   }
   assert.ok(acks.length > 0, 'no write was ever acknowledged: the harness did not exercise the server');
-  // Each restart sweeps the temp files of killed writers; only the last kill's may remain.
-  const leftovers = readdirSync(dataDir).filter((n) => !PHEXTS.some((p) => n === `${p}.phext`));
+  assert.ok(fileChanges > 0, 'no checkpoint ever wrote a .phext: the kills never met a checkpoint');
+  // Each restart sweeps the temp files of killed writers; only the last kill's (one replace in
+  // flight per phext: a checkpoint's file or its new log) may remain, beside the change logs.
+  const leftovers = readdirSync(dataDir).filter((n) => !PHEXTS.some((p) => n === `${p}.phext` || n === `.${p}.phext.log`));
   assert.ok(leftovers.length <= PHEXTS.length, `stale temp files pile up: ${leftovers.join(', ')}`);
-  t.diagnostic(`${acks.length} acknowledged HTTP writes over ${ROUNDS} kills`);
+  for (const n of leftovers) assert.match(n, /^\.crash-\d\.phext(\.log)?\.tmp-\d+-\d+$/, 'only temp files may remain');
+  t.diagnostic(`${acks.length} acknowledged HTTP writes over ${ROUNDS} kills; ${fileChanges} .phext files changed between rounds`);
 });

@@ -2,10 +2,12 @@
 // its `.phext` — `status` as a reachability check (mirrorborn's print script), the OpenClaw skill
 // v0.1.0 and the Python SQClient with an empty name.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { checksum } from '../src/phext/index.js';
+import { expectedFiles, waitForCheckpoint } from '../src/testing/change-log-files.js';
+import { durableText } from '../src/testing/durable-phext.js';
 import { startHost, type HostProcess } from '../src/testing/host-process.js';
 import { api } from '../src/testing/sq-api.js';
 import { startSq } from '../src/testing/sq-process.js';
@@ -22,11 +24,12 @@ async function ok(host: HostProcess, method: string, path: string, body?: string
 
 test('sq host: without p every command works on index.phext', async (t) => {
   const host = await startHost(t);
-  const disk = () => readFileSync(host.file('index'), 'utf8');
+  /** What the server has made durable: the `.phext` with its change log applied, as a restart loads it. */
+  const disk = () => durableText(host.file('index'));
 
   await t.test('status answers 200 before anything exists, and creates nothing', async () => {
     for (const path of ['/api/v2/status', '/api/v2/status?p=']) {
-      assert.match(await ok(host, 'GET', path), /^Hosting: index\.phext\nConnection ID: \d+\nPhext Size: 0\nScrolls: 0$/);
+      assert.match(await ok(host, 'GET', path), /^Hosting: index\.phext\nConnection ID: \d+\nPhext Size: 0\nScrolls: 0\nVersion: 0$/);
     }
     assert.deepEqual(host.files(), []);
   });
@@ -37,8 +40,8 @@ test('sq host: without p every command works on index.phext', async (t) => {
     assert.equal(await ok(host, 'POST', '/api/v2/update', 'c=1.1.1%2F1.1.1%2F1.1.3&content=three'), 'Updated 5 bytes');
     assert.equal(await ok(host, 'GET', '/api/v2/update?p=&c=1.1.1/1.1.1/1.1.4&s=four'), 'Updated 4 bytes');
     assert.equal(await ok(host, 'DELETE', '/api/v2/delete?c=1.1.1/1.1.1/1.1.4'), 'Removed 4 bytes');
-    assert.equal(disk(), 'one\x17two\x17three');
-    assert.deepEqual(host.files(), ['index.phext']);
+    assert.equal(await disk(), 'one\x17two\x17three');
+    assert.deepEqual(host.files(), expectedFiles(host.files(), ['index']));
   });
 
   await t.test('reads see the same phext as p=index', async () => {
@@ -55,7 +58,12 @@ test('sq host: without p every command works on index.phext', async (t) => {
       assert.equal(await ok(host, 'GET', `/api/v2/${command}?p=&${query}`), named, command);
     }
     assert.equal(await ok(host, 'GET', '/api/v2/checksum'), checksum('one\x17two\x17three'));
-    assert.match(await ok(host, 'GET', '/api/v2/status'), /^Hosting: index\.phext\nConnection ID: \d+\nPhext Size: 13\nScrolls: 3$/);
+    assert.match(
+      await ok(host, 'GET', '/api/v2/status'),
+      /^Hosting: index\.phext\nConnection ID: \d+\nPhext Size: 13\nScrolls: 3\nVersion: 5$/,
+    );
+    // Another program edits the file once SQ's writes are in it (a checkpoint after a second idle).
+    await waitForCheckpoint(host.file('index'));
     writeFileSync(host.file('index'), 'edited');
     assert.equal(await ok(host, 'GET', '/api/v2/load'), 'Loaded index.phext');
     assert.equal(await ok(host, 'GET', '/api/v2/select?c=1.1.1/1.1.1/1.1.1'), 'edited');
@@ -65,9 +73,9 @@ test('sq host: without p every command works on index.phext', async (t) => {
 test('sq host --default-phext NAME: requests without p use NAME.phext', async (t) => {
   const host = await startHost(t, { args: ['--default-phext', 'notes'] });
   assert.equal(await ok(host, 'GET', '/api/v2/update?c=2.1.1/1.1.1/1.1.1&s=x'), 'Updated 1 bytes');
-  assert.equal(readFileSync(host.file('notes'), 'utf8'), '\x01x');
+  assert.equal(await durableText(host.file('notes')), '\x01x');
   assert.match(await ok(host, 'GET', '/api/v2/status'), /^Hosting: notes\.phext\n/);
-  assert.deepEqual(host.files(), ['notes.phext']);
+  assert.deepEqual(host.files(), expectedFiles(host.files(), ['notes']));
 });
 
 test("sq host: a data directory holding the original's .phext keeps serving it without p", async (t) => {
@@ -78,15 +86,17 @@ test("sq host: a data directory holding the original's .phext keeps serving it w
   const host = await startHost(t, { dataDir });
 
   assert.equal(await ok(host, 'GET', '/api/v2/select?c=1.1.1/1.1.1/1.1.2'), 'second');
-  assert.match(await ok(host, 'GET', '/api/v2/status'), /^Hosting: \.phext\nConnection ID: \d+\nPhext Size: 29\nScrolls: 2$/);
+  assert.match(await ok(host, 'GET', '/api/v2/status'), /^Hosting: \.phext\nConnection ID: \d+\nPhext Size: 29\nScrolls: 2\nVersion: 0$/);
   assert.equal(await ok(host, 'GET', '/api/v2/insert?p=&c=1.1.1/1.1.1/1.1.2&s=+more'), 'Inserted 5 bytes');
-  assert.equal(readFileSync(original, 'utf8'), 'stored by the original\x17second more');
+  assert.equal(await durableText(original), 'stored by the original\x17second more');
   assert.equal(await ok(host, 'GET', '/api/v2/load'), 'Loaded .phext');
   // index.phext stays reachable by name, and writing it does not move requests without p.
   assert.equal(await ok(host, 'GET', '/api/v2/update?p=index&s=still+here'), 'Updated 10 bytes');
   assert.equal(await ok(host, 'GET', '/api/v2/select'), 'stored by the original');
   assert.equal(await ok(host, 'GET', '/api/v2/select?p=index'), 'still here');
-  // Moving the file away migrates: from then on requests without p use index.phext.
+  // Moving the file away migrates: from then on requests without p use index.phext. (The operator
+  // moves it once SQ's writes are in it: a checkpoint after a second without writes.)
+  await waitForCheckpoint(original);
   renameSync(original, join(dataDir, 'from-original.phext'));
   assert.equal(await ok(host, 'GET', '/api/v2/select'), 'still here');
   assert.equal(await ok(host, 'GET', '/api/v2/select?p=from-original'), 'stored by the original');
@@ -105,8 +115,8 @@ test('sq host --config: without p each tenant gets index.phext in its own data d
   assert.equal((await api(sq.port, bob.token, 'insert', { p: '', s: 'for bob' })).text, 'Inserted 7 bytes');
   assert.equal((await api(sq.port, alice.token, 'select')).text, 'for alice');
   assert.equal((await api(sq.port, bob.token, 'select')).text, 'for bob');
-  assert.equal(readFileSync(join(alice.data_dir, 'index.phext'), 'utf8'), 'for alice');
-  assert.equal(readFileSync(join(bob.data_dir, 'index.phext'), 'utf8'), 'for bob');
+  assert.equal(await durableText(join(alice.data_dir, 'index.phext')), 'for alice');
+  assert.equal(await durableText(join(bob.data_dir, 'index.phext')), 'for bob');
   const status = await api(sq.port, bob.token, 'status');
   assert.match(status.text, /^Hosting: index\.phext\n/);
   assert.equal((await api(sq.port, undefined, 'status')).status, 401);

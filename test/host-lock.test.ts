@@ -2,9 +2,10 @@
 // naming the owner's pid; a killed owner leaves nothing stuck; in multi-tenant mode a tenant whose
 // directory another process owns is refused alone.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { durableText } from '../src/testing/durable-phext.js';
 import { startHost } from '../src/testing/host-process.js';
 import { runSq } from '../src/testing/run-sq.js';
 import { api } from '../src/testing/sq-api.js';
@@ -33,7 +34,7 @@ test('a second sq host, sq share or sq basic on an owned directory exits 1 with 
   assert.equal(basic.stderr, `sq basic: ${refusal(dir, host.pid)}`);
   // The owner keeps serving, and the refused daemon left no socket behind.
   assert.equal((await host.call('GET', '/api/v2/update?p=notes&s=still+mine')).status, 200);
-  assert.equal(readFileSync(host.file('notes'), 'utf8'), 'still mine');
+  assert.equal(await durableText(host.file('notes')), 'still mine');
   assert.equal(existsSync(join(dir, '.sq', 'sq.sock')), false);
 });
 
@@ -46,7 +47,7 @@ test('sq host beside a running sq share is refused; the daemon keeps its writes'
   assert.equal(host.code, 1);
   assert.equal(host.stderr, `sq host: ${refusal(dir, daemon.pid)}`);
   assert.equal((await runSq(['update', '1.1.1/1.1.1/1.1.1', 'daemon'], { cwd: dir })).code, 0);
-  assert.equal(readFileSync(join(dir, 'notes.phext'), 'utf8'), 'daemon');
+  assert.equal(await durableText(join(dir, 'notes.phext')), 'daemon');
 });
 
 test('an owner killed with SIGKILL leaves nothing stuck: the next sq host starts at once', async (t) => {
@@ -99,6 +100,6 @@ test('sq host --config: a tenant whose data_dir another process owns is refused 
   writeTenantsFile(config, [alice, bob]);
   await host.waitForStderr(/loaded 2 tenants/);
   assert.equal((await api(host.port, bob.token, 'update', { p: 'b', s: 'bob' })).status, 200);
-  assert.equal(readFileSync(join(bob.data_dir, 'b.phext'), 'utf8'), 'bob');
+  assert.equal(await durableText(join(bob.data_dir, 'b.phext')), 'bob');
   await carolsOwner.kill();
 });

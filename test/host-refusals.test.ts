@@ -1,9 +1,10 @@
 // `sq host` refuses bad requests (SQ-PROTOCOL B) with one line, and writes nothing when it does.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { join, relative } from 'node:path';
 import { test } from 'node:test';
+import { durableBytes, durableText } from '../src/testing/durable-phext.js';
 import { request } from '../src/testing/http-client.js';
 import { startHost, type HostProcess } from '../src/testing/host-process.js';
 import { tempDir } from '../src/testing/temp-dir.js';
@@ -77,7 +78,7 @@ test('sq host: exact routes, HEAD on reads, 405 with Allow', async (t) => {
       assert.equal(reply.headers.allow, allow);
       assert.equal(reply.headers['access-control-allow-origin'], '*');
     }
-    assert.equal(readFileSync(host.file('h'), 'utf8'), 'hello é');
+    assert.equal(await durableText(host.file('h')), 'hello é');
   });
 });
 
@@ -231,7 +232,7 @@ test('sq host: bad input is 400/403/413 and nothing is written', async (t) => {
     assert.deepEqual(expecting, { status: 413, continued: false });
     assertNothingWritten('too large');
     assert.equal((await host.call('POST', '/api/v2/insert?p=big', 'x'.repeat(1024))).text, 'Inserted 1024 bytes');
-    assert.equal(statSync(host.file('big')).size, 1024);
+    assert.equal((await durableBytes(host.file('big'))).length, 1024);
   });
 });
 
@@ -308,7 +309,7 @@ test('sq host: a form body without the text leaves the scroll as it was', async 
       // s in the query does not stand in for it: the original would have stored the body itself.
       await refused(host, 'POST', `/api/v2/${command}?p=a&c=1.1.1&s=other`, 400, 'limit=10', FORM);
     }
-    assert.equal(readFileSync(host.file('a'), 'utf8'), 'important');
+    assert.equal(await durableText(host.file('a')), 'important');
   });
 
   await t.test('s and content together are 400, whichever carries which', async () => {
@@ -320,6 +321,6 @@ test('sq host: a form body without the text leaves the scroll as it was', async 
     for (const [path, form] of cases) {
       assert.match(await refused(host, form ? 'POST' : 'GET', path, 400, form, form ? FORM : undefined), /Both 's' and 'content'/);
     }
-    assert.equal(readFileSync(host.file('a'), 'utf8'), 'important');
+    assert.equal(await durableText(host.file('a')), 'important');
   });
 });

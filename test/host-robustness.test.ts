@@ -4,9 +4,11 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
 import { once } from 'node:events';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { test } from 'node:test';
 import { VERSION } from '../src/version.js';
+import { neverWritten, unfoldedRecords } from '../src/testing/change-log-files.js';
+import { durableBytes, durableText } from '../src/testing/durable-phext.js';
 import { rawExchange, request } from '../src/testing/http-client.js';
 import { startHost } from '../src/testing/host-process.js';
 import { responsesIn } from '../src/testing/raw-connection.js';
@@ -49,7 +51,7 @@ test('sq host: HTTP/1.1 done right', async (t) => {
     assert.equal(new Set(ids).size, 1, `connection ids ${ids}`);
     const fresh = (await host.call('GET', '/api/v2/status?p=ka')).text;
     assert.notEqual(/Connection ID: (\d+)/.exec(fresh)![1], ids[0]);
-    assert.equal(readFileSync(host.file('ka'), 'utf8'), '0123');
+    assert.equal(await durableText(host.file('ka')), '0123');
   });
 
   await t.test('pipelining: requests in one write are all answered, in order', async () => {
@@ -81,7 +83,7 @@ test('sq host: HTTP/1.1 done right', async (t) => {
       rawExchange(host.port, 'GET /api/v2/update?p=h10&s=abc HTTP/1.0\r\n\r\n', () => false),
     );
     assert.equal(responsesIn(update)[0]?.body, 'Updated 3 bytes', update);
-    assert.equal(readFileSync(host.file('h10'), 'utf8'), 'abc', 'the protocol version leaked into s');
+    assert.equal(await durableText(host.file('h10')), 'abc', 'the protocol version leaked into s');
     const select = await within(
       10_000,
       'HTTP/1.0 select',
@@ -165,7 +167,7 @@ test('sq host --max-connections 3: the 4th concurrent connection gets 503 and no
   held[0]!.on('data', (d: Buffer) => (text += d.toString('latin1')));
   held[0]!.write('GET /api/v2/version HTTP/1.1\r\nHost: x\r\n\r\n');
   await waitFor(() => responsesIn(text).length === 1, 10_000);
-  assert.ok(!existsSync(host.file('over')), "the refused connection's insert was executed");
+  assert.ok(neverWritten(host.file('over')), "the refused connection's insert was executed");
 
   held.pop()!.destroy();
   let status = 0;
@@ -216,7 +218,10 @@ test('sq host: SIGTERM lets a slow in-flight write finish, then exits 0', async 
   });
   const answer = await within(20_000, 'slow write', reply);
   assert.deepEqual(answer, { status: 200, text: `Inserted ${CHUNK * CHUNKS} bytes` });
-  assert.equal(statSync(host.file('term')).size, CHUNK * CHUNKS);
+  assert.equal((await durableBytes(host.file('term'))).length, CHUNK * CHUNKS);
   const { code, signal } = await within(20_000, 'exit after SIGTERM', host.exited);
   assert.deepEqual({ code, signal }, { code: 0, signal: null }, host.stderr());
+  // A clean stop folds the change log into the file itself.
+  assert.equal(statSync(host.file('term')).size, CHUNK * CHUNKS);
+  assert.equal(await unfoldedRecords(host.file('term')), 0);
 });

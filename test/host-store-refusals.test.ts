@@ -7,6 +7,9 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { logPathOf } from '../src/store/change-log.js';
+import { unfoldedRecords, waitForCheckpoint } from '../src/testing/change-log-files.js';
+import { durableBytes } from '../src/testing/durable-phext.js';
 import { startHost, type HostProcess } from '../src/testing/host-process.js';
 import { runSq } from '../src/testing/run-sq.js';
 import { launchSq } from '../src/testing/sq-child.js';
@@ -28,7 +31,7 @@ test('sq host: 1,002 scrolls in one section are held exactly; a write to one scr
 
   const update = await host.call('GET', '/api/v2/update?p=deep&c=1.1.1/1.1.1/1.1.1&s=first');
   assert.equal(update.text, 'Updated 5 bytes');
-  const after = readFileSync(host.file('deep'));
+  const after = await durableBytes(host.file('deep'));
   assert.equal(count(after, 0x17), 1001);
   assert.deepEqual(after, Buffer.from(['first', ...scrolls.slice(1)].join('\x17')));
 
@@ -42,6 +45,9 @@ test('sq host: 1,002 scrolls in one section are held exactly; a write to one scr
   assert.equal((await host.call('GET', '/api/v2/status?p=deep')).text.split('\n')[3], 'Scrolls: 1002');
   // The API still addresses 1..999 only.
   assert.match(await refused(host, 'GET', '/api/v2/select?p=deep&c=1.1.1/1.1.1/1.1.1000', 400), /scroll is 1000, outside 1\.\.999/);
+  assert.deepEqual(await durableBytes(host.file('deep')), after);
+  // The checkpoint writes the same bytes into the file itself.
+  await waitForCheckpoint(host.file('deep'));
   assert.deepEqual(readFileSync(host.file('deep')), after);
 });
 
@@ -77,6 +83,7 @@ test('sq host: a write that changes nothing creates no file and rewrites none', 
   const ino = statSync(host.file('same')).ino;
   assert.equal((await host.call('GET', '/api/v2/update?p=same&c=1.1.1/1.1.1/1.1.1&s=same')).status, 200);
   assert.equal(statSync(host.file('same')).ino, ino);
+  assert.deepEqual(host.files(), ['same.phext'], 'a write that changes nothing starts no change log');
 });
 
 test('sq host: read-only phexts are 403, directories and FIFOs 409; nothing is replaced and nothing hangs', async (t) => {
@@ -90,6 +97,7 @@ test('sq host: read-only phexts are 403, directories and FIFOs 409; nothing is r
   );
   assert.equal((await host.call('GET', '/api/v2/select?p=ro&c=1.1.1/1.1.1/1.1.1')).text, 'keep', 'reads still work');
   assert.equal(readFileSync(host.file('ro'), 'utf8'), 'keep');
+  assert.equal(await unfoldedRecords(host.file('ro')), 0, 'the refused change was logged');
   assert.equal(statSync(host.file('ro')).ino, ino);
   assert.equal(statSync(host.file('ro')).mode & 0o777, 0o444);
 
@@ -140,24 +148,32 @@ test('a full disk is 507 with one line over HTTP and in the daemon, and the old 
   const host = await startHost(t, { dataDir: dir });
   stop.push(() => host.kill());
   assert.equal((await host.call('POST', '/api/v2/update?p=full&c=1.1.1/1.1.1/1.1.1', 'x'.repeat(400_000))).status, 200);
+  // A log that large next to its file is folded into it at once.
+  await waitForCheckpoint(host.file('full'));
   const before = readFileSync(host.file('full'));
-  // The new file needs another 800 kB next to the old 400 kB: more than the 1 MiB disk holds.
+  assert.deepEqual(before, Buffer.from('x'.repeat(400_000)));
+  // The change needs another 700 kB in the change log next to the 400 kB file: more than the 1 MiB disk holds.
   assert.equal(
-    await refused(host, 'POST', '/api/v2/update?p=full&c=1.1.1/1.1.1/1.1.2', 507, 'y'.repeat(400_000)),
+    await refused(host, 'POST', '/api/v2/update?p=full&c=1.1.1/1.1.1/1.1.2', 507, 'y'.repeat(700_000)),
     'writing full.phext failed: no space left on the device (ENOSPC); the change was not saved',
   );
   assert.deepEqual(readFileSync(host.file('full')), before);
-  assert.deepEqual(host.files(), ['full.phext'], 'no temp file left behind');
+  assert.deepEqual(await durableBytes(host.file('full')), before, 'the refused change would come back after a restart');
+  assert.deepEqual(host.files(), ['.full.phext.log', 'full.phext'], 'no temp file left behind');
   await host.kill();
+  // What is left of the refused append in the log would be cut off by the daemon's first append,
+  // freeing space the filler below is meant to hold; the log has nothing else to keep.
+  rmSync(logPathOf(host.file('full')));
 
-  // The daemon over the same disk, filled up so that no new copy of the file fits: the client
-  // prints the same line.
+  // The daemon over the same disk, filled up so that the change does not fit: the client prints
+  // the same line.
   const daemon = await launchSq(['share', 'full.phext'], { cwd: dir, ready: /^Sharing .+ on .+\n/ });
   stop.push(() => daemon.kill());
   const free = statfsSync(dir);
-  writeFileSync(join(dir, 'filler'), Buffer.alloc(Math.max(0, free.bavail * free.bsize - 100_000)));
-  const r = await runSq(['update', '1.1.1/1.1.1/1.1.3', 'z'], { cwd: dir });
+  writeFileSync(join(dir, 'filler'), Buffer.alloc(Math.max(0, free.bavail * free.bsize - 50_000)));
+  const r = await runSq(['update', '1.1.1/1.1.1/1.1.3', 'z'.repeat(100_000)], { cwd: dir });
   assert.equal(r.code, 1);
   assert.equal(r.stderr, 'sq update: writing full.phext failed: no space left on the device (ENOSPC); the change was not saved\n');
   assert.deepEqual(readFileSync(join(dir, 'full.phext')), before);
+  assert.deepEqual(await durableBytes(join(dir, 'full.phext')), before);
 });

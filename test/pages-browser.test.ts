@@ -3,12 +3,13 @@
 // and under sq host the page is sandboxed away from the origin's storage. One browser launch for
 // the file; every server and the browser are closed by after hooks, also on failure.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { Coordinate, parse } from '../src/phext/index.js';
+import { durableBytes } from '../src/testing/durable-phext.js';
 import { startHost } from '../src/testing/host-process.js';
 import { apiPath, call } from '../src/testing/sq-api.js';
 import { startSq } from '../src/testing/sq-process.js';
@@ -88,7 +89,8 @@ async function plantSecrets(page: Page, port: number): Promise<void> {
   });
 }
 
-const writtenOnDisk = (file: string): string => parse(readFileSync(file)).get(Coordinate.parse(C.written));
+/** The written scroll as the server made it durable (the `.phext` with its change log applied). */
+const writtenOnDisk = async (file: string): Promise<string> => parse(await durableBytes(file)).get(Coordinate.parse(C.written));
 
 describe('pages in scrolls in Chromium', { skip, timeout: 120_000 }, () => {
   let context: BrowserContext | undefined;
@@ -131,7 +133,7 @@ describe('pages in scrolls in Chromium', { skip, timeout: 120_000 }, () => {
     assert.equal(seen.body.state, 'done');
     assert.equal(seen.text, 'read by the page');
     assert.equal(seen.color, 'rgb(1, 2, 3)');
-    assert.equal(writtenOnDisk(host.file('site')), WRITTEN);
+    assert.equal(await writtenOnDisk(host.file('site')), WRITTEN);
     // An opaque origin: the origin's storage and cookies are out of reach.
     assert.equal(seen.body.origin, 'null');
     assert.equal(seen.body.storage, 'blocked SecurityError');
@@ -155,7 +157,7 @@ describe('pages in scrolls in Chromium', { skip, timeout: 120_000 }, () => {
     assert.equal(seen.body.state, 'done');
     assert.equal(seen.text, 'read by the page');
     assert.equal(seen.color, 'rgb(1, 2, 3)');
-    assert.equal(writtenOnDisk(join(dir, 'basic.phext')), WRITTEN);
+    assert.equal(await writtenOnDisk(join(dir, 'basic.phext')), WRITTEN);
     assert.equal(seen.body.origin, `http://127.0.0.1:${basic.port}`);
     assert.equal(seen.body.storage, 'read origin-secret');
     assert.equal(seen.body.cookie, 'read secret=origin-cookie');

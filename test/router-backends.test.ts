@@ -1,13 +1,14 @@
 // `sq route` in front of real single-tenant `sq host --key` backends, all as child processes.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RouterTenant } from '../src/router/config.js';
+import { durableBytes } from '../src/testing/durable-phext.js';
 import { writeRouterConfig } from '../src/testing/router-file.js';
 import { tempDir } from '../src/testing/temp-dir.js';
 import { api } from '../src/testing/sq-api.js';
@@ -47,8 +48,8 @@ describe('sq route with real sq host backends', () => {
       const reply = await api(router.port, t.token, 'insert', { p: 'test', c: C, s: `${t.name.toUpperCase()}Data` });
       assert.deepEqual([reply.status, reply.text], [200, 'Inserted 5 bytes']);
     }
-    assert.deepEqual(readFileSync(join(a.dataDir, 'test.phext')), Buffer.from('AData'));
-    assert.deepEqual(readFileSync(join(b.dataDir, 'test.phext')), Buffer.from('BData'));
+    assert.deepEqual(await durableBytes(join(a.dataDir, 'test.phext')), Buffer.from('AData'));
+    assert.deepEqual(await durableBytes(join(b.dataDir, 'test.phext')), Buffer.from('BData'));
     assert.equal((await api(router.port, a.token, 'select', { p: 'test', c: C })).text, 'AData');
     assert.equal((await api(router.port, b.token, 'select', { p: 'test', c: C }, { headers: { 'X-SQ-API-Key': b.token } })).text, 'BData');
     // A POST body passes through the router intact.
@@ -95,7 +96,7 @@ describe('sq route with real sq host backends', () => {
       reply = await api(router.port, c.token, 'insert', { p: 'test', c: C, s: 'CData' });
     }
     assert.deepEqual([reply.status, reply.text], [200, 'Inserted 5 bytes']);
-    assert.deepEqual(readFileSync(join(c.dataDir, 'test.phext')), Buffer.from('CData'));
+    assert.deepEqual(await durableBytes(join(c.dataDir, 'test.phext')), Buffer.from('CData'));
     assert.equal((await api(router.port, a.token, 'select', { p: 'test', c: C })).text, 'AData');
   });
 

@@ -1,20 +1,28 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { isUtf8 } from 'node:buffer';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { Coordinate, parse } from '../src/phext/index.js';
-import { MARKER_PATTERN, STORE_WRITER } from '../src/testing/store-writer.js';
+import { Coordinate, type Phext } from '../src/phext/index.js';
+import { assertEarlierState, wholePhext } from '../src/testing/crash-checks.js';
+import { durableBytes } from '../src/testing/durable-phext.js';
+import { STORE_WRITER } from '../src/testing/store-writer.js';
 import { tempDir } from '../src/testing/temp-dir.js';
 
 const ROUNDS = 20;
 const WRITERS = 8;
 
-/** Runs the writer until a random moment 10-200 ms after it is ready, SIGKILLs it, returns its acks. */
-function crashRound(file: string, round: number): Promise<{ acks: string[]; killedAfterMs: number }> {
+/**
+ * Runs the writer until a random moment 10-200 ms after it is ready, SIGKILLs it, returns its acks.
+ * With `checkpoints`, the writer folds its change log into the file every few KiB, so the kill
+ * can land in a checkpoint (temp file, rename, new log) as well as in an append to the log.
+ */
+function crashRound(file: string, round: number, checkpoints: boolean): Promise<{ acks: string[]; killedAfterMs: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [STORE_WRITER, file, String(round), String(WRITERS)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [STORE_WRITER, file, String(round), String(WRITERS)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, SQ_CRASH_CHECKPOINTS: checkpoints ? '1' : '0' },
+    });
     let out = '';
     let err = '';
     const killedAfterMs = 10 + Math.floor(Math.random() * 190);
@@ -42,33 +50,42 @@ test(`SIGKILL at a random moment never loses an acknowledged write nor tears the
   const file = join(dir, 'crash.phext');
   const acknowledged = new Map<string, string[]>(); // coordinate → markers it must hold
   let total = 0;
+  let previousFile: { bytes: Buffer; phext: Phext } | undefined;
+  let fileChanges = 0; // rounds after which the file differed from the round before's
   for (let round = 1; round <= ROUNDS; round++) {
-    const { acks, killedAfterMs } = await crashRound(file, round);
+    const checkpoints = round % 2 === 0;
+    const { acks, killedAfterMs } = await crashRound(file, round, checkpoints);
+    const when = `round ${round} (${checkpoints ? 'frequent checkpoints, ' : ''}killed ${killedAfterMs} ms after ready)`;
     total += acks.length;
     for (const line of acks) {
       const [, coord = '', text = ''] = line.split(' ');
       acknowledged.set(coord, [...(acknowledged.get(coord) ?? []), text]);
     }
+    // What a restart loads: the file with its change log's records applied.
+    const durable = wholePhext(await durableBytes(file), `${when}: the durable phext`);
+    for (const [coord, markers] of acknowledged) {
+      const text = durable.get(Coordinate.parse(coord));
+      for (const m of markers) assert.ok(text.includes(m), `${when}: acknowledged ${m} at ${coord} is missing`);
+    }
+    // The `.phext` itself, only ever replaced whole by a checkpoint: never torn, a state the
+    // durable phext went through, and never older than the file of the round before.
     if (!existsSync(file)) {
-      assert.equal(total, 0, 'acknowledged writes but no file');
+      assert.equal(previousFile, undefined, `${when}: the file disappeared`);
       continue;
     }
     const bytes = readFileSync(file);
-    assert.ok(isUtf8(bytes), `round ${round}: file is not valid UTF-8 (torn) after kill at ${killedAfterMs} ms`);
-    const phext = parse(bytes);
-    for (const scroll of phext) {
-      // Nothing torn: every scroll is made of whole markers only.
-      assert.equal(scroll.text.replace(MARKER_PATTERN, ''), '', `round ${round}: torn scroll at ${scroll.coordinate}`);
-    }
-    for (const [coord, markers] of acknowledged) {
-      const text = phext.get(Coordinate.parse(coord));
-      for (const m of markers) assert.ok(text.includes(m), `round ${round}: acknowledged ${m} at ${coord} is missing`);
-    }
+    const onDisk = wholePhext(bytes, `${when}: the file`);
+    assertEarlierState(onDisk, durable, `${when}: the file against the durable phext`);
+    if (previousFile) assertEarlierState(previousFile.phext, onDisk, `${when}: the file against the round before`);
+    if (!previousFile?.bytes.equals(bytes)) fileChanges++;
+    previousFile = { bytes, phext: onDisk };
   }
   assert.ok(total > 0, 'no write was ever acknowledged: the harness did not exercise the store');
-  // Each new writer sweeps the temp files of killed ones; only the last kill's (one write in
-  // flight per phext) may remain.
-  const leftovers = readdirSync(dir).filter((n) => n !== 'crash.phext');
+  assert.ok(fileChanges > 0, 'no checkpoint ever wrote the file: the kills never met a checkpoint');
+  // Each new writer sweeps the temp files of killed ones; only the last kill's (one replace in
+  // flight per phext: a checkpoint's file or its new log) may remain, beside the change log.
+  const leftovers = readdirSync(dir).filter((n) => n !== 'crash.phext' && n !== '.crash.phext.log');
   assert.ok(leftovers.length <= 1, `stale temp files pile up: ${leftovers.join(', ')}`);
-  t.diagnostic(`${total} acknowledged writes over ${ROUNDS} kills`);
+  for (const n of leftovers) assert.match(n, /^\.crash\.phext(\.log)?\.tmp-\d+-\d+$/, 'only temp files may remain');
+  t.diagnostic(`${total} acknowledged writes over ${ROUNDS} kills; the file changed in ${fileChanges} rounds`);
 });

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { durableText } from '../src/testing/durable-phext.js';
 import { tempDir } from '../src/testing/temp-dir.js';
 import { loadConfig } from '../src/tenants/config.js';
 import { api, call, type TextReply } from '../src/testing/sq-api.js';
@@ -86,7 +87,7 @@ describe('admin API over HTTP', () => {
     carol = String(created.json.token);
     assert.equal((await api(sq.port, carol, 'insert', { p: 'notes', c: C, s: 'CarolData' })).text, 'Inserted 9 bytes');
     assert.equal((await works(carol)).text, 'CarolData');
-    assert.equal(readFileSync(join(String(created.json.data_dir), 'notes.phext'), 'utf8'), 'CarolData');
+    assert.equal(await durableText(join(String(created.json.data_dir), 'notes.phext')), 'CarolData');
     assert.deepEqual(await namesOnDisk(), ['alice', 'carol']);
     assert.equal(statSync(config).mode & 0o777, 0o600);
 
@@ -129,7 +130,7 @@ describe('admin API over HTTP', () => {
     assert.equal(deleted.status, 200);
     assert.equal(deleted.json.deleted, true);
     assert.equal((await works(carol)).status, 401);
-    assert.equal(readFileSync(join(dataDir, 'notes.phext'), 'utf8'), 'CarolData');
+    assert.equal(await durableText(join(dataDir, 'notes.phext')), 'CarolData');
     assert.deepEqual(await namesOnDisk(), ['alice']);
     assert.equal((await admin('DELETE', `${TENANTS}/carol`)).status, 404);
     assert.equal((await admin('GET', `${TENANTS}/carol`)).status, 404);
@@ -143,7 +144,7 @@ describe('admin API over HTTP', () => {
     assert.equal(again.status, 409, again.text);
     assert.match(String(again.json.error), /tenants\/carol already exists and is not empty/);
     assert.deepEqual(await namesOnDisk(), ['alice']);
-    assert.equal(readFileSync(join(dir, 'tenants', 'carol', 'notes.phext'), 'utf8'), 'CarolData');
+    assert.equal(await durableText(join(dir, 'tenants', 'carol', 'notes.phext')), 'CarolData');
   });
 
   it("refuses (409, not 500) a name whose directory would be a file, or a symlink to another tenant's directory", async () => {

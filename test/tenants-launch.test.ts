@@ -1,8 +1,9 @@
 // The launch acceptance test of the seed notes, against a real `sq host --config` process.
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { durableBytes } from '../src/testing/durable-phext.js';
 import { tempDir } from '../src/testing/temp-dir.js';
 import { api } from '../src/testing/sq-api.js';
 import { runSq } from '../src/testing/run-sq.js';
@@ -34,8 +35,8 @@ describe('sq host --config: two tenants (launch acceptance)', () => {
     assert.equal((await api(sq.port, BOB, 'insert', { p: 'test', c: C, s: 'BobData' })).text, 'Inserted 7 bytes');
     assert.equal((await api(sq.port, ALICE, 'select', { p: 'test', c: C })).text, 'AliceData');
     assert.equal((await api(sq.port, BOB, 'select', { p: 'test', c: C })).text, 'BobData');
-    assert.deepEqual(readFileSync(join(dir, 'alice', 'test.phext')), Buffer.from('AliceData'));
-    assert.deepEqual(readFileSync(join(dir, 'bob', 'test.phext')), Buffer.from('BobData'));
+    assert.deepEqual(await durableBytes(join(dir, 'alice', 'test.phext')), Buffer.from('AliceData'));
+    assert.deepEqual(await durableBytes(join(dir, 'bob', 'test.phext')), Buffer.from('BobData'));
     // Neither sees the other's other phexts either.
     await api(sq.port, BOB, 'insert', { p: 'bobonly', c: C, s: 'secret' });
     const peek = await api(sq.port, ALICE, 'select', { p: 'bobonly', c: C });
@@ -56,7 +57,7 @@ describe('sq host --config: two tenants (launch acceptance)', () => {
       const write = await api(sq.port, ALICE, 'insert', { p, c: C, s: 'escape' });
       assert.equal(write.status, 403, `insert p=${p}`);
     }
-    assert.deepEqual(readFileSync(join(dir, 'bob', 'test.phext')), Buffer.from('BobData'));
+    assert.deepEqual(await durableBytes(join(dir, 'bob', 'test.phext')), Buffer.from('BobData'));
   });
 
   it('takes the token from X-SQ-API-Key and from a bare Authorization header', async () => {
@@ -77,7 +78,7 @@ describe('sq host --config: two tenants (launch acceptance)', () => {
   it('status names the phext, never a server path', async () => {
     const reply = await api(sq.port, ALICE, 'status', { p: 'test' });
     assert.equal(reply.status, 200);
-    assert.match(reply.text, /^Hosting: test\.phext\nConnection ID: \d+\nPhext Size: 9\nScrolls: 1$/);
+    assert.match(reply.text, /^Hosting: test\.phext\nConnection ID: \d+\nPhext Size: 9\nScrolls: 1\nVersion: 1$/);
     assert.ok(!reply.text.includes(dir), reply.text);
     for (const command of ['status', 'select', 'toc', 'get', 'checksum']) {
       const bad = await api(sq.port, ALICE, command, { p: '../../etc/passwd' });

@@ -2,9 +2,10 @@
 // `sq host --config ... --admin-key K`: strangers never get their bodies read, and a token revoked
 // while its body is on the way writes nothing.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { neverWritten } from '../src/testing/change-log-files.js';
+import { durableText } from '../src/testing/durable-phext.js';
 import { call } from '../src/testing/sq-api.js';
 import { RawConnection, responsesIn } from '../src/testing/raw-connection.js';
 import { startSq, type SqProcess } from '../src/testing/sq-process.js';
@@ -78,9 +79,9 @@ describe('tokens and request bodies', () => {
     const deleted = await call(sq.port, `${TENANTS}/dave`, { method: 'DELETE', headers: asAdmin });
     assert.equal(deleted.status, 200, deleted.text);
     assert.deepEqual(await daves.finish(), { status: 401, body: 'Unauthorized' });
-    assert.ok(!existsSync(join(dave.data_dir, 'notes.phext')), 'the revoked token wrote');
+    assert.ok(neverWritten(join(dave.data_dir, 'notes.phext')), 'the revoked token wrote');
     assert.deepEqual(await alices.finish(), { status: 200, body: 'Inserted 9 bytes' });
-    assert.equal(readFileSync(join(alice.data_dir, 'notes.phext'), 'utf8'), 'AliceData');
+    assert.equal(await durableText(join(alice.data_dir, 'notes.phext')), 'AliceData');
   });
 
   it('a token removed from the tenants file and reloaded while its body arrives: 401, nothing written', async () => {
@@ -89,6 +90,6 @@ describe('tokens and request bodies', () => {
     const reloaded = await call(sq.port, '/api/v2/reload', { method: 'POST' });
     assert.equal(reloaded.status, 200, reloaded.text);
     assert.deepEqual(await erins.finish(), { status: 401, body: 'Unauthorized' });
-    assert.ok(!existsSync(join(erin.data_dir, 'notes.phext')), 'the removed token wrote');
+    assert.ok(neverWritten(join(erin.data_dir, 'notes.phext')), 'the removed token wrote');
   });
 });

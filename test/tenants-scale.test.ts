@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { durableText } from '../src/testing/durable-phext.js';
 import { tempDir } from '../src/testing/temp-dir.js';
 import { api, call } from '../src/testing/sq-api.js';
 import { residentKib } from '../src/testing/resident-memory.js';
@@ -40,7 +41,7 @@ describe('sq host --config with 500 provisioned tenants', () => {
       const insert = await api(sq.port, token, 'insert', { p: 'launch', c: '1.1.1/1.1.1/1.1.1', s: `hello from ${name}` });
       assert.equal(insert.status, 200, insert.text);
       assert.equal((await api(sq.port, token, 'select', { p: 'launch', c: '1.1.1/1.1.1/1.1.1' })).text, `hello from ${name}`);
-      assert.equal(readFileSync(join(dataDir, 'launch.phext'), 'utf8'), `hello from ${name}`);
+      assert.equal(await durableText(join(dataDir, 'launch.phext')), `hello from ${name}`);
     }
     // A token of one tenant never reads another's data.
     assert.equal((await api(sq.port, rows[250]!.token, 'select', { p: 'launch', c: '1.1.1/1.1.1/1.1.1' })).text, '');

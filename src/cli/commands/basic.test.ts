@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { call } from '../../testing/sq-api.js';
 import { killAll } from '../../testing/sq-child.js';
 import { startSq } from '../../testing/sq-process.js';
+import { durableBytes } from '../../testing/durable-phext.js';
 import { tempDir } from '../../testing/temp-dir.js';
 
 after(killAll);
@@ -26,10 +27,10 @@ describe('sq basic', () => {
     assert.ok(!existsSync(join(dir, 'index.phext')), 'reads create nothing');
     assert.deepEqual(await get(port, '/api/v2/update?c=1.1.1/1.1.1/1.1.2&s=hello+basic'), { status: 200, body: 'Updated 11 bytes' });
     assert.deepEqual(await get(port, '/api/v2/select?c=1.1.1/1.1.1/1.1.2'), { status: 200, body: 'hello basic' });
-    assert.equal(readFileSync(join(dir, 'index.phext'), 'utf8'), '\x17hello basic');
+    assert.equal((await durableBytes(join(dir, 'index.phext'))).toString(), '\x17hello basic');
     // p still picks any other phext of the directory.
     assert.deepEqual(await get(port, '/api/v2/update?p=other&c=1.1.1&s=x'), { status: 200, body: 'Updated 1 bytes' });
-    assert.equal(readFileSync(join(dir, 'other.phext'), 'utf8'), 'x');
+    assert.equal((await durableBytes(join(dir, 'other.phext'))).toString(), 'x');
     assert.match((await get(port, '/api/v2/status')).body, /^Hosting: index\.phext\n/);
 
     basic.child.kill('SIGTERM');

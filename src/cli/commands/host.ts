@@ -40,6 +40,10 @@ Options:
   --log-format FMT       request log: text, json or off (default text)
   --drain-ms N           on SIGTERM, how long requests in progress may take before
                          their connections are cut (default 5000)
+  --checkpoint-ratio R   fold a phext's change log into its file once the log passes
+                         R times the file's size (default 0.1) ...
+  --checkpoint-min BYTES ...and at least this size (K/M/G suffixes allowed, default 1M)
+  --checkpoint-idle-ms N ...or once the phext had no write for N ms (default 1000)
 ${TIMEOUT_USAGE}`;
 
 const stderrLine = (line: string) => process.stderr.write(line + '\n');
@@ -104,6 +108,9 @@ export const hostCommand: Command = {
         'max-connections': { type: 'string' },
         'log-format': { type: 'string' },
         'drain-ms': { type: 'string' },
+        'checkpoint-ratio': { type: 'string' },
+        'checkpoint-min': { type: 'string' },
+        'checkpoint-idle-ms': { type: 'string' },
         ...TIMEOUT_OPTIONS,
       },
     });
@@ -135,6 +142,9 @@ export const hostCommand: Command = {
       maxInflightBodyBytes: byteSize(values['max-inflight-body'], 'max-inflight-body'),
       maxConnections: positiveInteger(values['max-connections'], 'max-connections'),
       drainMs: positiveInteger(values['drain-ms'], 'drain-ms'),
+      checkpointRatio: positiveNumber(values['checkpoint-ratio'], 'checkpoint-ratio'),
+      checkpointMinBytes: byteSize(values['checkpoint-min'], 'checkpoint-min'),
+      checkpointIdleMs: positiveInteger(values['checkpoint-idle-ms'], 'checkpoint-idle-ms'),
       ...timeouts(values),
     });
     const host = await startHost(config, stderrLine);

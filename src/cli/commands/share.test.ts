@@ -5,6 +5,7 @@ import { after, describe, it } from 'node:test';
 import { Coordinate, Phext, checksum, serialize } from '../../phext/index.js';
 import { runSq } from '../../testing/run-sq.js';
 import { killAll, launchSq } from '../../testing/sq-child.js';
+import { durableBytes } from '../../testing/durable-phext.js';
 import { tempDir } from '../../testing/temp-dir.js';
 
 // Daemons some tests leave running are killed before their directories go.
@@ -49,13 +50,13 @@ describe('sq share and its clients', { concurrency: 3 }, () => {
     expected.set(at(C2), 'line1\nline2 café');
     expected.set(at(C3), 'far away');
     const bytes = serialize(expected);
-    // Acknowledged writes are on disk already, byte for byte.
-    assert.deepEqual(readFileSync(join(dir, 'notes.phext')), bytes);
+    // Acknowledged writes are durable already, byte for byte (the file once its log is folded in).
+    assert.deepEqual(await durableBytes(join(dir, 'notes.phext')), bytes);
     assert.equal(await ok(dir, 'toc'), `* ${C1}: hello world\n* ${C2}: line1...\n* ${C3}: far away\n`);
     assert.equal(await ok(dir, 'checksum'), checksum(bytes) + '\n');
     assert.match(
       await ok(dir, 'status'),
-      new RegExp(`^Hosting: notes\\.phext\nConnection ID: \\d+\nPhext Size: ${bytes.length}\nScrolls: 3\n$`),
+      new RegExp(`^Hosting: notes\\.phext\nConnection ID: \\d+\nPhext Size: ${bytes.length}\nScrolls: 3\nVersion: 4\n$`),
     );
     assert.equal(await ok(dir, 'delta'), [C1, C2, C3].map((c) => `${c}: ${checksum(expected.get(at(c)))}\n`).join(''));
     assert.deepEqual(Buffer.from(await ok(dir, 'get'), 'utf8'), bytes);
@@ -72,7 +73,7 @@ describe('sq share and its clients', { concurrency: 3 }, () => {
     assert.equal(await ok(dir, 'delete', C2), `${C2}: Removed 17 bytes\n`);
     assert.equal(await ok(dir, 'delete', C2), `${C2}: Removed 0 bytes\n`);
     expected.set(at(C2), '');
-    assert.deepEqual(readFileSync(join(dir, 'notes.phext')), serialize(expected));
+    assert.deepEqual(await durableBytes(join(dir, 'notes.phext')), serialize(expected));
 
     assert.match(await ok(dir, 'shutdown'), /^Stopped sharing .*notes\.phext\n$/);
     assert.deepEqual(await daemon.exited, { code: 0, signal: null });
