@@ -432,3 +432,17 @@ test('writes go on while a checkpoint writes its file; those after it stay in th
   assert.equal(readFileSync(file, 'utf8'), 'before\x17during 2\x17during 3\x17during 4\x17during 5');
   assert.equal((await openStore().read(file))?.version, 5);
 });
+
+test('close folds the log of a phext the cache already let go', async (t) => {
+  const dir = tempDir(t);
+  // A budget smaller than any phext: each is evicted as soon as nothing holds it.
+  const store = new FileDocumentStore({ cacheBytes: 16, maxPhextBytes: MiB });
+  const names = ['a', 'b', 'c'];
+  for (const n of names) await store.mutate(join(dir, `${n}.phext`), (p) => p.set(at('1.1.1'), `${n} text`));
+  assert.ok(store.stats().documents < names.length, 'some were evicted');
+  await store.close();
+  for (const n of names) {
+    assert.equal(readFileSync(join(dir, `${n}.phext`), 'utf8'), `${n} text`);
+    assert.ok(readFileSync(logPathOf(join(dir, `${n}.phext`))).length < 100, `${n}: only the base frame is left`);
+  }
+});

@@ -247,6 +247,8 @@ export class FileDocumentStore implements DocumentStore {
         }
         if (doc.queue.length === 0) {
           doc.checkpointDue = false;
+          // A phext evicted since its last write is loaded again (file and log) to be folded.
+          if (!doc.state) await this.refresh(doc).catch(() => undefined);
           this.stageCheckpoint(doc);
           continue;
         }
