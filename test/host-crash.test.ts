@@ -123,6 +123,6 @@ test(`sq host killed -9 under ${WRITERS} concurrent HTTP writers never loses an 
   // flight per phext: a checkpoint's file or its new log) may remain, beside the change logs.
   const leftovers = readdirSync(dataDir).filter((n) => !PHEXTS.some((p) => n === `${p}.phext` || n === `.${p}.phext.log`));
   assert.ok(leftovers.length <= PHEXTS.length, `stale temp files pile up: ${leftovers.join(', ')}`);
-  for (const n of leftovers) assert.match(n, /^\.crash-\d\.phext(\.log)?\.tmp-\d+-\d+$/, 'only temp files may remain');
+  for (const n of leftovers) assert.match(n, /^\.(crash-\d\.phext|\.crash-\d\.phext\.log)\.tmp-\d+-\d+$/, 'only temp files may remain');
   t.diagnostic(`${acks.length} acknowledged HTTP writes over ${ROUNDS} kills; ${fileChanges} .phext files changed between rounds`);
 });
