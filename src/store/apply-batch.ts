@@ -94,7 +94,7 @@ export function applyBatch(
       if (text === before) continue; // changed and changed back within the batch
       const bytes = Buffer.byteLength(text, 'utf8');
       const kind = before === '' ? 'insert' : text === '' ? 'delete' : 'update';
-      records.push({ version: at, coordinate, kind, text, bytes, checksum: checksum(text) });
+      records.push({ version: at, coordinate, kind, text, bytes, checksum: checksum(text), before: checksum(before) });
     }
     return { phext, size, version, records, outcomes, holds };
   } catch (e) {

@@ -13,6 +13,8 @@ export interface LogContents {
   readonly baseVersion: number;
   readonly base: FileStamp | undefined;
   readonly records: ChangeRecord[];
+  /** Records the last checkpoint folded into the file, kept one checkpoint longer (see OpenLog). */
+  readonly folded: ChangeRecord[];
   /** Bytes of whole frames; anything after them is a torn append, never acknowledged. */
   readonly validBytes: number;
   readonly fileBytes: number;
@@ -37,8 +39,10 @@ interface BaseHeader {
 }
 interface BatchHeader {
   readonly t: 'batch';
-  /** version, coordinate, kind initial, byte length, checksum — per record. */
-  readonly r: ReadonlyArray<readonly [number, string, 'i' | 'u' | 'd', number, string]>;
+  /** version, coordinate, kind initial, byte length, checksum, checksum before — per record. */
+  readonly r: ReadonlyArray<readonly [number, string, 'i' | 'u' | 'd', number, string, string]>;
+  /** Already folded into the file by the checkpoint that wrote this log. */
+  readonly f?: true;
 }
 
 const KIND_CODE = { insert: 'i', update: 'u', delete: 'd' } as const;
@@ -63,11 +67,15 @@ export function baseFrame(version: number, base: FileStamp | undefined): Buffer 
   return frame({ t: 'base', v: version, s: base ? [String(base.ino), String(base.size), String(base.mtimeNs)] : null });
 }
 
-/** One commit's records as one frame: appended and synced at once, so a commit is whole or absent. */
-export function batchFrame(records: readonly ChangeRecord[]): Buffer {
+/**
+ * One commit's records as one frame: appended and synced at once, so a commit is whole or absent.
+ * `folded`: records a checkpoint has just put in the file, kept for a racing editor (see OpenLog).
+ */
+export function batchFrame(records: readonly ChangeRecord[], folded = false): Buffer {
+  const r = records.map((x) => [x.version, x.coordinate.toString(), KIND_CODE[x.kind], x.bytes, x.checksum, x.before] as const);
   return frame(
-    { t: 'batch', r: records.map((r) => [r.version, r.coordinate.toString(), KIND_CODE[r.kind], r.bytes, r.checksum] as const) },
-    records.map((r) => r.text),
+    folded ? { t: 'batch', r, f: true } : { t: 'batch', r },
+    records.map((x) => x.text),
   );
 }
 
@@ -88,6 +96,7 @@ export async function readLog(path: string): Promise<LogContents | undefined> {
   let at = 0;
   let base: BaseHeader | undefined;
   const records: ChangeRecord[] = [];
+  const folded: ChangeRecord[] = [];
   let turn = 0;
   while (at + FRAME_HEAD <= data.length) {
     // A turn of the event loop per megabyte read: a long log must not stall other requests.
@@ -107,10 +116,11 @@ export async function readLog(path: string): Promise<LogContents | undefined> {
       base = header;
     } else if (header.t === 'batch') {
       let textAt = 4 + jsonLength;
-      for (const [version, c, k, bytes, checksum] of header.r) {
+      const into = header.f ? folded : records;
+      for (const [version, c, k, bytes, checksum, before] of header.r) {
         const text = payload.toString('utf8', textAt, textAt + bytes);
         textAt += bytes;
-        records.push({ version, coordinate: Coordinate.parse(c), kind: CODE_KIND[k], text, bytes, checksum });
+        into.push({ version, coordinate: Coordinate.parse(c), kind: CODE_KIND[k], text, bytes, checksum, before });
       }
     } else {
       throw new LogFormatError(`${basename(path)} has a second base frame`);
@@ -127,6 +137,7 @@ export async function readLog(path: string): Promise<LogContents | undefined> {
     baseVersion: base.v,
     base: base.s ? { ino: BigInt(ino!), size: BigInt(size!), mtimeNs: BigInt(mtimeNs!) } : undefined,
     records,
+    folded,
     validBytes: at,
     fileBytes: data.length,
   };

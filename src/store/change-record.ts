@@ -15,4 +15,9 @@ export interface ChangeRecord {
   readonly bytes: number;
   /** XXH3-128 of `text`, as the `checksum` command prints it. */
   readonly checksum: string;
+  /**
+   * XXH3-128 of the scroll's text before this change: an outside edit that still holds that text
+   * for the scroll was made from a copy older than the change (see withLog).
+   */
+  readonly before: string;
 }

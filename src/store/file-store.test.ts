@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse, serialize } from '../phext/index.js';
-import { logPathOf } from './change-log.js';
+import { logPathOf, readLog } from './change-log.js';
 import { StoreError } from './document-store.js';
 import { FileDocumentStore } from './file-store.js';
 import { FILE_IO, type StoreIo } from './store-io.js';
@@ -344,7 +344,7 @@ test('an edit another program saves while changes wait in the log: our scrolls g
   assert.equal(snap?.bytes.toString(), 'theirs\x17editor line\x17ours + server');
   assert.equal(snap?.version, 2);
   assert.equal(notices.length, 1);
-  assert.match(notices[0]!, /^edited\.phext changed on disk outside SQ .*: 1 scroll change not yet in it applied on top; now version 2$/);
+  assert.match(notices[0]!, /^edited\.phext changed on disk outside SQ .*: 1 scroll change not in it applied on top; now version 2$/);
   await store.flush();
   assert.equal(readFileSync(file, 'utf8'), 'theirs\x17editor line\x17ours + server');
   // A restart agrees, and keeps the version.
@@ -388,17 +388,67 @@ test("an edit saved between a checkpoint's check and its rename is kept: the che
   assert.deepEqual(tempFiles(dir), []);
 });
 
-test('the change log is hidden beside the phext, and holds only the base after a checkpoint', async (t) => {
+test('the change log is hidden beside the phext; a checkpoint leaves it what it folded, until the next one', async (t) => {
   const dir = tempDir(t);
   const file = join(dir, 'logged.phext');
   const store = openStore();
   await store.mutate(file, (p) => p.set(at('1.1.1'), 'x'.repeat(1000)));
   assert.deepEqual(readdirSync(dir), ['.logged.phext.log']);
-  const logged = readFileSync(logPathOf(file)).length;
-  assert.ok(logged > 1000, `the log holds the scroll (${logged} bytes)`);
+  const logged = await readLog(logPathOf(file));
+  assert.deepEqual(
+    logged?.records.map((r) => [r.coordinate.toString(), r.kind, r.bytes, r.version]),
+    [['1.1.1/1.1.1/1.1.1', 'insert', 1000, 1]],
+  );
   await store.flush();
   assert.deepEqual(readdirSync(dir).sort(), ['.logged.phext.log', 'logged.phext']);
-  assert.ok(readFileSync(logPathOf(file)).length < 100, 'a checkpoint leaves the log its base frame only');
+  const folded = await readLog(logPathOf(file));
+  assert.equal(folded?.records.length, 0, 'nothing left to fold');
+  assert.deepEqual(
+    folded?.folded.map((r) => r.version),
+    [1],
+    'what it folded, kept for an editor with an older copy',
+  );
+  await store.mutate(file, (p) => p.set(at('1.1.2'), 'y'));
+  await store.flush();
+  assert.deepEqual(
+    (await readLog(logPathOf(file)))?.folded.map((r) => r.version),
+    [2],
+    'kept one checkpoint only',
+  );
+});
+
+test('an editor that saves a copy read before the last checkpoint does not drop what that checkpoint folded; its own changes stay', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'race.phext');
+  writeFileSync(file, 'one\x17two');
+  const notices: string[] = [];
+  const store = new FileDocumentStore({ cacheBytes: MiB, maxPhextBytes: MiB, notice: (line) => notices.push(line) });
+  const editorsCopy = readFileSync(file); // the editor opens the file...
+  await store.mutate(file, (p) => {
+    p.set(at('1.1.1'), 'ONE'); // ...we change a scroll it will change too,
+    p.set(at('1.1.3'), 'three'); // and add one it knows nothing of;
+  });
+  await store.flush(); // the checkpoint folds both into the file.
+  // The editor saves its old copy with its own change to scroll 1.
+  const edited = parse(editorsCopy);
+  edited.set(at('1.1.1'), 'uno');
+  writeFileSync(file, serialize(edited));
+  const snap = await store.read(file);
+  assert.equal(
+    snap?.bytes.toString(),
+    'uno\x17two\x17three',
+    'ours comes back where the editor only had an old copy; its own change stays',
+  );
+  assert.match(
+    notices.at(-1) ?? '',
+    /1 scroll change not in it applied on top \(1 it had dropped with an older copy\), 1 scroll it changed itself kept as it saved them; now version 2$/,
+  );
+  await store.flush();
+  assert.equal(readFileSync(file, 'utf8'), 'uno\x17two\x17three');
+  // A file deleted outside takes what was folded into it along.
+  const { rmSync } = await import('node:fs');
+  rmSync(file);
+  assert.equal(await store.read(file), undefined);
 });
 
 test('writes go on while a checkpoint writes its file; those after it stay in the new log', async (t) => {
@@ -443,6 +493,6 @@ test('close folds the log of a phext the cache already let go', async (t) => {
   await store.close();
   for (const n of names) {
     assert.equal(readFileSync(join(dir, `${n}.phext`), 'utf8'), `${n} text`);
-    assert.ok(readFileSync(logPathOf(join(dir, `${n}.phext`))).length < 100, `${n}: only the base frame is left`);
+    assert.equal((await readLog(logPathOf(join(dir, `${n}.phext`))))?.records.length, 0, `${n}: nothing left to fold`);
   }
 });

@@ -422,8 +422,11 @@ export class FileDocumentStore implements DocumentStore {
     doc.writing = true;
     try {
       const stamp = await staged.file.install(staged.from);
-      const later = [...state.log.unfolded.values()].filter((r) => r.version > staged.version);
-      const log = await OpenLog.create(this.io, doc.path, stamp, staged.version, later);
+      const unfolded = [...state.log.unfolded.values()];
+      const later = unfolded.filter((r) => r.version > staged.version);
+      // Kept one checkpoint longer, for an editor whose copy predates this one (see withLog).
+      const folded = unfolded.filter((r) => r.version <= staged.version);
+      const log = await OpenLog.create(this.io, doc.path, stamp, staged.version, later, folded);
       await state.log.release();
       this.setState(doc, { snapshot: state.snapshot, stamp, version: state.version, log });
       const size = Number(staged.file.stamp.size);

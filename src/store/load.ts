@@ -1,7 +1,8 @@
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { Phext, PhextFormatError, parseAsync } from '../phext/index.js';
+import { Phext, PhextFormatError, checksum, parseAsync } from '../phext/index.js';
+import type { ChangeRecord } from './change-record.js';
 import { isMissing, sameStamp, stampOf, statIfExists, type FileStamp } from './file-stamp.js';
 import { OpenLog } from './open-log.js';
 import { refusals } from './refusals.js';
@@ -37,6 +38,11 @@ const MISSING: FileState = Object.freeze({ file: undefined, stamp: undefined });
  * rename — its records are applied on top of the file as it is now (our scrolls win, scroll by
  * scroll), the version moves on, and a new log based on this file is written before anything is
  * served, so that version is never given to two different contents. `notice` hears about it.
+ *
+ * The records the last checkpoint folded in are looked at too: where the file now holds the text
+ * a scroll had before such a record, the editor saved a copy read before that checkpoint, and the
+ * record is applied again; where it holds anything else, the editor changed that scroll itself
+ * and its text stays (last writer wins).
  */
 export async function withLog(
   io: StoreIo,
@@ -52,13 +58,19 @@ export async function withLog(
   let version = log.version;
   if (!sameStamp(log.base, stamp)) {
     version++;
-    const records = [...log.unfolded.values()];
+    const unfolded = [...log.unfolded.values()];
+    // A deleted file is not an older copy: what was folded into it goes with it.
+    const { carried, theirs } = file ? foldedToCarry(log, file.phext) : { carried: [], theirs: 0 };
     const old = log;
-    log = await OpenLog.create(io, path, stamp, version, records);
+    log = await OpenLog.create(io, path, stamp, version, [...carried, ...unfolded]);
     await old.release();
+    const n = unfolded.length + carried.length;
     notice(
       `${basename(path)} changed on disk outside SQ (or a checkpoint was cut short): ` +
-        `${records.length} scroll change${records.length === 1 ? '' : 's'} not yet in it applied on top; now version ${version}`,
+        `${n} scroll change${n === 1 ? '' : 's'} not in it applied on top` +
+        (carried.length > 0 ? ` (${carried.length} it had dropped with an older copy)` : '') +
+        (theirs > 0 ? `, ${theirs} scroll${theirs === 1 ? '' : 's'} it changed itself kept as it saved them` : '') +
+        `; now version ${version}`,
     );
   }
   if (log.unfolded.size === 0) {
@@ -67,6 +79,24 @@ export async function withLog(
   const base = file?.phext;
   const { phext, growth } = await replayInTurns(base ?? new Phext(), log.unfolded.values());
   return { snapshot: new CommittedSnapshot(phext, version, (file?.bytes.length ?? 0) + growth), stamp, version, log };
+}
+
+/**
+ * Of the records the last checkpoint folded in, those the file has lost: its scroll holds again
+ * the text from before the record (an editor's older copy). `theirs` counts the scrolls the file
+ * holds some third text for: the editor's own change, which stays.
+ */
+function foldedToCarry(log: OpenLog, file: Phext): { carried: ChangeRecord[]; theirs: number } {
+  const carried: ChangeRecord[] = [];
+  let theirs = 0;
+  for (const r of log.folded.values()) {
+    if (log.unfolded.has(r.coordinate.key)) continue; // a newer change of ours goes on top anyway
+    const now = checksum(file.get(r.coordinate));
+    if (now === r.checksum) continue;
+    if (now === r.before) carried.push(r);
+    else theirs++;
+  }
+  return { carried, theirs };
 }
 
 /**

@@ -20,6 +20,12 @@ export class OpenLog {
     /** Where whole frames end; a torn or failed append after it is cut off by the next one. */
     private validBytes: number,
     readonly unfolded: Map<string, ChangeRecord>,
+    /**
+     * What the last checkpoint folded into the file, kept until the next one: an editor that read
+     * the file just before that checkpoint and saves just after would otherwise drop these
+     * acknowledged writes without a trace (see withLog).
+     */
+    readonly folded: ReadonlyMap<string, ChangeRecord>,
   ) {}
 
   /** Kept open from the first append until the log is replaced or released: an append is then one write and one sync. */
@@ -30,19 +36,15 @@ export class OpenLog {
     const path = logPathOf(phextPath);
     const contents = await readLog(path);
     if (!contents) return undefined;
-    const unfolded = new Map<string, ChangeRecord>();
-    let version = contents.baseVersion;
-    for (const r of contents.records) {
-      unfolded.delete(r.coordinate.key); // keeps the map in order of each scroll's last change
-      unfolded.set(r.coordinate.key, r);
-      version = Math.max(version, r.version);
-    }
-    return new OpenLog(path, contents.base, version, contents.validBytes, unfolded);
+    const unfolded = newestByScroll(contents.records);
+    const folded = newestByScroll(contents.folded);
+    return new OpenLog(path, contents.base, highest(contents.baseVersion, contents.records), contents.validBytes, unfolded, folded);
   }
 
   /**
-   * Writes a new log for `base` at `version` holding `records` (none after a checkpoint), replacing
-   * any old one atomically: a crash leaves the old log or the new one.
+   * Writes a new log for `base` at `version` holding `records` not yet in the file (and, after a
+   * checkpoint, the records it `folded`), replacing any old one atomically: a crash leaves the old
+   * log or the new one.
    */
   static async create(
     io: StoreIo,
@@ -50,15 +52,15 @@ export class OpenLog {
     base: FileStamp | undefined,
     version: number,
     records: readonly ChangeRecord[],
+    folded: readonly ChangeRecord[] = [],
   ): Promise<OpenLog> {
     const path = logPathOf(phextPath);
-    const head = baseFrame(version, base);
-    const body = records.length > 0 ? batchFrame(records) : undefined;
-    const bytes = body ? Buffer.concat([head, body]) : head;
+    const frames = [baseFrame(version, base)];
+    if (folded.length > 0) frames.push(batchFrame(folded, true));
+    if (records.length > 0) frames.push(batchFrame(records));
+    const bytes = frames.length === 1 ? frames[0]! : Buffer.concat(frames);
     await io.replace(path, bytes, { mode: 0o600 });
-    const unfolded = new Map<string, ChangeRecord>();
-    for (const r of records) unfolded.set(r.coordinate.key, r);
-    return new OpenLog(path, base, Math.max(version, ...records.map((r) => r.version)), bytes.length, unfolded);
+    return new OpenLog(path, base, highest(version, records), bytes.length, newestByScroll(records), newestByScroll(folded));
   }
 
   /** Closes the append handle, if open (the log was replaced, or its document leaves the cache). */
@@ -98,4 +100,21 @@ export class OpenLog {
     }
     return frame.length;
   }
+}
+
+/** The newest record of each scroll, in order of each scroll's last change. */
+function newestByScroll(records: readonly ChangeRecord[]): Map<string, ChangeRecord> {
+  const newest = new Map<string, ChangeRecord>();
+  for (const r of records) {
+    newest.delete(r.coordinate.key);
+    newest.set(r.coordinate.key, r);
+  }
+  return newest;
+}
+
+/** The highest version of `records`, at least `version` (a loop: a log may hold 100,000 records). */
+function highest(version: number, records: Iterable<ChangeRecord>): number {
+  let v = version;
+  for (const r of records) if (r.version > v) v = r.version;
+  return v;
 }
