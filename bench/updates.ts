@@ -9,6 +9,12 @@
  * (or one of TEXT,TEXT...): `--only 'sq '` is every sq row, `--only sqlite` every reference row.
  * `--sizes` lists the document sizes in whole MB.
  *
+ * Two measurements follow the rows, each on 100 MB whatever `--sizes` says: the noisy neighbour
+ * (`--only neighbour`, bench/updates/neighbour.ts: selects of a 1 KB phext alone and while its
+ * server takes updates of a 100 MB one) and the cold load (`--only cold`, bench/updates/cold.ts:
+ * a restart's first select of a 100 MB phext with a ~10 MB change log not folded in).
+ * `--only neighbour,cold` runs both and no row.
+ *
  * Each server runs alone, in a child process, on documents of its own; it is asked once to update
  * (and so load) its document before its rows are timed. After each row every sampled coordinate
  * is read back: the row fails its check unless about as many hold a text the row sent as its
@@ -19,19 +25,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { coordinateOf, megabytes, scrollText, writeFixture, type PhextFixture } from './http/fixtures.js';
+import { megabytes, type PhextFixture } from './http/fixtures.js';
 import { cpuSeconds } from './http/cpu.js';
 import { startServer, stopAll, stopAllOnExit, stopServer, type ServerChild } from './http/processes.js';
 import { formatTable, formatTargets, type Measurement, type Target } from './http/report.js';
-import { wrkAvailable, wrkLoad, type WrkRequest } from './http/wrk-load.js';
+import { wrkAvailable, wrkLoad } from './http/wrk-load.js';
+import { coldLoad } from './updates/cold.js';
+import { noisyNeighbour } from './updates/neighbour.js';
+import { HEADERS, SAMPLED, check, formatChecks, sampleUpdates, selectText, updateOnce, type Check } from './updates/scrolls.js';
+import { LISTENING, placeFixture, startSq } from './updates/sq-host.js';
 import { seedScrolls } from './updates/sqlite-db.js';
 
-const SQ = fileURLToPath(new URL('../../bin/sq', import.meta.url));
 const SQLITE_SERVER = fileURLToPath(new URL('./updates/sqlite-server.js', import.meta.url));
-const LISTENING = /listening on http:\/\/127\.0\.0\.1:(\d+)/;
 const CONNECTIONS = [1, 16, 64];
-const SAMPLED = 512;
-const HEADERS = { 'content-type': 'text/plain; charset=utf-8' };
 /** wrk's default 2 s would count a slow whole-file commit as a failed request. */
 const TIMEOUT_SECONDS = 30;
 /** sq over SQLite at the same size, and sq at a size over sq at the smallest: the project's bars. */
@@ -48,49 +54,6 @@ interface Subject {
   readonly fixture: PhextFixture;
 }
 
-/** A row's read-back: how many sampled coordinates hold a text this row sent. */
-interface Check {
-  readonly row: string;
-  readonly acknowledged: number;
-  readonly sampled: number;
-  readonly written: number;
-  /** About how many sampled coordinates `acknowledged` updates at random reach. */
-  readonly expected: number;
-  readonly failures: readonly string[];
-}
-
-const random = (n: number) => Math.floor(Math.random() * n);
-
-// Above every seed's serial (the scroll's index), so a text that was sent is never a seed text.
-let serial = 1e9;
-
-/** `n` updates of random existing scrolls, each with a text of its own, for wrk to replay at random. */
-function sampleUpdates(fixture: PhextFixture, n = SAMPLED): WrkRequest[] {
-  return Array.from({ length: n }, () => ({
-    method: 'POST',
-    path: `/api/v2/update?p=${fixture.name}&c=${coordinateOf(random(fixture.scrolls))}`,
-    body: scrollText(++serial, fixture.scrollBytes),
-  }));
-}
-
-const url = (server: ServerChild, path: string) => `http://127.0.0.1:${server.port}${path}`;
-
-async function selectText(server: ServerChild, fixture: PhextFixture, coordinate: string): Promise<string> {
-  const res = await fetch(url(server, `/api/v2/select?p=${fixture.name}&c=${coordinate}`));
-  const text = await res.text();
-  if (res.status !== 200) throw new Error(`${server.name}: select ${coordinate}: HTTP ${res.status} ${text}`);
-  return text;
-}
-
-/** One update of a random existing scroll, answered 200; returns where it wrote what. */
-async function updateOnce(server: ServerChild, fixture: PhextFixture): Promise<{ coordinate: string; text: string }> {
-  const [update] = sampleUpdates(fixture, 1);
-  const res = await fetch(url(server, update!.path), { method: 'POST', headers: HEADERS, body: update!.body });
-  const answer = await res.text();
-  if (res.status !== 200) throw new Error(`${server.name}: update: HTTP ${res.status} ${answer}`);
-  return { coordinate: new URL(update!.path, 'http://localhost').searchParams.get('c')!, text: update!.body! };
-}
-
 /**
  * One update and its read-back before the timed rows: `sq host` loads a document on first use
  * (a second or two at 100 MB), and a server that cannot do this much need not be timed.
@@ -100,43 +63,6 @@ async function warmUp(server: ServerChild, fixture: PhextFixture): Promise<numbe
   const { coordinate, text } = await updateOnce(server, fixture);
   if ((await selectText(server, fixture, coordinate)) !== text) throw new Error(`${server.name}: warm-up update not read back`);
   return performance.now() - started;
-}
-
-/**
- * After a row: one more update, whose answer comes only after the commits still in flight when
- * wrk stopped (so they do not run into the next row); then every coordinate the row's requests
- * name is read back, and those the load reached must hold one of the texts sent to them.
- */
-async function check(
-  server: ServerChild,
-  subject: Subject,
-  row: string,
-  requests: readonly WrkRequest[],
-  acknowledged: number,
-): Promise<Check> {
-  const sent = new Map<string, Set<string>>();
-  for (const r of requests) {
-    const coordinate = new URL(r.path, 'http://localhost').searchParams.get('c')!;
-    const texts = sent.get(coordinate) ?? new Set<string>();
-    texts.add(r.body!);
-    sent.set(coordinate, texts);
-  }
-  const barrier = await updateOnce(server, subject.fixture);
-  sent.get(barrier.coordinate)?.add(barrier.text);
-  let written = 0;
-  const failures: string[] = [];
-  for (const [coordinate, texts] of sent) {
-    const text = await selectText(server, subject.fixture, coordinate);
-    if (texts.has(text)) written++;
-    else if (text.length !== subject.fixture.scrollBytes) failures.push(`${coordinate} holds ${text.length} bytes`);
-  }
-  // wrk picks each request at random among the sampled ones, so `acknowledged` updates reach
-  // about `expected` distinct coordinates; a server that drops writes falls far short of it.
-  let expected = 0;
-  for (const texts of sent.values()) expected += 1 - (1 - texts.size / requests.length) ** acknowledged;
-  if (acknowledged === 0) failures.push('no update acknowledged');
-  else if (written < Math.max(1, Math.floor(expected / 2))) failures.push(`${written} read back, ~${expected.toFixed(0)} expected`);
-  return { row, acknowledged, sampled: sent.size, written, expected, failures };
 }
 
 async function measure(
@@ -173,17 +99,19 @@ async function measure(
     cpuMicrosPerRequest:
       cpuBefore === undefined || cpuAfter === undefined || acknowledged === 0 ? NaN : ((cpuAfter - cpuBefore) * 1e6) / acknowledged,
   };
-  return { measurement, check: await check(server, subject, `${subject.label} @${connections}`, requests, acknowledged) };
+  return { measurement, check: await check(server, subject.fixture, `${subject.label} @${connections}`, requests, acknowledged) };
 }
 
-/** Writes the subject's document into `dir` and starts its server; returns it with the document's size in bytes. */
-async function start(subject: Subject, dir: string): Promise<{ server: ServerChild; bytes: number }> {
+/**
+ * Writes the subject's document into `dir` (sq's a copy of the fixture built once under `cache`)
+ * and starts its server; returns it with the document's size in bytes.
+ */
+async function start(subject: Subject, dir: string, cache: string): Promise<{ server: ServerChild; bytes: number }> {
   if (subject.kind === 'sq') {
     const data = join(dir, `sq-${subject.mb}`);
     mkdirSync(data);
-    const bytes = writeFixture(data, subject.fixture);
-    const args = [SQ, 'host', '0', '--bind', '127.0.0.1', '--data-dir', data, '--log-format', 'off'];
-    return { server: await startServer(subject.label, args, LISTENING), bytes };
+    const bytes = placeFixture(cache, subject.fixture, data);
+    return { server: await startSq(subject.label, data), bytes };
   }
   const data = join(dir, `sqlite-${subject.mb}`);
   mkdirSync(data);
@@ -218,16 +146,6 @@ function targets(sizes: readonly number[]): Target[] {
 
 const formatMb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 
-function formatChecks(checks: readonly Check[]): string {
-  return checks
-    .map(
-      (c) =>
-        `check ${c.row}: ${c.written} of ${c.sampled} sampled coordinates hold a text this row sent ` +
-        `(~${c.expected.toFixed(0)} expected of ${c.acknowledged} acknowledged) ${c.failures.length === 0 ? 'ok' : `FAILED: ${c.failures.join('; ')}`}`,
-    )
-    .join('\n');
-}
-
 function parseSizes(text: string): number[] {
   const sizes = text.split(',').map(Number);
   if (sizes.some((mb) => !Number.isInteger(mb) || mb <= 0)) throw new Error(`--sizes must list whole numbers of MB, got '${text}'`);
@@ -255,6 +173,7 @@ async function main(): Promise<void> {
 
   stopAllOnExit(() => {});
   const dir = mkdtempSync(join(tmpdir(), 'sq-bench-updates-'));
+  const cache = join(dir, 'fixtures');
   process.once('exit', () => rmSync(dir, { recursive: true, force: true })); // also after Ctrl-C
   const results: Measurement[] = [];
   const checks: Check[] = [];
@@ -263,7 +182,7 @@ async function main(): Promise<void> {
     for (const subject of subjects) {
       const rows = CONNECTIONS.filter((c) => selected(`${subject.label} @${c}`));
       if (rows.length === 0) continue;
-      const { server, bytes } = await start(subject, dir);
+      const { server, bytes } = await start(subject, dir, cache);
       documents.push(`${subject.label}: ${formatMb(bytes)} (${subject.fixture.scrolls} scrolls)`);
       const warmMs = await warmUp(server, subject.fixture);
       process.stderr.write(`  ${subject.label}: ${formatMb(bytes)} on disk, first update answered in ${warmMs.toFixed(0)} ms\n`);
@@ -276,15 +195,31 @@ async function main(): Promise<void> {
       await stopServer(server);
       rmSync(join(dir, `${subject.kind}-${subject.mb}`), { recursive: true, force: true });
     }
-    console.log(
-      `wrk, ${seconds} s per row, node ${process.version}; POST /api/v2/update of a random existing scroll ` +
-        `(${SAMPLED} sampled per row) with a new text of 1,000 bytes; req/s = acknowledged (2xx) updates per second`,
-    );
-    console.log(`documents on disk: ${documents.join('; ')}`);
-    console.log(formatTable(results));
-    console.log(formatChecks(checks));
-    console.log(formatTargets(results, targets(sizes), 'multiple'));
-    if (checks.some((c) => c.failures.length > 0)) process.exitCode = 1;
+    const neighbour = selected('neighbour') ? await noisyNeighbour(dir, cache, seconds) : undefined;
+    const cold = selected('cold') ? await coldLoad(dir, cache) : undefined;
+    if (results.length > 0) {
+      console.log(
+        `wrk, ${seconds} s per row, node ${process.version}; POST /api/v2/update of a random existing scroll ` +
+          `(${SAMPLED} sampled per row) with a new text of 1,000 bytes; req/s = acknowledged (2xx) updates per second`,
+      );
+      console.log(`documents on disk: ${documents.join('; ')}`);
+      console.log(formatTable(results));
+      console.log(formatChecks(checks));
+      console.log(formatTargets(results, targets(sizes), 'multiple'));
+    }
+    if (neighbour) {
+      if (results.length > 0) console.log('');
+      console.log(neighbour.header);
+      console.log(formatTable(neighbour.rows));
+      console.log(formatChecks([neighbour.check]));
+      console.log(neighbour.targets);
+    }
+    if (cold) {
+      if (results.length > 0 || neighbour) console.log('');
+      console.log(cold.lines.join('\n'));
+    }
+    if ([...checks, ...(neighbour ? [neighbour.check] : [])].some((c) => c.failures.length > 0) || (cold?.failures.length ?? 0) > 0)
+      process.exitCode = 1;
   } finally {
     await stopAll();
     rmSync(dir, { recursive: true, force: true });
