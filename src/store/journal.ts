@@ -50,12 +50,18 @@ export class Journal {
    * the phext as it then is. Texts that only change cost no look at the neighbours.
    */
   exactGrowth(mark: number): number {
-    const targets = new Map<string, Coordinate>();
+    const targets = new Map<string, { coordinate: Coordinate; was: string }>();
     for (let i = mark; i < this.changes.length; i++) {
       const { key, before } = this.changes[i]!;
-      if (!targets.has(key)) targets.set(key, before?.coordinate ?? Coordinate.fromKey(key));
+      if (!targets.has(key)) targets.set(key, { coordinate: before?.coordinate ?? Coordinate.fromKey(key), was: before?.text ?? '' });
     }
-    const finals = [...targets.values()].map((coordinate) => ({ coordinate, text: this.phext.get(coordinate) }));
+    const finals = [...targets.values()].map(({ coordinate, was }) => ({ coordinate, was, text: this.phext.get(coordinate) }));
+    // The common write replaces the text of scrolls that stay: only the texts' bytes change.
+    if (finals.every(({ was, text }) => (was === '') === (text === ''))) {
+      let growth = 0;
+      for (const { was, text } of finals) growth += Buffer.byteLength(text, 'utf8') - Buffer.byteLength(was, 'utf8');
+      return growth;
+    }
     this.rollback(mark);
     let growth = 0;
     for (const { coordinate, text } of finals) {
