@@ -16,7 +16,7 @@ const EDITS = 12;
 
 test('sq host: an editor saving the file while writes are in flight loses neither its scrolls nor ours', async (t) => {
   // Small checkpoints, so the editor's saves meet logs both folded and not.
-  const host = await startHost(t, { args: ['--checkpoint-min', '2K', '--checkpoint-ratio', '0.01', '--checkpoint-idle-ms', '20'] });
+  const host = await startHost(t, { args: ['--checkpoint-min', '8K', '--checkpoint-ratio', '0.01', '--checkpoint-idle-ms', '20'] });
   const file = host.file('shared');
   const acked = new Map<string, string>();
   const writer = async (w: number) => {

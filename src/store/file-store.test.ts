@@ -388,16 +388,17 @@ test("an edit saved between a checkpoint's check and its rename is kept: the che
   assert.deepEqual(tempFiles(dir), []);
 });
 
-test('the change log is hidden beside the phext; a checkpoint leaves it what it folded, until the next one', async (t) => {
+test('the change log is hidden beside the phext; a checkpoint leaves it what it folded, as much as one checkpoint holds', async (t) => {
   const dir = tempDir(t);
   const file = join(dir, 'logged.phext');
-  const store = openStore();
-  await store.mutate(file, (p) => p.set(at('1.1.1'), 'x'.repeat(1000)));
+  // A log of 1,500 bytes calls a checkpoint, and that much folded text is kept.
+  const store = new FileDocumentStore({ cacheBytes: MiB, maxPhextBytes: MiB, checkpointMinBytes: 1500, checkpointRatio: 0.001 });
+  await store.mutate(file, (p) => p.set(at('1.1.1'), 'x'.repeat(700)));
   assert.deepEqual(readdirSync(dir), ['.logged.phext.log']);
   const logged = await readLog(logPathOf(file));
   assert.deepEqual(
     logged?.records.map((r) => [r.coordinate.toString(), r.kind, r.bytes, r.version]),
-    [['1.1.1/1.1.1/1.1.1', 'insert', 1000, 1]],
+    [['1.1.1/1.1.1/1.1.1', 'insert', 700, 1]],
   );
   await store.flush();
   assert.deepEqual(readdirSync(dir).sort(), ['.logged.phext.log', 'logged.phext']);
@@ -408,12 +409,19 @@ test('the change log is hidden beside the phext; a checkpoint leaves it what it 
     [1],
     'what it folded, kept for an editor with an older copy',
   );
-  await store.mutate(file, (p) => p.set(at('1.1.2'), 'y'));
+  await store.mutate(file, (p) => p.set(at('1.1.2'), 'y'.repeat(700)));
   await store.flush();
   assert.deepEqual(
     (await readLog(logPathOf(file)))?.folded.map((r) => r.version),
-    [2],
-    'kept one checkpoint only',
+    [1, 2],
+    'across checkpoints',
+  );
+  await store.mutate(file, (p) => p.set(at('1.1.3'), 'z'.repeat(700)));
+  await store.flush();
+  assert.deepEqual(
+    (await readLog(logPathOf(file)))?.folded.map((r) => r.version),
+    [2, 3],
+    'the newest, up to what one checkpoint holds',
   );
 });
 

@@ -24,6 +24,7 @@ import { sameStamp, stampOf } from './file-stamp.js';
 import { FILE_IO, type StoreIo } from './store-io.js';
 import { TurnStamps } from './turn-stamps.js';
 import { loadFile, withLog, type DiskState } from './load.js';
+import type { ChangeRecord } from './change-record.js';
 import { OpenLog } from './open-log.js';
 import { Lru } from './lru.js';
 import { asStoreError, refusals } from './refusals.js';
@@ -349,13 +350,18 @@ export class FileDocumentStore implements DocumentStore {
   private planCheckpoint(doc: Document): void {
     const state = doc.state;
     if (!hasUnfolded(state)) return;
-    const ratio = this.options.checkpointRatio ?? CHECKPOINT_RATIO;
-    const least = this.options.checkpointMinBytes ?? CHECKPOINT_MIN_BYTES;
-    if (state.log.bytes >= Math.max(least, ratio * (state.snapshot?.size ?? 0))) {
+    if (state.log.bytes >= this.checkpointBytes(state)) {
       doc.checkpointDue = true;
       return;
     }
     this.checkpointWhenIdle(doc);
+  }
+
+  /** The log size that calls a checkpoint of a phext in `state`: its share of the file, at least the minimum. */
+  private checkpointBytes(state: DiskState): number {
+    const ratio = this.options.checkpointRatio ?? CHECKPOINT_RATIO;
+    const least = this.options.checkpointMinBytes ?? CHECKPOINT_MIN_BYTES;
+    return Math.max(least, ratio * (state.snapshot?.size ?? 0));
   }
 
   /** (Re)arms the idle checkpoint of `doc`: after the last write, or to retry one that failed. */
@@ -424,9 +430,12 @@ export class FileDocumentStore implements DocumentStore {
       const stamp = await staged.file.install(staged.from);
       const unfolded = [...state.log.unfolded.values()];
       const later = unfolded.filter((r) => r.version > staged.version);
-      // Kept one checkpoint longer, for an editor whose copy predates this one (see withLog).
-      const folded = unfolded.filter((r) => r.version <= staged.version);
-      const log = await OpenLog.create(this.io, doc.path, stamp, staged.version, later, folded);
+      // Kept a while longer, for an editor whose copy predates this checkpoint (see withLog).
+      const folded = recentlyFolded(state.log, unfolded, staged.version, this.checkpointBytes(state));
+      const log = await OpenLog.create(this.io, doc.path, stamp, staged.version, later, folded).catch(
+        // Keeping them is worth no failure: on a nearly full disk the log goes without them.
+        () => OpenLog.create(this.io, doc.path, stamp, staged.version, later),
+      );
       await state.log.release();
       this.setState(doc, { snapshot: state.snapshot, stamp, version: state.version, log });
       const size = Number(staged.file.stamp.size);
@@ -500,4 +509,24 @@ export class FileDocumentStore implements DocumentStore {
 /** A state whose change log holds changes not yet in its `.phext`. */
 function hasUnfolded(state: DiskState | undefined): state is DiskState & { log: OpenLog } {
   return state?.log !== undefined && state.log.unfolded.size > 0;
+}
+
+/**
+ * What a checkpoint at `version` leaves in the new log as folded: the records it folds, and those
+ * earlier checkpoints folded, newest kept, up to `bytes` of text — so an editor's copy read a few
+ * checkpoints ago still gets our writes back (see withLog), while the log stays bounded.
+ */
+function recentlyFolded(log: OpenLog, unfolded: readonly ChangeRecord[], version: number, bytes: number): ChangeRecord[] {
+  const newest = new Map<string, ChangeRecord>();
+  for (const r of log.folded.values()) newest.set(r.coordinate.key, r);
+  for (const r of unfolded) {
+    if (r.version > version) continue;
+    newest.delete(r.coordinate.key);
+    newest.set(r.coordinate.key, r);
+  }
+  const kept = [...newest.values()].sort((a, b) => b.version - a.version);
+  let total = 0;
+  let n = 0;
+  while (n < kept.length && total + kept[n]!.bytes <= bytes) total += kept[n++]!.bytes;
+  return kept.slice(0, n).reverse();
 }
