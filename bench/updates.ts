@@ -32,7 +32,17 @@ import { formatTable, formatTargets, type Measurement, type Target } from './htt
 import { wrkAvailable, wrkLoad } from './http/wrk-load.js';
 import { coldLoad } from './updates/cold.js';
 import { noisyNeighbour } from './updates/neighbour.js';
-import { HEADERS, SAMPLED, check, formatChecks, sampleUpdates, selectText, updateOnce, type Check } from './updates/scrolls.js';
+import {
+  HEADERS,
+  SAMPLED,
+  acknowledgedRow,
+  check,
+  formatChecks,
+  sampleUpdates,
+  selectText,
+  updateOnce,
+  type Check,
+} from './updates/scrolls.js';
 import { LISTENING, placeFixture, startSq } from './updates/sq-host.js';
 import { seedScrolls } from './updates/sqlite-db.js';
 
@@ -86,19 +96,13 @@ async function measure(
     timeoutSeconds: TIMEOUT_SECONDS,
   });
   const cpuAfter = cpuSeconds(pid);
-  const acknowledged = Number.isFinite(r.total) ? r.total - r.non2xx : 0;
-  const measurement: Measurement = {
-    scenario: subject.label,
+  const measurement = acknowledgedRow(
+    subject.label,
     connections,
-    // wrk's rate counts every answer; only the 2xx ones are acknowledged updates.
-    requestsPerSecond: r.total > 0 ? (r.average * acknowledged) / r.total : 0,
-    p50Ms: r.p50Ms,
-    p99Ms: r.p99Ms,
-    errors: r.errors,
-    non2xx: r.non2xx,
-    cpuMicrosPerRequest:
-      cpuBefore === undefined || cpuAfter === undefined || acknowledged === 0 ? NaN : ((cpuAfter - cpuBefore) * 1e6) / acknowledged,
-  };
+    r,
+    cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore,
+  );
+  const acknowledged = Number.isFinite(r.total) ? r.total - r.non2xx : 0;
   return { measurement, check: await check(server, subject.fixture, `${subject.label} @${connections}`, requests, acknowledged) };
 }
 

@@ -12,8 +12,8 @@ import { SMALL, coordinateOf, megabytes, scrollText } from '../http/fixtures.js'
 import { cpuSeconds } from '../http/cpu.js';
 import { stopServer } from '../http/processes.js';
 import type { Measurement } from '../http/report.js';
-import { wrkLoad, type LoadResult, type WrkRequest } from '../http/wrk-load.js';
-import { HEADERS, check, sampleUpdates, selectPath, selectText, type Check } from './scrolls.js';
+import { wrkLoad, type WrkRequest } from '../http/wrk-load.js';
+import { HEADERS, acknowledgedRow, check, sampleUpdates, selectPath, selectText, type Check } from './scrolls.js';
 import { placeFixture, startSq } from './sq-host.js';
 
 const READERS = 64;
@@ -44,20 +44,6 @@ export interface NeighbourResult {
   readonly check: Check;
   /** One line per target. */
   readonly targets: string;
-}
-
-function measurement(scenario: string, connections: number, r: LoadResult, cpuMicrosPerRequest = NaN): Measurement {
-  const acknowledged = Number.isFinite(r.total) ? r.total - r.non2xx : 0;
-  return {
-    scenario,
-    connections,
-    requestsPerSecond: r.total > 0 ? (r.average * acknowledged) / r.total : 0,
-    p50Ms: r.p50Ms,
-    p99Ms: r.p99Ms,
-    errors: r.errors,
-    non2xx: r.non2xx,
-    cpuMicrosPerRequest,
-  };
 }
 
 /**
@@ -104,8 +90,7 @@ export async function noisyNeighbour(dir: string, cache: string, seconds: number
     const cpuBefore = cpuSeconds(server.child.pid);
     const alone = await readers();
     const cpuAfter = cpuSeconds(server.child.pid);
-    const cpuPerSelect =
-      cpuBefore === undefined || cpuAfter === undefined || !(alone.total > 0) ? NaN : ((cpuAfter - cpuBefore) * 1e6) / alone.total;
+    const cpuOfSelects = cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore;
     process.stderr.write(`  ${ALONE} @${READERS}: ${alone.average.toFixed(0)} req/s, p99 ${alone.p99Ms.toFixed(2)} ms\n`);
 
     const updates = sampleUpdates(LARGE);
@@ -127,9 +112,9 @@ export async function noisyNeighbour(dir: string, cache: string, seconds: number
         `writer ${writer.average.toFixed(0)} updates/s\n`,
     );
     const rows = [
-      measurement(ALONE, READERS, alone, cpuPerSelect),
-      measurement(WITH_WRITER, READERS, withWriter),
-      measurement(WRITER, WRITERS, writer),
+      acknowledgedRow(ALONE, READERS, alone, cpuOfSelects),
+      acknowledgedRow(WITH_WRITER, READERS, withWriter),
+      acknowledgedRow(WRITER, WRITERS, writer),
     ];
     const acknowledged = Number.isFinite(writer.total) ? writer.total - writer.non2xx : 0;
     const writerCheck = await check(server, LARGE, WRITER, updates, acknowledged);
