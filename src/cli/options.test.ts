@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { UsageError } from './command.js';
-import { byteSize, positiveNumber, parsePort, positiveInteger, timeouts } from './options.js';
+import { byteSize, positiveNumber, parsePort, positiveInteger, positiveRatio, timeouts } from './options.js';
 
 describe('command-line values', () => {
   it('reads byte sizes with binary suffixes', () => {
@@ -33,6 +33,15 @@ describe('command-line values', () => {
     assert.equal(positiveNumber(undefined, 'quota-mb'), undefined);
     for (const bad of ['0', ' ', '-1', 'Infinity', 'NaN', '1MB']) {
       assert.throws(() => positiveNumber(bad, 'cache-mb', 512), /--cache-mb must be a number of megabytes > 0/, bad);
+    }
+    assert.equal(positiveRatio('0.1', 'checkpoint-ratio'), 0.1);
+    assert.equal(positiveRatio('2', 'checkpoint-ratio'), 2);
+    for (const bad of ['0', '0.0', '', '-0.1', '1e3', 'abc', '.']) {
+      assert.throws(
+        () => positiveRatio(bad, 'checkpoint-ratio'),
+        /^UsageError: --checkpoint-ratio must be a number > 0 \(e\.g\. 0\.1\), got /,
+        bad,
+      );
     }
     assert.equal(parsePort('0'), 0);
     assert.equal(parsePort('65535'), 65535);

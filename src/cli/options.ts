@@ -25,6 +25,14 @@ export function positiveNumber(value: string | undefined, name: string, fallback
   return n;
 }
 
+/** A fraction or multiple, e.g. `--checkpoint-ratio 0.1`: a decimal number > 0. */
+export function positiveRatio(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d*\.?\d+$/.test(value) || !(n > 0)) throw new UsageError(`--${name} must be a number > 0 (e.g. 0.1), got '${value}'`);
+  return n;
+}
+
 /** A positive whole number, e.g. `--max-connections 512`, `--headers-timeout-ms 10000`. */
 export function positiveInteger(value: string | undefined, name: string): number | undefined;
 export function positiveInteger(value: string | undefined, name: string, fallback: number): number;

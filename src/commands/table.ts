@@ -83,7 +83,7 @@ export const COMMANDS = {
       const snapshot = await store.read(phext.path);
       // A version never serialized yet (most are: a write only logs its scrolls) is made a
       // megabyte per turn; the bytes are kept for the next reader of that version.
-      const bytes = snapshot && (await snapshot.bytesInTurns());
+      const bytes = snapshot && (await snapshot.bytes());
       return { body: bytes ? StreamedBody.fromBuffer(bytes, { holds: snapshot }) : '', version: snapshot?.version ?? 0 };
     },
   }),
@@ -91,7 +91,7 @@ export const COMMANDS = {
     needs: ['phext'],
     run: async ({ phext }, { store }) => {
       const snapshot = await store.read(phext.path);
-      return { body: snapshot ? await snapshot.checksumInTurns() : checksum(''), version: snapshot?.version ?? 0 };
+      return { body: snapshot ? await snapshot.checksum() : checksum(''), version: snapshot?.version ?? 0 };
     },
   }),
   delta: command({

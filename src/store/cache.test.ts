@@ -29,7 +29,7 @@ test('the cache stays within its budget, evicts least-recently-used, and shares 
   assert.equal(again, first);
   // An edit is never served from that snapshot.
   writeFileSync(files[0]!, 'edited');
-  assert.equal((await store.read(files[0]!))?.bytes.toString(), 'edited');
+  assert.equal((await (await store.read(files[0]!))?.bytes())?.toString(), 'edited');
   // Recently used documents are served from the cache (same snapshot object).
   const last = files.at(-1)!;
   assert.equal(await store.read(last), await store.read(last));

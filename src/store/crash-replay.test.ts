@@ -124,7 +124,7 @@ test('any sequence of writes, checkpoints and crashes leaves exactly the acknowl
         }
       }
       const expected = serialize(model);
-      assert.deepEqual((await store.read(file))?.bytes ?? Buffer.alloc(0), expected);
+      assert.deepEqual((await (await store.read(file))?.bytes()) ?? Buffer.alloc(0), expected);
       assert.deepEqual(await durableBytes(file), expected, 'what a restart would load');
       await store.close();
       assert.deepEqual(await durableBytes(file), expected);

@@ -13,14 +13,13 @@ export interface Snapshot {
   readonly version: number;
   /** Size of the serialized phext in bytes, known without serializing it. */
   readonly size: number;
-  /** The serialized bytes (the file's own when nothing changed since it was read), made once on first use. */
-  readonly bytes: Buffer;
-  /** XXH3-128 of `bytes`, computed lazily once per snapshot. */
-  checksum(): string;
-  /** {@link bytes} without holding the event loop: serialized a megabyte per turn when not at hand. */
-  bytesInTurns(): Promise<Buffer>;
-  /** {@link checksum}, likewise. */
-  checksumInTurns(): Promise<string>;
+  /**
+   * The serialized bytes: the file's own when nothing changed since it was read, else made a
+   * megabyte per event-loop turn on first use (never a stall), and kept.
+   */
+  bytes(): Promise<Buffer>;
+  /** XXH3-128 of the bytes, computed once per snapshot. */
+  checksum(): Promise<string>;
 }
 
 /** What a change returned, and the version it left the phext at. */

@@ -56,11 +56,11 @@ test('a mutation is durable when it resolves (a fresh store sees it), and after 
   const onDisk = readFileSync(file);
   const snap = await store.read(file);
   assert.ok(snap);
-  assert.deepEqual(onDisk, snap.bytes);
+  assert.deepEqual(onDisk, await snap.bytes());
   assert.deepEqual(onDisk, serialize(snap.phext));
   assert.equal(onDisk.toString('latin1'), '\x17hello\x01\x1c\x1c\x17\x17\x17\x17world');
   assert.equal(snap.phext.get(at('1.1.2')), 'hello');
-  assert.equal(snap.checksum(), checksum(onDisk));
+  assert.equal(await snap.checksum(), checksum(onDisk));
   assert.deepEqual(commits, [1]);
   assert.deepEqual(tempFiles(dir), []);
 });
@@ -161,7 +161,7 @@ test('a failed write (disk full) rejects the whole batch with 507 and keeps the 
     assert.equal(e.code, 'no-space');
     assert.equal(e.message, 'writing fail.phext failed: no space left on the device (ENOSPC); the change was not saved');
   }
-  assert.equal((await store.read(file))?.bytes.toString(), 'original\x17\x17\x17\x17logged');
+  assert.equal((await (await store.read(file))?.bytes())?.toString(), 'original\x17\x17\x17\x17logged');
   assert.equal((await durableBytes(file)).toString(), 'original\x17\x17\x17\x17logged');
   fail = false;
   await store.mutate(file, (p) => p.set(at('1.1.2'), 'later'));
@@ -236,7 +236,7 @@ test('an external edit is seen by every read that starts after it, even with rea
     const inFlight = Array.from({ length: 10 }, () => store.read(file));
     const text = `edit ${round} `.repeat(round + 2);
     writeFileSync(file, text);
-    assert.equal((await store.read(file))?.bytes.toString(), text);
+    assert.equal((await (await store.read(file))?.bytes())?.toString(), text);
     await Promise.all(inFlight);
   }
 });
@@ -248,7 +248,7 @@ test('concurrent reads of an uncached phext share one load and one snapshot', as
   const store = openStore();
   const snaps = await Promise.all(Array.from({ length: 50 }, () => store.read(file)));
   for (const s of snaps) assert.equal(s, snaps[0]);
-  assert.equal(snaps[0]?.bytes.length, 100_000);
+  assert.equal((await snaps[0]?.bytes())?.length, 100_000);
 });
 
 test('reload reads the file again even when its stamp looks unchanged', async (t) => {
@@ -259,7 +259,7 @@ test('reload reads the file again even when its stamp looks unchanged', async (t
   const first = await store.read(file);
   const again = await store.reload(file);
   assert.notEqual(again, first);
-  assert.equal(again?.bytes.toString(), 'one');
+  assert.equal((await again?.bytes())?.toString(), 'one');
   assert.equal(await store.reload(join(dir, 'none.phext')), undefined);
 });
 
@@ -297,7 +297,7 @@ test('a change made through append that then throws is rolled back too; nothing 
   assert.equal((e as Error).message, 'refused after appending');
   await store.flush();
   assert.equal(readFileSync(file, 'utf8'), 'base');
-  assert.equal((await store.read(file))?.bytes.toString(), 'base');
+  assert.equal((await (await store.read(file))?.bytes())?.toString(), 'base');
   assert.deepEqual(commits, [1]);
 });
 
@@ -341,7 +341,7 @@ test('an edit another program saves while changes wait in the log: our scrolls g
   await store.mutate(file, (p) => p.set(at('1.1.3'), `${p.get(at('1.1.1'))} + server`));
   writeFileSync(file, 'theirs\x17editor line'); // an editor saves before the checkpoint
   const snap = await store.read(file);
-  assert.equal(snap?.bytes.toString(), 'theirs\x17editor line\x17ours + server');
+  assert.equal((await snap?.bytes())?.toString(), 'theirs\x17editor line\x17ours + server');
   assert.equal(snap?.version, 2);
   assert.equal(notices.length, 1);
   assert.match(notices[0]!, /^edited\.phext changed on disk outside SQ .*: 1 scroll change not in it applied on top; now version 2$/);
@@ -384,7 +384,7 @@ test("an edit saved between a checkpoint's check and its rename is kept: the che
   await store.flush(); // folds
   assert.equal(attempts.length, 2);
   assert.equal(readFileSync(file, 'utf8'), 'theirs\x17editor line\x17ours + server');
-  assert.equal((await store.read(file))?.bytes.toString(), 'theirs\x17editor line\x17ours + server');
+  assert.equal((await (await store.read(file))?.bytes())?.toString(), 'theirs\x17editor line\x17ours + server');
   assert.deepEqual(tempFiles(dir), []);
 });
 
@@ -443,7 +443,7 @@ test('an editor that saves a copy read before the last checkpoint does not drop 
   writeFileSync(file, serialize(edited));
   const snap = await store.read(file);
   assert.equal(
-    snap?.bytes.toString(),
+    (await snap?.bytes())?.toString(),
     'uno\x17two\x17three',
     'ours comes back where the editor only had an old copy; its own change stays',
   );

@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { statSync, type BigIntStats } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Phext, serializeInTurns } from '../phext/index.js';
@@ -186,13 +186,12 @@ export class FileDocumentStore implements DocumentStore {
    * The change log is ours alone: read from disk once, then known (see withLog for another
    * program's edit).
    */
-  private refresh(doc: Document): Promise<DiskState> {
+  private refresh(doc: Document, stat?: BigIntStats): Promise<DiskState> {
     if (doc.refreshing) return doc.refreshing;
     const max = this.options.maxPhextBytes;
     const generation = doc.generation;
     const work = (async (): Promise<DiskState> => {
-      // Synchronous, like the read path's: a stat costs microseconds, a thread-pool round trip more.
-      const st = statSync(doc.path, { bigint: true, throwIfNoEntry: false });
+      const st = stat ?? statNow(doc.path);
       const stamp = st && stampOf(st);
       const known = doc.state ?? this.recent.find(doc.path);
       if (known && sameStamp(stamp, known.stamp)) return known;
@@ -256,15 +255,18 @@ export class FileDocumentStore implements DocumentStore {
         const gatherMs = Math.min(this.options.gatherMaxMs ?? GATHER_MAX_MS, doc.lastCommitMs / 4);
         await doc.waitForQueue(doc.lastBatch, gatherMs, this.clock.setTimer);
         let base: DiskState;
+        let st: BigIntStats | undefined;
         try {
-          base = await this.refresh(doc);
+          // One stat per batch: whether the file is still the one we know, and whether we may replace it.
+          st = statNow(doc.path);
+          base = await this.refresh(doc, st);
         } catch (e) {
-          for (const m of doc.queue.splice(0)) m.reject(e);
+          for (const m of doc.queue.splice(0)) m.reject(asStoreError(doc.path, e));
           break;
         }
         const batch = doc.queue.splice(0);
         const started = this.clock.now();
-        await this.commitBatch(doc, base, batch);
+        await this.commitBatch(doc, base, batch, st);
         doc.lastBatch = batch.length;
         doc.lastCommitMs = this.clock.now() - started;
         // Writers that never pause keep the queue full: a due checkpoint starts now, beside them.
@@ -284,7 +286,7 @@ export class FileDocumentStore implements DocumentStore {
    * change log as one synced frame; a batch that changes no scroll writes nothing (and creates no
    * file). The `.phext` itself is left for a checkpoint.
    */
-  private async commitBatch(doc: Document, base: DiskState, batch: PendingMutation[]): Promise<void> {
+  private async commitBatch(doc: Document, base: DiskState, batch: PendingMutation[], st: BigIntStats | undefined): Promise<void> {
     let applied: ReturnType<typeof applyBatch>;
     try {
       const before = base.snapshot;
@@ -305,7 +307,6 @@ export class FileDocumentStore implements DocumentStore {
       doc.writing = true;
       try {
         // The checkpoint will replace the file: refuse now what it could not do then.
-        const st = statSync(doc.path, { bigint: true, throwIfNoEntry: false });
         if (st && !st.isFile()) throw refusals.notAFile(doc.path, st);
         if (st) checkWritable(doc.path, st);
         let log = base.log;
@@ -323,7 +324,7 @@ export class FileDocumentStore implements DocumentStore {
           bytesBefore: base.snapshot?.size ?? 0,
           bytesAfter: applied.size,
           bytesWritten: written,
-          batchSize: applied.records.length === 0 ? 0 : applied.outcomes.filter((o) => o.ok).length,
+          batchSize: applied.outcomes.filter((o) => o.ok).length,
           durationMs: this.clock.now() - started,
           version: applied.version,
           records: applied.records,
@@ -400,8 +401,7 @@ export class FileDocumentStore implements DocumentStore {
     const snapshot = state.snapshot;
     doc.staging = (async () => {
       // Straight from the scrolls: no whole copy of a large phext in memory.
-      const data = snapshot?.hasBytes ? snapshot.bytes : serializeInTurns(snapshot?.phext ?? EMPTY);
-      const file = await this.io.stage(doc.path, data);
+      const file = await this.io.stage(doc.path, serializeInTurns(snapshot?.phext ?? EMPTY));
       doc.staged = { file, version: state.version, from: state.stamp };
     })()
       .catch((e: unknown) => this.checkpointFailed(doc, e))
@@ -504,6 +504,14 @@ export class FileDocumentStore implements DocumentStore {
       }
     }
   }
+}
+
+/**
+ * The file's stats now, undefined when it does not exist. Synchronous, like the read path's stat:
+ * it costs microseconds, a thread-pool round trip more.
+ */
+function statNow(path: string): BigIntStats | undefined {
+  return statSync(path, { bigint: true, throwIfNoEntry: false });
 }
 
 /** A state whose change log holds changes not yet in its `.phext`. */

@@ -6,7 +6,7 @@ import type { ChangeRecord } from './change-record.js';
 import { isMissing, sameStamp, stampOf, statIfExists, type FileStamp } from './file-stamp.js';
 import { OpenLog } from './open-log.js';
 import { refusals } from './refusals.js';
-import { replayInTurns } from './replay.js';
+import { replay } from './replay.js';
 import { CommittedSnapshot } from './snapshot.js';
 import type { StoreIo } from './store-io.js';
 
@@ -77,7 +77,7 @@ export async function withLog(
     return { snapshot: file && new CommittedSnapshot(file.phext, version, file.bytes.length, file.bytes), stamp, version, log };
   }
   const base = file?.phext;
-  const { phext, growth } = await replayInTurns(base ?? new Phext(), log.unfolded.values());
+  const { phext, growth } = await replay(base ?? new Phext(), log.unfolded.values());
   return { snapshot: new CommittedSnapshot(phext, version, (file?.bytes.length ?? 0) + growth), stamp, version, log };
 }
 

@@ -1,6 +1,9 @@
 import { serializedGrowth, type Phext } from '../phext/index.js';
 import type { ChangeRecord } from './change-record.js';
 
+/** Records applied per event-loop turn: about a millisecond of work, so a long log stalls no one. */
+const RECORDS_PER_TURN = 512;
+
 /**
  * Applies change records, oldest first, to a copy of `base`: each sets its scroll to the text it
  * recorded (a delete to none). Records are whole scroll states, so applying one twice, or on top
@@ -8,21 +11,7 @@ import type { ChangeRecord } from './change-record.js';
  * program edited it makes our scrolls win over theirs scroll by scroll (last writer wins).
  * Returns the new phext and how many bytes its serialization grew by.
  */
-export function replay(base: Phext, records: Iterable<ChangeRecord>): { phext: Phext; growth: number } {
-  const phext = base.clone();
-  let growth = 0;
-  for (const r of records) {
-    growth += serializedGrowth(phext, r.coordinate, r.text);
-    phext.set(r.coordinate, r.text);
-  }
-  return { phext, growth };
-}
-
-/** Records applied per event-loop turn by {@link replayInTurns}: about a millisecond of work. */
-const RECORDS_PER_TURN = 512;
-
-/** {@link replay} with a turn of the event loop every few hundred records: loading a long log stalls no one. */
-export async function replayInTurns(base: Phext, records: Iterable<ChangeRecord>): Promise<{ phext: Phext; growth: number }> {
+export async function replay(base: Phext, records: Iterable<ChangeRecord>): Promise<{ phext: Phext; growth: number }> {
   const phext = base.clone();
   let growth = 0;
   let n = 0;

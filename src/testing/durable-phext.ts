@@ -15,7 +15,7 @@ export async function durableBytes(path: string): Promise<Buffer> {
   const log = await OpenLog.read(path);
   const bytes = existsSync(path) ? readFileSync(path) : Buffer.alloc(0);
   if (!log || log.unfolded.size === 0) return bytes;
-  return serialize(replay(parse(bytes), log.unfolded.values()).phext);
+  return serialize((await replay(parse(bytes), log.unfolded.values())).phext);
 }
 
 /** {@link durableBytes} as UTF-8 text. */

@@ -9,6 +9,7 @@ import {
   parsePort,
   positiveInteger,
   positiveNumber,
+  positiveRatio,
   timeouts,
 } from '../options.js';
 import { waitForShutdown } from './shutdown.js';
@@ -142,7 +143,7 @@ export const hostCommand: Command = {
       maxInflightBodyBytes: byteSize(values['max-inflight-body'], 'max-inflight-body'),
       maxConnections: positiveInteger(values['max-connections'], 'max-connections'),
       drainMs: positiveInteger(values['drain-ms'], 'drain-ms'),
-      checkpointRatio: positiveNumber(values['checkpoint-ratio'], 'checkpoint-ratio'),
+      checkpointRatio: positiveRatio(values['checkpoint-ratio'], 'checkpoint-ratio'),
       checkpointMinBytes: byteSize(values['checkpoint-min'], 'checkpoint-min'),
       checkpointIdleMs: positiveInteger(values['checkpoint-idle-ms'], 'checkpoint-idle-ms'),
       ...timeouts(values),
