@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Coordinate, Phext, serialize } from '../src/phext/index.js';
 import { FileDocumentStore } from '../src/store/index.js';
+import { byDirectory, fileKey } from '../src/testing/store-support.js';
 
 const seconds = Number(process.argv[2] ?? 5);
 const inserters = Number(process.argv[3] ?? 64);
@@ -24,6 +25,7 @@ let commits = 0;
 let commitMs = 0;
 let mutations = 0;
 const store = new FileDocumentStore({
+  directories: byDirectory,
   cacheBytes: 512 << 20,
   maxPhextBytes: 512 << 20,
   observers: [
@@ -33,21 +35,23 @@ const store = new FileDocumentStore({
     },
   ],
 });
-await store.read(file);
+await store.read(fileKey(file));
 const deadline = performance.now() + seconds * 1000;
 const started = performance.now();
 await Promise.all(
   Array.from({ length: inserters }, async (_, w) => {
     const c = Coordinate.of([2, 1, 1, 1, 1, 1, 1, 1, w + 1]);
     while (performance.now() < deadline) {
-      await store.mutate(file, (p) => p.set(c, p.get(c) + `insert ${mutations}\n`));
+      await store.mutate(fileKey(file), (p) => p.set(c, p.get(c) + `insert ${mutations}\n`));
       mutations++;
     }
   }),
 );
 const elapsed = (performance.now() - started) / 1000;
 await store.close();
-const size = (await new FileDocumentStore({ cacheBytes: 1 << 30, maxPhextBytes: 1 << 30 }).read(file))?.bytes.length ?? 0;
+const size =
+  (await new FileDocumentStore({ directories: byDirectory, cacheBytes: 1 << 30, maxPhextBytes: 1 << 30 }).read(fileKey(file)))?.bytes
+    .length ?? 0;
 rmSync(dir, { recursive: true, force: true });
 console.log(
   `${inserters} inserters, ${megabytes} MB phext (${(size / 1e6).toFixed(2)} MB at the end), ${elapsed.toFixed(1)} s on ${dir}:\n` +

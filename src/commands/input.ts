@@ -1,4 +1,5 @@
 import { Coordinate, containsDelimiter, whereAlgorithm, whereLimit as parseWhereLimit, type WhereAlgorithm } from '../phext/index.js';
+import type { DocumentKey } from '../store/document-store.js';
 import { CommandError } from './errors.js';
 
 /**
@@ -24,11 +25,8 @@ export interface CommandInput {
   readonly ifVersion: number | undefined;
 }
 
-/** A phext as a command addresses it: the name it prints and its file. */
-export interface PhextRef {
-  readonly name: string;
-  readonly path: string;
-}
+/** A phext as a command addresses it: the tenant's phext by the name it prints, as the store keys it. */
+export type PhextRef = DocumentKey;
 
 /** How one transport produces each field; asked lazily, in the order the command lists them. */
 export type InputDecoder = { readonly [K in keyof CommandInput]: () => CommandInput[K] };

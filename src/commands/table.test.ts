@@ -9,6 +9,7 @@ import { bodyText } from './body-stream.js';
 import { CommandError, describeError } from './errors.js';
 import { coordinate, decodeInput, ifVersion, scrollText, whereAlgo, whereLimit, type CommandInput, type InputDecoder } from './input.js';
 import { COMMANDS, type CommandName } from './table.js';
+import { byDirectory, fileKey } from '../testing/store-support.js';
 
 /** A transport of the simplest kind: every field from a plain object, through the shared rules. */
 function decoderOf(fields: {
@@ -28,7 +29,7 @@ function decoderOf(fields: {
     };
   return {
     asked,
-    phext: ask('phext', () => ({ name: 'notes', path: fields.path })),
+    phext: ask('phext', () => fileKey(fields.path)),
     coordinate: ask('coordinate', () => coordinate(fields.c)),
     text: ask('text', () => scrollText(fields.text ?? '')),
     manifest: ask('manifest', () => fields.text ?? ''),
@@ -47,7 +48,7 @@ async function run(name: CommandName, decoder: InputDecoder, store: FileDocument
 
 test('commands run on typed input alone, with no transport', async (t) => {
   const path = join(tempDir(t), 'notes.phext');
-  const store = new FileDocumentStore({ cacheBytes: 1 << 20, maxPhextBytes: 1 << 20 });
+  const store = new FileDocumentStore({ directories: byDirectory, cacheBytes: 1 << 20, maxPhextBytes: 1 << 20 });
   t.after(() => store.close());
   assert.equal(await run('update', decoderOf({ path, c: '1.1.2', text: 'hello' }), store), 'Updated 5 bytes');
   assert.equal(await run('insert', decoderOf({ path, c: '1.1.2', text: ' world' }), store), 'Inserted 6 bytes');
@@ -58,12 +59,12 @@ test('commands run on typed input alone, with no transport', async (t) => {
     'Hosting: notes.phext\nConnection ID: 7\nPhext Size: 12\nScrolls: 1\nVersion: 2',
   );
   assert.equal(await run('delete', decoderOf({ path, c: '1.1.2' }), store), 'Removed 11 bytes');
-  assert.equal((await store.read(path))?.phext.get(at('1.1.2')), '');
+  assert.equal((await store.read(fileKey(path)))?.phext.get(at('1.1.2')), '');
 });
 
 test('every answer carries the version it shows or made; a write with another expected version is refused with 412', async (t) => {
   const path = join(tempDir(t), 'notes.phext');
-  const store = new FileDocumentStore({ cacheBytes: 1 << 20, maxPhextBytes: 1 << 20 });
+  const store = new FileDocumentStore({ directories: byDirectory, cacheBytes: 1 << 20, maxPhextBytes: 1 << 20 });
   t.after(() => store.close());
   const reply = async (name: CommandName, fields: Omit<Parameters<typeof decoderOf>[0], 'path'>) => {
     const command = COMMANDS[name];
@@ -86,13 +87,13 @@ test('every answer carries the version it shows or made; a write with another ex
   });
   // Versions survive a restart (the change log keeps them).
   await store.close();
-  const again = new FileDocumentStore({ cacheBytes: 1 << 20, maxPhextBytes: 1 << 20 });
-  assert.equal((await again.read(path))?.version, 3);
+  const again = new FileDocumentStore({ directories: byDirectory, cacheBytes: 1 << 20, maxPhextBytes: 1 << 20 });
+  assert.equal((await again.read(fileKey(path)))?.version, 3);
 });
 
 test('only the fields a command needs are decoded, in its order, so the first bad one is reported', async (t) => {
   const path = join(tempDir(t), 'notes.phext');
-  const store = new FileDocumentStore({ cacheBytes: 1 << 20, maxPhextBytes: 1 << 20 });
+  const store = new FileDocumentStore({ directories: byDirectory, cacheBytes: 1 << 20, maxPhextBytes: 1 << 20 });
   t.after(() => store.close());
   const toc = decoderOf({ path, c: '1.1.1000' });
   assert.equal(await run('toc', toc, store), '* 1.1.1/1.1.1/1.1.1: \n');

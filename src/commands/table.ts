@@ -19,7 +19,7 @@ async function streamFromPhext(
   phext: PhextRef,
   pieces: (phext: Phext) => Iterable<string>,
 ): Promise<{ body: StreamedBody; version: number }> {
-  const snapshot = await store.read(phext.path);
+  const snapshot = await store.read(phext);
   return { body: StreamedBody.fromPieces(pieces(snapshot?.phext ?? EMPTY), { holds: snapshot }), version: snapshot?.version ?? 0 };
 }
 
@@ -36,7 +36,7 @@ export const COMMANDS = {
   load: command({
     needs: ['phext'],
     run: async ({ phext }, { store }) => {
-      await store.reload(phext.path);
+      await store.reload(phext);
       return { body: `Loaded ${phext.name}.phext` };
     },
   }),
@@ -44,21 +44,21 @@ export const COMMANDS = {
     needs: ['coordinate', 'phext'],
     page: true,
     run: async ({ coordinate, phext }, { store }) => {
-      const snapshot = await store.read(phext.path);
+      const snapshot = await store.read(phext);
       return { body: snapshot?.phext.get(coordinate) ?? '', version: snapshot?.version ?? 0 };
     },
   }),
   insert: command({
     needs: ['coordinate', 'text', 'phext', 'ifVersion'],
     run: async ({ coordinate, text, phext, ifVersion }, { store }) => {
-      const { version } = await store.mutate(phext.path, (draft) => draft.set(coordinate, draft.get(coordinate) + text), { ifVersion });
+      const { version } = await store.mutate(phext, (draft) => draft.set(coordinate, draft.get(coordinate) + text), { ifVersion });
       return { body: `Inserted ${utf8Bytes(text)} bytes`, version };
     },
   }),
   update: command({
     needs: ['coordinate', 'text', 'phext', 'ifVersion'],
     run: async ({ coordinate, text, phext, ifVersion }, { store }) => {
-      const { version } = await store.mutate(phext.path, (draft) => draft.set(coordinate, text), { ifVersion });
+      const { version } = await store.mutate(phext, (draft) => draft.set(coordinate, text), { ifVersion });
       return { body: `Updated ${utf8Bytes(text)} bytes`, version };
     },
   }),
@@ -66,9 +66,9 @@ export const COMMANDS = {
     needs: ['coordinate', 'phext', 'ifVersion'],
     run: async ({ coordinate, phext, ifVersion }, { store }) => {
       // Deleting from a phext that does not exist must not create its file.
-      const snapshot = await store.read(phext.path);
+      const snapshot = await store.read(phext);
       if (!snapshot?.phext.has(coordinate) && ifVersion === undefined) return { body: 'Removed 0 bytes', version: snapshot?.version ?? 0 };
-      const { value: removed, version } = await store.mutate(phext.path, (draft) => utf8Bytes(draft.delete(coordinate)), { ifVersion });
+      const { value: removed, version } = await store.mutate(phext, (draft) => utf8Bytes(draft.delete(coordinate)), { ifVersion });
       return { body: `Removed ${removed} bytes`, version };
     },
   }),
@@ -80,7 +80,7 @@ export const COMMANDS = {
     needs: ['phext'],
     page: true,
     run: async ({ phext }, { store }) => {
-      const snapshot = await store.read(phext.path);
+      const snapshot = await store.read(phext);
       // A version never serialized yet (most are: a write only logs its scrolls) is made a
       // megabyte per turn; the bytes are kept for the next reader of that version.
       const bytes = snapshot && (await snapshot.bytes());
@@ -90,7 +90,7 @@ export const COMMANDS = {
   checksum: command({
     needs: ['phext'],
     run: async ({ phext }, { store }) => {
-      const snapshot = await store.read(phext.path);
+      const snapshot = await store.read(phext);
       return { body: snapshot ? await snapshot.checksum() : checksum(''), version: snapshot?.version ?? 0 };
     },
   }),
@@ -108,7 +108,7 @@ export const COMMANDS = {
   status: command({
     needs: ['phext', 'connectionId'],
     run: async ({ phext, connectionId }, { store }) => {
-      const snapshot = await store.read(phext.path);
+      const snapshot = await store.read(phext);
       const lines = [
         `Hosting: ${phext.name}.phext`,
         `Connection ID: ${connectionId}`,

@@ -1,6 +1,6 @@
 import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import { createConnection, createServer, type Server } from 'node:net';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { FileDocumentStore, lockDirectory, writeFileAtomic, type DirLock } from '../store/index.js';
 import { VERSION } from '../version.js';
 import { HANDLERS, errorMessage, type SharedPhext } from './handlers.js';
@@ -47,9 +47,16 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const paths = daemonPaths(options.cwd);
   ensurePrivateDir(paths.dir);
   ensurePrivateDir(dirname(paths.socket));
-  const store = new FileDocumentStore({ cacheBytes: 2048 * MiB, maxPhextBytes: options.maxPhextBytes ?? 1024 * MiB });
-  const shared: SharedPhext = { store, path: options.file };
-  await store.read(shared.path); // refuse an unreadable file now, not at the first request
+  // One phext, no tenants: its directory is the only one, its name the file's.
+  if (!options.file.endsWith('.phext')) throw new Error(`expected a file ending in .phext, got '${options.file}'`);
+  const dir = dirname(options.file);
+  const store = new FileDocumentStore({
+    directories: () => dir,
+    cacheBytes: 2048 * MiB,
+    maxPhextBytes: options.maxPhextBytes ?? 1024 * MiB,
+  });
+  const shared: SharedPhext = { store, path: options.file, key: { tenant: '', name: basename(options.file, '.phext') } };
+  await store.read(shared.key); // refuse an unreadable file now, not at the first request
 
   const connections = new Set<Connection>();
   let connectionIds = 0;

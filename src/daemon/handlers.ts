@@ -1,4 +1,3 @@
-import { basename } from 'node:path';
 import { manifest, type Coordinate, type Phext, type WhereAlgorithm } from '../phext/index.js';
 import { bodyText } from '../commands/body-stream.js';
 import { CommandError, describeError, type CommandErrorCode } from '../commands/errors.js';
@@ -13,15 +12,17 @@ import {
   type PhextRef,
 } from '../commands/input.js';
 import { COMMANDS } from '../commands/table.js';
-import type { DocumentStore } from '../store/document-store.js';
+import type { DocumentKey, DocumentStore } from '../store/document-store.js';
 import { ProtocolError } from './protocol-error.js';
 import type { DaemonRequest } from './request.js';
 
 /** The one phext a daemon serves. */
 export interface SharedPhext {
   readonly store: DocumentStore;
-  /** Absolute path of the `.phext` file. */
+  /** Absolute path of the `.phext` file, as the daemon reports it. */
   readonly path: string;
+  /** The file as the store addresses it. */
+  readonly key: DocumentKey;
 }
 
 /** Answers a request for the shared phext; throws an Error whose message is the client's error line. */
@@ -41,7 +42,7 @@ class DaemonInput implements InputDecoder {
   ) {}
 
   phext(): PhextRef {
-    return { name: basename(this.shared.path, '.phext'), path: this.shared.path };
+    return this.shared.key;
   }
 
   coordinate(): Coordinate {
@@ -92,14 +93,14 @@ const SHARED: Record<string, Handler> = Object.fromEntries(
 const DAEMON_ONLY: Record<string, Handler> = {
   /** `<coord>: <checksum>` per scroll: what a delta client would send. */
   manifest: async (shared) => {
-    const snapshot = await shared.store.read(shared.path);
+    const snapshot = await shared.store.read(shared.key);
     return snapshot ? manifest(snapshot.phext) : '';
   },
   /** Replaces several scrolls in one durable commit (`sq slurp`): all of them or none. */
   'update-many': async (shared, request) => {
     const scrolls = (request.scrolls ?? []).map((s) => ({ at: coordinate(s.coord), text: scrollText(s.text) }));
     if (scrolls.length === 0) throw new ProtocolError("update-many needs a non-empty 'scrolls' list");
-    await shared.store.mutate(shared.path, (phext: Phext) => {
+    await shared.store.mutate(shared.key, (phext: Phext) => {
       for (const s of scrolls) phext.set(s.at, s.text);
     });
     const bytes = scrolls.reduce((sum, s) => sum + utf8Bytes(s.text), 0);

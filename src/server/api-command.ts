@@ -88,7 +88,7 @@ function apiCommand(deps: ApiDeps, name: string, command: Command): Handler {
     const p = params.get('p');
     // Without `p` (or with `p=`) the original serves its data directory's default phext; clients
     // rely on it (`status` as a reachability check, scripts that send no `p`).
-    const fallback = !p && command.needs.includes('phext') ? await defaultPhext(tenant.dataDir, deps.defaultPhext) : undefined;
+    const fallback = !p && command.needs.includes('phext') ? await defaultPhext(tenant, deps.defaultPhext) : undefined;
     const request: HttpCommandRequest = {
       method: ex.method,
       params,

@@ -4,7 +4,7 @@ import { coordinate, ifVersion, scrollText, whereAlgo, whereLimit, type InputDec
 import type { Tenant } from '../tenants/tenant.js';
 import { HttpError } from './http-error.js';
 import type { Params } from './params.js';
-import { phextPath } from './phext-path.js';
+import { phextName } from './phext-name.js';
 
 /** An API request as the pipeline has read it, before any command looks at it. */
 export interface HttpCommandRequest {
@@ -36,8 +36,7 @@ export class HttpInput implements InputDecoder {
   phext(): PhextRef {
     const { fallback, params, tenant } = this.request;
     if (fallback) return fallback;
-    const path = phextPath(tenant.dataDir, params.get('p'));
-    return { name: params.get('p')!, path };
+    return { tenant: tenant.name, name: phextName(params.get('p')) };
   }
 
   coordinate(): Coordinate {

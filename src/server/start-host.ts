@@ -45,7 +45,12 @@ export async function startHost(options: HostConfig, log: (line: string) => void
   });
   // The write path: the store asks the tenants' ledger to admit each change (quotas), then tells
   // its observers of each commit (metrics, then tenant usage, before the ledger's holds end).
+  const single = manager ? undefined : new SingleTenantResolver(dataDir, options.key);
   const store: FileDocumentStore = new FileDocumentStore({
+    // Asked on every request, never kept: a reload may add, remove or move tenants.
+    directories: manager
+      ? (tenant) => manager.registry.get(tenant)?.dataDir
+      : (tenant) => (tenant === single!.tenant.name ? single!.tenant.dataDir : undefined),
     cacheBytes: options.cacheMb * MiB,
     maxPhextBytes: options.maxPhextMb * MiB,
     quota: ledger,
@@ -56,7 +61,6 @@ export async function startHost(options: HostConfig, log: (line: string) => void
     observers: [(commit) => metrics.observeCommit(commit), ...(ledger ? [(commit: Commit) => ledger.countCommit(commit)] : [])],
   });
   onReload = (ok) => metrics.reloads.inc({ result: ok ? 'ok' : 'failed' });
-  const single = manager ? undefined : new SingleTenantResolver(dataDir, options.key);
   const tenancy = manager ? multiTenancy(manager) : singleTenancy(single!);
   const host = createHost(options, { store, tenancy, metrics, log });
   let address;

@@ -22,7 +22,7 @@ test('a streamed answer to a client that takes nothing is cut after the stall li
   const host = createHost(
     hostConfig({ port: 0, maxBodyBytes: 1 << 20, maxInflightBodyBytes: 1 << 24, maxConnections: 8, logFormat: 'off', sendStallMs: 200 }),
     {
-      store: new FileDocumentStore({ cacheBytes: 1 << 20, maxPhextBytes: 1 << 30 }),
+      store: new FileDocumentStore({ directories: () => dir, cacheBytes: 1 << 20, maxPhextBytes: 1 << 30 }),
       tenancy: singleTenancy(new SingleTenantResolver(dir, undefined)),
       metrics: new Metrics(),
       log: (line) => lines.push(line),

@@ -1,6 +1,7 @@
 import { checksum } from '../phext/checksum.js';
 import { Coordinate, Phext } from '../phext/index.js';
 import type { ChangeRecord } from './change-record.js';
+import type { DocumentKey } from './document-store.js';
 import type { PendingMutation } from './document.js';
 import { Journal } from './journal.js';
 import type { QuotaHold, QuotaLedger } from './quota-ledger.js';
@@ -40,7 +41,7 @@ export interface BatchBase {
  * included), so the size is known without serializing.
  */
 export function applyBatch(
-  path: string,
+  { path, key }: { readonly path: string; readonly key: DocumentKey },
   base: BatchBase,
   batch: readonly PendingMutation[],
   maxBytes: number,
@@ -64,7 +65,7 @@ export function applyBatch(
       try {
         const value = mutation.change(phext);
         const growth = journal.exactGrowth(mark);
-        const hold = ledger?.admit(path, () => growth);
+        const hold = ledger?.admit(key, () => growth);
         if (size + growth > maxBytes) {
           journal.rollback(mark);
           hold?.settle();

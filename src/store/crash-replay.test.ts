@@ -7,6 +7,7 @@ import { durableBytes } from '../testing/durable-phext.js';
 import { tempDir } from '../testing/temp-dir.js';
 import { FileDocumentStore } from './file-store.js';
 import { FILE_IO, type StoreIo } from './store-io.js';
+import { byDirectory, fileKey } from '../testing/store-support.js';
 
 /**
  * A store whose disk "dies" on demand: from `crash()` on, every write fails, and the append that
@@ -83,7 +84,14 @@ test('any sequence of writes, checkpoints and crashes leaves exactly the acknowl
       // Small thresholds: checkpoints happen on their own too, in the middle of the sequence.
       const open = () =>
         new FileDocumentStore(
-          { cacheBytes: 1 << 20, maxPhextBytes: 1 << 20, checkpointMinBytes: 200, checkpointIdleMs: 1e9, notice: () => undefined },
+          {
+            directories: byDirectory,
+            cacheBytes: 1 << 20,
+            maxPhextBytes: 1 << 20,
+            checkpointMinBytes: 200,
+            checkpointIdleMs: 1e9,
+            notice: () => undefined,
+          },
           disk.io,
         );
       let store = open();
@@ -91,7 +99,7 @@ test('any sequence of writes, checkpoints and crashes leaves exactly the acknowl
       for (const s of steps) {
         if (s.kind === 'set' || s.kind === 'delete') {
           const text = s.kind === 'set' ? s.text.replace(/[\x01\x17-\x1a\x1c-\x1f]/g, '') : '';
-          const written = await store.mutate(file, (p) => p.set(s.at, text)).catch(() => undefined);
+          const written = await store.mutate(fileKey(file), (p) => p.set(s.at, text)).catch(() => undefined);
           if (written) {
             model.set(s.at, text);
             assert.ok(written.version >= version, `version went back: ${written.version} after ${version}`);
@@ -102,7 +110,7 @@ test('any sequence of writes, checkpoints and crashes leaves exactly the acknowl
         } else {
           // A crash now, or in the middle of the next write (which then is never acknowledged).
           if (s.during) {
-            const next = store.mutate(file, (p) => p.set(Coordinate.of([1, 1, 1, 1, 1, 1, 1, 9, 9]), 'never acknowledged'));
+            const next = store.mutate(fileKey(file), (p) => p.set(Coordinate.of([1, 1, 1, 1, 1, 1, 1, 9, 9]), 'never acknowledged'));
             disk.crash(s.torn);
             assert.equal(
               await next.then(
@@ -118,13 +126,13 @@ test('any sequence of writes, checkpoints and crashes leaves exactly the acknowl
           await store.close(); // writes nothing now (every one fails); closes the dead store's files
           disk = crashableIo();
           store = open();
-          const reloaded = await store.read(file);
+          const reloaded = await store.read(fileKey(file));
           assert.ok((reloaded?.version ?? 0) >= version, 'a restart never goes back to an older version');
           version = reloaded?.version ?? 0;
         }
       }
       const expected = serialize(model);
-      assert.deepEqual((await (await store.read(file))?.bytes()) ?? Buffer.alloc(0), expected);
+      assert.deepEqual((await (await store.read(fileKey(file)))?.bytes()) ?? Buffer.alloc(0), expected);
       assert.deepEqual(await durableBytes(file), expected, 'what a restart would load');
       await store.close();
       assert.deepEqual(await durableBytes(file), expected);

@@ -1,10 +1,14 @@
 /**
  * Contract of the document store.
- * A document is one `.phext` file, addressed by its absolute path.
+ * A document is one tenant's phext, addressed by name ({@link DocumentKey}); where and how it is
+ * kept (a `.phext` file, rows of a database) is the store's business.
  */
 import type { Phext } from '../phext/index.js';
 import type { ChangeRecord } from './change-record.js';
+import type { DocumentKey } from './document-key.js';
 import type { QuotaLedger } from './quota-ledger.js';
+
+export type { DocumentKey };
 
 /** A committed state of one document, shared by all readers. Never mutate it. */
 export interface Snapshot {
@@ -111,8 +115,8 @@ export type CommitObserver = (commit: Commit) => void;
 
 /** What one group commit did. */
 export interface Commit {
-  /** The file, as the store addresses it (absolute). */
-  path: string;
+  /** The document it changed. */
+  document: DocumentKey;
   /** The phext's size before and after, in bytes. */
   bytesBefore: number;
   bytesAfter: number;
@@ -130,19 +134,19 @@ export interface Commit {
 
 export interface DocumentStore {
   /** The committed snapshot, or undefined when the file does not exist. Never creates files. */
-  read(path: string): Promise<Snapshot | undefined>;
+  read(document: DocumentKey): Promise<Snapshot | undefined>;
   /**
    * Applies `change` to a private copy of the document (created empty if missing) and resolves
    * once the result is durably on disk (group commit: concurrent mutations share one fsync), with
    * what `change` returned and the version it made.
-   * `change` runs serialized with other mutations of the same path and may throw to abort
+   * `change` runs serialized with other mutations of the same document and may throw to abort
    * (nothing of it is applied). It runs once; it must only change the phext it is given (the
    * scrolls it changed, not the change, are what is logged and re-applied). A change that
    * changes nothing writes nothing.
    */
-  mutate<T>(path: string, change: (phext: Phext) => T, options?: MutateOptions): Promise<Written<T>>;
+  mutate<T>(document: DocumentKey, change: (phext: Phext) => T, options?: MutateOptions): Promise<Written<T>>;
   /** Drops any cached copy and reads the file again. */
-  reload(path: string): Promise<Snapshot | undefined>;
+  reload(document: DocumentKey): Promise<Snapshot | undefined>;
   /** Folds every change not yet in its phext's file into it now (a checkpoint of each). */
   flush(): Promise<void>;
   /** Refuses new work, waits for pending commits, then flushes. */
@@ -157,6 +161,6 @@ export interface DocumentStore {
 export interface StoreStats {
   /** Documents held in memory. */
   documents: number;
-  /** Their estimated memory in bytes (a multiple of the file size, see FileDocumentStore). */
+  /** Their estimated memory in bytes (see FileDocumentStore). */
   bytes: number;
 }

@@ -1,6 +1,7 @@
 import type { Phext } from '../phext/index.js';
 import type { StagedFile } from './atomic-write.js';
 import type { FileStamp } from './file-stamp.js';
+import type { DocumentKey } from './document-store.js';
 import type { DiskState } from './load.js';
 
 /** A mutation waiting for its group commit. */
@@ -12,7 +13,7 @@ export interface PendingMutation {
   readonly reject: (error: unknown) => void;
 }
 
-/** Everything the store knows about one path. */
+/** Everything the store knows about one document, kept in the file `path`. */
 export class Document {
   /** The last committed state (loaded or written by us); undefined until loaded, or after a failed load. */
   state: DiskState | undefined;
@@ -38,7 +39,10 @@ export class Document {
   private idleWaiters: Array<() => void> = [];
   private queueWaiter: { readonly target: number; readonly wake: () => void } | undefined;
 
-  constructor(readonly path: string) {}
+  constructor(
+    readonly path: string,
+    readonly key: DocumentKey,
+  ) {}
 
   /** Nothing in flight or queued: safe to evict, drop or reload. */
   get idle(): boolean {

@@ -11,11 +11,13 @@ import { durableBytes } from '../testing/durable-phext.js';
 import { checksum } from '../phext/checksum.js';
 import { at, tempFiles } from '../testing/store-support.js';
 import { tempDir } from '../testing/temp-dir.js';
+import { byDirectory, fileKey } from '../testing/store-support.js';
 
 const MiB = 1024 * 1024;
 
 function openStore(commits: number[] = []): FileDocumentStore {
   return new FileDocumentStore({
+    directories: byDirectory,
     cacheBytes: 64 * MiB,
     maxPhextBytes: 4 * MiB,
     // Mutations only: a checkpoint (batch size 0) is not a commit of changes.
@@ -31,8 +33,8 @@ function ioWith(overrides: Partial<StoreIo>): StoreIo {
 test('reading a missing phext gives undefined and creates nothing', async (t) => {
   const dir = tempDir(t);
   const store = openStore();
-  assert.equal(await store.read(join(dir, 'nope.phext')), undefined);
-  assert.equal(await store.read(join(dir, 'sub', 'nope.phext')), undefined);
+  assert.equal(await store.read(fileKey(join(dir, 'nope.phext'))), undefined);
+  assert.equal(await store.read(fileKey(join(dir, 'sub', 'nope.phext'))), undefined);
   assert.deepEqual(readdirSync(dir), []);
   assert.deepEqual(store.stats(), { documents: 0, bytes: 0 });
 });
@@ -42,19 +44,19 @@ test('a mutation is durable when it resolves (a fresh store sees it), and after 
   const file = join(dir, 'a.phext');
   const commits: number[] = [];
   const store = openStore(commits);
-  const result = await store.mutate(file, (p) => {
+  const result = await store.mutate(fileKey(file), (p) => {
     p.set(at('1.1.1/1.1.1/1.1.2'), 'hello');
     p.set(at('2.1.1/1.3.1/1.1.5'), 'world');
     return 'done';
   });
   assert.deepEqual(result, { value: 'done', version: 1 });
   // What a restart would load: the change log on top of the (not yet written) file.
-  const fresh = await openStore().read(file);
+  const fresh = await openStore().read(fileKey(file));
   assert.equal(fresh?.phext.get(at('2.1.1/1.3.1/1.1.5')), 'world');
   assert.equal(fresh?.version, 1);
   await store.flush();
   const onDisk = readFileSync(file);
-  const snap = await store.read(file);
+  const snap = await store.read(fileKey(file));
   assert.ok(snap);
   assert.deepEqual(onDisk, await snap.bytes());
   assert.deepEqual(onDisk, serialize(snap.phext));
@@ -73,7 +75,7 @@ test('200 concurrent inserts to one phext all land, in far fewer commits', async
   const n = 200;
   const results = await Promise.all(
     Array.from({ length: n }, (_, i) =>
-      store.mutate(file, (p) => {
+      store.mutate(fileKey(file), (p) => {
         p.set(at(`1.1.${i + 1}`), `marker-${i}`);
         p.set(at('9.9.9'), p.get(at('9.9.9')) + `<${i}>`);
         return i;
@@ -106,16 +108,16 @@ test('a throwing change rejects alone; even its partial edits are discarded', as
   const dir = tempDir(t);
   const file = join(dir, 'mixed.phext');
   const store = openStore();
-  await store.mutate(file, (p) => p.set(at('1.1.1'), 'base'));
+  await store.mutate(fileKey(file), (p) => p.set(at('1.1.1'), 'base'));
   const outcomes = await Promise.allSettled([
-    store.mutate(file, (p) => p.set(at('1.1.2'), 'first')),
-    store.mutate(file, (p) => {
+    store.mutate(fileKey(file), (p) => p.set(at('1.1.2'), 'first')),
+    store.mutate(fileKey(file), (p) => {
       p.set(at('1.1.1'), 'clobbered');
       p.delete(at('1.1.2'));
       p.set(at('1.1.3'), 'half-done');
       throw new Error('boom');
     }),
-    store.mutate(file, (p) => p.set(at('1.1.4'), p.get(at('1.1.1')) + '+last')),
+    store.mutate(fileKey(file), (p) => p.set(at('1.1.4'), p.get(at('1.1.1')) + '+last')),
   ]);
   assert.equal(outcomes[0].status, 'fulfilled');
   assert.equal(outcomes[1].status, 'rejected');
@@ -138,7 +140,7 @@ test('a failed write (disk full) rejects the whole batch with 507 and keeps the 
   writeFileSync(file, 'original');
   let fail = false;
   const store = new FileDocumentStore(
-    { cacheBytes: MiB, maxPhextBytes: MiB },
+    { directories: byDirectory, cacheBytes: MiB, maxPhextBytes: MiB },
     ioWith({
       async append(log, at, bytes) {
         if (!fail) return FILE_IO.append(log, at, bytes);
@@ -148,11 +150,11 @@ test('a failed write (disk full) rejects the whole batch with 507 and keeps the 
       },
     }),
   );
-  assert.equal((await store.read(file))?.phext.get(at('1.1.1')), 'original');
-  await store.mutate(file, (p) => p.set(at('1.1.5'), 'logged')); // the log exists from here on
+  assert.equal((await store.read(fileKey(file)))?.phext.get(at('1.1.1')), 'original');
+  await store.mutate(fileKey(file), (p) => p.set(at('1.1.5'), 'logged')); // the log exists from here on
   await store.flush();
   fail = true;
-  const outcomes = await Promise.allSettled([1, 2, 3].map((i) => store.mutate(file, (p) => p.set(at(`1.1.${i}`), 'x'))));
+  const outcomes = await Promise.allSettled([1, 2, 3].map((i) => store.mutate(fileKey(file), (p) => p.set(at(`1.1.${i}`), 'x'))));
   for (const o of outcomes) {
     assert.equal(o.status, 'rejected');
     const e = (o as PromiseRejectedResult).reason;
@@ -161,10 +163,10 @@ test('a failed write (disk full) rejects the whole batch with 507 and keeps the 
     assert.equal(e.code, 'no-space');
     assert.equal(e.message, 'writing fail.phext failed: no space left on the device (ENOSPC); the change was not saved');
   }
-  assert.equal((await (await store.read(file))?.bytes())?.toString(), 'original\x17\x17\x17\x17logged');
+  assert.equal((await (await store.read(fileKey(file)))?.bytes())?.toString(), 'original\x17\x17\x17\x17logged');
   assert.equal((await durableBytes(file)).toString(), 'original\x17\x17\x17\x17logged');
   fail = false;
-  await store.mutate(file, (p) => p.set(at('1.1.2'), 'later'));
+  await store.mutate(fileKey(file), (p) => p.set(at('1.1.2'), 'later'));
   assert.equal((await durableBytes(file)).toString(), 'original\x17later\x17\x17\x17logged');
   await store.flush();
   assert.equal(readFileSync(file, 'utf8'), 'original\x17later\x17\x17\x17logged');
@@ -173,7 +175,7 @@ test('a failed write (disk full) rejects the whole batch with 507 and keeps the 
 test('a real I/O failure (directory gone) is a 500 io error and leaves no temp file', async (t) => {
   const dir = tempDir(t);
   const store = openStore();
-  const err = await store.mutate(join(dir, 'missing-dir', 'x.phext'), (p) => p.set(at('1.1.1'), 'x')).catch((e) => e);
+  const err = await store.mutate(fileKey(join(dir, 'missing-dir', 'x.phext')), (p) => p.set(at('1.1.1'), 'x')).catch((e) => e);
   assert.ok(err instanceof StoreError);
   assert.equal(err.status, 500);
   assert.equal(err.code, 'io');
@@ -195,11 +197,13 @@ test('different phexts commit independently and in parallel', async (t) => {
       }
     };
   const store = new FileDocumentStore(
-    { cacheBytes: 64 * MiB, maxPhextBytes: MiB },
+    { directories: byDirectory, cacheBytes: 64 * MiB, maxPhextBytes: MiB },
     { ...FILE_IO, replace: counted(FILE_IO.replace), append: counted(FILE_IO.append) },
   );
   const names = ['a', 'b', 'c', 'd'];
-  await Promise.all(names.flatMap((n) => [1, 2, 3].map((i) => store.mutate(join(dir, `${n}.phext`), (p) => p.set(at(`1.1.${i}`), n)))));
+  await Promise.all(
+    names.flatMap((n) => [1, 2, 3].map((i) => store.mutate(fileKey(join(dir, `${n}.phext`)), (p) => p.set(at(`1.1.${i}`), n)))),
+  );
   for (const n of names) assert.equal((await durableBytes(join(dir, `${n}.phext`))).toString(), `${n}\x17${n}\x17${n}`);
   assert.ok(maxInFlight > 1, `writes of different phexts overlapped (max in flight ${maxInFlight})`);
 });
@@ -208,21 +212,21 @@ test('an external edit is picked up on the next read, and a deleted file reads a
   const dir = tempDir(t);
   const file = join(dir, 'ext.phext');
   const store = openStore();
-  await store.mutate(file, (p) => p.set(at('1.1.1'), 'ours'));
-  assert.equal((await store.read(file))?.phext.get(at('1.1.1')), 'ours');
+  await store.mutate(fileKey(file), (p) => p.set(at('1.1.1'), 'ours'));
+  assert.equal((await store.read(fileKey(file)))?.phext.get(at('1.1.1')), 'ours');
   await store.flush(); // folded: the file alone holds the phext
   writeFileSync(file, 'theirs\x17too');
-  const snap = await store.read(file);
+  const snap = await store.read(fileKey(file));
   assert.equal(snap?.phext.get(at('1.1.1')), 'theirs');
   assert.equal(snap?.phext.get(at('1.1.2')), 'too');
   assert.equal(snap?.version, 2, 'an outside edit is a new version');
   // The next mutation builds on the external edit, not on our stale copy.
-  await store.mutate(file, (p) => p.set(at('1.1.3'), 'more'));
+  await store.mutate(fileKey(file), (p) => p.set(at('1.1.3'), 'more'));
   assert.equal((await durableBytes(file)).toString(), 'theirs\x17too\x17more');
   await store.flush();
   const { rmSync } = await import('node:fs');
   rmSync(file);
-  assert.equal(await store.read(file), undefined);
+  assert.equal(await store.read(fileKey(file)), undefined);
   assert.equal(existsSync(file), false);
 });
 
@@ -231,12 +235,12 @@ test('an external edit is seen by every read that starts after it, even with rea
   const file = join(dir, 'busy.phext');
   writeFileSync(file, 'before');
   const store = openStore();
-  await store.read(file);
+  await store.read(fileKey(file));
   for (let round = 0; round < 20; round++) {
-    const inFlight = Array.from({ length: 10 }, () => store.read(file));
+    const inFlight = Array.from({ length: 10 }, () => store.read(fileKey(file)));
     const text = `edit ${round} `.repeat(round + 2);
     writeFileSync(file, text);
-    assert.equal((await (await store.read(file))?.bytes())?.toString(), text);
+    assert.equal((await (await store.read(fileKey(file)))?.bytes())?.toString(), text);
     await Promise.all(inFlight);
   }
 });
@@ -246,7 +250,7 @@ test('concurrent reads of an uncached phext share one load and one snapshot', as
   const file = join(dir, 'shared.phext');
   writeFileSync(file, 'x'.repeat(100_000));
   const store = openStore();
-  const snaps = await Promise.all(Array.from({ length: 50 }, () => store.read(file)));
+  const snaps = await Promise.all(Array.from({ length: 50 }, () => store.read(fileKey(file))));
   for (const s of snaps) assert.equal(s, snaps[0]);
   assert.equal((await snaps[0]?.bytes())?.length, 100_000);
 });
@@ -256,24 +260,24 @@ test('reload reads the file again even when its stamp looks unchanged', async (t
   const file = join(dir, 'r.phext');
   writeFileSync(file, 'one');
   const store = openStore();
-  const first = await store.read(file);
-  const again = await store.reload(file);
+  const first = await store.read(fileKey(file));
+  const again = await store.reload(fileKey(file));
   assert.notEqual(again, first);
   assert.equal((await again?.bytes())?.toString(), 'one');
-  assert.equal(await store.reload(join(dir, 'none.phext')), undefined);
+  assert.equal(await store.reload(fileKey(join(dir, 'none.phext'))), undefined);
 });
 
 test('close() waits for pending commits, then refuses new work with 503', async (t) => {
   const dir = tempDir(t);
   const file = join(dir, 'c.phext');
   const store = openStore();
-  const pending = Array.from({ length: 20 }, (_, i) => store.mutate(file, (p) => p.set(at(`1.1.${i + 1}`), `v${i}`)));
+  const pending = Array.from({ length: 20 }, (_, i) => store.mutate(fileKey(file), (p) => p.set(at(`1.1.${i + 1}`), `v${i}`)));
   await store.close();
   // Every mutation accepted before close() is durable by the time close() resolves.
   const onDisk = parse(readFileSync(file));
   for (let i = 0; i < 20; i++) assert.equal(onDisk.get(at(`1.1.${i + 1}`)), `v${i}`);
   await Promise.all(pending);
-  for (const call of [() => store.read(file), () => store.mutate(file, () => 1), () => store.reload(file)]) {
+  for (const call of [() => store.read(fileKey(file)), () => store.mutate(fileKey(file), () => 1), () => store.reload(fileKey(file))]) {
     const e = await call().catch((err) => err);
     assert.ok(e instanceof StoreError);
     assert.equal(e.status, 503);
@@ -286,9 +290,9 @@ test('a change made through append that then throws is rolled back too; nothing 
   const file = join(dir, 'append.phext');
   const commits: number[] = [];
   const store = openStore(commits);
-  await store.mutate(file, (p) => p.set(at('1.1.1'), 'base'));
+  await store.mutate(fileKey(file), (p) => p.set(at('1.1.1'), 'base'));
   const e = await store
-    .mutate(file, (p) => {
+    .mutate(fileKey(file), (p) => {
       p.append(at('1.1.1'), '+appended');
       p.append(at('1.1.9'), 'new');
       throw new Error('refused after appending');
@@ -297,7 +301,7 @@ test('a change made through append that then throws is rolled back too; nothing 
   assert.equal((e as Error).message, 'refused after appending');
   await store.flush();
   assert.equal(readFileSync(file, 'utf8'), 'base');
-  assert.equal((await (await store.read(file))?.bytes())?.toString(), 'base');
+  assert.equal((await (await store.read(fileKey(file)))?.bytes())?.toString(), 'base');
   assert.deepEqual(commits, [1]);
 });
 
@@ -306,12 +310,12 @@ test('a change that keeps its draft cannot alter the committed snapshot later', 
   const file = join(dir, 'kept.phext');
   const store = openStore();
   let kept: import('../phext/index.js').Phext | undefined;
-  await store.mutate(file, (p) => {
+  await store.mutate(fileKey(file), (p) => {
     kept = p;
     p.set(at('1.1.1'), 'committed');
   });
   assert.throws(() => kept!.set(at('1.1.1'), 'sneaked in'), /read-only/);
-  assert.equal((await store.read(file))?.phext.get(at('1.1.1')), 'committed');
+  assert.equal((await store.read(fileKey(file)))?.phext.get(at('1.1.1')), 'committed');
 });
 
 test('a mutation that changes nothing writes nothing: no file is created, none is rewritten', async (t) => {
@@ -319,15 +323,15 @@ test('a mutation that changes nothing writes nothing: no file is created, none i
   const commits: number[] = [];
   const store = openStore(commits);
   const missing = join(dir, 'missing.phext');
-  assert.deepEqual(await store.mutate(missing, (p) => p.get(at('1.1.1'))), { value: '', version: 0 });
-  await store.mutate(missing, (p) => p.delete(at('1.1.1')));
-  await store.mutate(missing, (p) => p.set(at('1.1.1'), ''));
+  assert.deepEqual(await store.mutate(fileKey(missing), (p) => p.get(at('1.1.1'))), { value: '', version: 0 });
+  await store.mutate(fileKey(missing), (p) => p.delete(at('1.1.1')));
+  await store.mutate(fileKey(missing), (p) => p.set(at('1.1.1'), ''));
   assert.deepEqual(readdirSync(dir), []);
   const file = join(dir, 'same.phext');
   writeFileSync(file, 'same');
   const { statSync } = await import('node:fs');
   const ino = statSync(file).ino;
-  await store.mutate(file, (p) => p.set(at('1.1.1'), 'same'));
+  await store.mutate(fileKey(file), (p) => p.set(at('1.1.1'), 'same'));
   assert.equal(statSync(file).ino, ino, 'the file was not replaced');
   assert.deepEqual(commits, []);
 });
@@ -337,10 +341,15 @@ test('an edit another program saves while changes wait in the log: our scrolls g
   const file = join(dir, 'edited.phext');
   writeFileSync(file, 'ours');
   const notices: string[] = [];
-  const store = new FileDocumentStore({ cacheBytes: MiB, maxPhextBytes: MiB, notice: (line) => notices.push(line) });
-  await store.mutate(file, (p) => p.set(at('1.1.3'), `${p.get(at('1.1.1'))} + server`));
+  const store = new FileDocumentStore({
+    directories: byDirectory,
+    cacheBytes: MiB,
+    maxPhextBytes: MiB,
+    notice: (line) => notices.push(line),
+  });
+  await store.mutate(fileKey(file), (p) => p.set(at('1.1.3'), `${p.get(at('1.1.1'))} + server`));
   writeFileSync(file, 'theirs\x17editor line'); // an editor saves before the checkpoint
-  const snap = await store.read(file);
+  const snap = await store.read(fileKey(file));
   assert.equal((await snap?.bytes())?.toString(), 'theirs\x17editor line\x17ours + server');
   assert.equal(snap?.version, 2);
   assert.equal(notices.length, 1);
@@ -348,7 +357,7 @@ test('an edit another program saves while changes wait in the log: our scrolls g
   await store.flush();
   assert.equal(readFileSync(file, 'utf8'), 'theirs\x17editor line\x17ours + server');
   // A restart agrees, and keeps the version.
-  assert.equal((await openStore().read(file))?.version, 2);
+  assert.equal((await openStore().read(fileKey(file)))?.version, 2);
 });
 
 test("an edit saved between a checkpoint's check and its rename is kept: the checkpoint takes it in and tries again", async (t) => {
@@ -358,7 +367,7 @@ test("an edit saved between a checkpoint's check and its rename is kept: the che
   let edits = 1;
   const attempts: number[] = [];
   const store = new FileDocumentStore(
-    { cacheBytes: MiB, maxPhextBytes: MiB, notice: () => undefined },
+    { directories: byDirectory, cacheBytes: MiB, maxPhextBytes: MiB, notice: () => undefined },
     ioWith({
       async stage(path, data) {
         const staged = await FILE_IO.stage(path, data);
@@ -375,7 +384,7 @@ test("an edit saved between a checkpoint's check and its rename is kept: the che
     }),
   );
   let runs = 0;
-  await store.mutate(file, (p) => {
+  await store.mutate(fileKey(file), (p) => {
     runs++;
     p.set(at('1.1.3'), `${p.get(at('1.1.1'))} + server`);
   });
@@ -384,7 +393,7 @@ test("an edit saved between a checkpoint's check and its rename is kept: the che
   await store.flush(); // folds
   assert.equal(attempts.length, 2);
   assert.equal(readFileSync(file, 'utf8'), 'theirs\x17editor line\x17ours + server');
-  assert.equal((await (await store.read(file))?.bytes())?.toString(), 'theirs\x17editor line\x17ours + server');
+  assert.equal((await (await store.read(fileKey(file)))?.bytes())?.toString(), 'theirs\x17editor line\x17ours + server');
   assert.deepEqual(tempFiles(dir), []);
 });
 
@@ -392,8 +401,14 @@ test('the change log is hidden beside the phext; a checkpoint leaves it what it 
   const dir = tempDir(t);
   const file = join(dir, 'logged.phext');
   // A log of 1,500 bytes calls a checkpoint, and that much folded text is kept.
-  const store = new FileDocumentStore({ cacheBytes: MiB, maxPhextBytes: MiB, checkpointMinBytes: 1500, checkpointRatio: 0.001 });
-  await store.mutate(file, (p) => p.set(at('1.1.1'), 'x'.repeat(700)));
+  const store = new FileDocumentStore({
+    directories: byDirectory,
+    cacheBytes: MiB,
+    maxPhextBytes: MiB,
+    checkpointMinBytes: 1500,
+    checkpointRatio: 0.001,
+  });
+  await store.mutate(fileKey(file), (p) => p.set(at('1.1.1'), 'x'.repeat(700)));
   assert.deepEqual(readdirSync(dir), ['.logged.phext.log']);
   const logged = await readLog(logPathOf(file));
   assert.deepEqual(
@@ -409,14 +424,14 @@ test('the change log is hidden beside the phext; a checkpoint leaves it what it 
     [1],
     'what it folded, kept for an editor with an older copy',
   );
-  await store.mutate(file, (p) => p.set(at('1.1.2'), 'y'.repeat(700)));
+  await store.mutate(fileKey(file), (p) => p.set(at('1.1.2'), 'y'.repeat(700)));
   await store.flush();
   assert.deepEqual(
     (await readLog(logPathOf(file)))?.folded.map((r) => r.version),
     [1, 2],
     'across checkpoints',
   );
-  await store.mutate(file, (p) => p.set(at('1.1.3'), 'z'.repeat(700)));
+  await store.mutate(fileKey(file), (p) => p.set(at('1.1.3'), 'z'.repeat(700)));
   await store.flush();
   assert.deepEqual(
     (await readLog(logPathOf(file)))?.folded.map((r) => r.version),
@@ -430,9 +445,14 @@ test('an editor that saves a copy read before the last checkpoint does not drop 
   const file = join(dir, 'race.phext');
   writeFileSync(file, 'one\x17two');
   const notices: string[] = [];
-  const store = new FileDocumentStore({ cacheBytes: MiB, maxPhextBytes: MiB, notice: (line) => notices.push(line) });
+  const store = new FileDocumentStore({
+    directories: byDirectory,
+    cacheBytes: MiB,
+    maxPhextBytes: MiB,
+    notice: (line) => notices.push(line),
+  });
   const editorsCopy = readFileSync(file); // the editor opens the file...
-  await store.mutate(file, (p) => {
+  await store.mutate(fileKey(file), (p) => {
     p.set(at('1.1.1'), 'ONE'); // ...we change a scroll it will change too,
     p.set(at('1.1.3'), 'three'); // and add one it knows nothing of;
   });
@@ -441,7 +461,7 @@ test('an editor that saves a copy read before the last checkpoint does not drop 
   const edited = parse(editorsCopy);
   edited.set(at('1.1.1'), 'uno');
   writeFileSync(file, serialize(edited));
-  const snap = await store.read(file);
+  const snap = await store.read(fileKey(file));
   assert.equal(
     (await snap?.bytes())?.toString(),
     'uno\x17two\x17three',
@@ -456,7 +476,7 @@ test('an editor that saves a copy read before the last checkpoint does not drop 
   // A file deleted outside takes what was folded into it along.
   const { rmSync } = await import('node:fs');
   rmSync(file);
-  assert.equal(await store.read(file), undefined);
+  assert.equal(await store.read(fileKey(file)), undefined);
 });
 
 test('writes go on while a checkpoint writes its file; those after it stay in the new log', async (t) => {
@@ -467,7 +487,7 @@ test('writes go on while a checkpoint writes its file; those after it stay in th
   let staging: () => void = () => undefined;
   const started = new Promise<void>((r) => (staging = r));
   const store = new FileDocumentStore(
-    { cacheBytes: MiB, maxPhextBytes: MiB },
+    { directories: byDirectory, cacheBytes: MiB, maxPhextBytes: MiB },
     ioWith({
       async stage(path, data) {
         staging();
@@ -476,31 +496,64 @@ test('writes go on while a checkpoint writes its file; those after it stay in th
       },
     }),
   );
-  await store.mutate(file, (p) => p.set(at('1.1.1'), 'before'));
+  await store.mutate(fileKey(file), (p) => p.set(at('1.1.1'), 'before'));
   const flushed = store.flush();
   await started;
   // The checkpoint is writing version 1; these commit meanwhile, each acknowledged at once.
-  for (let i = 2; i <= 5; i++) assert.equal((await store.mutate(file, (p) => p.set(at(`1.1.${i}`), `during ${i}`))).version, i);
+  for (let i = 2; i <= 5; i++) assert.equal((await store.mutate(fileKey(file), (p) => p.set(at(`1.1.${i}`), `during ${i}`))).version, i);
   release();
   await flushed;
   assert.equal(readFileSync(file, 'utf8'), 'before', 'the file holds what was committed when the checkpoint began');
   assert.equal((await durableBytes(file)).toString(), 'before\x17during 2\x17during 3\x17during 4\x17during 5');
-  assert.equal((await store.read(file))?.version, 5);
+  assert.equal((await store.read(fileKey(file)))?.version, 5);
   await store.flush();
   assert.equal(readFileSync(file, 'utf8'), 'before\x17during 2\x17during 3\x17during 4\x17during 5');
-  assert.equal((await openStore().read(file))?.version, 5);
+  assert.equal((await openStore().read(fileKey(file)))?.version, 5);
 });
 
 test('close folds the log of a phext the cache already let go', async (t) => {
   const dir = tempDir(t);
   // A budget smaller than any phext: each is evicted as soon as nothing holds it.
-  const store = new FileDocumentStore({ cacheBytes: 16, maxPhextBytes: MiB });
+  const store = new FileDocumentStore({ directories: byDirectory, cacheBytes: 16, maxPhextBytes: MiB });
   const names = ['a', 'b', 'c'];
-  for (const n of names) await store.mutate(join(dir, `${n}.phext`), (p) => p.set(at('1.1.1'), `${n} text`));
+  for (const n of names) await store.mutate(fileKey(join(dir, `${n}.phext`)), (p) => p.set(at('1.1.1'), `${n} text`));
   assert.ok(store.stats().documents < names.length, 'some were evicted');
   await store.close();
   for (const n of names) {
     assert.equal(readFileSync(join(dir, `${n}.phext`), 'utf8'), `${n} text`);
     assert.equal((await readLog(logPathOf(join(dir, `${n}.phext`))))?.records.length, 0, `${n}: nothing left to fold`);
   }
+});
+
+test("a document is its tenant's `<name>.phext`; an unknown tenant or a name that leaves the directory is refused", async (t) => {
+  const dir = tempDir(t);
+  const store = new FileDocumentStore({
+    directories: (tenant) => (tenant === 'alice' ? dir : undefined),
+    cacheBytes: MiB,
+    maxPhextBytes: MiB,
+  });
+  t.after(() => store.close());
+  await store.mutate({ tenant: 'alice', name: 'notes' }, (p) => p.set(at('1.1.1/1.1.1/1.1.2'), 'hello'));
+  await store.mutate({ tenant: 'alice', name: '' }, (p) => p.set(at('1.1.1/1.1.1/1.1.1'), 'original'));
+  await store.flush();
+  assert.equal(readFileSync(join(dir, 'notes.phext'), 'utf8'), '\x17hello');
+  assert.equal(readFileSync(join(dir, '.phext'), 'utf8'), 'original');
+  for (const [document, message] of [
+    [{ tenant: 'bob', name: 'notes' }, /tenant "bob" has no data directory/],
+    [{ tenant: 'alice', name: '../notes' }, /may not contain '\/'/],
+    [{ tenant: 'alice', name: 'a\\b' }, /may not contain/],
+    [{ tenant: 'alice', name: 'a\0b' }, /may not contain/],
+  ] as const) {
+    await assert.rejects(store.read(document), (e) => e instanceof StoreError && e.status === 403 && message.test(e.message));
+    await assert.rejects(
+      store.mutate(document, (p) => p.set(at('1.1.1/1.1.1/1.1.1'), 'x')),
+      (e) => e instanceof StoreError && e.status === 403,
+    );
+  }
+  assert.deepEqual(
+    readdirSync(dir)
+      .filter((n) => n.endsWith('.phext'))
+      .sort(),
+    ['.phext', 'notes.phext'],
+  );
 });

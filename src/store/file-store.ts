@@ -1,5 +1,5 @@
 import { statSync, type BigIntStats } from 'node:fs';
-import { dirname, resolve as resolvePath } from 'node:path';
+import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Phext, serializeInTurns } from '../phext/index.js';
 import { applyBatch } from './apply-batch.js';
@@ -11,6 +11,7 @@ import {
   GATHER_MAX_MS,
   type Commit,
   type CommitObserver,
+  type DocumentKey,
   type DocumentStore,
   type MutateOptions,
   type Snapshot,
@@ -20,6 +21,7 @@ import {
   type Written,
 } from './document-store.js';
 import { Document, type PendingMutation } from './document.js';
+import { DocumentFiles, type DataDirectories } from './document-files.js';
 import { sameStamp, stampOf } from './file-stamp.js';
 import { FILE_IO, type StoreIo } from './store-io.js';
 import { TurnStamps } from './turn-stamps.js';
@@ -52,6 +54,12 @@ const REAL_CLOCK: StoreClock = {
   },
 };
 
+/** Settings of the file store. */
+export interface FileStoreOptions extends StoreOptions {
+  /** Where each tenant's `.phext` files are (see {@link DocumentFiles}). */
+  directories: DataDirectories;
+}
+
 /**
  * The document store over `.phext` files: one parsed, shared, immutable snapshot per file, a
  * bounded LRU cache of them, external edits detected by stat before each read and each commit,
@@ -68,21 +76,23 @@ export class FileDocumentStore implements DocumentStore {
   private readonly observers: CommitObserver[];
   private readonly stamps = new TurnStamps();
   /** Idle checkpoints waiting for their time, by path (their documents may have been evicted). */
-  private readonly idleCheckpoints = new Map<string, () => void>();
+  private readonly idleCheckpoints = new Map<string, { readonly key: DocumentKey; readonly cancel: () => void }>();
   private readonly notice: (line: string) => void;
+  private readonly files: DocumentFiles;
 
   constructor(
-    private readonly options: StoreOptions,
+    private readonly options: FileStoreOptions,
     private readonly io: StoreIo = FILE_IO,
   ) {
     this.documents = new Lru(options.cacheBytes);
     this.clock = options.clock ?? REAL_CLOCK;
     this.observers = [...(options.observers ?? [])];
     this.notice = options.notice ?? ((line) => process.emitWarning(line));
+    this.files = new DocumentFiles(options.directories);
   }
 
-  async read(path: string): Promise<Snapshot | undefined> {
-    const doc = this.documentFor(path);
+  async read(document: DocumentKey): Promise<Snapshot | undefined> {
+    const doc = this.documentFor(document);
     if (!doc.refreshing && doc.state) {
       // While our own write is in flight the files are ours: serve the last committed state.
       if (doc.writing) return doc.state.snapshot;
@@ -98,10 +108,10 @@ export class FileDocumentStore implements DocumentStore {
     return (await this.refresh(doc)).snapshot;
   }
 
-  mutate<T>(path: string, change: (phext: Phext) => T, options: MutateOptions = {}): Promise<Written<T>> {
+  mutate<T>(document: DocumentKey, change: (phext: Phext) => T, options: MutateOptions = {}): Promise<Written<T>> {
     let doc: Document;
     try {
-      doc = this.documentFor(path);
+      doc = this.documentFor(document);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -112,15 +122,16 @@ export class FileDocumentStore implements DocumentStore {
     });
   }
 
-  async reload(path: string): Promise<Snapshot | undefined> {
+  async reload(document: DocumentKey): Promise<Snapshot | undefined> {
     this.checkOpen();
-    const doc = this.documents.peek(resolvePath(path));
+    const path = this.files.fileOf(document);
+    const doc = this.documents.peek(path);
     if (doc) {
       await doc.whenIdle();
       if (doc.idle) this.setState(doc, undefined);
     }
-    this.recent.forget(resolvePath(path));
-    return this.read(path);
+    this.recent.forget(path);
+    return this.read(document);
   }
 
   async flush(): Promise<void> {
@@ -139,11 +150,14 @@ export class FileDocumentStore implements DocumentStore {
 
   private async checkpointAll(): Promise<void> {
     await Promise.all([...this.documents.values()].map((d) => d.whenIdle()));
-    const cached = [...this.documents.values()].filter((d) => hasUnfolded(d.state)).map((d) => d.path);
-    const due = new Set([...this.idleCheckpoints.keys(), ...cached]);
-    for (const cancel of this.idleCheckpoints.values()) cancel();
+    const due = new Map<string, DocumentKey>();
+    for (const [path, { key, cancel }] of this.idleCheckpoints) {
+      cancel();
+      due.set(path, key);
+    }
     this.idleCheckpoints.clear();
-    await Promise.all([...due].map((path) => this.checkpointNow(path)));
+    for (const d of this.documents.values()) if (hasUnfolded(d.state)) due.set(d.path, d.key);
+    await Promise.all([...due].map(([path, key]) => this.checkpointNow(path, key)));
     // A log whose checkpoint failed keeps its changes, but not an open file.
     if (this.closing) await Promise.all([...this.documents.values()].map((d) => d.state?.log?.release()));
   }
@@ -160,21 +174,14 @@ export class FileDocumentStore implements DocumentStore {
     if (this.closing) throw refusals.closed();
   }
 
-  private documentFor(path: string): Document {
+  private documentFor(document: DocumentKey): Document {
     this.checkOpen();
-    return this.documentOf(path);
-  }
-
-  private documentOf(path: string): Document {
-    // Keys are resolved paths, so a hit on the path as given is the document; callers pass
-    // resolved paths already, which saves resolving once per request.
+    // Cached by file, the identity on disk: a tenant whose directory changed gets a new document.
+    const path = this.files.fileOf(document);
     let doc = this.documents.get(path);
-    if (doc) return doc;
-    const key = resolvePath(path);
-    doc = this.documents.get(key);
     if (!doc) {
-      doc = new Document(key);
-      this.documents.add(key, doc);
+      doc = new Document(path, document);
+      this.documents.add(path, doc);
     }
     return doc;
   }
@@ -291,7 +298,7 @@ export class FileDocumentStore implements DocumentStore {
     try {
       const before = base.snapshot;
       applied = applyBatch(
-        doc.path,
+        doc,
         { phext: before?.phext, size: before?.size ?? 0, version: base.version },
         batch,
         this.options.maxPhextBytes,
@@ -320,7 +327,7 @@ export class FileDocumentStore implements DocumentStore {
         const snapshot = new CommittedSnapshot(applied.phext, applied.version, applied.size);
         this.setState(doc, { snapshot, stamp: base.stamp, version: applied.version, log });
         this.notifyCommit({
-          path: doc.path,
+          document: doc.key,
           bytesBefore: base.snapshot?.size ?? 0,
           bytesAfter: applied.size,
           bytesWritten: written,
@@ -367,22 +374,32 @@ export class FileDocumentStore implements DocumentStore {
 
   /** (Re)arms the idle checkpoint of `doc`: after the last write, or to retry one that failed. */
   private checkpointWhenIdle(doc: Document): void {
-    this.idleCheckpoints.get(doc.path)?.();
-    const cancel = this.clock.setTimer(
-      () => {
-        if (this.idleCheckpoints.get(doc.path) !== cancel) return;
-        this.idleCheckpoints.delete(doc.path);
-        if (!this.closing) void this.checkpointNow(doc.path);
-      },
-      this.options.checkpointIdleMs ?? CHECKPOINT_IDLE_MS,
-      true,
-    );
-    this.idleCheckpoints.set(doc.path, cancel);
+    this.idleCheckpoints.get(doc.path)?.cancel();
+    const armed = {
+      key: doc.key,
+      cancel: this.clock.setTimer(
+        () => {
+          if (this.idleCheckpoints.get(doc.path) !== armed) return;
+          this.idleCheckpoints.delete(doc.path);
+          if (!this.closing) void this.checkpointNow(doc.path, doc.key);
+        },
+        this.options.checkpointIdleMs ?? CHECKPOINT_IDLE_MS,
+        true,
+      ),
+    };
+    this.idleCheckpoints.set(doc.path, armed);
   }
 
-  /** Runs a checkpoint of `path` in its commit loop (after any queued mutation). */
-  private async checkpointNow(path: string): Promise<void> {
-    const doc = this.documentOf(path);
+  /**
+   * Runs a checkpoint of the document in `path` in its commit loop (after any queued mutation);
+   * one evicted meanwhile is loaded again.
+   */
+  private async checkpointNow(path: string, key: DocumentKey): Promise<void> {
+    let doc = this.documents.get(path);
+    if (!doc) {
+      doc = new Document(path, key);
+      this.documents.add(path, doc);
+    }
     doc.checkpointDue = true;
     await this.commitLoop(doc);
     await doc.whenIdle();
@@ -396,7 +413,7 @@ export class FileDocumentStore implements DocumentStore {
   private stageCheckpoint(doc: Document): void {
     const state = doc.state;
     if (!hasUnfolded(state) || doc.staging) return;
-    this.idleCheckpoints.get(doc.path)?.();
+    this.idleCheckpoints.get(doc.path)?.cancel();
     this.idleCheckpoints.delete(doc.path);
     const snapshot = state.snapshot;
     doc.staging = (async () => {
@@ -440,7 +457,7 @@ export class FileDocumentStore implements DocumentStore {
       this.setState(doc, { snapshot: state.snapshot, stamp, version: state.version, log });
       const size = Number(staged.file.stamp.size);
       this.notifyCommit({
-        path: doc.path,
+        document: doc.key,
         bytesBefore: size,
         bytesAfter: size,
         bytesWritten: size,
@@ -500,7 +517,7 @@ export class FileDocumentStore implements DocumentStore {
     this.documents.trim((d) => d.idle && !d.state?.log?.holdsHandle);
     if (this.documents.weight > this.options.cacheBytes && !this.closing) {
       for (const d of this.documents.values()) {
-        if (d.idle && hasUnfolded(d.state) && !d.checkpointDue) void this.checkpointNow(d.path);
+        if (d.idle && hasUnfolded(d.state) && !d.checkpointDue) void this.checkpointNow(d.path, d.key);
       }
     }
   }

@@ -7,6 +7,7 @@ import { FILE_IO, type StoreIo } from './store-io.js';
 import { durableBytes } from '../testing/durable-phext.js';
 import { at } from '../testing/store-support.js';
 import { tempDir } from '../testing/temp-dir.js';
+import { byDirectory, fileKey } from '../testing/store-support.js';
 
 test('mutations that arrive during a commit share the next one; readers see only committed states', async (t) => {
   const dir = tempDir(t);
@@ -17,17 +18,17 @@ test('mutations that arrive during a commit share the next one; readers see only
   const writing = new Promise<void>((r) => (entered = r));
   const batches: number[] = [];
   const store = new FileDocumentStore(
-    { cacheBytes: 1 << 20, maxPhextBytes: 1 << 20, observers: [(commit) => batches.push(commit.batchSize)] },
+    { directories: byDirectory, cacheBytes: 1 << 20, maxPhextBytes: 1 << 20, observers: [(commit) => batches.push(commit.batchSize)] },
     beforeEachWrite(async () => {
       entered();
       await gate;
     }),
   );
   gate = new Promise((r) => (release = r));
-  const first = store.mutate(file, (p) => p.set(at('1.1.1'), 'first'));
+  const first = store.mutate(fileKey(file), (p) => p.set(at('1.1.1'), 'first'));
   await writing; // the first batch is now stuck in its write
-  assert.equal(await store.read(file), undefined, 'an uncommitted mutation is invisible');
-  const queued = Array.from({ length: 50 }, (_, i) => store.mutate(file, (p) => p.set(at(`2.2.${i + 1}`), `q${i}`)));
+  assert.equal(await store.read(fileKey(file)), undefined, 'an uncommitted mutation is invisible');
+  const queued = Array.from({ length: 50 }, (_, i) => store.mutate(fileKey(file), (p) => p.set(at(`2.2.${i + 1}`), `q${i}`)));
   let settled = 0;
   for (const q of queued) void q.then(() => settled++);
   await new Promise((r) => setImmediate(r)); // anything already settled would have counted by now
@@ -36,8 +37,8 @@ test('mutations that arrive during a commit share the next one; readers see only
   gate = new Promise<void>((r) => (release = r));
   releaseFirst();
   await first;
-  assert.equal((await store.read(file))?.phext.get(at('1.1.1')), 'first');
-  assert.equal((await store.read(file))?.phext.get(at('2.2.1')), '', 'the second batch is not committed yet');
+  assert.equal((await store.read(fileKey(file)))?.phext.get(at('1.1.1')), 'first');
+  assert.equal((await store.read(fileKey(file)))?.phext.get(at('2.2.1')), '', 'the second batch is not committed yet');
   release();
   await Promise.all(queued);
   assert.deepEqual(batches, [1, 50]);
@@ -98,6 +99,7 @@ test('a batch smaller than the last one waits briefly for stragglers instead of 
   // Every commit takes 200 ms of the test clock, so the gathering wait is min(1000, 200 / 4) = 50 ms.
   const store = new FileDocumentStore(
     {
+      directories: byDirectory,
       cacheBytes: 1 << 20,
       maxPhextBytes: 1 << 20,
       gatherMaxMs: 1000,
@@ -108,7 +110,7 @@ test('a batch smaller than the last one waits briefly for stragglers instead of 
       time.time += 200;
     }),
   );
-  const client = (i: number, round: number) => store.mutate(file, (p) => p.set(at(`3.3.${i + 1}`), `r${round}`));
+  const client = (i: number, round: number) => store.mutate(fileKey(file), (p) => p.set(at(`3.3.${i + 1}`), `r${round}`));
   await Promise.all(Array.from({ length: 10 }, (_, i) => client(i, 0)));
   assert.deepEqual(batches, [10]);
   assert.equal(time.timers.length, 0, 'the first batch had nothing to wait for');

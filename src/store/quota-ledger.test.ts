@@ -2,13 +2,14 @@ import assert from 'node:assert/strict';
 import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { StoreError } from './document-store.js';
+import { StoreError, type DocumentKey } from './document-store.js';
 import { FileDocumentStore } from './file-store.js';
 import { FILE_IO, type StoreIo } from './store-io.js';
 import { durableBytes } from '../testing/durable-phext.js';
 import { QuotaError, type QuotaLedger } from './quota-ledger.js';
 import { at } from '../testing/store-support.js';
 import { tempDir } from '../testing/temp-dir.js';
+import { byDirectory, fileKey } from '../testing/store-support.js';
 
 const MiB = 1 << 20;
 
@@ -20,7 +21,7 @@ class Budget implements QuotaLedger {
 
   constructor(private readonly limit: number) {}
 
-  admit(_path: string, growth: () => number) {
+  admit(_document: DocumentKey, growth: () => number) {
     const bytes = growth();
     this.events.push(`admit ${bytes}`);
     if (this.used + this.held + bytes > this.limit) throw new QuotaError(`over by ${this.used + this.held + bytes - this.limit}`);
@@ -41,6 +42,7 @@ test('the store admits each change by its exact growth; a refused one fails alon
   const file = join(tempDir(t), 'q.phext');
   const ledger = new Budget(20);
   const store = new FileDocumentStore({
+    directories: byDirectory,
     cacheBytes: MiB,
     maxPhextBytes: MiB,
     quota: ledger,
@@ -53,9 +55,9 @@ test('the store admits each change by its exact growth; a refused one fails alon
   });
   const results = await Promise.allSettled([
     // 'abc' at 1.1.3 needs two scroll breaks before it: 5 bytes.
-    store.mutate(file, (p) => p.set(at('1.1.3'), 'abc')),
-    store.mutate(file, (p) => p.set(at('1.2.1'), 'x'.repeat(30))), // refused: the quota holds 20
-    store.mutate(file, (p) => p.set(at('1.1.1'), 'hello')),
+    store.mutate(fileKey(file), (p) => p.set(at('1.1.3'), 'abc')),
+    store.mutate(fileKey(file), (p) => p.set(at('1.2.1'), 'x'.repeat(30))), // refused: the quota holds 20
+    store.mutate(fileKey(file), (p) => p.set(at('1.1.1'), 'hello')),
   ]);
   assert.deepEqual(
     results.map((r) => r.status),
@@ -88,11 +90,11 @@ test('holds end when the write fails, and when it lands', async (t) => {
     },
   };
   const ledger = new Budget(1000);
-  const store = new FileDocumentStore({ cacheBytes: MiB, maxPhextBytes: MiB, quota: ledger }, io);
-  const lost = await store.mutate(file, (p) => p.set(at('1.1.2'), 'x')).catch((e: unknown) => e);
+  const store = new FileDocumentStore({ directories: byDirectory, cacheBytes: MiB, maxPhextBytes: MiB, quota: ledger }, io);
+  const lost = await store.mutate(fileKey(file), (p) => p.set(at('1.1.2'), 'x')).catch((e: unknown) => e);
   assert.ok(lost instanceof StoreError && lost.status === 507);
   assert.equal(ledger.held, 0);
-  await store.mutate(file, (p) => p.set(at('1.1.2'), 'y'));
+  await store.mutate(fileKey(file), (p) => p.set(at('1.1.2'), 'y'));
   assert.equal((await durableBytes(file)).toString(), 'ours\x17y');
   assert.equal(ledger.held, 0);
   assert.deepEqual(ledger.events, ['admit 2', 'settle 2', 'admit 2', 'settle 2']);

@@ -85,6 +85,9 @@ export const refusals = {
   versionMoved: (path: string, expected: number, current: number) =>
     new StoreError(`${basename(path)} is at version ${current}, not ${expected}; the change was not made`, 412, 'version-moved'),
   closed: () => new StoreError('the document store is closed', 503, 'closed'),
+  noDataDirectory: (tenant: string) => new StoreError(`tenant ${JSON.stringify(tenant)} has no data directory here`, 403, 'forbidden'),
+  badName: (name: string) =>
+    new StoreError(`phext name ${JSON.stringify(name.slice(0, 64))} may not contain '/', '\\' or NUL`, 403, 'forbidden'),
 };
 
 /** `e` as a StoreError: refusals pass through, an OS error gets the status of its kind (see kindOf). */

@@ -46,7 +46,11 @@ describe('admin API', () => {
     const { call, dir, manager } = await setup(t);
     writeFileSync(join(dir, 'alice', 'notes.phext'), 'hello');
     await manager.reload(); // alice stays: counters kept, usage measured at start (0) stays
-    new TenantQuotaLedger(() => manager.registry).countCommit({ path: join(dir, 'alice', 'notes.phext'), bytesBefore: 0, bytesAfter: 5 });
+    new TenantQuotaLedger(() => manager.registry).countCommit({
+      document: { tenant: 'alice', name: 'notes' },
+      bytesBefore: 0,
+      bytesAfter: 5,
+    });
     manager.resolve('tok-alice');
     const list = await call('GET', API);
     assert.equal(list.status, 200);

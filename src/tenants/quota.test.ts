@@ -44,7 +44,7 @@ describe('quotas', () => {
     assert.equal(manager.resolve('tok-bob')!.quotaBytes, MB / 2);
 
     checkQuota(alice, 200); // exactly full is allowed
-    ledger.countCommit({ path: join(dir, 'alice', 'new.phext'), bytesBefore: 0, bytesAfter: 200 });
+    ledger.countCommit({ document: { tenant: 'alice', name: 'new' }, bytesBefore: 0, bytesAfter: 200 });
     assert.equal(alice.stats.bytesUsed, MB);
     const error = (() => {
       try {
@@ -57,10 +57,10 @@ describe('quotas', () => {
     assert.equal(error.status, 507);
     assert.equal(error.message, 'Quota exceeded for tenant alice: 1048576 bytes used of 1048576 (quota 1 MB); write of 210 bytes refused');
     checkQuota(alice, -50); // shrinking writes are always allowed
-    ledger.countCommit({ path: join(dir, 'alice', 'big.phext'), bytesBefore: MB - 200, bytesAfter: 1000 });
+    ledger.countCommit({ document: { tenant: 'alice', name: 'big' }, bytesBefore: MB - 200, bytesAfter: 1000 });
     assert.equal(alice.stats.bytesUsed, 1200);
     checkQuota(alice, 210);
-    ledger.countCommit({ path: join(root, 'elsewhere', 'x.phext'), bytesBefore: 0, bytesAfter: 999 }); // not a tenant's file: ignored
+    ledger.countCommit({ document: { tenant: 'elsewhere', name: 'x' }, bytesBefore: 0, bytesAfter: 999 }); // no such tenant: ignored
     assert.equal(alice.stats.bytesUsed, 1200);
     assert.throws(() => checkQuota(manager.registry.get('bob')!, MB / 2 + 1), /tenant bob: 0 bytes used of 524288 \(quota 0\.5 MB\)/);
   });

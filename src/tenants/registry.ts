@@ -1,5 +1,4 @@
 import { timingSafeEqual } from 'node:crypto';
-import { dirname, resolve } from 'node:path';
 import { ConfigError, type LoadedConfig } from './config.js';
 import type { ConfiguredTenant, TenantResolver } from './tenant.js';
 import { tokenDigest } from './token-digest.js';
@@ -39,7 +38,6 @@ export class TenantRegistry implements TenantResolver {
   readonly fresh: readonly RegisteredTenant[];
   private readonly byDigest = new Map<string, RegisteredTenant>();
   private readonly byName = new Map<string, RegisteredTenant>();
-  private readonly byDir = new Map<string, RegisteredTenant>();
   private readonly adminDigest: Buffer | undefined;
 
   constructor(
@@ -54,7 +52,6 @@ export class TenantRegistry implements TenantResolver {
       if (!stats) fresh.push(tenant);
       this.byDigest.set(t.digest.toString('hex'), tenant);
       this.byName.set(t.name, tenant);
-      this.byDir.set(t.dataDir, tenant);
     }
     this.fresh = fresh;
     this.adminDigest = options.adminKey !== undefined ? keyDigest(options.adminKey) : config.adminDigest;
@@ -90,11 +87,6 @@ export class TenantRegistry implements TenantResolver {
   /** The tenant with this name. */
   get(name: string): RegisteredTenant | undefined {
     return this.byName.get(name);
-  }
-
-  /** The tenant whose data_dir holds this file (phext files sit directly in a data_dir). */
-  forPath(file: string): RegisteredTenant | undefined {
-    return this.byDir.get(dirname(resolve(file)));
   }
 
   /** Every tenant, by name. */

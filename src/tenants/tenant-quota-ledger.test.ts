@@ -21,12 +21,12 @@ describe('TenantQuotaLedger', () => {
     });
     const ledger = new TenantQuotaLedger(() => registry);
     const carol = registry.get('carol')!;
-    const file = join(dir, 'carol', 'a.phext');
+    const file = { tenant: 'carol', name: 'a' };
     const first = ledger.admit(file, () => 600)!;
     assert.throws(() => ledger.admit(file, () => 401), /600 bytes used of 1000/);
-    const second = ledger.admit(join(dir, 'carol', 'b.phext'), () => 400)!;
+    const second = ledger.admit({ tenant: 'carol', name: 'b' }, () => 400)!;
     assert.equal(carol.stats.bytesReserved, 1000);
-    ledger.countCommit({ path: file, bytesBefore: 0, bytesAfter: 600 }); // the first write landed...
+    ledger.countCommit({ document: file, bytesBefore: 0, bytesAfter: 600 }); // the first write landed...
     first.settle(); // ...and its hold ends
     first.settle(); // settling twice changes nothing
     second.settle(); // the second write failed
@@ -37,13 +37,13 @@ describe('TenantQuotaLedger', () => {
       undefined,
     ); // shrinking: nothing held
     assert.equal(carol.stats.bytesReserved, 400);
-    // A tenant without a quota, or a file no tenant owns, is never asked for its growth.
+    // A tenant without a quota, or no tenant at all, is never asked for its growth.
     assert.equal(
-      ledger.admit(join(dir, 'free', 'a.phext'), () => assert.fail('growth asked')),
+      ledger.admit({ tenant: 'free', name: 'a' }, () => assert.fail('growth asked')),
       undefined,
     );
     assert.equal(
-      ledger.admit(join('/elsewhere', 'a.phext'), () => assert.fail('growth asked')),
+      ledger.admit({ tenant: 'elsewhere', name: 'a' }, () => assert.fail('growth asked')),
       undefined,
     );
   });
@@ -52,17 +52,17 @@ describe('TenantQuotaLedger', () => {
     const first = registryOf({ 'tok-alice': { name: 'alice', data_dir: 'alice' }, 'tok-bob': { name: 'bob', data_dir: 'bob' } });
     let current = first;
     const ledger = new TenantQuotaLedger(() => current);
-    ledger.countCommit({ path: join(dir, 'alice', 'a.phext'), bytesBefore: 0, bytesAfter: 700 });
+    ledger.countCommit({ document: { tenant: 'alice', name: 'a' }, bytesBefore: 0, bytesAfter: 700 });
     current = registryOf(
       { 'tok-alice': { name: 'alice', data_dir: 'alice', quota_mb: 1000 / MB }, 'tok-dave': { name: 'dave', data_dir: 'dave' } },
       first,
     );
     const alice = current.get('alice')!;
     assert.equal(alice.stats.bytesUsed, 700); // counters carried over by the registry
-    assert.throws(() => ledger.admit(join(dir, 'alice', 'a.phext'), () => 301), /700 bytes used of 1000/);
-    ledger.countCommit({ path: join(dir, 'dave', 'd.phext'), bytesBefore: 0, bytesAfter: 50 });
+    assert.throws(() => ledger.admit({ tenant: 'alice', name: 'a' }, () => 301), /700 bytes used of 1000/);
+    ledger.countCommit({ document: { tenant: 'dave', name: 'd' }, bytesBefore: 0, bytesAfter: 50 });
     assert.equal(current.get('dave')!.stats.bytesUsed, 50);
-    ledger.countCommit({ path: join(dir, 'bob', 'b.phext'), bytesBefore: 0, bytesAfter: 50 }); // bob is gone: ignored
+    ledger.countCommit({ document: { tenant: 'bob', name: 'b' }, bytesBefore: 0, bytesAfter: 50 }); // bob is gone: ignored
     assert.equal(first.get('bob')!.stats.bytesUsed, 0);
   });
 });

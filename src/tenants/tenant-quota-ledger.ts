@@ -1,4 +1,4 @@
-import type { Commit, QuotaHold, QuotaLedger } from '../store/index.js';
+import type { Commit, DocumentKey, QuotaHold, QuotaLedger } from '../store/index.js';
 import { checkQuota } from './quota.js';
 import type { TenantRegistry } from './registry.js';
 
@@ -11,14 +11,14 @@ export class TenantQuotaLedger implements QuotaLedger {
   constructor(private readonly registry: () => TenantRegistry) {}
 
   /**
-   * Checks a change's `growth()` against the quota of the tenant that owns `path` (QuotaError,
+   * Checks a change's `growth()` against the quota of the tenant that owns `document` (QuotaError,
    * 507) and holds those bytes until the store settles the hold, so that writes in flight
    * together cannot pass the quota. The store counts written bytes (countCommit) before it
    * settles, so for a moment they count twice: a concurrent write may be refused early, never
    * let through.
    */
-  admit(path: string, growth: () => number): QuotaHold | undefined {
-    const tenant = this.registry().forPath(path);
+  admit(document: DocumentKey, growth: () => number): QuotaHold | undefined {
+    const tenant = this.registry().get(document.tenant);
     if (tenant?.quotaBytes === undefined) return undefined;
     const bytes = growth();
     checkQuota(tenant, bytes);
@@ -35,8 +35,8 @@ export class TenantQuotaLedger implements QuotaLedger {
   }
 
   /** A commit observer of the store: keeps the owning tenant's bytesUsed current. */
-  countCommit(commit: Pick<Commit, 'path' | 'bytesBefore' | 'bytesAfter'>): void {
-    const tenant = this.registry().forPath(commit.path);
+  countCommit(commit: Pick<Commit, 'document' | 'bytesBefore' | 'bytesAfter'>): void {
+    const tenant = this.registry().get(commit.document.tenant);
     if (tenant) tenant.stats.bytesUsed = Math.max(0, tenant.stats.bytesUsed + commit.bytesAfter - commit.bytesBefore);
   }
 }

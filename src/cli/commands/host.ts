@@ -15,7 +15,7 @@ import {
 import { waitForShutdown } from './shutdown.js';
 import { startHost, type RunningHost } from '../../server/start-host.js';
 import { HostConfigError, hostConfig, type HostConfig, type HostConfigInput } from '../../server/host-config.js';
-import { phextPath } from '../../server/phext-path.js';
+import { phextName as checkedName } from '../../server/phext-name.js';
 
 const USAGE = `Usage: sq host <port> [options]
 
@@ -54,7 +54,7 @@ function phextName(name: string | undefined): string | undefined {
   if (name === undefined) return undefined;
   if (name === '') throw new UsageError('--default-phext needs a name, e.g. index');
   try {
-    phextPath('.', name);
+    checkedName(name);
   } catch (err) {
     throw new UsageError(`--default-phext: ${(err as Error).message}`);
   }
