@@ -31,10 +31,22 @@ export interface HostOptions {
  * the environment; SIGKILLed after the test. Its waitForStderr waits 10 s by default.
  */
 export async function startHost(t: Cleanup, options: HostOptions = {}): Promise<HostProcess> {
-  const dataDir = options.dataDir ?? tempDir(t, 'sq-host-');
+  // A directory made here is removed after the server is killed, not before (a test's after
+  // hooks run in the order they were added): a live server may be writing a checkpoint in it.
+  const removals: Array<() => void | Promise<void>> = [];
+  const removeDir = async () => {
+    for (const remove of removals) await remove();
+  };
+  const dataDir = options.dataDir ?? tempDir({ after: (fn) => removals.push(fn) }, 'sq-host-');
   const args = ['host', '0', '--bind', '127.0.0.1', '--data-dir', dataDir, ...(options.args ?? [])];
-  const host = await startSq(args, { env: { SQ_KEY: '' }, startTimeoutMs: options.startTimeoutMs ?? 20_000 });
-  t.after(async () => void (await host.kill()));
+  const host = await startSq(args, { env: { SQ_KEY: '' }, startTimeoutMs: options.startTimeoutMs ?? 20_000 }).catch(async (e: unknown) => {
+    await removeDir();
+    throw e;
+  });
+  t.after(async () => {
+    await host.kill();
+    await removeDir();
+  });
   return {
     ...host,
     dataDir,
