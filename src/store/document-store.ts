@@ -157,6 +157,6 @@ export interface DocumentStore {
 export interface StoreStats {
   /** Documents held in memory. */
   documents: number;
-  /** Their estimated memory in bytes (a multiple of the file size, see FileDocumentStore). */
+  /** Their estimated memory in bytes (what each snapshot and log holds, see FileDocumentStore's weightOf). */
   bytes: number;
 }
