@@ -27,6 +27,7 @@ import { loadFile, withLog, type DiskState } from './load.js';
 import type { ChangeRecord } from './change-record.js';
 import { OpenLog } from './open-log.js';
 import { Lru } from './lru.js';
+import { LoadLimit } from './load-limit.js';
 import { asStoreError, refusals } from './refusals.js';
 import { RecentStates } from './recent-states.js';
 import { checkWritable } from './writable.js';
@@ -39,6 +40,8 @@ import { removeStaleTempFiles } from './stale-temp.js';
  * the cache and RecentStates (~1,700 bytes measured for a one-scroll phext, its scroll included).
  */
 const DOCUMENT_MEMORY = 1536;
+/** Files read and parsed at once (see LoadLimit): a few keep the disk and both cores busy. */
+const LOADS_AT_ONCE = 4;
 const EMPTY = new Phext().freeze();
 
 const REAL_CLOCK: StoreClock = {
@@ -68,6 +71,7 @@ export class FileDocumentStore implements DocumentStore {
   /** Idle checkpoints waiting for their time, by path (their documents may have been evicted). */
   private readonly idleCheckpoints = new Map<string, () => void>();
   private readonly notice: (line: string) => void;
+  private readonly loads = new LoadLimit(LOADS_AT_ONCE);
 
   constructor(
     private readonly options: StoreOptions,
@@ -193,7 +197,7 @@ export class FileDocumentStore implements DocumentStore {
       const stamp = st && stampOf(st);
       const known = doc.state ?? this.recent.find(doc.path);
       if (known && sameStamp(stamp, known.stamp)) return known;
-      const file = await loadFile(doc.path, max);
+      const file = await this.loads.run(() => loadFile(doc.path, max));
       const log = known ? known.log : await OpenLog.read(doc.path);
       return withLog(this.io, doc.path, file, log, this.notice);
     })();
