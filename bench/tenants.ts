@@ -6,7 +6,10 @@
  * One row per cache size (`--cache-mb 512,64`): req/s and latency, and the server's resident
  * memory (VmRSS, sampled every 100 ms during the run; the highest) against the cache plus 150 MB.
  * `npx tsc -p . && node dist/bench/tenants.js [--duration SECONDS] [--quick] [--tenants N]
- *   [--cache-mb 512,64] [--connections 64] [--sq PATH]` (npm run bench:tenants).
+ *   [--cache-mb 512,64] [--connections 64] [--updates] [--sq PATH]` (npm run bench:tenants).
+ * `--updates` sends `POST /api/v2/update` of a random scroll (a new text of the same size)
+ * instead: every written document keeps its change log open, and so its place in the cache,
+ * until its checkpoint, which must not let the memory run away.
  * `--sq` names another build's `bin/sq` to run the same load against (an older commit, say).
  *
  * Every tenant's document is read once before the timed run (loading it; at a small cache most are
@@ -19,7 +22,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { residentKib } from '../src/testing/resident-memory.js';
-import { coordinateOf, megabytes, writeFixture } from './http/fixtures.js';
+import { coordinateOf, megabytes, scrollText, writeFixture } from './http/fixtures.js';
 import { cpuSeconds } from './http/cpu.js';
 import { startServer, stopAll, stopAllOnExit, stopServer, type ServerChild } from './http/processes.js';
 import { formatTable, type Measurement } from './http/report.js';
@@ -61,13 +64,22 @@ function provision(dir: string, count: number): { tenants: Tenant[]; config: str
 const selectPath = (coordinate: string) => `/api/v2/select?p=${FIXTURE.name}&c=${coordinate}`;
 const random = (n: number) => Math.floor(Math.random() * n);
 
-/** Selects of random scrolls of random tenants, each with its own token. */
-function sampleSelects(tenants: readonly Tenant[]): WrkRequest[] {
-  return Array.from({ length: SAMPLED }, () => ({
-    method: 'GET',
-    path: selectPath(coordinateOf(random(FIXTURE.scrolls))),
-    headers: { Authorization: `Bearer ${tenants[random(tenants.length)]!.token}` },
-  }));
+type Op = 'select' | 'update';
+
+/** Selects (or updates, with texts of their own) of random scrolls of random tenants, each with its own token. */
+function sampleRequests(tenants: readonly Tenant[], op: Op): WrkRequest[] {
+  return Array.from({ length: SAMPLED }, (_, i) => {
+    const coordinate = coordinateOf(random(FIXTURE.scrolls));
+    const headers = { Authorization: `Bearer ${tenants[random(tenants.length)]!.token}` };
+    return op === 'select'
+      ? { method: 'GET', path: selectPath(coordinate), headers }
+      : {
+          method: 'POST',
+          path: `/api/v2/update?p=${FIXTURE.name}&c=${coordinate}`,
+          body: scrollText(1e9 + i, FIXTURE.scrollBytes),
+          headers: { ...headers, 'content-type': 'text/plain; charset=utf-8' },
+        };
+  });
 }
 
 /** One select of every tenant (loading its document), checked; a few at a time. */
@@ -79,8 +91,8 @@ async function warmUp(server: ServerChild, tenants: readonly Tenant[]): Promise<
         headers: { Authorization: `Bearer ${t.token}` },
       });
       const text = await res.text();
-      if (res.status !== 200 || !text.startsWith('#0 '))
-        throw new Error(`${t.name}: warm-up select: HTTP ${res.status} ${text.slice(0, 80)}`);
+      // '#0 ' as written, or '#<serial> ' once an earlier row of --updates has been there.
+      if (res.status !== 200 || !/^#\d+ /.test(text)) throw new Error(`${t.name}: warm-up select: HTTP ${res.status} ${text.slice(0, 80)}`);
     }
   };
   await Promise.all(Array.from({ length: 8 }, worker));
@@ -133,9 +145,10 @@ async function measure(options: {
   connections: number;
   seconds: number;
   dir: string;
+  op: Op;
 }): Promise<Row> {
   const { cacheMb, connections, seconds } = options;
-  const label = `${options.tenants.length} tenants, --cache-mb ${cacheMb}`;
+  const label = `${options.tenants.length} tenants, ${options.op}s, --cache-mb ${cacheMb}`;
   const args = [options.sq, 'host', '0', '--bind', '127.0.0.1', '--config', options.config, '--log-format', 'off'];
   const server = await startServer(label, [...args, '--cache-mb', String(cacheMb)], LISTENING);
   try {
@@ -150,7 +163,7 @@ async function measure(options: {
         port: server.port,
         connections,
         seconds,
-        requests: sampleSelects(options.tenants),
+        requests: sampleRequests(options.tenants, options.op),
         headers: {},
         close: false,
         scriptPath: join(options.dir, 'tenants.lua'),
@@ -189,6 +202,7 @@ async function main(): Promise<void> {
       'cache-mb': { type: 'string', default: '512,64' },
       connections: { type: 'string', default: '64' },
       sq: { type: 'string' },
+      updates: { type: 'boolean' },
     },
   });
   if (!(await wrkAvailable())) throw new Error('no wrk on this machine (apt-get install wrk)');
@@ -198,6 +212,7 @@ async function main(): Promise<void> {
   const [connections] = parseList(values.connections, 'connections');
   const caches = parseList(values['cache-mb'], 'cache-mb');
   const sq = values.sq ? resolve(values.sq) : SQ;
+  const op: Op = values.updates ? 'update' : 'select';
 
   stopAllOnExit(() => {});
   const dir = mkdtempSync(join(tmpdir(), 'sq-bench-tenants-'));
@@ -207,14 +222,15 @@ async function main(): Promise<void> {
     process.stderr.write(`  ${count} tenants, each a ${(bytes / 1e6).toFixed(2)} MB phext of ${FIXTURE.scrolls} scrolls\n`);
     const rows: Row[] = [];
     for (const cacheMb of caches) {
-      const row = await measure({ sq, config, tenants, cacheMb, connections: connections!, seconds, dir });
+      const row = await measure({ sq, config, tenants, cacheMb, connections: connections!, seconds, dir, op });
       rows.push(row);
       process.stderr.write(
         `  --cache-mb ${cacheMb}: ${row.measurement.requestsPerSecond.toFixed(0)} req/s, peak RSS ${row.peakRssMib.toFixed(0)} MiB\n`,
       );
     }
     console.log(
-      `wrk, ${seconds} s per row, node ${process.version}, ${sq === SQ ? 'this build' : sq}; GET /api/v2/select of a random ` +
+      `wrk, ${seconds} s per row, node ${process.version}, ${sq === SQ ? 'this build' : sq}; ` +
+        `${op === 'select' ? 'GET /api/v2/select' : 'POST /api/v2/update (a new text of the same size)'} of a random ` +
         `scroll of a random tenant (${SAMPLED} sampled), each with its own token; ${count} tenants × ${(bytes / 1e6).toFixed(2)} MB`,
     );
     console.log(formatTable(rows.map((r) => r.measurement)));
