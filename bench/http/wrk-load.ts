@@ -12,6 +12,8 @@ export interface WrkRequest {
   readonly method: string;
   readonly path: string;
   readonly body?: string;
+  /** Sent with this request only, beside the load's headers (e.g. each tenant's token). */
+  readonly headers?: Record<string, string>;
 }
 
 /** One load run, whichever generator made it. */
@@ -50,14 +52,19 @@ export async function wrkLoad(options: {
   timeoutSeconds?: number;
 }): Promise<LoadResult> {
   const headers = { ...options.headers, ...(options.close ? { Connection: 'close' } : {}) };
-  const headerTable = Object.entries(headers)
-    .map(([k, v]) => `[${lua(k)}] = ${lua(v)}`)
-    .join(', ');
-  const list = options.requests.map((r) => `{${lua(r.method)}, ${lua(r.path)}, ${r.body === undefined ? 'nil' : lua(r.body)}}`);
+  const table = (h: Record<string, string>) =>
+    `{${Object.entries(h)
+      .map(([k, v]) => `[${lua(k)}] = ${lua(v)}`)
+      .join(', ')}}`;
+  // A request with headers of its own carries its whole table; the others share one.
+  const list = options.requests.map(
+    (r) =>
+      `{${lua(r.method)}, ${lua(r.path)}, ${r.body === undefined ? 'nil' : lua(r.body)}, ${r.headers ? table({ ...headers, ...r.headers }) : 'headers'}}`,
+  );
   writeFileSync(
     options.scriptPath,
-    `local reqs = {${list.join(',\n')}}\nlocal headers = {${headerTable}}\n` +
-      'request = function()\n  local r = reqs[math.random(#reqs)]\n  return wrk.format(r[1], r[2], headers, r[3])\nend\n',
+    `local headers = ${table(headers)}\nlocal reqs = {${list.join(',\n')}}\n` +
+      'request = function()\n  local r = reqs[math.random(#reqs)]\n  return wrk.format(r[1], r[2], r[4], r[3])\nend\n',
   );
   const { stdout } = await run('wrk', [
     '-t1',

@@ -2,7 +2,7 @@
 export { Coordinate } from './coordinate.js';
 export { containsDelimiter } from './delimiters.js';
 export { PhextFormatError, PhextInputError } from './errors.js';
-export { Phext, type Scroll } from './phext.js';
+export { Phext, textMemory, type Scroll } from './phext.js';
 export { parse, parseAsync } from './parse.js';
 export { serialize, serializeInTurns, serializePieces } from './serialize.js';
 export { checksum } from './checksum.js';

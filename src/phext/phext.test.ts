@@ -218,3 +218,26 @@ describe('Phext', () => {
     ]);
   });
 });
+
+test('memory counts the parsed bytes once and changed texts by their characters, and follows every change', () => {
+  const bytes = serialize(
+    Phext.from(['a', 'b', 'c'].map((t, i) => ({ coordinate: at(`1.1.1/1.1.1/1.1.${i + 1}`), text: t.repeat(1000) }))),
+  );
+  const parsed = parse(bytes);
+  const loaded = parsed.memory;
+  assert.ok(loaded >= bytes.length && loaded < 1.5 * bytes.length, `${loaded} for ${bytes.length} bytes`);
+  const copy = parsed.clone();
+  assert.equal(copy.memory, loaded);
+  copy.set(at('1.1.1/1.1.1/1.1.2'), 'x'.repeat(1000));
+  const ascii = copy.memory;
+  assert.ok(ascii >= loaded + 1000, 'a changed text is held beside the parsed bytes');
+  assert.equal(parsed.memory, loaded, 'a change of a copy changed the original');
+  copy.set(at('1.1.1/1.1.1/1.1.2'), '€'.repeat(1000));
+  assert.ok(copy.memory >= ascii + 1000, 'a text of two-byte characters is counted as one-byte');
+  copy.append(at('1.1.1/1.1.1/1.1.2'), '€'.repeat(1000));
+  assert.ok(copy.memory >= ascii + 3000);
+  copy.delete(at('1.1.1/1.1.1/1.1.2'));
+  copy.set(at('1.1.1/1.1.1/1.1.3'), '');
+  assert.ok(copy.memory < loaded, 'removed scrolls are still counted');
+  assert.ok(copy.memory >= bytes.length, 'the parsed bytes, still held by a scroll, are not counted');
+});

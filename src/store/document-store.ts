@@ -161,6 +161,6 @@ export interface DocumentStore {
 export interface StoreStats {
   /** Documents held in memory. */
   documents: number;
-  /** Their estimated memory in bytes (see FileDocumentStore). */
+  /** Their estimated memory in bytes (what each snapshot and log holds, see FileDocumentStore's weightOf). */
   bytes: number;
 }

@@ -29,6 +29,7 @@ import { loadFile, withLog, type DiskState } from './load.js';
 import type { ChangeRecord } from './change-record.js';
 import { OpenLog } from './open-log.js';
 import { Lru } from './lru.js';
+import { LoadLimit } from './load-limit.js';
 import { asStoreError, refusals } from './refusals.js';
 import { RecentStates } from './recent-states.js';
 import { checkWritable } from './writable.js';
@@ -36,13 +37,13 @@ import { CommittedSnapshot } from './snapshot.js';
 import { removeStaleTempFiles } from './stale-temp.js';
 
 /**
- * Estimated memory of a cached document: the file's bytes are held once (parsed scrolls point
- * into them), serialized bytes once more after a change, changed scroll texts (twice for
- * non-Latin-1 text), plus a tree entry and Scroll per scroll. 3× the size plus 160 bytes per
- * scroll covers that.
+ * Estimated memory of a cached document beside what its phext, snapshot and log count (see
+ * {@link weightOf}): the Document, its state, snapshot, phext and empty tree, and its entries in
+ * the cache and RecentStates (~1,700 bytes measured for a one-scroll phext, its scroll included).
  */
-export const MEMORY_PER_BYTE = 3;
-const MEMORY_PER_SCROLL = 160;
+const DOCUMENT_MEMORY = 1536;
+/** Files read and parsed at once (see LoadLimit): a few keep the disk and both cores busy. */
+const LOADS_AT_ONCE = 4;
 const EMPTY = new Phext().freeze();
 
 const REAL_CLOCK: StoreClock = {
@@ -79,6 +80,7 @@ export class FileDocumentStore implements DocumentStore {
   private readonly idleCheckpoints = new Map<string, { readonly key: DocumentKey; readonly cancel: () => void }>();
   private readonly notice: (line: string) => void;
   private readonly files: DocumentFiles;
+  private readonly loads = new LoadLimit(LOADS_AT_ONCE);
 
   constructor(
     private readonly options: FileStoreOptions,
@@ -202,7 +204,7 @@ export class FileDocumentStore implements DocumentStore {
       const stamp = st && stampOf(st);
       const known = doc.state ?? this.recent.find(doc.path);
       if (known && sameStamp(stamp, known.stamp)) return known;
-      const file = await loadFile(doc.path, max);
+      const file = await this.loads.run(() => loadFile(doc.path, max));
       const log = known ? known.log : await OpenLog.read(doc.path);
       return withLog(this.io, doc.path, file, log, this.notice);
     })();
@@ -501,9 +503,13 @@ export class FileDocumentStore implements DocumentStore {
     doc.state = state;
     doc.generation++;
     if (state) this.recent.remember(doc.path, state);
-    const snapshot = state?.snapshot;
-    const weight = snapshot ? MEMORY_PER_BYTE * snapshot.size + MEMORY_PER_SCROLL * snapshot.phext.size + 1 : 0;
-    this.documents.weigh(doc.path, doc, weight);
+    this.documents.weigh(doc.path, doc, weightOf(state));
+    // Serialized bytes are made on a reader's demand, after the state was weighed: weighed again then.
+    state?.snapshot?.whenBytesMade(() => {
+      if (doc.state !== state) return;
+      this.documents.weigh(doc.path, doc, weightOf(state));
+      this.settle(doc);
+    });
   }
 
   /** After activity ends: forget documents that hold nothing, wake waiters, keep the budget. */
@@ -529,6 +535,16 @@ export class FileDocumentStore implements DocumentStore {
  */
 function statNow(path: string): BigIntStats | undefined {
   return statSync(path, { bigint: true, throwIfNoEntry: false });
+}
+
+/**
+ * What a cached state costs, estimated from counts kept change by change (never a scan of the
+ * scrolls): its snapshot (the file's bytes once, a slot per scroll, changed texts, serialized
+ * bytes once made) and its log's records. 0 (not loaded) when there is no snapshot.
+ */
+function weightOf(state: DiskState | undefined): number {
+  const snapshot = state?.snapshot;
+  return snapshot ? DOCUMENT_MEMORY + snapshot.memory + (state.log?.memory ?? 0) : 0;
 }
 
 /** A state whose change log holds changes not yet in its `.phext`. */

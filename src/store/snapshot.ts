@@ -11,6 +11,9 @@ import type { Snapshot } from './document-store.js';
 export class CommittedSnapshot implements Snapshot {
   private sum: string | undefined;
   private serialized: Promise<Buffer> | undefined;
+  /** Bytes serialized and kept beside the phext's own (the file's bytes, given, are the phext's). */
+  private made = 0;
+  private onMade: (() => void) | undefined;
 
   constructor(
     readonly phext: Phext,
@@ -23,11 +26,24 @@ export class CommittedSnapshot implements Snapshot {
     if (bytes) this.serialized = Promise.resolve(bytes);
   }
 
+  /** Estimated bytes this snapshot keeps in memory (the phext's, and its serialized bytes once made). */
+  get memory(): number {
+    return this.phext.memory + this.made;
+  }
+
+  /** Calls `listener` once serialized bytes are made and kept: the snapshot's memory has grown. */
+  whenBytesMade(listener: () => void): void {
+    this.onMade = listener;
+  }
+
   bytes(): Promise<Buffer> {
     this.serialized ??= (async () => {
       const chunks: Buffer[] = [];
       for await (const chunk of serializeInTurns(this.phext)) chunks.push(chunk);
-      return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+      const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+      this.made = bytes.length;
+      this.onMade?.();
+      return bytes;
     })();
     return this.serialized;
   }

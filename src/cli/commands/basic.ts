@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { UsageError, type Command } from '../command.js';
 import { startHost } from '../../server/start-host.js';
 import { basicConfig } from '../../server/host-config.js';
-import { serveUntilSignal } from './host.js';
+import { keepHeapNearLive, serveUntilSignal } from './host.js';
 import { isLoopbackAddress, parsePort } from '../options.js';
 
 const USAGE = `Usage: sq basic [--port N] [--bind ADDR]
@@ -30,6 +30,7 @@ export const basicCommand: Command = {
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
     const bind = values.bind ?? '127.0.0.1';
     const config = basicConfig(parsePort(values.port ?? '1337'), bind, isLoopbackAddress(bind));
+    keepHeapNearLive();
     const host = await startHost(config, (line) => process.stderr.write(line + '\n'));
     return serveUntilSignal(host, bind, `, default phext: ${config.defaultPhext}.phext`);
   },
