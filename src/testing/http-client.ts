@@ -23,16 +23,30 @@ export interface RequestOptions {
 /** One request to 127.0.0.1:`port`; resolves with the whole answer. */
 export function request(port: number, opts: RequestOptions = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
+    let answered = false;
     const req = http.request(
       { host: '127.0.0.1', port, method: opts.method ?? 'GET', path: opts.path ?? '/', headers: opts.headers, agent: opts.agent ?? false },
       (res) => {
+        answered = true;
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
         res.on('error', reject);
+        // An answer cut off mid-way must fail the test, not leave it waiting for an 'end' that never comes.
+        res.on('close', () => {
+          if (!res.complete)
+            reject(
+              new Error(
+                `${opts.method ?? 'GET'} ${opts.path ?? '/'}: the answer (status ${res.statusCode}) was cut off after ${Buffer.concat(chunks).length} bytes`,
+              ),
+            );
+        });
       },
     );
     req.on('error', reject);
+    req.on('close', () => {
+      if (!answered) reject(new Error(`${opts.method ?? 'GET'} ${opts.path ?? '/'}: the connection closed without an answer`));
+    });
     if (Array.isArray(opts.body)) for (const chunk of opts.body) req.write(chunk);
     else if (opts.body) req.write(opts.body);
     req.end();
