@@ -6,7 +6,7 @@
 // durable at a version no lower than any acknowledged, and loading twice gives the same.
 import assert from 'node:assert/strict';
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { BREAK_FOR_PART } from '../src/phext/delimiters.js';
@@ -18,7 +18,7 @@ import { OpenLog } from '../src/store/open-log.js';
 import { assertEarlierState, wholePhext } from '../src/testing/crash-checks.js';
 import { durableBytes } from '../src/testing/durable-phext.js';
 import { marker, NO_CHECKPOINTS, STORE_WRITER, type WriterSettings, writerEnv } from '../src/testing/store-writer.js';
-import { tempDir } from '../src/testing/temp-dir.js';
+import { type Cleanup, tempDir } from '../src/testing/temp-dir.js';
 import { waitFor } from '../src/testing/wait.js';
 
 const SECTIONS = 100;
@@ -72,15 +72,16 @@ class WriterRun {
   /** Whether the load had finished (`ready`) by the kill. */
   loaded = false;
   private readonly child: ChildProcessWithoutNullStreams;
-  private readonly ackWaiters: { n: number; resolve: () => void }[] = [];
   private readonly exited: Promise<NodeJS.Signals | null>;
   private exitedEarly: string | undefined;
   private stderr = '';
 
-  constructor(file: string, round: number, writers: number, settings: WriterSettings) {
+  constructor(t: Cleanup, file: string, round: number, writers: number, settings: WriterSettings) {
     this.child = spawn(process.execPath, [STORE_WRITER, file, String(round), String(writers)], {
       env: writerEnv({ ...LARGE, ...settings }),
     });
+    // A failed assertion must not leave a writer behind (one without writers waits to be killed).
+    t.after(() => void this.child.kill('SIGKILL'));
     let onReady: (ready: Ready) => void = () => undefined;
     this.ready = new Promise((resolve) => (onReady = resolve));
     let partial = '';
@@ -96,7 +97,6 @@ class WriterRun {
           onReady({ version: Number(a), checksum: b });
         } else if (kind === 'notice') this.notices.push(line);
       }
-      for (const w of this.ackWaiters) if (this.acks.length >= w.n) w.resolve();
     });
     this.child.stderr.setEncoding('utf8').on('data', (chunk: string) => (this.stderr += chunk));
     this.exited = new Promise((resolve, reject) => {
@@ -125,7 +125,7 @@ class WriterRun {
     await waitFor(
       () => done() || this.exitedEarly !== undefined,
       60_000,
-      () => `no ${what} within a minute: ${this.stderr}`,
+      () => `${what}: not within a minute: ${this.stderr}`,
       1,
     );
     assert.equal(this.exitedEarly, undefined, `waiting for ${what}`);
@@ -149,7 +149,8 @@ class WriterRun {
     await this.until('the log read', () => {
       const read = this.bytesRead();
       if (before === undefined && read >= phextBytes) before = read - phextBytes;
-      return before !== undefined && read >= before + phextBytes + logBytes - Math.min(64 << 10, logBytes >> 1);
+      // Once loaded the moment has passed: killLoad says so rather than waiting on.
+      return this.loaded || (before !== undefined && read >= before + phextBytes + logBytes - Math.min(64 << 10, logBytes >> 1));
     });
   }
 
@@ -173,6 +174,7 @@ class History {
   fileChanges = 0;
 
   constructor(
+    private readonly t: Cleanup,
     readonly file: string,
     private last: { bytes: Buffer; phext: Phext },
   ) {
@@ -225,7 +227,7 @@ class History {
   async checkRestartsAgree(settings: WriterSettings = NO_CHECKPOINTS): Promise<Ready> {
     const loads: Ready[] = [];
     for (const n of [1, 2]) {
-      const run = new WriterRun(this.file, 0, 0, settings);
+      const run = new WriterRun(this.t, this.file, 0, 0, settings);
       const ready = await run.ready;
       await run.kill();
       this.checkReady(ready, `restart ${n} without writes`);
@@ -244,9 +246,9 @@ const between = (min: number, max: number): number => min + Math.floor(Math.rand
 test('kill -9 while writers append to the change log of a 100 MB phext loses no acknowledged write', async (t) => {
   const file = join(tempDir(t), 'large.phext');
   const fixture = largePhext(file);
-  const history = new History(file, fixture);
+  const history = new History(t, file, fixture);
   for (let round = 1; round <= ROUNDS; round++) {
-    const run = new WriterRun(file, round, WRITERS, NO_CHECKPOINTS);
+    const run = new WriterRun(t, file, round, WRITERS, NO_CHECKPOINTS);
     history.checkReady(await run.ready, `round ${round}`);
     const killAt = between(1, 400);
     await run.acked(killAt);
@@ -265,7 +267,7 @@ test('kill -9 during a checkpoint of a 100 MB phext leaves the old file or the n
   const dir = tempDir(t);
   const file = join(dir, 'large.phext');
   const fixture = largePhext(file);
-  const history = new History(file, fixture);
+  const history = new History(t, file, fixture);
   // Every commit calls a checkpoint: one is always being written while the writers go on.
   const always: WriterSettings = { checkpointMinBytes: 1, checkpointRatio: 0, checkpointIdleMs: 1e9 };
   const moments = ['staging', 'staged', 'installed'] as const;
@@ -274,7 +276,7 @@ test('kill -9 during a checkpoint of a 100 MB phext leaves the old file or the n
   for (const [i, moment] of moments.entries()) {
     const round = i + 1;
     const before = stampOf(statSync(file, { bigint: true }));
-    const run = new WriterRun(file, round, WRITERS, always);
+    const run = new WriterRun(t, file, round, WRITERS, always);
     lastPid = run.pid;
     history.checkReady(await run.ready, `round ${round}`);
     // A checkpoint is staged beside the file as `.large.phext.tmp-<pid>-<n>`, then renamed over it.
@@ -283,17 +285,18 @@ test('kill -9 during a checkpoint of a 100 MB phext leaves the old file or the n
       return temp ? (statSync(join(dir, temp), { throwIfNoEntry: false })?.size ?? 0) : 0;
     };
     const fraction = between(10, 90) / 100;
-    if (moment === 'staging') await run.until('checkpoint half written', () => staging() >= fraction * fixture.bytes.length);
+    if (moment === 'staging') await run.until('checkpoint partly written', () => staging() >= fraction * fixture.bytes.length);
     // Its last megabytes: the write, its fsync or the rename.
     if (moment === 'staged') await run.until('checkpoint written', () => staging() >= fixture.bytes.length);
+    const renamed = (): boolean => !sameStamp(stampOf(statSync(file, { bigint: true })), before);
     // Right after the rename: often before the new log replaces the old one.
-    if (moment === 'installed') {
-      await run.until('checkpoint renamed', () => !sameStamp(stampOf(statSync(file, { bigint: true })), before));
-    }
+    if (moment === 'installed') await run.until('checkpoint renamed', renamed);
+    // The first checkpoint of the round, unless the polls missed it whole (a busy machine).
+    const first = !renamed();
     await run.kill();
     const when = `round ${round} (killed ${moment === 'staging' ? `${fraction * 100}% into` : moment} a checkpoint)`;
     const changed = await history.checkAfterKill(run, when);
-    if (moment === 'staging') assert.equal(changed, false, `${when}: the .phext changed before its checkpoint was written`);
+    if (moment === 'staging' && first) assert.equal(changed, false, `${when}: the .phext changed before its checkpoint was written`);
     if (moment === 'installed') {
       assert.ok(changed, `${when}: the .phext did not change`);
       const log = await OpenLog.read(file);
@@ -310,13 +313,16 @@ test('kill -9 during a checkpoint of a 100 MB phext leaves the old file or the n
   t.diagnostic(`the kill after the rename came before the new log ${cutShort} time(s)`);
 });
 
-test('kill -9 while a restart replays a big change log over a 100 MB phext, then again', async (t) => {
+// The moment of the kill is read from /proc/<pid>/io, which only Linux has.
+const noProc = !existsSync('/proc/self/io') && 'needs /proc/<pid>/io (Linux)';
+
+test('kill -9 while a restart replays a big change log over a 100 MB phext, then again', { skip: noProc }, async (t) => {
   const dir = tempDir(t);
   const file = join(dir, 'large.phext');
   const fixture = largePhext(file);
-  const history = new History(file, fixture);
+  const history = new History(t, file, fixture);
   // A big log: thousands of writes, none folded in.
-  const writes = new WriterRun(file, 1, WRITERS, NO_CHECKPOINTS);
+  const writes = new WriterRun(t, file, 1, WRITERS, NO_CHECKPOINTS);
   history.checkReady(await writes.ready, 'writing the log');
   await writes.acked(3000);
   await writes.kill();
@@ -336,10 +342,10 @@ test('kill -9 while a restart replays a big change log over a 100 MB phext, then
     assert.equal(run.loaded, false, `${when}: the load was done before the kill`);
     await history.checkAfterKill(run, when);
   };
-  const plain = new WriterRun(file, 0, 0, NO_CHECKPOINTS);
+  const plain = new WriterRun(t, file, 0, 0, NO_CHECKPOINTS);
   await replayed(plain);
   await killLoad(plain, 'replay');
-  const restart = new WriterRun(file, 0, 0, NO_CHECKPOINTS);
+  const restart = new WriterRun(t, file, 0, 0, NO_CHECKPOINTS);
   const reloaded = await restart.ready;
   await restart.kill();
   history.checkReady(reloaded, 'restart after the replay');
@@ -354,19 +360,22 @@ test('kill -9 while a restart replays a big change log over a 100 MB phext, then
   const oldLog = stampOf(statSync(logPathOf(file), { bigint: true }));
   const logMoved = (): boolean => !sameStamp(stampOf(statSync(logPathOf(file), { bigint: true })), oldLog);
   for (const round of [1, 2]) {
-    const run = new WriterRun(file, 0, 0, NO_CHECKPOINTS);
+    const run = new WriterRun(t, file, 0, 0, NO_CHECKPOINTS);
     let moment: string;
     if (round === 1) {
-      moment = 'the new log written';
-      await run.until(moment, () => readdirSync(dir).some((n) => n.startsWith(`..large.phext.log.tmp-${run.pid}-`)));
+      moment = 'the new log being written';
+      // A small log is written and synced within a poll or two: seen once renamed, if not before.
+      const writing = () => readdirSync(dir).some((n) => n.startsWith(`..large.phext.log.tmp-${run.pid}-`));
+      await run.until(moment, () => writing() || logMoved() || run.loaded);
     } else if (!logMoved()) {
       moment = 'the new log in place';
-      await run.until(moment, logMoved);
+      await run.until(moment, () => logMoved() || run.loaded);
     } else {
       moment = 'the replay after the first re-base';
       await replayed(run);
     }
     await killLoad(run, `re-based replay killed at ${moment}`);
+    if (round === 1) t.diagnostic(`the first re-basing load was killed ${logMoved() ? 'after' : 'before'} its new log's rename`);
   }
   assert.ok(logMoved(), 'no load wrote a new log');
   const rebased = await history.checkRestartsAgree();
