@@ -190,7 +190,7 @@ class History {
 
   /**
    * After a kill: the durable phext (the file with its change log applied, what a restart loads)
-   * holds every acknowledged marker in whole scrolls; the `.phext` itself, replaced only whole by
+   * holds every acknowledged marker, once, in whole scrolls; the `.phext` itself, replaced only whole by
    * checkpoints, is whole too, a state the durable phext went through and never older than the
    * one the kill before left. Returns whether the `.phext` changed.
    */
@@ -204,7 +204,11 @@ class History {
     const durable = wholePhext(durableBuffer, `${when}: the durable phext`);
     for (const [coord, markers] of this.acknowledged) {
       const text = durable.get(Coordinate.parse(coord));
-      for (const m of markers) assert.ok(text.includes(m), `${when}: acknowledged ${m} at ${coord} is missing`);
+      for (const m of markers) {
+        assert.ok(text.includes(m), `${when}: acknowledged ${m} at ${coord} is missing`);
+        // Each marker was written once: twice would be a record applied over itself.
+        assert.equal(text.indexOf(m), text.lastIndexOf(m), `${when}: acknowledged ${m} at ${coord} is there twice`);
+      }
     }
     this.durableChecksum = checksum(durableBuffer);
     const bytes = readFileSync(this.file);
@@ -270,7 +274,7 @@ test('kill -9 during a checkpoint of a 100 MB phext leaves the old file or the n
   const history = new History(t, file, fixture);
   // Every commit calls a checkpoint: one is always being written while the writers go on.
   const always: WriterSettings = { checkpointMinBytes: 1, checkpointRatio: 0, checkpointIdleMs: 1e9 };
-  const moments = ['staging', 'staged', 'installed'] as const;
+  const moments = ['staging', 'staged', 'installed', 'relogged'] as const;
   let lastPid = 0;
   let cutShort = 0;
   for (const [i, moment] of moments.entries()) {
@@ -291,6 +295,13 @@ test('kill -9 during a checkpoint of a 100 MB phext leaves the old file or the n
     const renamed = (): boolean => !sameStamp(stampOf(statSync(file, { bigint: true })), before);
     // Right after the rename: often before the new log replaces the old one.
     if (moment === 'installed') await run.until('checkpoint renamed', renamed);
+    // Writing on after the new log replaced the old one: what was acknowledged while the file
+    // was written is in no file but that log.
+    if (moment === 'relogged') {
+      const log = stampOf(statSync(logPathOf(file), { bigint: true })); // a load may re-base it
+      await run.until('new log', () => renamed() && !sameStamp(stampOf(statSync(logPathOf(file), { bigint: true })), log));
+      await run.acked(run.acks.length + between(1, 100));
+    }
     // The first checkpoint of the round, unless the polls missed it whole (a busy machine).
     const first = !renamed();
     await run.kill();
@@ -356,7 +367,8 @@ test('kill -9 while a restart replays a big change log over a 100 MB phext, then
   // the version on and writes a new log before serving (`..large.phext.log.tmp-<pid>-<n>`, then
   // renamed over the log). Killed while it writes that log, and then (unless that kill came
   // after its rename) once it is in place; else in the replay over the re-based log.
-  await writeFileAtomic(file, await durableBytes(file));
+  const folded = await durableBytes(file);
+  await writeFileAtomic(file, folded);
   const oldLog = stampOf(statSync(logPathOf(file), { bigint: true }));
   const logMoved = (): boolean => !sameStamp(stampOf(statSync(logPathOf(file), { bigint: true })), oldLog);
   for (const round of [1, 2]) {
@@ -380,5 +392,7 @@ test('kill -9 while a restart replays a big change log over a 100 MB phext, then
   assert.ok(logMoved(), 'no load wrote a new log');
   const rebased = await history.checkRestartsAgree();
   assert.equal(rebased.version, logged.version + 1, 'the re-base moves the version on once, however many loads were cut short');
+  // The file held every record already: applied again, they change nothing.
+  assert.equal(rebased.checksum, checksum(folded), 'records applied again over a file that holds them changed it');
   t.diagnostic(`log of ${logBytes} bytes, ${logged.unfolded.size} scrolls replayed; version ${logged.version} → ${rebased.version}`);
 });
