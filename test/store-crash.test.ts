@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { Coordinate, type Phext } from '../src/phext/index.js';
 import { assertEarlierState, wholePhext } from '../src/testing/crash-checks.js';
 import { durableBytes } from '../src/testing/durable-phext.js';
-import { STORE_WRITER } from '../src/testing/store-writer.js';
+import { FREQUENT_CHECKPOINTS, STORE_WRITER, writerEnv } from '../src/testing/store-writer.js';
 import { tempDir } from '../src/testing/temp-dir.js';
 
 const ROUNDS = 20;
@@ -21,7 +21,7 @@ function crashRound(file: string, round: number, checkpoints: boolean): Promise<
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [STORE_WRITER, file, String(round), String(WRITERS)], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, SQ_CRASH_CHECKPOINTS: checkpoints ? '1' : '0' },
+      env: writerEnv(checkpoints ? FREQUENT_CHECKPOINTS : {}),
     });
     let out = '';
     let err = '';
@@ -29,7 +29,7 @@ function crashRound(file: string, round: number, checkpoints: boolean): Promise<
     let timer: NodeJS.Timeout | undefined;
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       out += chunk;
-      if (!timer && out.startsWith('ready\n')) timer = setTimeout(() => child.kill('SIGKILL'), killedAfterMs);
+      if (!timer && /^ready [^\n]*\n/m.test(out)) timer = setTimeout(() => child.kill('SIGKILL'), killedAfterMs);
     });
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
     const guard = setTimeout(() => child.kill('SIGKILL'), 5000);
