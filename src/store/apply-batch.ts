@@ -51,8 +51,8 @@ export function applyBatch(
   const journal = new Journal(phext);
   const outcomes: Outcome[] = [];
   const holds: QuotaHold[] = [];
-  /** The scroll before the batch, and the version of the last mutation that changed it. */
-  const touched = new Map<string, { before: string; version: number }>();
+  /** The scroll before the batch, its text after, and the version of the last mutation that changed it. */
+  const touched = new Map<string, { before: string; text: string; version: number }>();
   let size = base.size;
   let version = base.version;
   try {
@@ -64,7 +64,7 @@ export function applyBatch(
       const mark = journal.mark;
       try {
         const value = mutation.change(phext);
-        const growth = journal.exactGrowth(mark);
+        const { growth, changed } = journal.changesSince(mark);
         const hold = ledger?.admit(key, () => growth);
         if (size + growth > maxBytes) {
           journal.rollback(mark);
@@ -73,12 +73,11 @@ export function applyBatch(
           continue;
         }
         if (hold) holds.push(hold);
-        const changed = journal.changedSince(mark);
         if (changed.length > 0) {
           version++;
-          for (const { key, before } of changed) {
+          for (const { key, before, text } of changed) {
             const seen = touched.get(key);
-            touched.set(key, { before: seen ? seen.before : before, version });
+            touched.set(key, { before: seen ? seen.before : before, text, version });
           }
         }
         size += growth;
@@ -89,10 +88,11 @@ export function applyBatch(
       }
     }
     const records: ChangeRecord[] = [];
-    for (const [key, { before, version: at }] of touched) {
-      const coordinate = Coordinate.fromKey(key);
-      const text = phext.get(coordinate);
+    // A scroll's text after its last kept change is its text after the batch: a later mutation
+    // that changed it again is in `touched` too, and one that failed was undone.
+    for (const [key, { before, text, version: at }] of touched) {
       if (text === before) continue; // changed and changed back within the batch
+      const coordinate = Coordinate.fromKey(key);
       const bytes = Buffer.byteLength(text, 'utf8');
       const kind = before === '' ? 'insert' : text === '' ? 'delete' : 'update';
       records.push({ version: at, coordinate, kind, text, bytes, checksum: checksum(text), before: checksum(before) });

@@ -111,6 +111,11 @@ export async function stageFile(
     stamp,
     discard,
     async install(...expected) {
+      // The replaced file's blocks are freed when its last name and its last open handle are
+      // gone. A synchronous rename that drops the last name frees them on this thread (~20 ms for
+      // 100 MB on ext4, every other request waiting); held open, they are freed by the close,
+      // in the thread pool.
+      const replaced = expected.length > 0 ? await open(target, 'r').catch(() => undefined) : undefined;
       try {
         if (expected.length > 0) {
           // Compare and rename back to back, without yielding to the event loop (or a busy thread
@@ -124,6 +129,8 @@ export async function stageFile(
       } catch (e) {
         await discard();
         throw e;
+      } finally {
+        void replaced?.close().catch(() => undefined);
       }
       await syncDirectory(dirname(target));
       return stamp;

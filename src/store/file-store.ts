@@ -268,7 +268,10 @@ export class FileDocumentStore implements DocumentStore {
         try {
           // One stat per batch: whether the file is still the one we know, and whether we may replace it.
           st = statNow(doc.path);
-          base = await this.refresh(doc, st);
+          // Under steady writes the file is the one we know: the state is taken as it is, without
+          // the promises and the setState of a refresh that would find nothing to do.
+          const known = doc.refreshing ? undefined : doc.state;
+          base = known && sameStamp(st && stampOf(st), known.stamp) ? known : await this.refresh(doc, st);
         } catch (e) {
           for (const m of doc.queue.splice(0)) m.reject(asStoreError(doc.path, e));
           break;

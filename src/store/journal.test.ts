@@ -10,7 +10,7 @@ const edit = fc.record({
   text: fc.oneof(fc.constant(''), fc.string({ maxLength: 6 }), fc.string({ unit: 'grapheme', maxLength: 4 })),
 });
 
-test('changedSince lists exactly the scrolls whose text differs from the mark, with their text then', () => {
+test('changesSince lists exactly the scrolls whose text differs from the mark, with their text then and now', () => {
   fc.assert(
     fc.property(fc.array(edit, { maxLength: 12 }), fc.array(edit, { maxLength: 8 }), (initial, edits) => {
       const phext = new Phext();
@@ -18,12 +18,15 @@ test('changedSince lists exactly the scrolls whose text differs from the mark, w
       const then = new Map([...phext].map((s) => [s.coordinate.key, s.text]));
       const journal = new Journal(phext);
       for (const e of edits) phext.set(e.coordinate, e.text);
-      const changed = new Map(journal.changedSince(0).map((c) => [c.key, c.before]));
+      const changed = new Map(journal.changesSince(0).changed.map((c) => [c.key, c]));
       for (const e of edits) {
         const key = e.coordinate.key;
         const differs = phext.get(e.coordinate) !== (then.get(key) ?? '');
         assert.equal(changed.has(key), differs, key);
-        if (differs) assert.equal(changed.get(key), then.get(key) ?? '');
+        if (differs) {
+          assert.equal(changed.get(key)!.before, then.get(key) ?? '');
+          assert.equal(changed.get(key)!.text, phext.get(e.coordinate));
+        }
       }
       assert.ok([...changed.keys()].every((k) => edits.some((e) => e.coordinate.key === k)));
       journal.detach();
@@ -31,7 +34,7 @@ test('changedSince lists exactly the scrolls whose text differs from the mark, w
   );
 });
 
-test('exactGrowth is exactly how much the serialized phext grew since the mark, and keeps the changes', () => {
+test('changesSince measures exactly how much the serialized phext grew since the mark, and keeps the changes', () => {
   fc.assert(
     fc.property(
       fc.array(edit, { maxLength: 12 }),
@@ -50,7 +53,7 @@ test('exactGrowth is exactly how much the serialized phext grew since the mark, 
           else phext.set(e.coordinate, e.text);
         });
         const expected = serialize(phext);
-        assert.equal(journal.exactGrowth(mark), expected.length - before);
+        assert.equal(journal.changesSince(mark).growth, expected.length - before);
         assert.deepEqual(serialize(phext), expected);
         // Still undoable to the mark after being measured.
         journal.rollback(mark);

@@ -44,23 +44,28 @@ export class Journal {
   }
 
   /**
-   * Exactly how many bytes the serialized phext grew by since `mark`, delimiter runs included.
-   * A new or removed scroll changes the runs around it, which depend on its neighbours at the
-   * time; so the changes are undone and made again one scroll at a time, each measured against
-   * the phext as it then is. Texts that only change cost no look at the neighbours.
+   * What changed since `mark`, in one look at each scroll: the scrolls whose text differs from
+   * what it was at `mark`, each with that earlier text ('' for none) and its text now (a change
+   * that set a scroll to the text it had changes nothing and records nothing), and exactly how many
+   * bytes the serialized phext grew by, delimiter runs included. A new or removed scroll changes
+   * the runs around it, which depend on its neighbours at the time; so then the changes are undone
+   * and made again one scroll at a time, each measured against the phext as it then is. Texts that
+   * only change cost no look at the neighbours.
    */
-  exactGrowth(mark: number): number {
+  changesSince(mark: number): { growth: number; changed: Array<{ key: string; before: string; text: string }> } {
     const targets = new Map<string, { coordinate: Coordinate; was: string }>();
     for (let i = mark; i < this.changes.length; i++) {
       const { key, before } = this.changes[i]!;
       if (!targets.has(key)) targets.set(key, { coordinate: before?.coordinate ?? Coordinate.fromKey(key), was: before?.text ?? '' });
     }
-    const finals = [...targets.values()].map(({ coordinate, was }) => ({ coordinate, was, text: this.phext.get(coordinate) }));
+    const finals = [...targets].map(([key, { coordinate, was }]) => ({ key, coordinate, was, text: this.phext.get(coordinate) }));
+    const changed: Array<{ key: string; before: string; text: string }> = [];
+    for (const { key, was, text } of finals) if (text !== was) changed.push({ key, before: was, text });
     // The common write replaces the text of scrolls that stay: only the texts' bytes change.
     if (finals.every(({ was, text }) => (was === '') === (text === ''))) {
       let growth = 0;
-      for (const { was, text } of finals) growth += Buffer.byteLength(text, 'utf8') - Buffer.byteLength(was, 'utf8');
-      return growth;
+      for (const { before, text } of changed) growth += Buffer.byteLength(text, 'utf8') - Buffer.byteLength(before, 'utf8');
+      return { growth, changed };
     }
     this.rollback(mark);
     let growth = 0;
@@ -68,24 +73,7 @@ export class Journal {
       growth += serializedGrowth(this.phext, coordinate, text);
       this.phext.set(coordinate, text);
     }
-    return growth;
-  }
-
-  /**
-   * The scrolls whose text differs from what it was at `mark`, each with that earlier text ('' for
-   * none): a change that set a scroll to the text it had changes nothing and records nothing.
-   */
-  changedSince(mark: number): Array<{ key: string; before: string }> {
-    const changed: Array<{ key: string; before: string }> = [];
-    const seen = new Set<string>();
-    for (let i = mark; i < this.changes.length; i++) {
-      const { key, before } = this.changes[i]!;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      const was = before?.text ?? '';
-      if (this.phext.get(before?.coordinate ?? Coordinate.fromKey(key)) !== was) changed.push({ key, before: was });
-    }
-    return changed;
+    return { growth, changed };
   }
 
   /** Stops recording. */

@@ -23,6 +23,13 @@ export class RecentStates {
       return;
     }
     const { snapshot, ...rest } = state;
+    const entry = this.entries.get(path);
+    // The same snapshot again (a checkpoint's new log, a refresh that found the file unchanged):
+    // one registration each is enough, a new one per call would pile up until the snapshot dies.
+    if (entry?.snapshot.deref() === snapshot) {
+      this.entries.set(path, { snapshot: entry.snapshot, state: rest });
+      return;
+    }
     this.entries.set(path, { snapshot: new WeakRef(snapshot), state: rest });
     this.cleanup.register(snapshot, path);
   }

@@ -31,22 +31,19 @@ export interface HostOptions {
  * the environment; SIGKILLed after the test. Its waitForStderr waits 10 s by default.
  */
 export async function startHost(t: Cleanup, options: HostOptions = {}): Promise<HostProcess> {
-  // A directory made here is removed after the server is killed, not before (a test's after
-  // hooks run in the order they were added): a live server may be writing a checkpoint in it.
+  // The server is killed before its directory goes: removed under a live server, the directory
+  // can be refilled meanwhile by an idle checkpoint (ENOTEMPTY), and the failed hook then leaves
+  // the server running and the test file waiting for it.
   const removals: Array<() => void | Promise<void>> = [];
-  const removeDir = async () => {
-    for (const remove of removals) await remove();
-  };
   const dataDir = options.dataDir ?? tempDir({ after: (fn) => removals.push(fn) }, 'sq-host-');
-  const args = ['host', '0', '--bind', '127.0.0.1', '--data-dir', dataDir, ...(options.args ?? [])];
-  const host = await startSq(args, { env: { SQ_KEY: '' }, startTimeoutMs: options.startTimeoutMs ?? 20_000 }).catch(async (e: unknown) => {
-    await removeDir();
-    throw e;
-  });
+  let started: Awaited<ReturnType<typeof startSq>> | undefined;
   t.after(async () => {
-    await host.kill();
-    await removeDir();
+    await started?.kill();
+    for (const remove of removals) await remove();
   });
+  const args = ['host', '0', '--bind', '127.0.0.1', '--data-dir', dataDir, ...(options.args ?? [])];
+  const host = await startSq(args, { env: { SQ_KEY: '' }, startTimeoutMs: options.startTimeoutMs ?? 20_000 });
+  started = host;
   return {
     ...host,
     dataDir,
