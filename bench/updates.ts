@@ -103,7 +103,7 @@ async function measure(
     cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore,
   );
   const acknowledged = Number.isFinite(r.total) ? r.total - r.non2xx : 0;
-  return { measurement, check: await check(server, subject.fixture, `${subject.label} @${connections}`, requests, acknowledged) };
+  return { measurement, check: await check(server, subject.fixture, `${subject.label} @${connections}`, requests, r, acknowledged) };
 }
 
 /**

@@ -18,6 +18,8 @@ export interface WrkRequest {
 
 /** One load run, whichever generator made it. */
 export interface LoadResult {
+  /** Where this load's stamps started (see {@link STAMP}). */
+  readonly stampsFrom?: number;
   readonly total: number;
   readonly average: number;
   /** Socket errors plus timeouts. */
@@ -36,6 +38,27 @@ export async function wrkAvailable(): Promise<boolean> {
     // wrk prints its version and exits 1.
     (err: { stdout?: string }) => /wrk/.test(err.stdout ?? ''),
   );
+}
+
+/**
+ * In a request's body, stands for a number wrk writes there per request: the next of a counter
+ * that no other request of this process's loads shares, so no two requests send the same body (an
+ * update that rewrites a scroll's own text changes nothing, and a store may rightly skip it).
+ */
+export const STAMP = '@'.repeat(12);
+/** Each load's stamps start here: a load never reaches the next one's. */
+const STAMPS_PER_LOAD = 1e9;
+let nextStamps = STAMPS_PER_LOAD;
+
+/** The stamp in `body` if it came from `template` in the load whose stamps start at `from`. */
+export function stampOf(body: string, template: string, from: number): number | undefined {
+  const at = template.indexOf(STAMP);
+  if (at < 0 || body.length !== template.length) return undefined;
+  if (body.slice(0, at) !== template.slice(0, at) || body.slice(at + STAMP.length) !== template.slice(at + STAMP.length)) return undefined;
+  const digits = body.slice(at, at + STAMP.length);
+  if (!/^\d+$/.test(digits)) return undefined;
+  const n = Number(digits);
+  return n >= from && n < from + STAMPS_PER_LOAD ? n : undefined;
 }
 
 const lua = (s: string): string => JSON.stringify(s); // a JSON string literal is a valid Lua one here (ASCII paths and bodies)
@@ -61,10 +84,16 @@ export async function wrkLoad(options: {
     (r) =>
       `{${lua(r.method)}, ${lua(r.path)}, ${r.body === undefined ? 'nil' : lua(r.body)}, ${r.headers ? table({ ...headers, ...r.headers }) : 'headers'}}`,
   );
+  const stampsFrom = nextStamps;
+  nextStamps += STAMPS_PER_LOAD;
+  // One wrk thread (-t1), so one counter numbers every request of the load.
   writeFileSync(
     options.scriptPath,
-    `local headers = ${table(headers)}\nlocal reqs = {${list.join(',\n')}}\n` +
-      'request = function()\n  local r = reqs[math.random(#reqs)]\n  return wrk.format(r[1], r[2], r[4], r[3])\nend\n',
+    `local headers = ${table(headers)}\nlocal reqs = {${list.join(',\n')}}\nlocal stamp = ${stampsFrom}\n` +
+      'request = function()\n  local r = reqs[math.random(#reqs)]\n  local body = r[3]\n' +
+      `  if body and string.find(body, ${lua(STAMP)}, 1, true) then\n` +
+      `    body = string.gsub(body, ${lua(STAMP)}, string.format("%0${STAMP.length}d", stamp), 1)\n    stamp = stamp + 1\n  end\n` +
+      '  return wrk.format(r[1], r[2], r[4], body)\nend\n',
   );
   const { stdout } = await run('wrk', [
     '-t1',
@@ -76,7 +105,7 @@ export async function wrkLoad(options: {
     options.scriptPath,
     `http://127.0.0.1:${options.port}`,
   ]);
-  return parseWrk(stdout, options.seconds);
+  return { ...parseWrk(stdout, options.seconds), stampsFrom };
 }
 
 function ms(text: string | undefined): number {

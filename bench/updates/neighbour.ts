@@ -117,7 +117,7 @@ export async function noisyNeighbour(dir: string, cache: string, seconds: number
       acknowledgedRow(WRITER, WRITERS, writer),
     ];
     const acknowledged = Number.isFinite(writer.total) ? writer.total - writer.non2xx : 0;
-    const writerCheck = await check(server, LARGE, WRITER, updates, acknowledged);
+    const writerCheck = await check(server, LARGE, WRITER, updates, writer, acknowledged);
 
     const [aloneRow, withRow] = rows;
     const ratio = withRow!.requestsPerSecond / aloneRow!.requestsPerSecond;

@@ -6,7 +6,7 @@
 import { coordinateOf, scrollText, type PhextFixture } from '../http/fixtures.js';
 import type { ServerChild } from '../http/processes.js';
 import type { Measurement } from '../http/report.js';
-import type { LoadResult, WrkRequest } from '../http/wrk-load.js';
+import { STAMP, stampOf, type LoadResult, type WrkRequest } from '../http/wrk-load.js';
 
 export const HEADERS = { 'content-type': 'text/plain; charset=utf-8' };
 /** Requests sampled per load, for wrk to replay at random. */
@@ -23,13 +23,17 @@ export const newText = (fixture: PhextFixture): string => scrollText(++serial, f
 export const updatePath = (fixture: PhextFixture, coordinate: string) => `/api/v2/update?p=${fixture.name}&c=${coordinate}`;
 export const selectPath = (fixture: PhextFixture, coordinate: string) => `/api/v2/select?p=${fixture.name}&c=${coordinate}`;
 
-/** `n` updates of random existing scrolls, each with a text of its own, for wrk to replay at random. */
+/** A scroll's text with a {@link STAMP} in its head: every request carrying it sends a text of its own. */
+const stampedText = (fixture: PhextFixture): string =>
+  (`#${STAMP} ` + 'abcdefghijklmnopqrstuvwxyz '.repeat(Math.ceil(fixture.scrollBytes / 27))).slice(0, fixture.scrollBytes);
+
+/**
+ * `n` updates of random existing scrolls for wrk to replay at random, each request with a text
+ * never sent before (stamped by wrk), so that every acknowledged update changes its scroll.
+ */
 export function sampleUpdates(fixture: PhextFixture, n = SAMPLED): WrkRequest[] {
-  return Array.from({ length: n }, () => ({
-    method: 'POST',
-    path: updatePath(fixture, coordinateOf(random(fixture.scrolls))),
-    body: newText(fixture),
-  }));
+  const body = stampedText(fixture);
+  return Array.from({ length: n }, () => ({ method: 'POST', path: updatePath(fixture, coordinateOf(random(fixture.scrolls))), body }));
 }
 
 const url = (server: ServerChild, path: string) => `http://127.0.0.1:${server.port}${path}`;
@@ -65,38 +69,38 @@ export interface Check {
 /**
  * After a load: one more update, whose answer comes only after the commits still in flight when
  * wrk stopped (so they do not run into the next row); then every coordinate the load's requests
- * name is read back, and those the load reached must hold one of the texts sent to them.
+ * name is read back, and those the load reached must hold a text it sent (its stamp in the
+ * load's range).
  */
 export async function check(
   server: ServerChild,
   fixture: PhextFixture,
   row: string,
   requests: readonly WrkRequest[],
+  load: Pick<LoadResult, 'stampsFrom'>,
   acknowledged: number,
 ): Promise<Check> {
-  const sent = new Map<string, Set<string>>();
+  const picks = new Map<string, number>(); // coordinate → requests naming it
   for (const r of requests) {
     const coordinate = new URL(r.path, 'http://localhost').searchParams.get('c')!;
-    const texts = sent.get(coordinate) ?? new Set<string>();
-    texts.add(r.body!);
-    sent.set(coordinate, texts);
+    picks.set(coordinate, (picks.get(coordinate) ?? 0) + 1);
   }
-  const barrier = await updateOnce(server, fixture);
-  sent.get(barrier.coordinate)?.add(barrier.text);
+  await updateOnce(server, fixture);
+  const template = stampedText(fixture);
   let written = 0;
   const failures: string[] = [];
-  for (const [coordinate, texts] of sent) {
+  for (const coordinate of picks.keys()) {
     const text = await selectText(server, fixture, coordinate);
-    if (texts.has(text)) written++;
+    if (load.stampsFrom !== undefined && stampOf(text, template, load.stampsFrom) !== undefined) written++;
     else if (text.length !== fixture.scrollBytes) failures.push(`${coordinate} holds ${text.length} bytes`);
   }
   // wrk picks each request at random among the sampled ones, so `acknowledged` updates reach
   // about `expected` distinct coordinates; a server that drops writes falls far short of it.
   let expected = 0;
-  for (const texts of sent.values()) expected += 1 - (1 - texts.size / requests.length) ** acknowledged;
+  for (const n of picks.values()) expected += 1 - (1 - n / requests.length) ** acknowledged;
   if (acknowledged === 0) failures.push('no update acknowledged');
   else if (written < Math.max(1, Math.floor(expected / 2))) failures.push(`${written} read back, ~${expected.toFixed(0)} expected`);
-  return { row, acknowledged, sampled: sent.size, written, expected, failures };
+  return { row, acknowledged, sampled: picks.size, written, expected, failures };
 }
 
 export function formatChecks(checks: readonly Check[]): string {
