@@ -14,6 +14,8 @@ export interface Cleanup {
  */
 export function tempDir(t: Cleanup, prefix = 'sq-test-'): string {
   const dir = realpathSync(mkdtempSync(join(tmpdir(), prefix)));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  // Retried: a server a test started in it may still add a file (a checkpoint) until it is killed
+  // by a later hook, which would fail the removal with ENOTEMPTY.
+  t.after(() => rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 20 }));
   return dir;
 }
