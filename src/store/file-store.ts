@@ -10,6 +10,7 @@ import {
   CHECKPOINT_RATIO,
   GATHER_MAX_MS,
   type Commit,
+  type Changes,
   type CommitObserver,
   type DocumentKey,
   type DocumentStore,
@@ -160,6 +161,21 @@ export class FileDocumentStore implements DocumentStore {
     await Promise.all([...due].map(([path, key]) => this.checkpointNow(path, key)));
     // A log whose checkpoint failed keeps its changes, but not an open file.
     if (this.closing) await Promise.all([...this.documents.values()].map((d) => d.state?.log?.release()));
+  }
+
+  async changesSince(document: DocumentKey, since: number): Promise<Changes | undefined> {
+    await this.read(document);
+    // Read in the same turn as the observers hear of a commit: nothing committed is in neither.
+    const state = this.documents.peek(this.files.fileOf(document))?.state;
+    const version = state?.version ?? 0;
+    const log = state?.log;
+    if (since > version || since < (log?.retainedAfter ?? version)) return undefined;
+    const records: ChangeRecord[] = [];
+    if (log) {
+      for (const r of log.folded.values()) if (r.version > since && !log.unfolded.has(r.coordinate.key)) records.push(r);
+      for (const r of log.unfolded.values()) if (r.version > since) records.push(r);
+    }
+    return { version, records: records.sort((a, b) => a.version - b.version) };
   }
 
   onCommit(observer: CommitObserver): void {
@@ -453,6 +469,8 @@ export class FileDocumentStore implements DocumentStore {
         // Keeping them is worth no failure: on a nearly full disk the log goes without them.
         () => OpenLog.create(this.io, doc.path, stamp, staged.version, later),
       );
+      // Folded records carried over from before an outside edit are older than what that edit moved.
+      log.retainedAfter = Math.max(log.retainedAfter, state.log.retainedAfter);
       await state.log.release();
       this.setState(doc, { snapshot: state.snapshot, stamp, version: state.version, log });
       const size = Number(staged.file.stamp.size);
