@@ -464,13 +464,14 @@ export class FileDocumentStore implements DocumentStore {
       const unfolded = [...state.log.unfolded.values()];
       const later = unfolded.filter((r) => r.version > staged.version);
       // Kept a while longer, for an editor whose copy predates this checkpoint (see withLog).
-      const folded = recentlyFolded(state.log, unfolded, staged.version, this.checkpointBytes(state));
+      const { records: folded, cut } = recentlyFolded(state.log, unfolded, staged.version, this.checkpointBytes(state));
       const log = await OpenLog.create(this.io, doc.path, stamp, staged.version, later, folded).catch(
         // Keeping them is worth no failure: on a nearly full disk the log goes without them.
         () => OpenLog.create(this.io, doc.path, stamp, staged.version, later),
       );
-      // Folded records carried over from before an outside edit are older than what that edit moved.
-      log.retainedAfter = Math.max(log.retainedAfter, state.log.retainedAfter);
+      // What the new log holds for a change feed: what the old one held, less what was cut (a
+      // log that went without its folded records knows only its base).
+      if (log.folded.size === folded.length) log.retainedAfter = Math.max(state.log.retainedAfter, cut);
       await state.log.release();
       this.setState(doc, { snapshot: state.snapshot, stamp, version: state.version, log });
       const size = Number(staged.file.stamp.size);
@@ -559,7 +560,12 @@ function hasUnfolded(state: DiskState | undefined): state is DiskState & { log: 
  * earlier checkpoints folded, newest kept, up to `bytes` of text — so an editor's copy read a few
  * checkpoints ago still gets our writes back (see withLog), while the log stays bounded.
  */
-function recentlyFolded(log: OpenLog, unfolded: readonly ChangeRecord[], version: number, bytes: number): ChangeRecord[] {
+function recentlyFolded(
+  log: OpenLog,
+  unfolded: readonly ChangeRecord[],
+  version: number,
+  bytes: number,
+): { records: ChangeRecord[]; cut: number } {
   const newest = new Map<string, ChangeRecord>();
   for (const r of log.folded.values()) newest.set(r.coordinate.key, r);
   for (const r of unfolded) {
@@ -571,5 +577,6 @@ function recentlyFolded(log: OpenLog, unfolded: readonly ChangeRecord[], version
   let total = 0;
   let n = 0;
   while (n < kept.length && total + kept[n]!.bytes <= bytes) total += kept[n++]!.bytes;
-  return kept.slice(0, n).reverse();
+  // `cut`: the newest version left out (others of that version may be kept), -1 when none was.
+  return { records: kept.slice(0, n).reverse(), cut: n < kept.length ? kept[n]!.version : -1 };
 }

@@ -33,9 +33,9 @@ export class OpenLog {
 
   /**
    * Every change after this version is held here, as the newest record of its scroll (folded or
-   * unfolded): what a change feed can replay. The folded records may have been cut to a budget,
-   * oldest first, so only their oldest version is sure; before the base, an outside edit may have
-   * moved the version without a record.
+   * unfolded): what a change feed can replay. A checkpoint knows what it cut from the folded
+   * records (see installCheckpoint); a log read from disk does not, so only its oldest folded
+   * version is sure, else its base (an outside edit may have moved the version without a record).
    */
   retainedAfter: number;
 
