@@ -71,10 +71,18 @@ export function watchRoute(deps: WatchDeps): Route {
         if (e instanceof FeedRefusal) throw new HttpError(503, `Service Unavailable: ${e.message}`, { 'Retry-After': RETRY_AFTER });
         throw e;
       }
+      // A client that hangs up leaves at once, not when its next event or heartbeat finds it
+      // gone. The server lets clients half-close (see http-server.ts), so a watcher that stops
+      // sending has hung up too: an event stream is only ever read.
       // A revoked token's client may be too far behind to take even the end: cut it.
       const socket = ex.req.socket;
+      const hangUp = () => stream.end('gone');
+      socket.once('close', hangUp);
+      socket.once('end', hangUp);
       const leave = stream.onEnd;
       stream.onEnd = (reason) => {
+        socket.off('close', hangUp);
+        socket.off('end', hangUp);
         leave(reason);
         if (reason === 'revoked' && socket.writableLength > 0) socket.destroy();
       };
