@@ -14,6 +14,17 @@ describe('sq host: /api/v2/watch limits', () => {
     streams.push(s);
     return s;
   };
+  /** A stream once the tenant's slot is free: a hang-up reaches the server a little later. */
+  const watchWhenFree = async (query: string): Promise<SseStream> => {
+    for (let i = 0; ; i++) {
+      const s = await watch(query);
+      if (s.status === 200) return s;
+      await s.closed('refusal');
+      assert.equal(s.status, 503, s.body);
+      assert.ok(i < 2_000, 'the slot never came back');
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  };
   after(async () => {
     for (const s of streams) s.close();
     for (const cleanup of cleanups) await cleanup();
@@ -35,18 +46,7 @@ describe('sq host: /api/v2/watch limits', () => {
     assert.equal(refused.headers['retry-after'], '5');
     assert.equal(refused.body, 'Service Unavailable: too many open watch streams for this tenant (1)');
     first.close();
-    // The hang-up reaches the server a little later: ask until it has.
-    for (let i = 0; ; i++) {
-      const again = await watch('?p=notes');
-      if (again.status === 200) {
-        again.close();
-        break;
-      }
-      await again.closed('refusal');
-      assert.equal(again.status, 503);
-      assert.ok(i < 2_000, 'the slot never came back');
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    (await watchWhenFree('?p=notes')).close();
   });
 
   it('a consumer that does not read is cut off: its unsent events are dropped, it gets overflow, and leaves its slot', async () => {
@@ -89,9 +89,23 @@ describe('sq host: /api/v2/watch limits', () => {
     );
   });
 
+  it('a replay larger than the buffer is made as the client reads it, not cut off', async () => {
+    const text = 'y'.repeat(20 * 1024);
+    for (let i = 1; i <= 10; i++) {
+      const reply = await api(host.port, undefined, 'update', { p: 'big', c: `1.1.1/1.1.1/1.1.${i}` }, { body: `${i} ${text}` });
+      assert.equal(reply.status, 200, reply.text);
+    }
+    const s = await watchWhenFree('?p=big&text=1&since=0');
+    await s.until((e) => e.filter((x) => x.event === 'change').length === 10, 'the replay');
+    assert.deepEqual(
+      s.events.map((e) => e.id),
+      ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10'],
+    );
+    s.close();
+  });
+
   it('open streams do not hold a shutdown: they end, and the server exits at once', async () => {
-    const open = await watch('?p=notes');
-    assert.equal(open.status, 200);
+    const open = await watchWhenFree('?p=notes');
     const exit = await host.stop();
     assert.equal(exit, 0);
     await open.closed('stream at shutdown');

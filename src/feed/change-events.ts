@@ -12,28 +12,33 @@ export interface EventShape {
 }
 
 /**
- * The `change` events of records of phext `name`, in the order given (version order). A change
- * carries `id:` only when it is the last of its version here: the id is where a client resumes,
- * and resuming after a version replays all of it, so no change of that version is skipped.
+ * The `change` events of records of phext `name`, in the order given (version order), one string
+ * each, made as they are asked for. A change carries `id:` only when it is the last of its version
+ * here: the id is where a client resumes, and resuming after a version replays all of it, so no
+ * change of that version is skipped.
  */
-export function changeEvents(name: string, records: readonly ChangeRecord[], shape: EventShape): string {
-  const shown = shape.prefix === undefined ? records : records.filter((r) => r.coordinate.key.startsWith(shape.prefix!));
-  let out = '';
-  for (let i = 0; i < shown.length; i++) {
-    const r = shown[i]!;
-    const last = shown[i + 1]?.version !== r.version;
-    const data = {
-      p: name,
-      version: r.version,
-      coord: r.coordinate.toString(),
-      kind: r.kind,
-      bytes: r.bytes,
-      checksum: r.checksum,
-      ...(shape.text ? { text: r.text } : {}),
-    };
-    out += sseEvent('change', JSON.stringify(data), last ? eventId(name, r.version, shape.wide) : undefined);
+export function* changeEvents(name: string, records: readonly ChangeRecord[], shape: EventShape): Generator<string> {
+  const prefix = shape.prefix;
+  let previous: ChangeRecord | undefined;
+  for (const r of records) {
+    if (prefix !== undefined && !r.coordinate.key.startsWith(prefix)) continue;
+    if (previous) yield changeEvent(name, previous, shape, previous.version !== r.version);
+    previous = r;
   }
-  return out;
+  if (previous) yield changeEvent(name, previous, shape, true);
+}
+
+function changeEvent(name: string, r: ChangeRecord, shape: EventShape, withId: boolean): string {
+  const data = {
+    p: name,
+    version: r.version,
+    coord: r.coordinate.toString(),
+    kind: r.kind,
+    bytes: r.bytes,
+    checksum: r.checksum,
+    ...(shape.text ? { text: r.text } : {}),
+  };
+  return sseEvent('change', JSON.stringify(data), withId ? eventId(name, r.version, shape.wide) : undefined);
 }
 
 /**

@@ -16,10 +16,30 @@ test('a resuming stream holds live events until its replay is out, then drops th
   const reader = stream[Symbol.asyncIterator]();
   stream.deliver({ version: 5, bytes: bytes('live5 ') });
   stream.deliver({ version: 7, bytes: bytes('live7 ') });
-  stream.begin([bytes('replay..5 ')], 5);
-  assert.equal(await take(reader), `${PREAMBLE}replay..5 live7 `);
+  let made = 0;
+  function* replay() {
+    for (let v = 1; v <= 5; v++) {
+      made++;
+      yield `replay${v} `;
+    }
+  }
+  stream.begin(replay(), 5);
+  assert.equal(made, 1, 'made as it is read');
+  assert.equal(await take(reader), PREAMBLE.toString());
+  assert.equal(await take(reader), 'replay1 replay2 replay3 replay4 replay5 ');
+  assert.equal(await take(reader), 'live7 ');
   stream.deliver({ version: 8, bytes: bytes('live8 ') });
   assert.equal(await take(reader), 'live8 ');
+});
+
+test('with nothing to replay the hold ends at once', async () => {
+  const stream = new FeedStream(1024);
+  const reader = stream[Symbol.asyncIterator]();
+  stream.deliver({ version: 3, bytes: bytes('live3 ') });
+  stream.deliver({ version: 4, bytes: bytes('live4 ') });
+  stream.begin([], 3);
+  stream.deliver({ version: 5, bytes: bytes('live5 ') });
+  assert.equal(await take(reader), `${PREAMBLE}live4 live5 `);
 });
 
 test('past its bound a stream drops what waits, ends with overflow and tells its hub once', async () => {

@@ -9,6 +9,9 @@ export interface Delivery {
   readonly bytes: Buffer;
 }
 
+/** Bytes of replayed events made at a time, as the client reads them. */
+const REPLAY_CHUNK = 32 * 1024;
+
 /**
  * One subscriber's events on their way out, as the chunks of an answer. The hub pushes events
  * as commits land; the answer takes them as fast as the client reads (all waiting events in one
@@ -16,15 +19,18 @@ export interface Delivery {
  * with an `overflow` event and leaves the hub, so a consumer that does not read costs at most
  * that much memory, however busy the phext.
  *
- * A stream that resumes starts `held`: live events are kept aside while its replay is read
- * from the store, then those the replay already covers are dropped (see begin), so the client
- * sees every change once, in version order.
+ * A stream that resumes holds live events aside (counted against the bound) while its replay is
+ * read from the store and sent, a chunk at a time as the client reads (the replay's records are
+ * the store's own, so a long replay costs one chunk); then those the replay already covers are
+ * dropped (see begin), so the client sees every change once, in version order.
  */
 export class FeedStream implements AsyncIterable<Buffer> {
   private queue: Buffer[] = [PREAMBLE];
   private queued = PREAMBLE.length;
   /** Live deliveries waiting for the replay, oldest first. */
   private held: Delivery[] | undefined = [];
+  /** The replay not yet sent, and the version it reaches. */
+  private replay: { readonly events: Iterator<string>; readonly covered: number; head: string } | undefined;
   private ended: EndReason | undefined;
   private wake: (() => void) | undefined;
   /** Called once when the stream stops taking events (the hub forgets it). */
@@ -55,15 +61,40 @@ export class FeedStream implements AsyncIterable<Buffer> {
   }
 
   /**
-   * Ends the hold: `first` goes out (a replay, or a reset), then the live deliveries above
-   * `covered` — those at or below it are in `first` already.
+   * `first` goes out (a replay, or a reset), made as the client reads it; then the hold ends:
+   * the live deliveries above `covered` follow — those at or below it are in `first` already.
+   * With nothing to replay the hold ends at once.
    */
-  begin(first: readonly Buffer[], covered: number): void {
+  begin(first: Iterable<string>, covered: number): void {
+    if (this.ended || this.replay || !this.held) return;
+    const events = first[Symbol.iterator]();
+    const head = events.next();
+    if (head.done) return this.release(covered);
+    this.replay = { events, covered, head: head.value };
+    this.wake?.();
+  }
+
+  /** The next chunk of the replay; at its end, the hold ends. */
+  private replayed(): Buffer | undefined {
+    const replay = this.replay!;
+    let text = replay.head;
+    replay.head = '';
+    while (text.length < REPLAY_CHUNK) {
+      const next = replay.events.next();
+      if (next.done) break;
+      text += next.value;
+    }
+    if (text !== '') return Buffer.from(text);
+    this.replay = undefined;
+    this.release(replay.covered);
+    return undefined;
+  }
+
+  /** Ends the hold: the held deliveries above `covered` are queued. */
+  private release(covered: number): void {
     const held = this.held ?? [];
     this.held = undefined;
-    if (this.ended) return;
     this.queued = this.queue.reduce((n, b) => n + b.length, 0);
-    for (const bytes of first) this.push(bytes);
     for (const d of held) if (d.version > covered) this.push(d.bytes);
   }
 
@@ -77,6 +108,7 @@ export class FeedStream implements AsyncIterable<Buffer> {
     if (this.ended) return;
     this.ended = reason;
     this.held = undefined;
+    this.replay = undefined;
     this.queue = [];
     this.queued = 0;
     this.onEnd(reason);
@@ -104,6 +136,11 @@ export class FeedStream implements AsyncIterable<Buffer> {
           this.queue = [];
           this.queued = 0;
           yield chunk;
+          continue;
+        }
+        if (this.replay) {
+          const chunk = this.replayed();
+          if (chunk) yield chunk;
           continue;
         }
         if (this.ended) return;

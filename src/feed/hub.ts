@@ -108,7 +108,7 @@ export class FeedHub {
       const key = `${shape.text ? 1 : 0}${shape.wide ? 1 : 0}${shape.prefix ?? ''}`;
       let bytes = shared.get(key);
       if (!shared.has(key)) {
-        const text = changeEvents(commit.document.name, records, shape);
+        const text = [...changeEvents(commit.document.name, records, shape)].join('');
         bytes = text === '' ? undefined : Buffer.from(text);
         shared.set(key, bytes);
       }

@@ -91,17 +91,17 @@ export function watchRoute(deps: WatchDeps): Route {
           stream.begin([], -1);
         } else if (name === undefined) {
           // Versions are per phext: what a stream of all of them missed is not known.
-          stream.begin([Buffer.from(resetEvent(undefined, undefined, undefined))], -1);
+          stream.begin([resetEvent(undefined, undefined, undefined)], -1);
         } else {
           const key: DocumentKey = { tenant: tenant.name, name };
           const changes = await deps.store.changesSince(key, since);
           if (changes) {
-            stream.begin([Buffer.from(changeEvents(name, changes.records, { text, wide: false, prefix }))], changes.version);
+            stream.begin(changeEvents(name, changes.records, { text, wide: false, prefix }), changes.version);
           } else {
             const snapshot = await deps.store.read(key);
             const version = snapshot?.version ?? 0;
             const sum = snapshot ? await snapshot.checksum() : checksum('');
-            stream.begin([Buffer.from(resetEvent(name, version, sum))], version);
+            stream.begin([resetEvent(name, version, sum)], version);
           }
         }
       } catch (e) {
