@@ -60,6 +60,10 @@ const schema = z
   .strict()
   .refine((c) => c.config === undefined || (c.key === undefined && c.dataDir === '.'), {
     message: 'key and dataDir come from the tenants file in multi-tenant mode',
+  })
+  .refine((c) => c.watchMaxStreamsPerTenant <= c.watchMaxStreams, {
+    message: 'at most watchMaxStreams for one tenant',
+    path: ['watchMaxStreamsPerTenant'],
   });
 
 /** A validated, defaulted host configuration. */
