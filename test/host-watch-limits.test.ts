@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startHost, type HostProcess } from '../src/testing/host-process.js';
 import { openSse, type SseStream } from '../src/testing/sse-client.js';
-import { api } from '../src/testing/sq-api.js';
+import { api, call } from '../src/testing/sq-api.js';
 
 describe('sq host: /api/v2/watch limits', () => {
   let host: HostProcess;
@@ -40,6 +40,8 @@ describe('sq host: /api/v2/watch limits', () => {
   it('beyond the limit: 503 with Retry-After and one line; a slot is free again once its stream is gone', async () => {
     const first = await watch('?p=notes');
     assert.equal(first.status, 200);
+    const metrics = await call(host.port, '/metrics');
+    assert.match(metrics.text, /^sq_watch_streams 1$/m);
     const refused = await watch('?p=other');
     await refused.closed('refusal');
     assert.equal(refused.status, 503);
