@@ -1,10 +1,11 @@
 // The change feed (`GET /api/v2/watch`) against a real `sq host`, through HTTP on an ephemeral port.
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { startHost, type HostProcess } from '../src/testing/host-process.js';
 import { openSse, type SseEvent, type SseStream } from '../src/testing/sse-client.js';
 import { api } from '../src/testing/sq-api.js';
+import { waitFor } from '../src/testing/wait.js';
 
 const KEY = 'watch-key-0123456789';
 
@@ -216,8 +217,20 @@ describe('sq host: /api/v2/watch', () => {
   it('resuming from a version the log no longer holds sends one reset with the version and checksum, then goes on live', async () => {
     await write('edited', '1.1.1/1.1.1/1.1.1', 'one');
     await write('edited', '1.1.1/1.1.1/1.1.2', 'two');
-    // Another program saves the file: the version moves on, with no record of what changed.
+    // Another program saves the file (once the checkpoint has written it: an edit racing our
+    // rename is a store matter): the version moves on, with no record of what changed.
+    await waitFor(
+      () => existsSync(host.file('edited')) && readFileSync(host.file('edited'), 'utf8').includes('two'),
+      10_000,
+      () => 'the checkpoint',
+    );
     writeFileSync(host.file('edited'), 'saved elsewhere');
+    // Until the checkpoint is wholly in place the store serves what it wrote; ask until it has read the edit.
+    let moved = 0;
+    for (let i = 0; moved <= 2; i++) {
+      moved = Number(JSON.parse(String((await api(host.port, KEY, 'checksum', { p: 'edited' })).headers.etag)));
+      assert.ok(i < 1_000, 'the edit was never seen');
+    }
     const s = await watch('?p=edited&since=1');
     await s.until((e) => e.length === 1, 'reset');
     const checksum = await api(host.port, KEY, 'checksum', { p: 'edited' });
