@@ -95,6 +95,10 @@ describe('sq host: /api/v2/watch', () => {
     }
     const post = await api(host.port, KEY, 'watch', { p: 'notes' }, { method: 'POST', body: '' });
     assert.equal(post.status, 405);
+    // A page on another origin resumes with fetch: its preflight must allow the header.
+    const preflight = await api(host.port, undefined, 'watch', { p: 'notes' }, { method: 'OPTIONS' });
+    assert.equal(preflight.status, 204);
+    assert.match(String(preflight.headers['access-control-allow-headers']), /\bLast-Event-ID\b/);
   });
 
   it('streams each committed change once, with a heartbeat while idle, the text only when asked', async () => {
