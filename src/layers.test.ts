@@ -12,6 +12,7 @@ const FORBIDDEN: Record<string, readonly string[]> = {
   commands: ['server', 'daemon', 'cli', 'tenants', 'router'],
   store: ['commands', 'server', 'daemon', 'cli', 'tenants'],
   phext: ['commands', 'store', 'server', 'daemon', 'cli', 'tenants'],
+  feed: ['commands', 'server', 'daemon', 'cli', 'tenants'],
   server: ['daemon', 'cli'],
   daemon: ['server', 'cli'],
 };

@@ -5,6 +5,6 @@ export const CORS_ORIGIN = { 'Access-Control-Allow-Origin': '*' } as const;
 export const CORS_PREFLIGHT = {
   ...CORS_ORIGIN,
   'Access-Control-Allow-Methods': 'GET, POST, PUT, DELETE, HEAD, OPTIONS',
-  'Access-Control-Allow-Headers': 'Authorization, Content-Type, X-SQ-API-Key',
+  'Access-Control-Allow-Headers': 'Authorization, Content-Type, X-SQ-API-Key, Last-Event-ID',
   'Access-Control-Max-Age': '86400',
 } as const;

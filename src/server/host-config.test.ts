@@ -25,6 +25,10 @@ describe('HostConfig', () => {
       [{ port: 0, logFormat: 'xml' as 'text' }, /^logFormat: /],
       [{ port: 0, config: 'tenants.json', key: 'k' }, /tenants file/],
       [{ port: 0, unknown: 1 } as Parameters<typeof hostConfig>[0], /unknown/i],
+      [{ port: 0, watchMaxStreams: 0 }, /^watchMaxStreams: /],
+      [{ port: 0, watchBufferBytes: 0.5 }, /^watchBufferBytes: /],
+      [{ port: 0, watchHeartbeatMs: -1 }, /^watchHeartbeatMs: /],
+      [{ port: 0, watchMaxStreams: 10, watchMaxStreamsPerTenant: 11 }, /^watchMaxStreamsPerTenant: at most watchMaxStreams/],
     ];
     for (const [input, message] of cases)
       assert.throws(

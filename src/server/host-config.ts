@@ -48,10 +48,22 @@ const schema = z
     checkpointRatio: z.number().positive().default(CHECKPOINT_RATIO),
     checkpointMinBytes: count.default(CHECKPOINT_MIN_BYTES),
     checkpointIdleMs: ms.default(CHECKPOINT_IDLE_MS),
+    /** Open change-feed streams (`/api/v2/watch`), all tenants together; beyond it 503 + Retry-After. */
+    watchMaxStreams: count.default(1_000),
+    /** …and of one tenant, so that one cannot take them all. */
+    watchMaxStreamsPerTenant: count.default(100),
+    /** Unsent bytes a stream may hold; a consumer further behind is cut off (`overflow`). */
+    watchBufferBytes: count.default(1 * MiB),
+    /** How often an open stream gets a heartbeat comment, so proxies keep it open. */
+    watchHeartbeatMs: ms.default(15_000),
   })
   .strict()
   .refine((c) => c.config === undefined || (c.key === undefined && c.dataDir === '.'), {
     message: 'key and dataDir come from the tenants file in multi-tenant mode',
+  })
+  .refine((c) => c.watchMaxStreamsPerTenant <= c.watchMaxStreams, {
+    message: 'at most watchMaxStreams for one tenant',
+    path: ['watchMaxStreamsPerTenant'],
   });
 
 /** A validated, defaulted host configuration. */

@@ -20,6 +20,7 @@ export interface HttpSources {
 export class Metrics {
   readonly registry = new Registry();
   private http?: HttpSources;
+  private feedStreams?: () => number;
   readonly requests = new Counter({
     name: 'sq_requests_total',
     help: 'HTTP requests by command and status',
@@ -128,6 +129,15 @@ export class Metrics {
         this.set(http()?.openConnections() ?? 0);
       },
     });
+    const feedStreams = (): number => this.feedStreams?.() ?? 0;
+    new Gauge({
+      name: 'sq_watch_streams',
+      help: 'Open change-feed streams (/api/v2/watch)',
+      registers: [this.registry],
+      collect() {
+        this.set(feedStreams());
+      },
+    });
     new Gauge({
       name: 'sq_http_body_bytes_held',
       help: 'Request body bytes reserved or buffered right now (bounded by --max-inflight-body)',
@@ -136,6 +146,11 @@ export class Metrics {
         this.set(http()?.bodyBytesHeld() ?? 0);
       },
     });
+  }
+
+  /** Where the change-feed gauge reads its figure; called once by the server that owns these metrics. */
+  watchFeed(openStreams: () => number): void {
+    this.feedStreams = openStreams;
   }
 
   /** Where the HTTP gauges read their figures; called once by the server that owns these metrics. */

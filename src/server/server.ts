@@ -1,5 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { FeedHub } from '../feed/hub.js';
 import { createHttpServer } from '../http/http-server.js';
 import type { DocumentStore } from '../store/document-store.js';
 import { apiRoutes } from './api-command.js';
@@ -14,6 +15,7 @@ import { send, startBody, type Responder } from './respond.js';
 import { RouteTable, compose, type Exchange, type Route } from './route.js';
 import type { Tenancy } from './tenancy.js';
 import { extractToken } from './token.js';
+import { watchRoute } from './watch-route.js';
 
 /** What the host serves with; the settings come from one validated HostConfig. */
 export interface HostDeps {
@@ -46,6 +48,17 @@ export function createHost(config: HostConfig, deps: HostDeps): Host {
   const { connections } = http;
   const bodies = new BodyBudget(config.maxInflightBodyBytes);
   metrics.watchHttp({ openConnections: () => connections.openConnections, bodyBytesHeld: () => bodies.bytesHeld });
+  // The change feed hears of each commit after it is durable, and checks its streams' tokens
+  // again whenever the tenants change.
+  const hub = new FeedHub({
+    maxStreams: config.watchMaxStreams,
+    maxStreamsPerTenant: config.watchMaxStreamsPerTenant,
+    bufferBytes: config.watchBufferBytes,
+    heartbeatMs: config.watchHeartbeatMs,
+  });
+  store.onCommit((commit) => hub.publish(commit));
+  tenancy.onTenantsChanged(() => hub.recheck());
+  metrics.watchFeed(() => hub.size);
 
   const routes = new RouteTable([
     {
@@ -75,6 +88,7 @@ export function createHost(config: HostConfig, deps: HostDeps): Host {
       defaultPhext: config.defaultPhext,
       trustedPages: config.trustedPages,
     }),
+    watchRoute({ store, resolver: tenancy.resolver, tenancy, hub }),
     ...tenancy.routes,
   ]);
   // Composed once per route, not per request.
@@ -155,6 +169,8 @@ export function createHost(config: HostConfig, deps: HostDeps): Host {
     server: http.server,
     listen: (port, bind) => http.listen(port, bind),
     async close() {
+      // Open streams end now, as answers: their connections then close like any other.
+      hub.close();
       await http.close(config.drainMs, () => Promise.allSettled([...inFlight]));
       await store.close();
     },

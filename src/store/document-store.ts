@@ -155,6 +155,21 @@ export interface DocumentStore {
   stats(): StoreStats;
   /** Adds an observer of every commit from now on. */
   onCommit(observer: CommitObserver): void;
+  /**
+   * What changed in `document` after version `since`, as far as the store still holds it: the
+   * newest record of each scroll changed since (an older change of a scroll that changed again is
+   * compacted away, as in CouchDB's `_changes`), in version order, and the version they lead to.
+   * Undefined when changes after `since` are no longer all held, or `since` is ahead of the
+   * document: the caller must start over from the whole document. Reading it and the observers
+   * hearing of a commit never interleave, so an observer registered first misses nothing between.
+   */
+  changesSince(document: DocumentKey, since: number): Promise<Changes | undefined>;
+}
+
+/** See {@link DocumentStore.changesSince}. */
+export interface Changes {
+  readonly version: number;
+  readonly records: readonly ChangeRecord[];
 }
 
 /** Size of the document cache. */

@@ -10,6 +10,7 @@ import {
   CHECKPOINT_RATIO,
   GATHER_MAX_MS,
   type Commit,
+  type Changes,
   type CommitObserver,
   type DocumentKey,
   type DocumentStore,
@@ -162,6 +163,21 @@ export class FileDocumentStore implements DocumentStore {
     await Promise.all([...due].map(([path, key]) => this.checkpointNow(path, key)));
     // A log whose checkpoint failed keeps its changes, but not an open file.
     if (this.closing) await Promise.all([...this.documents.values()].map((d) => d.state?.log?.release()));
+  }
+
+  async changesSince(document: DocumentKey, since: number): Promise<Changes | undefined> {
+    await this.read(document);
+    // Read in the same turn as the observers hear of a commit: nothing committed is in neither.
+    const state = this.documents.peek(this.files.fileOf(document))?.state;
+    const version = state?.version ?? 0;
+    const log = state?.log;
+    if (since > version || since < (log?.retainedAfter ?? version)) return undefined;
+    const records: ChangeRecord[] = [];
+    if (log) {
+      for (const r of log.folded.values()) if (r.version > since && !log.unfolded.has(r.coordinate.key)) records.push(r);
+      for (const r of log.unfolded.values()) if (r.version > since) records.push(r);
+    }
+    return { version, records: records.sort((a, b) => a.version - b.version) };
   }
 
   onCommit(observer: CommitObserver): void {
@@ -453,11 +469,14 @@ export class FileDocumentStore implements DocumentStore {
       const unfolded = [...state.log.unfolded.values()];
       const later = unfolded.filter((r) => r.version > staged.version);
       // Kept a while longer, for an editor whose copy predates this checkpoint (see withLog).
-      const folded = recentlyFolded(state.log, unfolded, staged.version, this.checkpointBytes(state));
+      const { records: folded, cut } = recentlyFolded(state.log, unfolded, staged.version, this.checkpointBytes(state));
       const log = await OpenLog.create(this.io, doc.path, stamp, staged.version, later, folded).catch(
         // Keeping them is worth no failure: on a nearly full disk the log goes without them.
         () => OpenLog.create(this.io, doc.path, stamp, staged.version, later),
       );
+      // What the new log holds for a change feed: what the old one held, less what was cut (a
+      // log that went without its folded records knows only its base).
+      if (log.folded.size === folded.length) log.retainedAfter = Math.max(state.log.retainedAfter, cut);
       await state.log.release();
       this.setState(doc, { snapshot: state.snapshot, stamp, version: state.version, log });
       const size = Number(staged.file.stamp.size);
@@ -560,7 +579,12 @@ function hasUnfolded(state: DiskState | undefined): state is DiskState & { log: 
  * earlier checkpoints folded, newest kept, up to `bytes` of text — so an editor's copy read a few
  * checkpoints ago still gets our writes back (see withLog), while the log stays bounded.
  */
-function recentlyFolded(log: OpenLog, unfolded: readonly ChangeRecord[], version: number, bytes: number): ChangeRecord[] {
+function recentlyFolded(
+  log: OpenLog,
+  unfolded: readonly ChangeRecord[],
+  version: number,
+  bytes: number,
+): { records: ChangeRecord[]; cut: number } {
   const newest = new Map<string, ChangeRecord>();
   for (const r of log.folded.values()) newest.set(r.coordinate.key, r);
   for (const r of unfolded) {
@@ -572,5 +596,6 @@ function recentlyFolded(log: OpenLog, unfolded: readonly ChangeRecord[], version
   let total = 0;
   let n = 0;
   while (n < kept.length && total + kept[n]!.bytes <= bytes) total += kept[n++]!.bytes;
-  return kept.slice(0, n).reverse();
+  // `cut`: the newest version left out (others of that version may be kept), -1 when none was.
+  return { records: kept.slice(0, n).reverse(), cut: n < kept.length ? kept[n]!.version : -1 };
 }

@@ -37,11 +37,13 @@ export class OpenLog {
      * acknowledged writes without a trace (see withLog).
      */
     readonly folded: ReadonlyMap<string, ChangeRecord>,
+    baseVersion: number,
   ) {
     let memory = 0;
     // A folded text may be no scroll's any more (changed again since): counted, as it may be held alone.
     for (const r of folded.values()) memory += RECORD_MEMORY + STRING_MEMORY + textMemory(r.text);
     this.foldedMemory = memory;
+    this.retainedAfter = retainedAfter(baseVersion, folded);
   }
 
   private readonly foldedMemory: number;
@@ -54,6 +56,14 @@ export class OpenLog {
     return LOG_MEMORY + this.foldedMemory + RECORD_MEMORY * this.unfolded.size;
   }
 
+  /**
+   * Every change after this version is held here, as the newest record of its scroll (folded or
+   * unfolded): what a change feed can replay. A checkpoint knows what it cut from the folded
+   * records (see installCheckpoint); a log read from disk does not, so only its oldest folded
+   * version is sure, else its base (an outside edit may have moved the version without a record).
+   */
+  retainedAfter: number;
+
   /** Kept open from the first append until the log is replaced or released: an append is then one write and one sync. */
   private handle: Promise<FileHandle> | undefined;
 
@@ -64,7 +74,15 @@ export class OpenLog {
     if (!contents) return undefined;
     const unfolded = newestByScroll(contents.records);
     const folded = newestByScroll(contents.folded);
-    return new OpenLog(path, contents.base, highest(contents.baseVersion, contents.records), contents.validBytes, unfolded, folded);
+    return new OpenLog(
+      path,
+      contents.base,
+      highest(contents.baseVersion, contents.records),
+      contents.validBytes,
+      unfolded,
+      folded,
+      contents.baseVersion,
+    );
   }
 
   /**
@@ -86,7 +104,7 @@ export class OpenLog {
     if (records.length > 0) frames.push(batchFrame(records));
     const bytes = frames.length === 1 ? frames[0]! : Buffer.concat(frames);
     await io.replace(path, bytes, { mode: 0o600 });
-    return new OpenLog(path, base, highest(version, records), bytes.length, newestByScroll(records), newestByScroll(folded));
+    return new OpenLog(path, base, highest(version, records), bytes.length, newestByScroll(records), newestByScroll(folded), version);
   }
 
   /** Closes the append handle, if open (the log was replaced, or its document leaves the cache). */
@@ -136,6 +154,13 @@ function newestByScroll(records: readonly ChangeRecord[]): Map<string, ChangeRec
     newest.set(r.coordinate.key, r);
   }
   return newest;
+}
+
+/** See {@link OpenLog.retainedAfter}: the oldest folded version (ties may have been cut with it), else the base. */
+function retainedAfter(baseVersion: number, folded: ReadonlyMap<string, ChangeRecord>): number {
+  let oldest = baseVersion;
+  for (const r of folded.values()) if (r.version < oldest) oldest = r.version;
+  return oldest;
 }
 
 /** The highest version of `records`, at least `version` (a loop: a log may hold 100,000 records). */

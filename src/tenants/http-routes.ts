@@ -7,6 +7,7 @@ import type { Tenancy } from '../server/tenancy.js';
 import { handleAdmin } from './admin.js';
 import type { TenantManager } from './manager.js';
 import type { SingleTenantResolver } from './single-tenant.js';
+import { tokenDigest } from './token-digest.js';
 
 const ADMIN = '/api/v2/admin';
 const RELOAD = '/api/v2/reload';
@@ -39,7 +40,17 @@ export function multiTenancy(manager: TenantManager): Tenancy {
     { path: ADMIN, command: 'admin', auth: guard, handler: adminRoute },
     { path: ADMIN + '/', prefix: true, command: 'admin', auth: guard, handler: adminRoute },
   ];
-  return { mode: 'multi', resolver: manager, isAdmin, routes };
+  return {
+    mode: 'multi',
+    resolver: manager,
+    isAdmin,
+    routes,
+    grant: (tenant, token) => {
+      const digest = tokenDigest(token ?? '');
+      return () => manager.registry.grants(tenant.name, tenant.dataDir, digest);
+    },
+    onTenantsChanged: (listener) => manager.onSwap(listener),
+  };
 }
 
 /** Single-tenant mode: one resolver; the multi-tenant routes answer 404 with a hint. */
@@ -51,6 +62,9 @@ export function singleTenancy(resolver: SingleTenantResolver): Tenancy {
   return {
     mode: 'single',
     resolver,
+    // The key is fixed for the server's life.
+    grant: () => () => true,
+    onTenantsChanged: () => {},
     routes: [
       { path: RELOAD, methods: ['POST'], methodName: 'reload', command: 'reload', auth: open, handler: needsConfig('reload') },
       { path: ADMIN, command: 'admin', auth: open, handler: needsConfig('the admin API') },

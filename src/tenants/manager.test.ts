@@ -3,6 +3,7 @@ import { symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it, type TestContext } from 'node:test';
 import { activity } from './activity.js';
+import { tokenDigest } from './token-digest.js';
 import { TenantManager } from './manager.js';
 import { tempDir } from '../testing/temp-dir.js';
 import { freshTenantsConfig } from '../testing/tenants-file.js';
@@ -102,5 +103,33 @@ describe('TenantManager reload', () => {
     await manager.reload();
     assert.equal(manager.isAdmin('cli-key'), true);
     assert.equal(activity(manager.registry).configured, 2);
+  });
+});
+
+describe('TenantManager grants', () => {
+  it('tells its listeners of each new registry, where a token still opens its tenant only while unchanged', async (t) => {
+    const { manager, rewrite, logs } = await setup(t);
+    const alice = manager.resolve('tok-alice')!;
+    const digest = tokenDigest('tok-alice');
+    let heard = 0;
+    manager.onSwap(() => heard++);
+    manager.onSwap(() => {
+      throw new Error('listener broke');
+    });
+    assert.equal(manager.registry.grants('alice', alice.dataDir, digest), true);
+    assert.equal(manager.registry.grants('alice', alice.dataDir, tokenDigest('tok-bob')), false);
+    rewrite({ tenants: { 'tok-alice2': tenant('alice'), 'tok-bob': tenant('bob') } });
+    await manager.reload();
+    assert.equal(heard, 1);
+    assert.match(logs.join('\n'), /a listener of the new tenants failed: listener broke/);
+    assert.equal(manager.registry.grants('alice', alice.dataDir, digest), false, 'rotated');
+    rewrite({ tenants: { 'tok-alice': { name: 'alice', data_dir: 'elsewhere' } } });
+    await manager.reload();
+    assert.equal(heard, 2);
+    assert.equal(manager.registry.grants('alice', alice.dataDir, digest), false, 'the same token, another directory');
+    rewrite('{ not json');
+    const refused = await manager.reload();
+    assert.equal(refused.ok, false);
+    assert.equal(heard, 2, 'a refused file swaps nothing');
   });
 });

@@ -47,6 +47,7 @@ export class TenantManager implements TenantResolver {
   private readonly log: (line: string) => void;
   /** Owns every tenant's data_dir (one sq process per directory). */
   private readonly locks: TenantDirLocks;
+  private readonly swapListeners: Array<() => void> = [];
 
   private constructor(
     readonly configPath: string,
@@ -106,7 +107,7 @@ export class TenantManager implements TenantResolver {
     if (!(await this.seen.changed()) && onlyIfChanged) return { ok: true, tenants: this.current.size };
     try {
       const config = await loadConfig(this.configPath);
-      this.current = await TenantManager.build(config, this.options, this.current);
+      this.swap(await TenantManager.build(config, this.options, this.current));
       await this.locks.update(this.current.list());
       this.seen.saw(config.text);
       this.log(`tenants: loaded ${this.current.size} tenants from ${this.configPath} (on ${trigger})`);
@@ -127,11 +128,27 @@ export class TenantManager implements TenantResolver {
   change<T>(edit: (file: TenantsFile) => { file: TenantsFile; result: T }, options: EditOptions = {}): Promise<T> {
     return this.serialized(async () => {
       const { config, result, text } = await editConfig(this.configPath, edit, options);
-      this.current = await TenantManager.build(config, this.options, this.current);
+      this.swap(await TenantManager.build(config, this.options, this.current));
       await this.locks.update(this.current.list());
       this.seen.saw(text); // so the watcher does not reload what we just wrote
       return result;
     });
+  }
+
+  /** Calls `listener` right after each swap of the registry (a reload or an admin change). */
+  onSwap(listener: () => void): void {
+    this.swapListeners.push(listener);
+  }
+
+  private swap(registry: TenantRegistry): void {
+    this.current = registry;
+    for (const listener of this.swapListeners) {
+      try {
+        listener();
+      } catch (e) {
+        this.log(`tenants: a listener of the new tenants failed: ${(e as Error)?.message ?? e}`);
+      }
+    }
   }
 
   /** Waits for a running reload or change (stop the ReloadTriggers first, or more may follow). */

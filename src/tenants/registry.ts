@@ -84,6 +84,12 @@ export class TenantRegistry implements TenantResolver {
     return this.adminDigest !== undefined;
   }
 
+  /** True while the token of `digest` opens tenant `name` in `dataDir` (constant-time). */
+  grants(name: string, dataDir: string, digest: Buffer): boolean {
+    const tenant = this.byName.get(name);
+    return tenant !== undefined && tenant.dataDir === dataDir && timingSafeEqual(tenant.digest, digest);
+  }
+
   /** The tenant with this name. */
   get(name: string): RegisteredTenant | undefined {
     return this.byName.get(name);

@@ -46,6 +46,13 @@ Options:
                          R times the file's size (default 0.1) ...
   --checkpoint-min BYTES ...and at least this size (K/M/G suffixes allowed, default 1M)
   --checkpoint-idle-ms N ...or once the phext had no write for N ms (default 1000)
+  --watch-max-streams N  open change-feed streams (/api/v2/watch) beyond this get 503
+                         (default 1000)
+  --watch-max-per-tenant N
+                         ...and of one tenant (default 100)
+  --watch-buffer BYTES   unsent bytes a stream may hold before its consumer is cut off
+                         (K/M/G suffixes allowed, default 1M)
+  --watch-heartbeat-ms N heartbeat comment on every open stream this often (default 15000)
 ${TIMEOUT_USAGE}`;
 
 const stderrLine = (line: string) => process.stderr.write(line + '\n');
@@ -125,6 +132,10 @@ export const hostCommand: Command = {
         'checkpoint-ratio': { type: 'string' },
         'checkpoint-min': { type: 'string' },
         'checkpoint-idle-ms': { type: 'string' },
+        'watch-max-streams': { type: 'string' },
+        'watch-max-per-tenant': { type: 'string' },
+        'watch-buffer': { type: 'string' },
+        'watch-heartbeat-ms': { type: 'string' },
         ...TIMEOUT_OPTIONS,
       },
     });
@@ -159,6 +170,10 @@ export const hostCommand: Command = {
       checkpointRatio: positiveRatio(values['checkpoint-ratio'], 'checkpoint-ratio'),
       checkpointMinBytes: byteSize(values['checkpoint-min'], 'checkpoint-min'),
       checkpointIdleMs: positiveInteger(values['checkpoint-idle-ms'], 'checkpoint-idle-ms'),
+      watchMaxStreams: positiveInteger(values['watch-max-streams'], 'watch-max-streams'),
+      watchMaxStreamsPerTenant: positiveInteger(values['watch-max-per-tenant'], 'watch-max-per-tenant'),
+      watchBufferBytes: byteSize(values['watch-buffer'], 'watch-buffer'),
+      watchHeartbeatMs: positiveInteger(values['watch-heartbeat-ms'], 'watch-heartbeat-ms'),
       ...timeouts(values),
     });
     keepHeapNearLive();
