@@ -26,7 +26,7 @@ import { coordinateOf, megabytes, scrollText, writeFixture } from './http/fixtur
 import { cpuSeconds } from './http/cpu.js';
 import { startServer, stopAll, stopAllOnExit, stopServer, type ServerChild } from './http/processes.js';
 import { formatTable, type Measurement } from './http/report.js';
-import { wrkAvailable, wrkLoad, type WrkRequest } from './http/wrk-load.js';
+import { STAMP, wrkAvailable, wrkLoad, type WrkRequest } from './http/wrk-load.js';
 
 const SQ = fileURLToPath(new URL('../../bin/sq', import.meta.url));
 const LISTENING = /listening on http:\/\/127\.0\.0\.1:(\d+)/;
@@ -68,7 +68,7 @@ type Op = 'select' | 'update';
 
 /** Selects (or updates, with texts of their own) of random scrolls of random tenants, each with its own token. */
 function sampleRequests(tenants: readonly Tenant[], op: Op): WrkRequest[] {
-  return Array.from({ length: SAMPLED }, (_, i) => {
+  return Array.from({ length: SAMPLED }, () => {
     const coordinate = coordinateOf(random(FIXTURE.scrolls));
     const headers = { Authorization: `Bearer ${tenants[random(tenants.length)]!.token}` };
     return op === 'select'
@@ -76,7 +76,8 @@ function sampleRequests(tenants: readonly Tenant[], op: Op): WrkRequest[] {
       : {
           method: 'POST',
           path: `/api/v2/update?p=${FIXTURE.name}&c=${coordinate}`,
-          body: scrollText(1e9 + i, FIXTURE.scrollBytes),
+          // Stamped by wrk: a replayed request never rewrites a scroll's own text (a write of nothing).
+          body: `#${STAMP} ${scrollText(0, FIXTURE.scrollBytes).slice(3)}`.slice(0, FIXTURE.scrollBytes),
           headers: { ...headers, 'content-type': 'text/plain; charset=utf-8' },
         };
   });
