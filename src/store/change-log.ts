@@ -17,6 +17,8 @@ export interface LogContents {
   readonly folded: ChangeRecord[];
   /** Bytes of whole frames; anything after them is a torn append, never acknowledged. */
   readonly validBytes: number;
+  /** Of those, the base frame's and the folded frames': what the file already holds. */
+  readonly carriedBytes: number;
   readonly fileBytes: number;
 }
 
@@ -98,6 +100,7 @@ export async function readLog(path: string): Promise<LogContents | undefined> {
   const records: ChangeRecord[] = [];
   const folded: ChangeRecord[] = [];
   let turn = 0;
+  let carried = 0;
   while (at + FRAME_HEAD <= data.length) {
     // A turn of the event loop per megabyte read: a long log must not stall other requests.
     if (at - turn >= 1 << 20) {
@@ -114,7 +117,9 @@ export async function readLog(path: string): Promise<LogContents | undefined> {
     if (!base) {
       if (header.t !== 'base') throw new LogFormatError(`${basename(path)} does not start with a base frame`);
       base = header;
+      carried += end - at;
     } else if (header.t === 'batch') {
+      if (header.f) carried += end - at;
       let textAt = 4 + jsonLength;
       const into = header.f ? folded : records;
       for (const [version, c, k, bytes, checksum, before] of header.r) {
@@ -139,6 +144,7 @@ export async function readLog(path: string): Promise<LogContents | undefined> {
     records,
     folded,
     validBytes: at,
+    carriedBytes: carried,
     fileBytes: data.length,
   };
 }

@@ -557,3 +557,35 @@ test("a document is its tenant's `<name>.phext`; an unknown tenant or a name tha
     ['.phext', 'notes.phext'],
   );
 });
+
+test('the folded records a new log carries do not count toward the next checkpoint', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'steady.phext');
+  let checkpoints = 0;
+  let firstCheckpoint!: () => void;
+  const checkpointed = new Promise<void>((resolve) => (firstCheckpoint = resolve));
+  const store = new FileDocumentStore({
+    directories: byDirectory,
+    cacheBytes: MiB,
+    maxPhextBytes: MiB,
+    checkpointMinBytes: 1500,
+    checkpointRatio: 0.001,
+    checkpointIdleMs: 1e9,
+    observers: [
+      (commit) => {
+        if (commit.batchSize > 0) return;
+        checkpoints++;
+        firstCheckpoint();
+      },
+    ],
+  });
+  t.after(() => store.close());
+  // One write past the threshold: a checkpoint, whose new log carries that record (folded).
+  await store.mutate(fileKey(file), (p) => p.set(at('1.1.1'), 'x'.repeat(1500)));
+  await checkpointed;
+  assert.ok((await readLog(logPathOf(file)))!.folded.length > 0, 'the new log carries the folded record');
+  // Then writes that add far less than the threshold between them: no checkpoint is due.
+  for (let i = 2; i <= 11; i++) await store.mutate(fileKey(file), (p) => p.set(at(`1.1.${i}`), 'y'));
+  await store.flush(); // waits for any checkpoint in flight, then makes one more
+  assert.equal(checkpoints, 2, 'the one the threshold called, and the flush');
+});

@@ -379,7 +379,7 @@ export class FileDocumentStore implements DocumentStore {
   private planCheckpoint(doc: Document): void {
     const state = doc.state;
     if (!hasUnfolded(state)) return;
-    if (state.log.bytes >= this.checkpointBytes(state)) {
+    if (state.log.pendingBytes >= this.checkpointBytes(state)) {
       doc.checkpointDue = true;
       return;
     }

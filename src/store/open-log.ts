@@ -30,6 +30,8 @@ export class OpenLog {
     public version: number,
     /** Where whole frames end; a torn or failed append after it is cut off by the next one. */
     private validBytes: number,
+    /** Bytes of the base frame and the folded records: the file holds them already. */
+    private readonly carriedBytes: number,
     readonly unfolded: Map<string, ChangeRecord>,
     /**
      * What the last checkpoint folded into the file, kept until the next one: an editor that read
@@ -79,6 +81,7 @@ export class OpenLog {
       contents.base,
       highest(contents.baseVersion, contents.records),
       contents.validBytes,
+      contents.carriedBytes,
       unfolded,
       folded,
       contents.baseVersion,
@@ -101,10 +104,20 @@ export class OpenLog {
     const path = logPathOf(phextPath);
     const frames = [baseFrame(version, base)];
     if (folded.length > 0) frames.push(batchFrame(folded, true));
+    const carried = frames.reduce((sum, f) => sum + f.length, 0);
     if (records.length > 0) frames.push(batchFrame(records));
     const bytes = frames.length === 1 ? frames[0]! : Buffer.concat(frames);
     await io.replace(path, bytes, { mode: 0o600 });
-    return new OpenLog(path, base, highest(version, records), bytes.length, newestByScroll(records), newestByScroll(folded), version);
+    return new OpenLog(
+      path,
+      base,
+      highest(version, records),
+      bytes.length,
+      carried,
+      newestByScroll(records),
+      newestByScroll(folded),
+      version,
+    );
   }
 
   /** Closes the append handle, if open (the log was replaced, or its document leaves the cache). */
@@ -122,6 +135,15 @@ export class OpenLog {
   /** Bytes of whole frames in the log. */
   get bytes(): number {
     return this.validBytes;
+  }
+
+  /**
+   * Bytes of the records the file does not hold yet: what a checkpoint would fold. The folded
+   * records a new log carries (up to a checkpoint's worth) must not count, or every checkpoint
+   * would leave a log already due for the next one.
+   */
+  get pendingBytes(): number {
+    return this.validBytes - this.carriedBytes;
   }
 
   /** Appends one commit's records and syncs them; returns the bytes written. */
