@@ -25,7 +25,7 @@ import { residentKib } from '../src/testing/resident-memory.js';
 import { coordinateOf, megabytes, scrollText, writeFixture } from './http/fixtures.js';
 import { cpuSeconds } from './http/cpu.js';
 import { startServer, stopAll, stopAllOnExit, stopServer, type ServerChild } from './http/processes.js';
-import { formatTable, type Measurement } from './http/report.js';
+import { acknowledgedRow, formatTable, type Measurement } from './http/report.js';
 import { STAMP, wrkAvailable, wrkLoad, type WrkRequest } from './http/wrk-load.js';
 
 const SQ = fileURLToPath(new URL('../../bin/sq', import.meta.url));
@@ -171,17 +171,8 @@ async function measure(options: {
       }),
     );
     const cpuAfter = cpuSeconds(pid);
-    const cpu = cpuBefore === undefined || cpuAfter === undefined ? NaN : cpuAfter - cpuBefore;
-    const measurement: Measurement = {
-      scenario: label,
-      connections,
-      requestsPerSecond: r.average,
-      p50Ms: r.p50Ms,
-      p99Ms: r.p99Ms,
-      errors: r.errors,
-      non2xx: r.non2xx,
-      cpuMicrosPerRequest: (cpu / r.total) * 1e6,
-    };
+    const cpu = cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore;
+    const measurement = acknowledgedRow(label, connections, r, cpu);
     return { measurement, cacheMb, startRssMib, warmRssMib, peakRssMib: peakMib, after: await memoryMetrics(server) };
   } finally {
     await stopServer(server);

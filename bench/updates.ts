@@ -28,21 +28,11 @@ import { parseArgs } from 'node:util';
 import { megabytes, type PhextFixture } from './http/fixtures.js';
 import { cpuSeconds } from './http/cpu.js';
 import { startServer, stopAll, stopAllOnExit, stopServer, type ServerChild } from './http/processes.js';
-import { formatTable, formatTargets, type Measurement, type Target } from './http/report.js';
+import { acknowledgedRow, formatTable, formatTargets, type Measurement, type Target } from './http/report.js';
 import { wrkAvailable, wrkLoad } from './http/wrk-load.js';
 import { coldLoad } from './updates/cold.js';
 import { noisyNeighbour } from './updates/neighbour.js';
-import {
-  HEADERS,
-  SAMPLED,
-  acknowledgedRow,
-  check,
-  formatChecks,
-  sampleUpdates,
-  selectText,
-  updateOnce,
-  type Check,
-} from './updates/scrolls.js';
+import { HEADERS, SAMPLED, check, formatChecks, sampleUpdates, selectText, updateOnce, type Check } from './updates/scrolls.js';
 import { LISTENING, placeFixture, startSq } from './updates/sq-host.js';
 import { seedScrolls } from './updates/sqlite-db.js';
 

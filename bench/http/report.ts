@@ -1,3 +1,5 @@
+import type { LoadResult } from './wrk-load.js';
+
 /** One autocannon run, reduced to the table's columns. */
 export interface Measurement {
   readonly scenario: string;
@@ -73,4 +75,22 @@ export function formatTargets(
       ];
     })
     .join('\n');
+}
+
+/**
+ * One row of the table from a wrk run: wrk's rate counts every answer, only the 2xx ones are
+ * acknowledged updates (or answered selects); CPU per request is per acknowledged one.
+ */
+export function acknowledgedRow(scenario: string, connections: number, r: LoadResult, cpuSeconds?: number): Measurement {
+  const acknowledged = Number.isFinite(r.total) ? r.total - r.non2xx : 0;
+  return {
+    scenario,
+    connections,
+    requestsPerSecond: r.total > 0 ? (r.average * acknowledged) / r.total : 0,
+    p50Ms: r.p50Ms,
+    p99Ms: r.p99Ms,
+    errors: r.errors,
+    non2xx: r.non2xx,
+    cpuMicrosPerRequest: cpuSeconds === undefined || acknowledged === 0 ? NaN : (cpuSeconds * 1e6) / acknowledged,
+  };
 }

@@ -13,7 +13,8 @@ import { cpuSeconds } from '../http/cpu.js';
 import { stopServer } from '../http/processes.js';
 import type { Measurement } from '../http/report.js';
 import { wrkLoad, type WrkRequest } from '../http/wrk-load.js';
-import { HEADERS, acknowledgedRow, check, sampleUpdates, selectPath, selectText, type Check } from './scrolls.js';
+import { acknowledgedRow } from '../http/report.js';
+import { HEADERS, check, sampleUpdates, selectPath, selectText, type Check } from './scrolls.js';
 import { placeFixture, startSq } from './sq-host.js';
 
 const READERS = 64;

@@ -5,7 +5,6 @@
  */
 import { coordinateOf, scrollText, type PhextFixture } from '../http/fixtures.js';
 import type { ServerChild } from '../http/processes.js';
-import type { Measurement } from '../http/report.js';
 import { STAMP, stampOf, type LoadResult, type WrkRequest } from '../http/wrk-load.js';
 
 export const HEADERS = { 'content-type': 'text/plain; charset=utf-8' };
@@ -111,22 +110,4 @@ export function formatChecks(checks: readonly Check[]): string {
         `(~${c.expected.toFixed(0)} expected of ${c.acknowledged} acknowledged) ${c.failures.length === 0 ? 'ok' : `FAILED: ${c.failures.join('; ')}`}`,
     )
     .join('\n');
-}
-
-/**
- * One row of the table from a wrk run: wrk's rate counts every answer, only the 2xx ones are
- * acknowledged updates (or answered selects); CPU per request is per acknowledged one.
- */
-export function acknowledgedRow(scenario: string, connections: number, r: LoadResult, cpuSeconds?: number): Measurement {
-  const acknowledged = Number.isFinite(r.total) ? r.total - r.non2xx : 0;
-  return {
-    scenario,
-    connections,
-    requestsPerSecond: r.total > 0 ? (r.average * acknowledged) / r.total : 0,
-    p50Ms: r.p50Ms,
-    p99Ms: r.p99Ms,
-    errors: r.errors,
-    non2xx: r.non2xx,
-    cpuMicrosPerRequest: cpuSeconds === undefined || acknowledged === 0 ? NaN : (cpuSeconds * 1e6) / acknowledged,
-  };
 }
