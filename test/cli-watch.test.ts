@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { after, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { startHost, type HostProcess } from '../src/testing/host-process.js';
 import { runSq } from '../src/testing/run-sq.js';
 import { api } from '../src/testing/sq-api.js';
@@ -75,6 +76,31 @@ describe('sq watch', () => {
     watcher.child.kill('SIGINT');
     assert.equal(await watcher.exited, 0);
     assert.equal(watcher.stderr(), '');
+  });
+
+  it('follows one branch with -c, or every phext without -p', async (t) => {
+    const host = await startHost(t, { args: ['--key', KEY, '--log-format', 'off'] });
+    const url = `http://127.0.0.1:${host.port}`;
+    const branch = startWatcher([url, '-p', 'notes', '-c', '1.1.1/1.1.1/1.1.2']);
+    const wide = startWatcher([url]);
+    // Both subscribed (the host counts its open streams) before the writes they must see.
+    for (let tries = 0; ; tries++) {
+      const metrics = await host.call('GET', '/metrics');
+      if (/^sq_watch_streams 2$/m.test(metrics.text)) break;
+      assert.ok(tries < 1000, `the watchers did not connect:\n${branch.stderr()}${wide.stderr()}`);
+      await sleep(20);
+    }
+    for (let i = 1; i <= 3; i++) await write(host.port, i);
+    // An update that makes a new scroll is reported as an insert.
+    const other = await api(host.port, KEY, 'update', { p: 'todo', c: coordOf(1), s: 'milk' });
+    assert.equal(other.status, 200);
+    await wide.untilLines(4, 'every phext');
+    await branch.untilLines(1, 'one scroll');
+    assert.deepEqual(wide.lines(), [...expected(1, 3).map((line) => `notes:${line}`), `todo:1 insert ${coordOf(1)} 4`]);
+    assert.deepEqual(branch.lines(), [`2 insert ${coordOf(2)} 2`]);
+    for (const w of [branch, wide]) w.child.kill('SIGINT');
+    assert.deepEqual(await Promise.all([branch.exited, wide.exited]), [0, 0]);
+    assert.deepEqual(branch.lines(), [`2 insert ${coordOf(2)} 2`]);
   });
 
   it('resumes after the host restarts, with no gap and no duplicate', async (t) => {
