@@ -173,6 +173,8 @@ export const watchCommand: Command = {
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
+      // `sq watch … | head -3`: the reader is done, and so are we.
+      process.stdout.once('error', stop);
     });
     const state: { lastId: string | undefined; connected: boolean } = { lastId: undefined, connected: false };
     let backoff = 250;
