@@ -55,6 +55,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     summary: 'Serve one phext to the client commands in this directory (daemon)',
     load: async () => (await import('./commands/share.js')).shareCommand,
   },
+  {
+    name: 'watch',
+    summary: 'Print the changes a server commits, one line each, as they happen',
+    load: async () => (await import('./commands/watch.js')).watchCommand,
+  },
   client('select', 'Print the scroll at <coord>'),
   client('insert', 'Append <text> to the scroll at <coord>'),
   client('update', 'Replace the scroll at <coord> with <text>'),

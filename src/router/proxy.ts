@@ -13,6 +13,11 @@ export interface ProxyOptions {
   readonly backendTimeoutMs: number;
   /** The router is shutting down: tell clients to close after this response. */
   readonly closing: () => boolean;
+  /**
+   * Ends, on shutdown, the event streams (`/api/v2/watch`) flowing now: they never end by
+   * themselves, and a client resumes from its last id against whichever router comes next.
+   */
+  readonly streams: Set<() => void>;
 }
 
 /**
@@ -85,6 +90,17 @@ export function proxyRequest(req: http.IncomingMessage, res: http.ServerResponse
         if (out['access-control-allow-origin'] === undefined) Object.assign(out, ALLOW_ORIGIN);
         if (opts.closing()) out.connection = 'close';
         res.writeHead(statusCode, statusMessage, out);
+        if (String(out['content-type'] ?? '').startsWith('text/event-stream')) {
+          const end = (): void => {
+            opts.streams.delete(end);
+            // Complete first: the abort's error must not cut the answer ended here.
+            answerComplete = true;
+            c.abort(new Error('router shutting down'));
+            res.end();
+          };
+          opts.streams.add(end);
+          res.once('close', () => opts.streams.delete(end));
+        }
       },
       onResponseData: (c, chunk) => {
         if (res.write(chunk)) return;

@@ -73,6 +73,7 @@ export async function startRouter(options: RouterOptions): Promise<RouterHandle>
     maxBodyBytes: opts.maxBodyBytes,
     backendTimeoutMs: opts.backendTimeoutMs,
     closing: () => closing,
+    streams: new Set<() => void>(),
   };
 
   // The path comes from the client: escaped, so that it cannot end or forge a text line.
@@ -159,6 +160,7 @@ export async function startRouter(options: RouterOptions): Promise<RouterHandle>
     if (!closing) {
       closing = true;
       watcher.close();
+      for (const end of [...proxyOptions.streams]) end();
       // In-flight requests get until the backend timeout (plus a margin) to finish.
       void front.close(opts.backendTimeoutMs + 5_000).finally(() => backends.destroy());
     }
