@@ -213,6 +213,9 @@ async function wrkRow(
   return acknowledgedRow(label, connections, r, before === undefined || after === undefined ? undefined : after - before);
 }
 
+/** Every stream holds one of the server's connections (--max-connections, 512 by default), beside wrk's. */
+const connectionsFor = (streams: number) => String(streams + 200);
+
 const hostArgs = (extra: string[]) => [SQ, 'host', '0', '--bind', '127.0.0.1', '--log-format', 'off', ...extra];
 
 /** Streams that ended while they should have stayed open (a cut-off reader, a refused reconnect). */
@@ -225,7 +228,16 @@ async function oneTenant(options: { dir: string; streams: number; writes: number
   const limit = String(options.streams + 100);
   const server = await startServer(
     'one phext',
-    hostArgs(['--data-dir', dataDir, '--watch-max-streams', limit, '--watch-max-per-tenant', limit]),
+    hostArgs([
+      '--data-dir',
+      dataDir,
+      '--watch-max-streams',
+      limit,
+      '--watch-max-per-tenant',
+      limit,
+      '--max-connections',
+      connectionsFor(options.streams),
+    ]),
     LISTENING,
   );
   const lines: string[] = [];
@@ -288,7 +300,16 @@ async function manyTenants(options: { dir: string; tenants: number; perTenant: n
   const total = count * perTenant;
   const server = await startServer(
     'many tenants',
-    hostArgs(['--config', config, '--watch-max-streams', String(total + 100), '--watch-max-per-tenant', String(perTenant + 10)]),
+    hostArgs([
+      '--config',
+      config,
+      '--watch-max-streams',
+      String(total + 100),
+      '--watch-max-per-tenant',
+      String(perTenant + 10),
+      '--max-connections',
+      connectionsFor(total),
+    ]),
     LISTENING,
   );
   const lines: string[] = [];
