@@ -254,7 +254,11 @@ async function oneTenant(options: { dir: string; streams: number; writes: number
     process.stderr.write(`  ${streams.length} streams open\n`);
     const d = await measureDelivery(server.port, streams, options.writes, options.pauseMs);
     process.stderr.write(`  delivery p99 ${d.p99.toFixed(1)} ms\n`);
+    const readerBefore = process.cpuUsage();
     const withStreams = await wrkRow(`updates, ${options.streams} streams`, server, updates, 16, options.seconds, options.dir);
+    const reader = process.cpuUsage(readerBefore);
+    // The readers' CPU is taken from the same 2 cores the server runs on: how much of the drop is theirs.
+    const readerShare = (reader.user + reader.system) / 1e6 / options.seconds;
     const cut = endedCount(streams);
     for (const s of streams) s.close();
 
@@ -274,6 +278,7 @@ async function oneTenant(options: { dir: string; streams: number; writes: number
       `   with / without: ${(ratio * 100).toFixed(0)}% (target: drop <= ${WRITE_DROP * 100}%) ${ok(ratio >= 1 - WRITE_DROP)}; ` +
         `by server CPU per update ${((without.cpuMicrosPerRequest / withStreams.cpuMicrosPerRequest) * 100).toFixed(0)}%; ` +
         `streams ended by the server during the run: ${cut}`,
+      `   this process reading the streams used ${(readerShare * 100).toFixed(0)}% of a core during the row with streams`,
     );
     if (d.missing > 0 || cut > 0 || without.non2xx + withStreams.non2xx + without.errors + withStreams.errors > 0) process.exitCode = 1;
   } finally {
