@@ -56,6 +56,8 @@ const schema = z
     watchBufferBytes: count.default(1 * MiB),
     /** How often an open stream gets a heartbeat comment, so proxies keep it open. */
     watchHeartbeatMs: ms.default(15_000),
+    /** The wait before a failed webhook POST is first retried (doubling after); short only in tests. */
+    webhookBackoffMs: ms.default(1_000),
   })
   .strict()
   .refine((c) => c.config === undefined || (c.key === undefined && c.dataDir === '.'), {

@@ -85,6 +85,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly webhookDeliveries = new Counter({
+    name: 'sq_webhook_deliveries_total',
+    help: 'Changes POSTed to tenant webhooks, by result (failed: given up after every retry)',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
   constructor(sources: MetricsSources = {}) {
     collectDefaultMetrics({ register: this.registry, prefix: 'sq_' });
     const { cache, tenants } = sources;

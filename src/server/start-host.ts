@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { Webhooks } from '../feed/webhooks.js';
 import { FileDocumentStore, lockDirectory, type Commit } from '../store/index.js';
 import { SingleTenantResolver } from '../tenants/single-tenant.js';
 import { activity, ReloadTriggers, TenantManager, TenantQuotaLedger } from '../tenants/index.js';
@@ -61,6 +62,19 @@ export async function startHost(options: HostConfig, log: (line: string) => void
     observers: [(commit) => metrics.observeCommit(commit), ...(ledger ? [(commit: Commit) => ledger.countCommit(commit)] : [])],
   });
   onReload = (ok) => metrics.reloads.inc({ result: ok ? 'ok' : 'failed' });
+  // Webhooks only enqueue on commit; each reload (or admin change) hands over the webhooks in force.
+  const webhooks = manager
+    ? new Webhooks({
+        log,
+        backoffMs: options.webhookBackoffMs,
+        onDelivery: (ok) => metrics.webhookDeliveries.inc({ result: ok ? 'ok' : 'failed' }),
+      })
+    : undefined;
+  if (manager && webhooks) {
+    webhooks.configure(manager.registry.list());
+    manager.onSwap(() => webhooks.configure(manager.registry.list()));
+    store.onCommit((commit) => webhooks.publish(commit));
+  }
   const tenancy = manager ? multiTenancy(manager) : singleTenancy(single!);
   const host = createHost(options, { store, tenancy, metrics, log });
   let address;
@@ -68,6 +82,7 @@ export async function startHost(options: HostConfig, log: (line: string) => void
     address = await host.listen(options.port, options.bind);
   } catch (err) {
     // A port in use must not leave the directories owned: the caller may retry elsewhere.
+    webhooks?.close();
     await store.close();
     manager?.releaseDirectories();
     lock?.release();
@@ -83,6 +98,8 @@ export async function startHost(options: HostConfig, log: (line: string) => void
     open: !!single && !single.requiresToken,
     async close() {
       triggers?.close();
+      // Changes still queued for webhooks are dropped: a receiver must not hold the shutdown.
+      webhooks?.close();
       await host.close();
       // A reload or admin edit still running finishes before the directories are given up.
       await manager?.close();

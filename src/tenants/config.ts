@@ -1,5 +1,5 @@
 /**
- * The tenants file: `{"tenants": {"<token>": {"name", "data_dir", "quota_mb"?}}, "default_quota_mb"?,
+ * The tenants file: `{"tenants": {"<token>": {"name", "data_dir", "quota_mb"?, "webhooks"?}}, "default_quota_mb"?,
  * "admin_key"?, "data_root"?, "hash_new_tokens"?}`. A key may be `sha256:<64 hex>`, the digest of
  * the real token, so the file need not hold secrets. Unknown fields are kept when the file is saved.
  */
@@ -11,6 +11,7 @@ import { sharedDirProblems } from './data-dirs.js';
 import { findDuplicateKey } from './json-keys.js';
 import type { ConfiguredTenant } from './tenant.js';
 import { keyDigest, redact } from './token.js';
+import { phextName } from '../server/phext-name.js';
 import { isMegabytes, MB, MEGABYTES_RULE } from '../units/megabytes.js';
 
 export { MB };
@@ -20,11 +21,28 @@ export const TENANT_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$/;
 export const TENANT_NAME_RULE = 'must be 1-64 characters of A-Z a-z 0-9 . _ - and not start with "."';
 
 const quotaMb = z.number({ invalid_type_error: MEGABYTES_RULE }).refine(isMegabytes, MEGABYTES_RULE);
+const WEBHOOK_URL_RULE = 'must be an http:// or https:// URL';
+const webhookSchema = z
+  .object({
+    url: z.string({ required_error: WEBHOOK_URL_RULE, invalid_type_error: WEBHOOK_URL_RULE }).refine(isHttpUrl, WEBHOOK_URL_RULE),
+    p: z
+      .string()
+      .superRefine((name, ctx) => {
+        try {
+          phextName(name);
+        } catch (err) {
+          ctx.addIssue({ code: z.ZodIssueCode.custom, message: (err as Error).message });
+        }
+      })
+      .optional(),
+  })
+  .strict();
 const entrySchema = z
   .object({
     name: z.string().regex(TENANT_NAME, TENANT_NAME_RULE),
     data_dir: z.string().min(1, 'must not be empty'),
     quota_mb: quotaMb.optional(),
+    webhooks: z.array(webhookSchema).optional(),
   })
   .passthrough();
 const fileSchema = z
@@ -123,11 +141,23 @@ export function validateConfig(value: unknown, path: string): LoadedConfig {
       name: entry.name,
       dataDir: resolve(dir, entry.data_dir),
       ...(quota === undefined ? {} : { quotaBytes: Math.floor(quota * MB) }),
+      ...(entry.webhooks?.length
+        ? { webhooks: entry.webhooks.map((w) => ({ url: w.url, ...(w.p === undefined ? {} : { p: w.p }) })) }
+        : {}),
     };
   });
   const adminDigest = file.admin_key === undefined ? undefined : keyDigest(file.admin_key);
   throwIfAny(absolute, crossCheck(tenants, adminDigest));
   return { path: absolute, file, tenants, dataRoot: resolve(dir, file.data_root ?? 'tenants'), adminDigest };
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
 }
 
 /** Problems no single entry shows: unusable keys, and names, tokens or directories used twice. */

@@ -2,6 +2,13 @@ export interface Tenant {
   readonly name: string;
   readonly dataDir: string /* absolute */;
   readonly quotaBytes?: number;
+  /** Where each committed change is POSTed (of phext `p` only, when given). */
+  readonly webhooks?: readonly WebhookTarget[];
+}
+
+interface WebhookTarget {
+  readonly url: string;
+  readonly p?: string;
 }
 /** A tenant as configured: its key in the file and the digest it is looked up by. */
 export interface ConfiguredTenant extends Tenant {

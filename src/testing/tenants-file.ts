@@ -10,6 +10,7 @@ export interface TestTenant {
   readonly token: string;
   readonly data_dir: string;
   readonly quota_mb?: number;
+  readonly webhooks?: readonly object[];
 }
 
 /** A fresh `pmb-v1-<32 hex>` token. */

@@ -53,6 +53,8 @@ Options:
   --watch-buffer BYTES   unsent bytes a stream may hold before its consumer is cut off
                          (K/M/G suffixes allowed, default 1M)
   --watch-heartbeat-ms N heartbeat comment on every open stream this often (default 15000)
+  --webhook-backoff-ms N wait before a failed webhook POST is retried, doubling each time
+                         (default 1000; meant for tests)
 ${TIMEOUT_USAGE}`;
 
 const stderrLine = (line: string) => process.stderr.write(line + '\n');
@@ -136,6 +138,7 @@ export const hostCommand: Command = {
         'watch-max-per-tenant': { type: 'string' },
         'watch-buffer': { type: 'string' },
         'watch-heartbeat-ms': { type: 'string' },
+        'webhook-backoff-ms': { type: 'string' },
         ...TIMEOUT_OPTIONS,
       },
     });
@@ -174,6 +177,7 @@ export const hostCommand: Command = {
       watchMaxStreamsPerTenant: positiveInteger(values['watch-max-per-tenant'], 'watch-max-per-tenant'),
       watchBufferBytes: byteSize(values['watch-buffer'], 'watch-buffer'),
       watchHeartbeatMs: positiveInteger(values['watch-heartbeat-ms'], 'watch-heartbeat-ms'),
+      webhookBackoffMs: positiveInteger(values['webhook-backoff-ms'], 'webhook-backoff-ms'),
       ...timeouts(values),
     });
     keepHeapNearLive();

@@ -1,0 +1,222 @@
+import type { Commit } from '../store/document-store.js';
+
+/** One webhook of a tenant, as configured: every change of the tenant, or of phext `p` only. */
+export interface WebhookConfig {
+  readonly url: string;
+  readonly p?: string;
+}
+
+export interface WebhookOptions {
+  /** One line per dropped change or given-up delivery; never the URL's userinfo or query. */
+  readonly log: (line: string) => void;
+  /** Told of each delivery that ended (metrics). */
+  readonly onDelivery?: (ok: boolean) => void;
+  /** Attempts per change before it is given up (the first one included). */
+  readonly maxAttempts?: number;
+  /** The wait before the first retry; each further retry waits twice as long. */
+  readonly backoffMs?: number;
+  /** How long one POST may take before it counts as failed. */
+  readonly timeoutMs?: number;
+  /** Changes a webhook may hold back; beyond it the oldest is dropped. */
+  readonly queueSize?: number;
+}
+
+const DEFAULTS = { maxAttempts: 5, backoffMs: 1_000, timeoutMs: 10_000, queueSize: 1_000 };
+const MAX_BACKOFF_MS = 60_000;
+
+/** `scheme://host/path`: userinfo and query may carry secrets and must stay out of logs. */
+function loggableUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname}`;
+  } catch {
+    return '(invalid URL)';
+  }
+}
+
+/**
+ * POSTs each committed change of a tenant to its webhooks. A commit observer only enqueues: a
+ * webhook's own loop sends its queue in order, one change at a time, so a slow or dead receiver
+ * never holds a write; its queue is bounded (oldest dropped) so it never holds memory either.
+ */
+export class Webhooks {
+  /** By tenant; a webhook is identified by tenant, url and p, so a reload keeps its queue. */
+  private readonly byTenant = new Map<string, Map<string, Delivery>>();
+  private readonly settings: Required<Omit<WebhookOptions, 'onDelivery'>> & Pick<WebhookOptions, 'onDelivery'>;
+  private closed = false;
+
+  constructor(options: WebhookOptions) {
+    this.settings = { ...DEFAULTS, ...stripUndefined(options), log: options.log };
+  }
+
+  /** The webhooks now in force: those no longer configured stop at once, dropping what they hold. */
+  configure(tenants: Iterable<{ readonly name: string; readonly webhooks?: readonly WebhookConfig[] }>): void {
+    if (this.closed) return;
+    const next = new Map<string, Map<string, Delivery>>();
+    for (const t of tenants) {
+      if (!t.webhooks?.length) continue;
+      const previous = this.byTenant.get(t.name);
+      const mine = new Map<string, Delivery>();
+      for (const w of t.webhooks) {
+        const id = `${w.p ?? ''} ${w.url}`;
+        if (mine.has(id)) continue; // the same webhook twice would only send everything twice
+        mine.set(id, previous?.get(id) ?? new Delivery(w, this.settings));
+      }
+      next.set(t.name, mine);
+    }
+    for (const [name, mine] of this.byTenant) {
+      for (const [id, d] of mine) if (next.get(name)?.get(id) !== d) d.stop();
+    }
+    this.byTenant.clear();
+    for (const [name, mine] of next) this.byTenant.set(name, mine);
+  }
+
+  /** A commit observer: queues one body per changed scroll for each interested webhook. */
+  publish(commit: Commit): void {
+    const mine = this.byTenant.get(commit.document.tenant);
+    if (!mine || commit.records.length === 0) return;
+    const name = commit.document.name;
+    let bodies: string[] | undefined;
+    for (const d of mine.values()) {
+      if (d.config.p !== undefined && d.config.p !== name) continue;
+      bodies ??= [...commit.records]
+        .sort((a, b) => a.version - b.version)
+        .map((r) =>
+          JSON.stringify({
+            p: name,
+            version: r.version,
+            coord: r.coordinate.toString(),
+            kind: r.kind,
+            bytes: r.bytes,
+            checksum: r.checksum,
+          }),
+        );
+      for (const body of bodies) d.enqueue(body);
+    }
+  }
+
+  /** Stops every delivery, in flight or waiting to retry: shutdown does not wait for receivers. */
+  close(): void {
+    this.closed = true;
+    for (const mine of this.byTenant.values()) for (const d of mine.values()) d.stop();
+    this.byTenant.clear();
+  }
+}
+
+class Delivery {
+  private readonly queue: string[] = [];
+  private head = 0;
+  private running = false;
+  private readonly stopper = new AbortController();
+  private readonly where: string;
+  private readonly target: string;
+  private readonly headers: Record<string, string> = { 'content-type': 'application/json' };
+
+  constructor(
+    readonly config: WebhookConfig,
+    private readonly settings: Required<Omit<WebhookOptions, 'onDelivery'>> & Pick<WebhookOptions, 'onDelivery'>,
+  ) {
+    this.where = loggableUrl(config.url);
+    // fetch refuses a URL with credentials in it: they are sent as Basic auth instead.
+    const url = new URL(config.url);
+    if (url.username !== '' || url.password !== '') {
+      const user = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+      this.headers.authorization = `Basic ${Buffer.from(user).toString('base64')}`;
+      url.username = '';
+      url.password = '';
+    }
+    this.target = url.href;
+  }
+
+  enqueue(body: string): void {
+    if (this.stopper.signal.aborted) return;
+    if (this.queue.length - this.head >= this.settings.queueSize) {
+      this.head++;
+      this.settings.log(`webhooks: queue of ${this.where} is full (${this.settings.queueSize}); dropped its oldest change`);
+    }
+    this.queue.push(body);
+    this.compact();
+    if (!this.running) {
+      this.running = true;
+      void this.run();
+    }
+  }
+
+  /** Sent or dropped changes are cut off now and then rather than shifted off one by one (O(n) each). */
+  private compact(): void {
+    if (this.head > 64 && this.head * 2 > this.queue.length) {
+      this.queue.splice(0, this.head);
+      this.head = 0;
+    }
+  }
+
+  stop(): void {
+    this.stopper.abort();
+    this.queue.length = 0;
+    this.head = 0;
+  }
+
+  private async run(): Promise<void> {
+    const signal = this.stopper.signal;
+    while (this.head < this.queue.length && !signal.aborted) {
+      // Taken off before it is sent: the queue's bound counts changes waiting, not the one in flight.
+      const body = this.queue[this.head]!;
+      this.head++;
+      this.compact();
+      const ok = await this.deliver(body, signal);
+      if (signal.aborted) break;
+      this.settings.onDelivery?.(ok);
+    }
+    this.running = false;
+  }
+
+  /** Sends one change, retrying with exponential backoff; false once it is given up. */
+  private async deliver(body: string, stop: AbortSignal): Promise<boolean> {
+    let problem = '';
+    for (let attempt = 1; attempt <= this.settings.maxAttempts; attempt++) {
+      if (attempt > 1) {
+        const wait = Math.min(this.settings.backoffMs * 2 ** (attempt - 2), MAX_BACKOFF_MS);
+        if (!(await sleep(wait, stop))) return false;
+      }
+      try {
+        const response = await fetch(this.target, {
+          method: 'POST',
+          headers: this.headers,
+          body,
+          redirect: 'manual',
+          signal: AbortSignal.any([stop, AbortSignal.timeout(this.settings.timeoutMs)]),
+        });
+        // The body is not wanted, but an unread one would hold the connection.
+        await response.body?.cancel().catch(() => undefined);
+        if (response.status >= 200 && response.status < 300) return true;
+        problem = `HTTP ${response.status}`;
+      } catch (err) {
+        if (stop.aborted) return false;
+        // fetch's errors name the URL's cause, never the URL itself.
+        const cause = (err as { cause?: { code?: string } }).cause?.code;
+        problem = (err as Error).name === 'TimeoutError' ? 'timed out' : (cause ?? (err as Error).name);
+      }
+    }
+    this.settings.log(`webhooks: gave up a change for ${this.where} after ${this.settings.maxAttempts} attempts (${problem})`);
+    return false;
+  }
+}
+
+/** Waits `ms`; false when stopped first. The timer never keeps the process alive. */
+function sleep(ms: number, stop: AbortSignal): Promise<boolean> {
+  if (stop.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      stop.removeEventListener('abort', onAbort);
+      resolve(ok);
+    };
+    const onAbort = () => done(false);
+    const timer = setTimeout(() => done(true), ms).unref();
+    stop.addEventListener('abort', onAbort);
+  });
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
