@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { checksum } from '../src/phext/index.js';
 import { expectedFiles, waitForCheckpoint } from '../src/testing/change-log-files.js';
 import { durableText } from '../src/testing/durable-phext.js';
@@ -79,13 +79,18 @@ test('sq host --default-phext NAME: requests without p use NAME.phext', async (t
 });
 
 test("sq host: a data directory holding the original's .phext keeps serving it without p", async (t) => {
-  // Removed once the file's tests are done: a test's own hooks run in order, and this one would
-  // go before the host's, under a live server that may checkpoint into it (ENOTEMPTY).
-  const dataDir = tempDir({ after }, 'sq-original-');
+  // Removed after the host is killed: a test's hooks run in the order they were added, so the
+  // removal is added after startHost's kill (removed under a live server, the directory can be
+  // refilled by a checkpoint).
+  const removals: Array<() => void | Promise<void>> = [];
+  const dataDir = tempDir({ after: (fn) => removals.push(fn) }, 'sq-original-');
   const original = join(dataDir, '.phext');
   writeFileSync(original, 'stored by the original\x17second');
   writeFileSync(join(dataDir, 'index.phext'), 'named index');
   const host = await startHost(t, { dataDir });
+  t.after(async () => {
+    for (const remove of removals) await remove();
+  });
 
   assert.equal(await ok(host, 'GET', '/api/v2/select?c=1.1.1/1.1.1/1.1.2'), 'second');
   assert.match(await ok(host, 'GET', '/api/v2/status'), /^Hosting: \.phext\nConnection ID: \d+\nPhext Size: 29\nScrolls: 2\nVersion: 0$/);
