@@ -28,17 +28,21 @@ export function* changeEvents(name: string, records: readonly ChangeRecord[], sh
   if (previous) yield changeEvent(name, previous, shape, true);
 }
 
-function changeEvent(name: string, r: ChangeRecord, shape: EventShape, withId: boolean): string {
-  const data = {
+/** A change as every consumer gets it (an SSE event's data, a webhook's body); `text` on request. */
+export function changeData(name: string, r: ChangeRecord, text = false): string {
+  return JSON.stringify({
     p: name,
     version: r.version,
     coord: r.coordinate.toString(),
     kind: r.kind,
     bytes: r.bytes,
     checksum: r.checksum,
-    ...(shape.text ? { text: r.text } : {}),
-  };
-  return sseEvent('change', JSON.stringify(data), withId ? eventId(name, r.version, shape.wide) : undefined);
+    ...(text ? { text: r.text } : {}),
+  });
+}
+
+function changeEvent(name: string, r: ChangeRecord, shape: EventShape, withId: boolean): string {
+  return sseEvent('change', changeData(name, r, shape.text), withId ? eventId(name, r.version, shape.wide) : undefined);
 }
 
 /**

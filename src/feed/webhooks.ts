@@ -1,4 +1,5 @@
 import type { Commit } from '../store/document-store.js';
+import { changeData } from './change-events.js';
 
 /** One webhook of a tenant, as configured: every change of the tenant, or of phext `p` only. */
 export interface WebhookConfig {
@@ -79,18 +80,7 @@ export class Webhooks {
     let bodies: string[] | undefined;
     for (const d of mine.values()) {
       if (d.config.p !== undefined && d.config.p !== name) continue;
-      bodies ??= [...commit.records]
-        .sort((a, b) => a.version - b.version)
-        .map((r) =>
-          JSON.stringify({
-            p: name,
-            version: r.version,
-            coord: r.coordinate.toString(),
-            kind: r.kind,
-            bytes: r.bytes,
-            checksum: r.checksum,
-          }),
-        );
+      bodies ??= [...commit.records].sort((a, b) => a.version - b.version).map((r) => changeData(name, r));
       for (const body of bodies) d.enqueue(body);
     }
   }
