@@ -3,24 +3,14 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { startHost, type HostProcess } from '../src/testing/host-process.js';
-import { openSse, type SseEvent, type SseStream } from '../src/testing/sse-client.js';
+import { openSse, type SseEvent, type SseStream, type ChangeData } from '../src/testing/sse-client.js';
 import { api } from '../src/testing/sq-api.js';
 import { waitFor } from '../src/testing/wait.js';
 
 const KEY = 'watch-key-0123456789';
 
-interface Change {
-  readonly p: string;
-  readonly version: number;
-  readonly coord: string;
-  readonly kind: string;
-  readonly bytes: number;
-  readonly checksum: string;
-  readonly text?: string;
-}
-
-const changes = (events: readonly SseEvent[]): Change[] =>
-  events.filter((e) => e.event === 'change').map((e) => JSON.parse(e.data) as Change);
+const changes = (events: readonly SseEvent[]): ChangeData[] =>
+  events.filter((e) => e.event === 'change').map((e) => JSON.parse(e.data) as ChangeData);
 
 /** A small seeded generator, so that a failing run can be told apart from another. */
 function random(seed: number): () => number {
@@ -188,7 +178,7 @@ describe('sq host: /api/v2/watch', () => {
       final = Math.max(...versions.flat());
     });
 
-    const seen: Change[] = [];
+    const seen: ChangeData[] = [];
     let lastId: string | undefined;
     for (let round = 0; !(final >= 0 && lastId === String(final)); round++) {
       const s = await watch('?p=live&text=1', lastId === undefined ? {} : { 'Last-Event-ID': lastId });
@@ -260,7 +250,7 @@ describe('sq host: /api/v2/watch', () => {
     const a = await write('wide-a', '1.1.1/1.1.1/1.1.1', 'a');
     const b = await write('wide-b', '1.1.1/1.1.1/1.1.1', 'b');
     await wide.until((e) => changes(e).some((c) => c.p === 'wide-b'), 'both phexts');
-    const mine = wide.events.filter((e) => e.event === 'change' && (JSON.parse(e.data) as Change).p.startsWith('wide-'));
+    const mine = wide.events.filter((e) => e.event === 'change' && (JSON.parse(e.data) as ChangeData).p.startsWith('wide-'));
     assert.deepEqual(
       mine.map((e) => e.id),
       [`wide-a:${a}`, `wide-b:${b}`],

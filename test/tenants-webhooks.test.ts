@@ -11,22 +11,14 @@ import { startSq, type SqProcess } from '../src/testing/sq-process.js';
 import { tempDir } from '../src/testing/temp-dir.js';
 import { newToken, writeTenantsFile, type TestTenant } from '../src/testing/tenants-file.js';
 import { waitFor } from '../src/testing/wait.js';
+import type { ChangeData } from '../src/testing/sse-client.js';
 
 const ADMIN = 'admin-key-webhooks-0123456789';
 const C = '1.1.1/1.1.1/1.1.1';
 
-interface Change {
-  readonly p: string;
-  readonly version: number;
-  readonly coord: string;
-  readonly kind: string;
-  readonly bytes: number;
-  readonly checksum: string;
-}
-
 interface Receiver {
   readonly url: string;
-  readonly changes: Change[];
+  readonly changes: ChangeData[];
   readonly attempts: number;
   readonly headers: IncomingHttpHeaders[];
   until(count: number, what: string): Promise<void>;
@@ -35,7 +27,7 @@ interface Receiver {
 
 /** A webhook receiver on 127.0.0.1; `fail` answers the first that many POSTs with 500. */
 async function receiver(path = '/hook', fail = 0): Promise<Receiver> {
-  const changes: Change[] = [];
+  const changes: ChangeData[] = [];
   const headers: IncomingHttpHeaders[] = [];
   let attempts = 0;
   const server: Server = createServer((req, res) => {
@@ -48,7 +40,7 @@ async function receiver(path = '/hook', fail = 0): Promise<Receiver> {
         return;
       }
       headers.push(req.headers);
-      changes.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Change);
+      changes.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as ChangeData);
       res.writeHead(204).end();
     });
   });

@@ -3,6 +3,17 @@ import http from 'node:http';
 import { waitFor } from './wait.js';
 
 /** One event as a client sees it. `id` is the event's own `id:` line, if it had one. */
+/** A change as the feed sends it (an event's `data`, a webhook's body). */
+export interface ChangeData {
+  readonly p: string;
+  readonly version: number;
+  readonly coord: string;
+  readonly kind: string;
+  readonly bytes: number;
+  readonly checksum: string;
+  readonly text?: string;
+}
+
 export interface SseEvent {
   readonly event: string;
   readonly data: string;
