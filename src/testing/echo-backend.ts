@@ -48,12 +48,23 @@ export async function startEchoBackend(name: string): Promise<{ port: number; co
   };
 }
 
-/** A port with nothing listening on it (bound once, then released). */
+/**
+ * A port with nothing listening on it, and none to come: bound once, then released, below the
+ * kernel's ephemeral range (32768 and up on Linux), so no other test's `listen(0)` can take it
+ * meanwhile (which turned "the backend is down" into a backend that never answers).
+ */
 export async function closedPort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as net.AddressInfo;
-  server.close();
-  await once(server, 'close');
-  return port;
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const server = net.createServer();
+    const bound = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (!bound) continue;
+    server.close();
+    await once(server, 'close');
+    return port;
+  }
+  throw new Error('no free port found below the ephemeral range');
 }
