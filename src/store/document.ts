@@ -23,8 +23,14 @@ export class Document {
   queue: PendingMutation[] = [];
   /** True while the commit loop owns the document (from its first stat to the last fsync). */
   committing = false;
-  /** True while a batch is being written: the file is ours, readers get the committed state. */
+  /**
+   * True while a batch or a checkpoint is being written. Readers get the committed state as long
+   * as the file on disk is the one it was made from, or the checkpoint's own (`installing`);
+   * anything else is another program's edit, taken in once the write ends (whenWritten).
+   */
   writing = false;
+  /** The stamp the `.phext` takes when the checkpoint being installed is renamed in. */
+  installing: FileStamp | undefined;
   /** Bumped on every change of `state`, so a refresh that raced with a commit cannot undo it. */
   generation = 0;
   /** A checkpoint is due: the commit loop starts it once the queue is empty. */
@@ -37,12 +43,32 @@ export class Document {
   lastBatch = 0;
   lastCommitMs = 0;
   private idleWaiters: Array<() => void> = [];
+  private writeWaiters: Array<() => void> = [];
   private queueWaiter: { readonly target: number; readonly wake: () => void } | undefined;
 
   constructor(
     readonly path: string,
     readonly key: DocumentKey,
   ) {}
+
+  beginWrite(installing?: FileStamp): void {
+    this.writing = true;
+    this.installing = installing;
+  }
+
+  endWrite(): void {
+    this.writing = false;
+    this.installing = undefined;
+    const waiters = this.writeWaiters;
+    this.writeWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  /** Resolves once no batch or checkpoint is being written. */
+  whenWritten(): Promise<void> {
+    if (!this.writing) return Promise.resolve();
+    return new Promise((resolve) => this.writeWaiters.push(resolve));
+  }
 
   /** Nothing in flight or queued: safe to evict, drop or reload. */
   get idle(): boolean {

@@ -397,6 +397,100 @@ test("an edit saved between a checkpoint's check and its rename is kept: the che
   assert.deepEqual(tempFiles(dir), []);
 });
 
+/** A gate a test opens by hand: `wait()` resolves once `open()` was called. */
+function gate(): { wait(): Promise<void>; open(): void; reached: Promise<void> } {
+  let open!: () => void;
+  let arrived!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  const reached = new Promise<void>((resolve) => (arrived = resolve));
+  return {
+    wait: () => {
+      arrived();
+      return opened;
+    },
+    open,
+    reached,
+  };
+}
+
+test('a read while a batch is being written still sees an edit another program saved before it began', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'edited.phext');
+  writeFileSync(file, 'ours');
+  const append = gate();
+  let gated = false;
+  const store = new FileDocumentStore(
+    { directories: byDirectory, cacheBytes: MiB, maxPhextBytes: MiB, notice: () => undefined },
+    ioWith({
+      async append(...args) {
+        if (gated) await append.wait();
+        return FILE_IO.append(...args);
+      },
+    }),
+  );
+  await store.mutate(fileKey(file), (p) => p.set(at('1.1.2'), 'first'));
+  gated = true;
+  const writing = store.mutate(fileKey(file), (p) => p.set(at('1.1.3'), 'server'));
+  await append.reached;
+  writeFileSync(file, 'theirs'); // an editor saves while our log append waits for its fsync
+  const reading = store.read(fileKey(file));
+  append.open();
+  await writing;
+  assert.equal((await (await reading)?.bytes())?.toString(), 'theirs\x17first\x17server');
+});
+
+test("a read while a checkpoint is installed: its own file is served at once, an editor's save is waited for and taken in", async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'edited.phext');
+  writeFileSync(file, 'ours');
+  const notices: string[] = [];
+  const installs = [gate(), gate()];
+  const store = new FileDocumentStore(
+    { directories: byDirectory, cacheBytes: MiB, maxPhextBytes: MiB, notice: (line) => notices.push(line) },
+    ioWith({
+      async stage(path, data) {
+        const staged = await FILE_IO.stage(path, data);
+        const [before, after] = installs.splice(0, 2);
+        if (!before || !after) return staged;
+        return {
+          ...staged,
+          async install(...expected) {
+            await before.wait();
+            const stamp = await staged.install(...expected);
+            await after.wait();
+            return stamp;
+          },
+        };
+      },
+    }),
+  );
+  await store.mutate(fileKey(file), (p) => p.set(at('1.1.2'), 'server'));
+  // The first checkpoint: renamed in, not yet known as the state's file. A read serves it as ours.
+  const [before, after] = installs as [ReturnType<typeof gate>, ReturnType<typeof gate>];
+  const folding = store.flush();
+  await before.reached;
+  before.open();
+  await after.reached;
+  assert.equal((await (await store.read(fileKey(file)))?.bytes())?.toString(), 'ours\x17server');
+  after.open();
+  await folding;
+  assert.deepEqual(notices, [], 'our own checkpoint is no outside edit');
+
+  // The next checkpoint meets an editor's save before its rename: a read during it waits and gets the edit.
+  installs.push(gate(), gate());
+  const [before2, after2] = installs as [ReturnType<typeof gate>, ReturnType<typeof gate>];
+  await store.mutate(fileKey(file), (p) => p.set(at('1.1.3'), 'again'));
+  const folding2 = store.flush();
+  await before2.reached;
+  writeFileSync(file, 'ours\x17server\x17\x17editor');
+  const reading = store.read(fileKey(file));
+  before2.open();
+  after2.open();
+  await folding2;
+  assert.equal((await (await reading)?.bytes())?.toString(), 'ours\x17server\x17again\x17editor');
+  assert.equal(notices.length, 1);
+});
+
 test('the change log is hidden beside the phext; a checkpoint leaves it what it folded, as much as one checkpoint holds', async (t) => {
   const dir = tempDir(t);
   const file = join(dir, 'logged.phext');

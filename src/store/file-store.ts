@@ -96,19 +96,27 @@ export class FileDocumentStore implements DocumentStore {
 
   async read(document: DocumentKey): Promise<Snapshot | undefined> {
     const doc = this.documentFor(document);
-    if (!doc.refreshing && doc.state) {
-      // While our own write is in flight the files are ours: serve the last committed state.
-      if (doc.writing) return doc.state.snapshot;
-      // The common case, a cached file nobody touched: one synchronous stat taken after this
-      // read began, so an edit finished before it is always seen, shared with the other reads
-      // of the file later in this event-loop turn (TurnStamps). A synchronous stat on a local
-      // disk costs a few microseconds, less than the thread-pool round trip of an async one.
-      const asked = this.stamps.of(doc.path);
-      const stamp = asked instanceof Promise ? await asked : asked;
-      const state = doc.state;
-      if (stamp !== null && !doc.refreshing && state && (doc.writing || sameStamp(stamp, state.stamp))) return state.snapshot;
+    for (;;) {
+      if (!doc.refreshing && doc.state) {
+        // The common case, a cached file nobody touched: one synchronous stat taken after this
+        // read began, so an edit finished before it is always seen, shared with the other reads
+        // of the file later in this event-loop turn (TurnStamps). A synchronous stat on a local
+        // disk costs a few microseconds, less than the thread-pool round trip of an async one.
+        const asked = this.stamps.of(doc.path);
+        const stamp = asked instanceof Promise ? await asked : asked;
+        const state = doc.state;
+        if (stamp !== null && !doc.refreshing && state) {
+          if (sameStamp(stamp, state.stamp) || (doc.writing && sameStamp(stamp, doc.installing))) return state.snapshot;
+          // Another program saved the file while our write is in flight: that write ends first
+          // (a checkpoint refuses to replace the edit and takes it in), then the edit is read.
+          if (doc.writing) {
+            await doc.whenWritten();
+            continue;
+          }
+        }
+      }
+      return (await this.refresh(doc)).snapshot;
     }
-    return (await this.refresh(doc)).snapshot;
   }
 
   mutate<T>(document: DocumentKey, change: (phext: Phext) => T, options: MutateOptions = {}): Promise<Written<T>> {
@@ -332,7 +340,7 @@ export class FileDocumentStore implements DocumentStore {
     let failure: unknown;
     if (applied.records.length > 0) {
       const started = this.clock.now();
-      doc.writing = true;
+      doc.beginWrite();
       try {
         // The checkpoint will replace the file: refuse now what it could not do then.
         if (st && !st.isFile()) throw refusals.notAFile(doc.path, st);
@@ -361,7 +369,7 @@ export class FileDocumentStore implements DocumentStore {
       } catch (e) {
         failure = e;
       } finally {
-        doc.writing = false;
+        doc.endWrite();
       }
     }
     // Written bytes were counted by the observers; lost ones are held no more.
@@ -463,7 +471,7 @@ export class FileDocumentStore implements DocumentStore {
     const state = doc.state;
     if (!state?.log) return void (await staged.file.discard());
     const started = this.clock.now();
-    doc.writing = true;
+    doc.beginWrite(staged.file.stamp);
     try {
       const stamp = await staged.file.install(staged.from);
       const unfolded = [...state.log.unfolded.values()];
@@ -492,7 +500,7 @@ export class FileDocumentStore implements DocumentStore {
       });
       if (later.length > 0) this.planCheckpoint(doc);
     } catch (e) {
-      doc.writing = false;
+      doc.endWrite();
       if (e instanceof FileChangedError) {
         // Another program saved the file meanwhile: take its edit in now (our scrolls on top).
         await this.refresh(doc).catch(() => undefined);
@@ -501,7 +509,7 @@ export class FileDocumentStore implements DocumentStore {
         this.checkpointFailed(doc, e);
       }
     } finally {
-      doc.writing = false;
+      doc.endWrite();
     }
   }
 
