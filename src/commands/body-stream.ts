@@ -31,8 +31,6 @@ export class StreamedBody implements AsyncIterable<Buffer> {
     private readonly produce: () => AsyncIterator<Buffer>,
     readonly length: number | undefined,
     readonly holds: object | undefined,
-    /** Chunks come as things happen, not as fast as they are made: nothing is read ahead (see whole). */
-    readonly live = false,
   ) {}
 
   /**
@@ -49,20 +47,11 @@ export class StreamedBody implements AsyncIterable<Buffer> {
   }
 
   /**
-   * An answer that goes on as long as `source` does (a change feed): its headers go out with its
-   * first chunk, and `whole` never waits for more.
-   */
-  static live(source: AsyncIterable<Buffer>): StreamedBody {
-    return new StreamedBody(() => source[Symbol.asyncIterator](), undefined, undefined, true);
-  }
-
-  /**
    * Produces the first chunks: the whole body when it fits in one chunk (to be sent as an ordinary
    * body with a Content-Length), undefined when there is more. A producer that fails this early
    * fails here, before anything is sent.
    */
   async whole(): Promise<Buffer | undefined> {
-    if (this.live) return undefined;
     while (this.ahead.length < 2) {
       const next = await this.next();
       if (next.done) return this.ahead.length === 0 ? Buffer.alloc(0) : this.ahead[0];

@@ -1,19 +1,34 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { FeedStream, type EndReason } from './feed-stream.js';
-import { PREAMBLE } from './sse.js';
+import { FeedStream, type EndReason, type FeedSink } from './feed-stream.js';
+import { HEARTBEAT, PREAMBLE } from './sse.js';
 
 const bytes = (text: string) => Buffer.from(text);
 
-/** Reads what the stream has for the answer now (without waiting for more). */
-async function take(reader: AsyncIterator<Buffer>): Promise<string> {
-  const next = await reader.next();
-  return next.done ? '<end>' : next.value.toString();
+/** A connection as a stream sees it: every write, whether it ended, and whether it takes more now. */
+class Connection implements FeedSink {
+  readonly writes: string[] = [];
+  ended = false;
+  /** false: each write leaves it full until the test resumes the stream. */
+  takes = true;
+
+  write(chunk: Buffer): boolean {
+    assert.equal(this.ended, false, 'no write after the end');
+    this.writes.push(chunk.toString());
+    return this.takes;
+  }
+
+  end(): void {
+    assert.equal(this.ended, false, 'ended once');
+    this.ended = true;
+  }
 }
 
-test('a resuming stream holds live events until its replay is out, then drops those the replay covers', async () => {
+test('a resuming stream holds live events until its replay is out, then drops those the replay covers', () => {
   const stream = new FeedStream(1024);
-  const reader = stream[Symbol.asyncIterator]();
+  const client = new Connection();
+  client.takes = false;
+  stream.attach(client);
   stream.deliver({ version: 5, bytes: bytes('live5 ') });
   stream.deliver({ version: 7, bytes: bytes('live7 ') });
   let made = 0;
@@ -25,38 +40,50 @@ test('a resuming stream holds live events until its replay is out, then drops th
   }
   stream.begin(replay(), 5);
   assert.equal(made, 1, 'made as it is read');
-  assert.equal(await take(reader), PREAMBLE.toString());
-  assert.equal(await take(reader), 'replay1 replay2 replay3 replay4 replay5 ');
-  assert.equal(await take(reader), 'live7 ');
+  assert.deepEqual(client.writes, [PREAMBLE.toString()]);
+  stream.resume();
+  assert.deepEqual(client.writes.slice(1), ['replay1 replay2 replay3 replay4 replay5 ']);
+  stream.resume();
+  assert.deepEqual(client.writes.slice(2), ['live7 ']);
+  client.takes = true;
+  stream.resume();
   stream.deliver({ version: 8, bytes: bytes('live8 ') });
-  assert.equal(await take(reader), 'live8 ');
+  assert.deepEqual(client.writes.slice(3), ['live8 ']);
 });
 
-test('with nothing to replay the hold ends at once', async () => {
+test('with nothing to replay the hold ends at once; what waits for a full connection goes out as one write', () => {
   const stream = new FeedStream(1024);
-  const reader = stream[Symbol.asyncIterator]();
   stream.deliver({ version: 3, bytes: bytes('live3 ') });
   stream.deliver({ version: 4, bytes: bytes('live4 ') });
   stream.begin([], 3);
   stream.deliver({ version: 5, bytes: bytes('live5 ') });
-  assert.equal(await take(reader), `${PREAMBLE}live4 live5 `);
+  const client = new Connection();
+  stream.attach(client);
+  assert.deepEqual(client.writes, [`${PREAMBLE}live4 live5 `]);
 });
 
-test('past its bound a stream drops what waits, ends with overflow and tells its hub once', async () => {
+test('past its bound a stream drops what waits, ends with overflow and tells its hub once', () => {
   const ends: EndReason[] = [];
   const stream = new FeedStream(12);
   stream.onEnd = (reason) => ends.push(reason);
-  const reader = stream[Symbol.asyncIterator]();
+  const client = new Connection();
+  client.takes = false;
+  stream.attach(client);
   stream.begin([], -1);
-  assert.equal(await take(reader), PREAMBLE.toString());
+  assert.deepEqual(client.writes, [PREAMBLE.toString()]);
   // The client takes nothing more: events queue up to the bound.
   stream.deliver({ version: 1, bytes: bytes('0123456789') });
+  stream.heartbeat();
   stream.heartbeat();
   stream.deliver({ version: 2, bytes: bytes('more') });
   assert.deepEqual(ends, ['overflow']);
   assert.equal(stream.done, true);
-  assert.equal(await take(reader), 'event: overflow\ndata: {"limit":12}\n\n');
-  assert.equal(await take(reader), '<end>');
+  assert.equal(client.ended, false, 'the farewell waits for the connection');
+  stream.resume();
+  assert.deepEqual(client.writes.slice(1), ['event: overflow\ndata: {"limit":12}\n\n']);
+  assert.equal(client.ended, false);
+  stream.resume();
+  assert.equal(client.ended, true);
   assert.deepEqual(ends, ['overflow']);
 });
 
@@ -66,19 +93,37 @@ test('held events count against the bound too', () => {
   assert.equal(stream.endReason, 'overflow');
 });
 
-test('ending drops what waits and ends the answer; a reader that leaves ends the stream', async () => {
+test('a heartbeat goes out only when nothing else did since the last one', () => {
+  const stream = new FeedStream(1024);
+  const client = new Connection();
+  stream.attach(client);
+  stream.begin([], -1);
+  stream.heartbeat(); // the preamble went out
+  stream.heartbeat();
+  stream.deliver({ version: 1, bytes: bytes('one ') });
+  stream.heartbeat();
+  stream.heartbeat();
+  assert.deepEqual(client.writes, [PREAMBLE.toString(), HEARTBEAT.toString(), 'one ', HEARTBEAT.toString()]);
+});
+
+test('ending drops what waits and ends the answer; a client that leaves ends the stream', () => {
   const revoked = new FeedStream(1024);
-  const reader = revoked[Symbol.asyncIterator]();
+  const client = new Connection();
+  revoked.attach(client);
   revoked.begin([], -1);
-  const waiting = (async () => [await take(reader), await take(reader)])();
+  client.takes = false;
+  revoked.deliver({ version: 1, bytes: bytes('sent ') });
+  revoked.deliver({ version: 2, bytes: bytes('dropped ') });
   revoked.end('revoked');
-  assert.deepEqual(await waiting, [PREAMBLE.toString(), '<end>']);
+  revoked.resume();
+  assert.deepEqual(client.writes, [PREAMBLE.toString(), 'sent ']);
+  assert.equal(client.ended, true);
 
   const left = new FeedStream(1024);
   const ends: EndReason[] = [];
   left.onEnd = (reason) => ends.push(reason);
-  const leaving = left[Symbol.asyncIterator]();
-  await leaving.next();
-  await leaving.return?.(undefined);
+  left.attach(new Connection());
+  left.stop();
+  left.stop();
   assert.deepEqual(ends, ['gone']);
 });

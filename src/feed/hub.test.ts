@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { Coordinate } from '../phext/coordinate.js';
 import type { ChangeRecord } from '../store/change-record.js';
 import type { Commit } from '../store/document-store.js';
+import type { FeedStream } from './feed-stream.js';
 import { FeedHub, FeedRefusal, type Subscription } from './hub.js';
 import { PREAMBLE } from './sse.js';
 
@@ -27,11 +28,25 @@ const follow = (tenant: string, name: string | undefined, more: Partial<Subscrip
   ...more,
 });
 
-/** Everything the stream has for its answer so far, preamble left out. */
-async function sent(stream: AsyncIterable<Buffer>): Promise<string> {
-  const reader = stream[Symbol.asyncIterator]();
-  const first = await reader.next();
-  return first.done ? '' : first.value.toString().slice(PREAMBLE.length);
+/** A stream's answer as its client gets it: `text()` is everything written so far, preamble left out. */
+function connect(stream: FeedStream): { text(): string; writes: number; ended: boolean } {
+  const client = {
+    chunks: [] as string[],
+    writes: 0,
+    ended: false,
+    text: () => client.chunks.join('').slice(PREAMBLE.length),
+  };
+  stream.attach({
+    write(chunk) {
+      client.chunks.push(chunk.toString());
+      client.writes++;
+      return true;
+    },
+    end() {
+      client.ended = true;
+    },
+  });
+  return client;
 }
 
 test("a commit reaches the streams of its phext and of its tenant's every phext, in version order, and no one else's", async (t) => {
@@ -41,19 +56,27 @@ test("a commit reaches the streams of its phext and of its tenant's every phext,
   const all = hub.subscribe(follow('alice', undefined, { text: true }));
   const other = hub.subscribe(follow('alice', 'other'));
   const bobs = hub.subscribe(follow('bob', 'notes'));
-  for (const s of [notes, all, other, bobs]) s.begin([], -1);
+  const [toNotes, toAll, toOther, toBob] = [notes, all, other, bobs].map((s) => {
+    s.begin([], -1);
+    return connect(s);
+  }) as [ReturnType<typeof connect>, ReturnType<typeof connect>, ReturnType<typeof connect>, ReturnType<typeof connect>];
   // Records come in coordinate order; versions 2 and 3 changed the first scroll and the second.
   hub.publish(commit('alice', 'notes', [record(3, '1.1.1/1.1.1/1.1.1', 'x'), record(2, '1.1.1/1.1.1/1.1.2', 'y')]));
   hub.publish(commit('alice', 'notes', [])); // a checkpoint
+  await hub.handedOut();
   assert.equal(
-    await sent(notes),
+    toNotes.text(),
     'id: 2\nevent: change\ndata: {"p":"notes","version":2,"coord":"1.1.1/1.1.1/1.1.2","kind":"update","bytes":1,"checksum":"c"}\n\n' +
       'id: 3\nevent: change\ndata: {"p":"notes","version":3,"coord":"1.1.1/1.1.1/1.1.1","kind":"update","bytes":1,"checksum":"c"}\n\n',
   );
-  assert.match(await sent(all), /^id: notes:2\n.*"text":"y"\}\n\nid: notes:3\n.*"text":"x"\}\n\n$/s);
+  assert.match(toAll.text(), /^id: notes:2\n.*"text":"y"\}\n\nid: notes:3\n.*"text":"x"\}\n\n$/s);
   hub.close();
-  assert.equal(await sent(other), '');
-  assert.equal(await sent(bobs), '');
+  assert.equal(toOther.text(), '');
+  assert.equal(toBob.text(), '');
+  assert.ok(
+    [toNotes, toAll, toOther, toBob].every((c) => c.ended),
+    'closing the hub ends every answer',
+  );
 });
 
 test('changes of one version carry one id, after the last of them; a branch sees its scrolls only', async (t) => {
@@ -63,11 +86,13 @@ test('changes of one version carry one id, after the last of them; a branch sees
   const branch = hub.subscribe(follow('alice', 'notes', { prefix: String.fromCharCode(2) }));
   whole.begin([], -1);
   branch.begin([], -1);
+  const [toWhole, toBranch] = [connect(whole), connect(branch)];
   hub.publish(commit('alice', 'notes', [record(4, '1.1.1/1.1.1/1.1.1', 'a'), record(4, '2.1.1/1.1.1/1.1.1', 'b')]));
+  await hub.handedOut();
   const ids = (text: string) =>
     [...text.matchAll(/^(id: \d+\n)?event: change\ndata: .*"coord":"([^"]+)"/gm)].map((m) => `${m[1] ?? ''}${m[2]}`);
-  assert.deepEqual(ids(await sent(whole)), ['1.1.1/1.1.1/1.1.1', 'id: 4\n2.1.1/1.1.1/1.1.1']);
-  assert.deepEqual(ids(await sent(branch)), ['id: 4\n2.1.1/1.1.1/1.1.1']);
+  assert.deepEqual(ids(toWhole.text()), ['1.1.1/1.1.1/1.1.1', 'id: 4\n2.1.1/1.1.1/1.1.1']);
+  assert.deepEqual(ids(toBranch.text()), ['id: 4\n2.1.1/1.1.1/1.1.1']);
 });
 
 test('limits per tenant and in all; a stream that ends frees its slot; closed, the hub takes no more', (t) => {
@@ -102,4 +127,23 @@ test('recheck ends the streams no longer allowed, and only those', (t) => {
   assert.equal(revoked.endReason, 'revoked');
   assert.equal(kept.done, false);
   assert.equal(hub.size, 1);
+});
+
+test('commits published together reach a stream as one write; a stream that subscribes later gets only what follows', async (t) => {
+  const hub = new FeedHub(LIMITS);
+  t.after(() => hub.close());
+  const early = hub.subscribe(follow('alice', 'notes'));
+  early.begin([], -1);
+  const toEarly = connect(early);
+  const before = toEarly.writes;
+  for (let v = 1; v <= 3; v++) hub.publish(commit('alice', 'notes', [record(v, '1.1.1/1.1.1/1.1.1', `v${v}`)]));
+  const late = hub.subscribe(follow('alice', 'notes'));
+  late.begin([], -1);
+  const toLate = connect(late);
+  hub.publish(commit('alice', 'notes', [record(4, '1.1.1/1.1.1/1.1.1', 'v4')]));
+  await hub.handedOut();
+  const versions = (text: string) => [...text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
+  assert.deepEqual(versions(toEarly.text()), [1, 2, 3, 4]);
+  assert.equal(toEarly.writes - before, 1, 'one write for the four commits');
+  assert.deepEqual(versions(toLate.text()), [4]);
 });

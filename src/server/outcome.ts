@@ -1,6 +1,7 @@
 import type { Body } from '../commands/body-stream.js';
 import { describeError } from '../commands/errors.js';
 import { HttpError } from './http-error.js';
+import type { PushedBody } from './pushed-body.js';
 
 export const TEXT = 'text/plain; charset=utf-8';
 export const JSON_TYPE = 'application/json; charset=utf-8';
@@ -8,7 +9,7 @@ export const JSON_TYPE = 'application/json; charset=utf-8';
 /** The answer the pipeline sends, with what the log line and metrics need to know. */
 export interface Outcome {
   status: number;
-  body: Body;
+  body: Body | PushedBody;
   contentType: string;
   headers?: Record<string, string>;
   command: string;

@@ -3,6 +3,7 @@ import { StreamedBody } from '../commands/body-stream.js';
 import { CORS_ORIGIN } from './cors.js';
 import type { Metrics } from './metrics.js';
 import type { Outcome } from './outcome.js';
+import { PushedBody } from './pushed-body.js';
 import { formatLogEntry, type LogFormat } from '../http/request-log.js';
 import { writeChunks } from './write-chunks.js';
 
@@ -30,6 +31,7 @@ export async function startBody(outcome: Outcome): Promise<Outcome> {
 export function send(r: Responder, req: IncomingMessage, res: ServerResponse, outcome: Outcome, started: number): void | Promise<void> {
   const { body } = outcome;
   if (body instanceof StreamedBody) return sendStreamed(r, req, res, outcome, body, started);
+  if (body instanceof PushedBody) return sendPushed(r, req, res, outcome, body, started);
   // A string body goes out as it is: node writes the headers and a string body as one buffer,
   // where a Buffer body would cost an encoding copy and a second chunk.
   const length = typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.length;
@@ -79,6 +81,58 @@ async function sendStreamed(
   } finally {
     account(r, req, outcome, sent, started, false);
   }
+}
+
+/**
+ * An answer that goes on as long as its source pushes (chunked): each chunk is written as it
+ * comes; while the connection holds more than its high-water mark the source keeps what follows
+ * (bounded there) until `drain`, and a client that takes nothing for the stall time is cut. The
+ * log line is written when the answer ends, counting what was sent.
+ */
+function sendPushed(
+  r: Responder,
+  req: IncomingMessage,
+  res: ServerResponse,
+  outcome: Outcome,
+  body: PushedBody,
+  started: number,
+): Promise<void> {
+  res.writeHead(outcome.status, { ...CORS_ORIGIN, 'Content-Type': outcome.contentType, ...outcome.headers });
+  const { source } = body;
+  if (req.method === 'HEAD') {
+    source.stop();
+    res.end();
+    account(r, req, outcome, 0, started);
+    return Promise.resolve();
+  }
+  let sent = 0;
+  let stall: NodeJS.Timeout | undefined;
+  return new Promise<void>((resolve) => {
+    const drained = () => {
+      clearTimeout(stall);
+      stall = undefined;
+      source.resume();
+    };
+    const closed = () => {
+      clearTimeout(stall);
+      res.off('drain', drained);
+      source.stop();
+      account(r, req, outcome, sent, started, false);
+      resolve();
+    };
+    res.on('drain', drained);
+    res.once('close', closed);
+    source.attach({
+      write(chunk) {
+        sent += chunk.length;
+        r.metrics.bytesSent.inc(chunk.length);
+        if (res.write(chunk)) return true;
+        stall ??= setTimeout(() => res.destroy(), r.sendStallMs);
+        return false;
+      },
+      end: () => res.end(),
+    });
+  });
 }
 
 function account(r: Responder, req: IncomingMessage, outcome: Outcome, sent: number, started: number, countSent = true): void {

@@ -1,5 +1,4 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { StreamedBody } from '../commands/body-stream.js';
 import { changeEvents, resetEvent } from '../feed/change-events.js';
 import { coordinatePrefix } from '../feed/coordinate-prefix.js';
 import { FeedRefusal, type FeedHub } from '../feed/hub.js';
@@ -11,6 +10,7 @@ import { tenant as tenantGuard } from './guards.js';
 import { HttpError } from './http-error.js';
 import { parseParams } from './params.js';
 import { phextName } from './phext-name.js';
+import { PushedBody } from './pushed-body.js';
 import type { Route } from './route.js';
 import type { Tenancy } from './tenancy.js';
 
@@ -110,7 +110,7 @@ export function watchRoute(deps: WatchDeps): Route {
       }
       return {
         status: 200,
-        body: StreamedBody.live(stream),
+        body: new PushedBody(stream),
         contentType: SSE_TYPE,
         headers: SSE_HEADERS,
         command: 'watch',
