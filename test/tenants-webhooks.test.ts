@@ -1,6 +1,7 @@
 // Webhooks of the tenants file against a real `sq host --config`: receivers on 127.0.0.1 get each
 // committed change of their tenant (of their phext, with `p`) in order, retried after failures.
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -15,12 +16,16 @@ import type { ChangeData } from '../src/testing/sse-client.js';
 
 const ADMIN = 'admin-key-webhooks-0123456789';
 const C = '1.1.1/1.1.1/1.1.1';
+/** A webhook secret: its POSTs are signed with it. */
+const SECRET = 'whsec-0123456789abcdef';
 
 interface Receiver {
   readonly url: string;
   readonly changes: ChangeData[];
   readonly attempts: number;
   readonly headers: IncomingHttpHeaders[];
+  /** The raw bodies, as signed. */
+  readonly bodies: string[];
   until(count: number, what: string): Promise<void>;
   close(): Promise<void>;
 }
@@ -29,6 +34,7 @@ interface Receiver {
 async function receiver(path = '/hook', fail = 0): Promise<Receiver> {
   const changes: ChangeData[] = [];
   const headers: IncomingHttpHeaders[] = [];
+  const bodies: string[] = [];
   let attempts = 0;
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -40,7 +46,8 @@ async function receiver(path = '/hook', fail = 0): Promise<Receiver> {
         return;
       }
       headers.push(req.headers);
-      changes.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as ChangeData);
+      bodies.push(Buffer.concat(chunks).toString('utf8'));
+      changes.push(JSON.parse(bodies[bodies.length - 1]!) as ChangeData);
       res.writeHead(204).end();
     });
   });
@@ -53,6 +60,7 @@ async function receiver(path = '/hook', fail = 0): Promise<Receiver> {
       return attempts;
     },
     headers,
+    bodies,
     until: (count, what) =>
       waitFor(
         () => changes.length >= count,
@@ -100,11 +108,12 @@ describe('sq host --config: webhooks per tenant', () => {
     bobs = await receiver('/bob');
     later = await receiver('/later');
     receivers.push(all, notes, flaky, bobs, later);
-    writeTenantsFile(config, tenantsWith([{ url: all.url }, { url: notes.url, p: 'notes' }]), { admin_key: ADMIN });
+    writeTenantsFile(config, tenantsWith([{ url: all.url }, { url: notes.url, p: 'notes', secret: SECRET }]), { admin_key: ADMIN });
     sq = await startSq(['host', '0', '--bind', '127.0.0.1', '--config', config, '--webhook-backoff-ms', '5']);
   });
 
   it("gets every change of its tenant in order, of its phext only with p, never another tenant's", async () => {
+    const started = Math.floor(Date.now() / 1000);
     const expected: Array<{ p: string; coord: string }> = [];
     for (let i = 0; i < 20; i++) {
       const p = i % 2 === 0 ? 'notes' : 'other';
@@ -137,6 +146,15 @@ describe('sq host --config: webhooks per tenant', () => {
     );
     assert.ok(bobs.changes.every((c) => c.p === 'bobs'));
     assert.equal(all.changes.length, 20, 'nothing of bob reached alice');
+    // A webhook with a secret signs each POST: HMAC-SHA256 over "<timestamp>.<body>"; one without does not.
+    notes.bodies.forEach((body, i) => {
+      const h = notes.headers[i]!;
+      const timestamp = Number(h['x-sq-timestamp']);
+      assert.ok(timestamp >= started && timestamp <= Math.ceil(Date.now() / 1000), `timestamp ${h['x-sq-timestamp']}`);
+      const expected = createHmac('sha256', SECRET).update(`${h['x-sq-timestamp']}.${body}`).digest('hex');
+      assert.equal(h['x-sq-signature'], `sha256=${expected}`);
+    });
+    assert.ok(all.headers.every((h) => h['x-sq-signature'] === undefined && h['x-sq-timestamp'] === undefined));
   });
 
   it('retries a receiver that fails until it takes the change', async () => {
@@ -181,6 +199,11 @@ describe('sq host --config: webhooks refused at start', () => {
     ['an ftp URL', { url: 'ftp://127.0.0.1/x' }, /webhooks\[0\]\.url: must be an http:\/\/ or https:\/\/ URL \(tenant "alice"\)/],
     ['no URL', { p: 'notes' }, /webhooks\[0\]\.url: must be an http:\/\/ or https:\/\/ URL/],
     ['an invalid p', { url: 'http://127.0.0.1/x', p: '../x' }, /webhooks\[0\]\.p: Forbidden phext name/],
+    [
+      'a short secret',
+      { url: 'http://127.0.0.1/x', secret: 'too short' },
+      /webhooks\[0\]\.secret: must be 16 to 256 printable ASCII characters, no spaces/,
+    ],
   ] as const) {
     it(`refuses ${what} in one line`, async () => {
       const config = join(dir, 'tenants.json');

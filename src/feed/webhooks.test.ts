@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -111,4 +112,50 @@ test('a webhook removed by configure stops: what it held is not sent', async (t)
     () => `versions ${receiver.versions}`,
   );
   assert.deepEqual(receiver.versions, [2, 4]);
+});
+
+test('a signed webhook signs every attempt afresh, by the clock it is given', async (t) => {
+  const attempts: Array<{ timestamp: string; signature: string; body: string }> = [];
+  const server = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    attempts.push({
+      timestamp: String(req.headers['x-sq-timestamp']),
+      signature: String(req.headers['x-sq-signature']),
+      body: Buffer.concat(chunks).toString(),
+    });
+    res.writeHead(attempts.length === 1 ? 503 : 200).end();
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  t.after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  let now = 1_800_000_000_000;
+  const secret = 'a-secret-of-24-characters';
+  const hooks = new Webhooks({
+    log: () => {},
+    backoffMs: 1,
+    now: () => {
+      now += 7_000; // each attempt reads the clock once: seven seconds apart
+      return now;
+    },
+  });
+  t.after(() => hooks.close());
+  hooks.configure([{ name: 'alice', webhooks: [{ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, secret }] }]);
+  hooks.publish(commit('alice', 'notes', 1));
+  await waitFor(
+    () => attempts.length === 2,
+    10_000,
+    () => `${attempts.length} attempts`,
+  );
+  assert.deepEqual(
+    attempts.map((a) => a.timestamp),
+    ['1800000007', '1800000014'],
+  );
+  for (const a of attempts) {
+    assert.equal(a.signature, `sha256=${createHmac('sha256', secret).update(`${a.timestamp}.${a.body}`).digest('hex')}`);
+  }
+  assert.equal(JSON.parse(attempts[0]!.body).version, 1);
 });

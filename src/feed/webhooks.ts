@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import type { Commit } from '../store/document-store.js';
 import { changeData } from './change-events.js';
 
@@ -5,6 +6,18 @@ import { changeData } from './change-events.js';
 export interface WebhookConfig {
   readonly url: string;
   readonly p?: string;
+  /** When set, each POST is signed with it (see signature). */
+  readonly secret?: string;
+}
+
+/**
+ * The signature of a POST: HMAC-SHA256 with the webhook's secret over `<timestamp>.<body>`, in
+ * hex, sent as `X-SQ-Signature: sha256=<hex>` beside `X-SQ-Timestamp: <unix seconds>`. The
+ * receiver recomputes it to know the change came from this server, and refuses an old timestamp
+ * so that a captured POST cannot be replayed later.
+ */
+function signature(secret: string, timestamp: number, body: string): string {
+  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
 }
 
 export interface WebhookOptions {
@@ -20,9 +33,11 @@ export interface WebhookOptions {
   readonly timeoutMs?: number;
   /** Changes a webhook may hold back; beyond it the oldest is dropped. */
   readonly queueSize?: number;
+  /** The clock signatures are timestamped by (ms since the epoch). */
+  readonly now?: () => number;
 }
 
-const DEFAULTS = { maxAttempts: 5, backoffMs: 1_000, timeoutMs: 10_000, queueSize: 1_000 };
+const DEFAULTS = { maxAttempts: 5, backoffMs: 1_000, timeoutMs: 10_000, queueSize: 1_000, now: Date.now };
 const MAX_BACKOFF_MS = 60_000;
 
 /** `scheme://host/path`: userinfo and query may carry secrets and must stay out of logs. */
@@ -59,7 +74,7 @@ export class Webhooks {
       const previous = this.byTenant.get(t.name);
       const mine = new Map<string, Delivery>();
       for (const w of t.webhooks) {
-        const id = `${w.p ?? ''} ${w.url}`;
+        const id = `${w.p ?? ''} ${w.url} ${w.secret ?? ''}`;
         if (mine.has(id)) continue; // the same webhook twice would only send everything twice
         mine.set(id, previous?.get(id) ?? new Delivery(w, this.settings));
       }
@@ -160,6 +175,14 @@ class Delivery {
     this.running = false;
   }
 
+  /** The headers of one attempt: signed afresh, so a retry carries its own timestamp. */
+  private signed(body: string): Record<string, string> {
+    const secret = this.config.secret;
+    if (secret === undefined) return this.headers;
+    const timestamp = Math.floor(this.settings.now() / 1000);
+    return { ...this.headers, 'x-sq-timestamp': String(timestamp), 'x-sq-signature': signature(secret, timestamp, body) };
+  }
+
   /** Sends one change, retrying with exponential backoff; false once it is given up. */
   private async deliver(body: string, stop: AbortSignal): Promise<boolean> {
     let problem = '';
@@ -171,7 +194,7 @@ class Delivery {
       try {
         const response = await fetch(this.target, {
           method: 'POST',
-          headers: this.headers,
+          headers: this.signed(body),
           body,
           redirect: 'manual',
           signal: AbortSignal.any([stop, AbortSignal.timeout(this.settings.timeoutMs)]),

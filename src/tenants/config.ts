@@ -22,6 +22,7 @@ export const TENANT_NAME_RULE = 'must be 1-64 characters of A-Z a-z 0-9 . _ - an
 
 const quotaMb = z.number({ invalid_type_error: MEGABYTES_RULE }).refine(isMegabytes, MEGABYTES_RULE);
 const WEBHOOK_URL_RULE = 'must be an http:// or https:// URL';
+const WEBHOOK_SECRET_RULE = 'must be 16 to 256 printable ASCII characters, no spaces';
 const webhookSchema = z
   .object({
     url: z.string({ required_error: WEBHOOK_URL_RULE, invalid_type_error: WEBHOOK_URL_RULE }).refine(isHttpUrl, WEBHOOK_URL_RULE),
@@ -34,6 +35,12 @@ const webhookSchema = z
           ctx.addIssue({ code: z.ZodIssueCode.custom, message: (err as Error).message });
         }
       })
+      .optional(),
+    secret: z
+      .string({ invalid_type_error: WEBHOOK_SECRET_RULE })
+      .min(16, WEBHOOK_SECRET_RULE)
+      .max(256, WEBHOOK_SECRET_RULE)
+      .regex(/^[\x21-\x7e]+$/, WEBHOOK_SECRET_RULE)
       .optional(),
   })
   .strict();
@@ -142,7 +149,13 @@ export function validateConfig(value: unknown, path: string): LoadedConfig {
       dataDir: resolve(dir, entry.data_dir),
       ...(quota === undefined ? {} : { quotaBytes: Math.floor(quota * MB) }),
       ...(entry.webhooks?.length
-        ? { webhooks: entry.webhooks.map((w) => ({ url: w.url, ...(w.p === undefined ? {} : { p: w.p }) })) }
+        ? {
+            webhooks: entry.webhooks.map((w) => ({
+              url: w.url,
+              ...(w.p === undefined ? {} : { p: w.p }),
+              ...(w.secret === undefined ? {} : { secret: w.secret }),
+            })),
+          }
         : {}),
     };
   });

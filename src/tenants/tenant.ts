@@ -9,6 +9,8 @@ export interface Tenant {
 interface WebhookTarget {
   readonly url: string;
   readonly p?: string;
+  /** Signs each POST (see feed/webhooks.ts); never logged. */
+  readonly secret?: string;
 }
 /** A tenant as configured: its key in the file and the digest it is looked up by. */
 export interface ConfiguredTenant extends Tenant {
