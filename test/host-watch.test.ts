@@ -245,6 +245,36 @@ describe('sq host: /api/v2/watch', () => {
     assert.equal((JSON.parse(ahead.events[0]!.data) as { version: number }).version, next);
   });
 
+  it("another program's save reaches live streams as one reset, without anyone asking for the phext", async () => {
+    const v1 = await write('outside', '1.1.1/1.1.1/1.1.1', 'ours');
+    await waitFor(
+      () => existsSync(host.file('outside')) && readFileSync(host.file('outside'), 'utf8') === 'ours',
+      10_000,
+      () => 'the checkpoint',
+    );
+    const one = await watch('?p=outside');
+    const wide = await watch('');
+    writeFileSync(host.file('outside'), 'theirs\x17more');
+    await one.until((e) => e.length === 1, 'the reset');
+    await wide.until((e) => e.some((x) => x.event === 'reset'), 'the reset');
+    const checksum = await api(host.port, KEY, 'checksum', { p: 'outside' });
+    const version = Number(JSON.parse(String(checksum.headers.etag)));
+    assert.ok(version > v1, `version ${version} after ${v1}`);
+    const data = JSON.stringify({ p: 'outside', version, checksum: checksum.text });
+    assert.deepEqual(one.events, [{ event: 'reset', id: String(version), data }]);
+    assert.deepEqual(
+      wide.events.filter((e) => e.event === 'reset'),
+      [{ event: 'reset', id: `outside:${version}`, data }],
+    );
+    // The stream goes on: our next write is a change after the reset.
+    const next = await write('outside', '1.1.1/1.1.1/1.1.2', 'after');
+    await one.until((e) => e.length === 2, 'the next change');
+    assert.deepEqual(
+      changes(one.events).map((c) => c.version),
+      [next],
+    );
+  });
+
   it('without p: every phext of the tenant, ids naming the phext; resuming says only that anything may have changed', async () => {
     const wide = await watch('');
     const a = await write('wide-a', '1.1.1/1.1.1/1.1.1', 'a');

@@ -47,12 +47,21 @@ function changeEvent(name: string, r: ChangeRecord, shape: EventShape, withId: b
 
 /**
  * A `reset`: the changes the client asked for are no longer all held (or it named a version this
- * phext never had). It should read the phext again (`delta` against its copy); the stream goes
- * on from `version`. For a stream of every phext (`p` null), any phext may have changed.
+ * phext never had), or another program changed the phext (which scrolls is not known). It should
+ * read the phext again (`delta` against its copy); the stream goes on from `version`. For a stream
+ * of every phext (`p` null), any phext may have changed.
  */
-export function resetEvent(name: string | undefined, version: number | undefined, checksum: string | undefined): string {
-  const data = name === undefined ? { p: null } : { p: name, version, checksum };
-  return sseEvent('reset', JSON.stringify(data), name === undefined || version === undefined ? undefined : String(version));
+export function resetEvent(name: string | undefined, version: number | undefined, checksum: string | undefined, wide = false): string {
+  return sseEvent(
+    'reset',
+    resetData(name, version, checksum),
+    name === undefined || version === undefined ? undefined : eventId(name, version, wide),
+  );
+}
+
+/** A reset as every consumer gets it (an SSE event's data, a webhook's body). */
+export function resetData(name: string | undefined, version: number | undefined, checksum: string | undefined): string {
+  return JSON.stringify(name === undefined ? { p: null } : { p: name, version, checksum });
 }
 
 function eventId(name: string, version: number, wide: boolean): string {

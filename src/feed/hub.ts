@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { ChangeRecord } from '../store/change-record.js';
-import type { Commit } from '../store/document-store.js';
-import { changeEvents, type EventShape } from './change-events.js';
+import type { Commit, DocumentKey } from '../store/document-store.js';
+import { changeEvents, resetEvent, type EventShape } from './change-events.js';
 import { FeedStream, type Delivery } from './feed-stream.js';
 
 /** How many streams may be open, and how much each may hold back. */
@@ -161,9 +161,12 @@ export class FeedHub {
     return subscriber.stream;
   }
 
-  /** A commit observer: each stream of the phext, and of its whole tenant, will get the commit's events. */
+  /**
+   * A commit observer: each stream of the phext, and of its whole tenant, will get the commit's
+   * events — or, for a change another program made, a `reset` (the scrolls it changed are not known).
+   */
   publish(commit: Commit): void {
-    if (commit.records.length === 0) return; // a checkpoint changes no scroll
+    if (commit.records.length === 0 && !commit.outside) return; // a checkpoint changes no scroll
     const streams = this.tenants.get(commit.document.tenant);
     if (!streams) return;
     const one = streams.channels.get(commit.document.name);
@@ -173,7 +176,9 @@ export class FeedHub {
     const sequence = ++this.sequence;
     for (const channels of [one, all]) {
       for (const channel of channels?.values() ?? []) {
-        const text = [...changeEvents(commit.document.name, records, channel.shape)].join('');
+        const text = commit.outside
+          ? resetEvent(commit.document.name, commit.version, commit.outside.checksum, channel.shape.wide)
+          : [...changeEvents(commit.document.name, records, channel.shape)].join('');
         if (text === '') continue;
         channel.pending.push({ sequence, delivery: { version: commit.version, bytes: Buffer.from(text) } });
         this.dirty.add(channel);
@@ -186,6 +191,14 @@ export class FeedHub {
   handedOut(): Promise<void> {
     if (!this.handing) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** The phexts streams follow by name now: where an edit by another program should be looked for. */
+  watched(): DocumentKey[] {
+    const keys: DocumentKey[] = [];
+    for (const [tenant, streams] of this.tenants)
+      for (const name of streams.channels.keys()) if (name !== undefined) keys.push({ tenant, name });
+    return keys;
   }
 
   /** Ends every stream whose subscription is no longer allowed (a token rotated or removed). */

@@ -159,3 +159,34 @@ test('a signed webhook signs every attempt afresh, by the clock it is given', as
   }
   assert.equal(JSON.parse(attempts[0]!.body).version, 1);
 });
+
+test("another program's edit is POSTed as one reset (X-SQ-Event: reset) with the version and checksum; changes say change", async (t) => {
+  const posts: Array<{ event: string; body: string }> = [];
+  const server = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    posts.push({ event: String(req.headers['x-sq-event']), body: Buffer.concat(chunks).toString() });
+    res.writeHead(204).end();
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  t.after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  const hooks = new Webhooks({ log: () => {} });
+  t.after(() => hooks.close());
+  hooks.configure([{ name: 'alice', webhooks: [{ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` }] }]);
+  hooks.publish(commit('alice', 'notes', 1));
+  hooks.publish({ ...commit('alice', 'notes', 2), records: [], outside: { checksum: 'abc' } });
+  await waitFor(
+    () => posts.length === 2,
+    10_000,
+    () => `${posts.length} posts`,
+  );
+  assert.deepEqual(
+    posts.map((p) => p.event),
+    ['change', 'reset'],
+  );
+  assert.deepEqual(JSON.parse(posts[1]!.body), { p: 'notes', version: 2, checksum: 'abc' });
+});

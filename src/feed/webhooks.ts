@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { Commit } from '../store/document-store.js';
-import { changeData } from './change-events.js';
+import { changeData, resetData } from './change-events.js';
 
 /** One webhook of a tenant, as configured: every change of the tenant, or of phext `p` only. */
 export interface WebhookConfig {
@@ -87,16 +87,21 @@ export class Webhooks {
     for (const [name, mine] of next) this.byTenant.set(name, mine);
   }
 
-  /** A commit observer: queues one body per changed scroll for each interested webhook. */
+  /**
+   * A commit observer: queues one `change` per changed scroll for each interested webhook, or
+   * one `reset` for a change another program made (which scrolls is not known: read it again).
+   */
   publish(commit: Commit): void {
     const mine = this.byTenant.get(commit.document.tenant);
-    if (!mine || commit.records.length === 0) return;
+    if (!mine || (commit.records.length === 0 && !commit.outside)) return;
     const name = commit.document.name;
-    let bodies: string[] | undefined;
+    let posts: Post[] | undefined;
     for (const d of mine.values()) {
       if (d.config.p !== undefined && d.config.p !== name) continue;
-      bodies ??= [...commit.records].sort((a, b) => a.version - b.version).map((r) => changeData(name, r));
-      for (const body of bodies) d.enqueue(body);
+      posts ??= commit.outside
+        ? [{ event: 'reset', body: resetData(name, commit.version, commit.outside.checksum) }]
+        : [...commit.records].sort((a, b) => a.version - b.version).map((r) => ({ event: 'change', body: changeData(name, r) }));
+      for (const post of posts) d.enqueue(post);
     }
   }
 
@@ -108,8 +113,14 @@ export class Webhooks {
   }
 }
 
+/** One POST: its body, and the event it is (`X-SQ-Event`). */
+interface Post {
+  readonly event: 'change' | 'reset';
+  readonly body: string;
+}
+
 class Delivery {
-  private readonly queue: string[] = [];
+  private readonly queue: Post[] = [];
   private head = 0;
   private running = false;
   private readonly stopper = new AbortController();
@@ -133,13 +144,13 @@ class Delivery {
     this.target = url.href;
   }
 
-  enqueue(body: string): void {
+  enqueue(post: Post): void {
     if (this.stopper.signal.aborted) return;
     if (this.queue.length - this.head >= this.settings.queueSize) {
       this.head++;
       this.settings.log(`webhooks: queue of ${this.where} is full (${this.settings.queueSize}); dropped its oldest change`);
     }
-    this.queue.push(body);
+    this.queue.push(post);
     this.compact();
     if (!this.running) {
       this.running = true;
@@ -165,10 +176,10 @@ class Delivery {
     const signal = this.stopper.signal;
     while (this.head < this.queue.length && !signal.aborted) {
       // Taken off before it is sent: the queue's bound counts changes waiting, not the one in flight.
-      const body = this.queue[this.head]!;
+      const post = this.queue[this.head]!;
       this.head++;
       this.compact();
-      const ok = await this.deliver(body, signal);
+      const ok = await this.deliver(post, signal);
       if (signal.aborted) break;
       this.settings.onDelivery?.(ok);
     }
@@ -176,15 +187,16 @@ class Delivery {
   }
 
   /** The headers of one attempt: signed afresh, so a retry carries its own timestamp. */
-  private signed(body: string): Record<string, string> {
+  private signed({ event, body }: Post): Record<string, string> {
+    const headers = { ...this.headers, 'x-sq-event': event };
     const secret = this.config.secret;
-    if (secret === undefined) return this.headers;
+    if (secret === undefined) return headers;
     const timestamp = Math.floor(this.settings.now() / 1000);
-    return { ...this.headers, 'x-sq-timestamp': String(timestamp), 'x-sq-signature': signature(secret, timestamp, body) };
+    return { ...headers, 'x-sq-timestamp': String(timestamp), 'x-sq-signature': signature(secret, timestamp, body) };
   }
 
   /** Sends one change, retrying with exponential backoff; false once it is given up. */
-  private async deliver(body: string, stop: AbortSignal): Promise<boolean> {
+  private async deliver(post: Post, stop: AbortSignal): Promise<boolean> {
     let problem = '';
     for (let attempt = 1; attempt <= this.settings.maxAttempts; attempt++) {
       if (attempt > 1) {
@@ -194,8 +206,8 @@ class Delivery {
       try {
         const response = await fetch(this.target, {
           method: 'POST',
-          headers: this.signed(body),
-          body,
+          headers: this.signed(post),
+          body: post.body,
           redirect: 'manual',
           signal: AbortSignal.any([stop, AbortSignal.timeout(this.settings.timeoutMs)]),
         });

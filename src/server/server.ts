@@ -36,6 +36,8 @@ export interface Host {
 const PREVIOUS = Symbol('sq.previousRequest');
 
 const PREFLIGHT: Outcome = { status: 204, body: '', contentType: TEXT, headers: CORS_PREFLIGHT, command: 'options' };
+/** How often the phexts that streams follow are looked at for another program's edit (ms). */
+const POLL_MS = 1_000;
 
 /**
  * The SQ HTTP server: one route table, every request through the same steps —
@@ -57,6 +59,11 @@ export function createHost(config: HostConfig, deps: HostDeps): Host {
     heartbeatMs: config.watchHeartbeatMs,
   });
   store.onCommit((commit) => hub.publish(commit));
+  // Another program's edit is noticed when the phext is next read; one that streams follow is
+  // read for that every second, so they hear of the edit even when nobody else asks.
+  const polling = setInterval(() => {
+    for (const key of hub.watched()) void store.poll(key);
+  }, POLL_MS).unref();
   tenancy.onTenantsChanged(() => hub.recheck());
   metrics.watchFeed(() => hub.size);
 
@@ -170,6 +177,7 @@ export function createHost(config: HostConfig, deps: HostDeps): Host {
     listen: (port, bind) => http.listen(port, bind),
     async close() {
       // Open streams end now, as answers: their connections then close like any other.
+      clearInterval(polling);
       hub.close();
       await http.close(config.drainMs, () => Promise.allSettled([...inFlight]));
       await store.close();

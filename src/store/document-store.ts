@@ -130,6 +130,12 @@ export interface Commit {
   batchSize: number;
   /** Time from starting the write to the directory fsync, in milliseconds. */
   durationMs: number;
+  /**
+   * Set when another program changed the document (an editor saved the file): which scrolls
+   * changed is not known, so there are no records — readers should read it again. `checksum` is
+   * of its new bytes.
+   */
+  outside?: { readonly checksum: string };
 }
 
 export interface DocumentStore {
@@ -164,6 +170,12 @@ export interface DocumentStore {
    * hearing of a commit never interleave, so an observer registered first misses nothing between.
    */
   changesSince(document: DocumentKey, since: number): Promise<Changes | undefined>;
+  /**
+   * Looks whether another program changed `document` since the store last read it, when the
+   * store holds it in memory (else nothing: it is read afresh when next asked for). Observers hear
+   * of such a change as a Commit with `outside`. A store nothing else writes to does nothing.
+   */
+  poll(document: DocumentKey): Promise<void>;
 }
 
 /** See {@link DocumentStore.changesSince}. */

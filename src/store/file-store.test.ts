@@ -491,6 +491,36 @@ test("a read while a checkpoint is installed: its own file is served at once, an
   assert.equal(notices.length, 1);
 });
 
+test("poll tells the observers of another program's edit to a phext it holds: a Commit with outside, no records; one it does not hold stays unread", async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'watched.phext');
+  const other = join(dir, 'unheld.phext');
+  writeFileSync(file, 'ours');
+  writeFileSync(other, 'not read');
+  const heard: Array<{ version: number; records: number; outside?: { checksum: string }; before: number; after: number }> = [];
+  const store = new FileDocumentStore({
+    directories: byDirectory,
+    cacheBytes: MiB,
+    maxPhextBytes: MiB,
+    notice: () => undefined,
+    observers: [
+      (c) => heard.push({ version: c.version, records: c.records.length, outside: c.outside, before: c.bytesBefore, after: c.bytesAfter }),
+    ],
+  });
+  await store.mutate(fileKey(file), (p) => p.set(at('1.1.2'), 'more'));
+  await store.poll(fileKey(file)); // unchanged: nothing to tell
+  writeFileSync(file, 'theirs now');
+  await store.poll(fileKey(file));
+  const now = await store.read(fileKey(file));
+  assert.deepEqual(heard, [
+    { version: 1, records: 1, outside: undefined, before: 4, after: 9 },
+    { version: 2, records: 0, outside: { checksum: await now!.checksum() }, before: 9, after: 15 },
+  ]);
+  assert.equal((await now!.bytes()).toString(), 'theirs now\x17more');
+  await store.poll(fileKey(other));
+  assert.equal(store.stats().documents, 1, 'a phext it does not hold is not loaded to be polled');
+});
+
 test('the change log is hidden beside the phext; a checkpoint leaves it what it folded, as much as one checkpoint holds', async (t) => {
   const dir = tempDir(t);
   const file = join(dir, 'logged.phext');

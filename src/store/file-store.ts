@@ -1,7 +1,7 @@
 import { statSync, type BigIntStats } from 'node:fs';
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Phext, serializeInTurns } from '../phext/index.js';
+import { Phext, checksum, serializeInTurns } from '../phext/index.js';
 import { applyBatch } from './apply-batch.js';
 import { FileChangedError } from './atomic-write.js';
 import {
@@ -188,6 +188,11 @@ export class FileDocumentStore implements DocumentStore {
     return { version, records: records.sort((a, b) => a.version - b.version) };
   }
 
+  async poll(document: DocumentKey): Promise<void> {
+    const doc = this.documents.peek(this.files.fileOf(document));
+    if (doc?.state && !doc.refreshing && !doc.writing) await this.read(document).catch(() => undefined);
+  }
+
   onCommit(observer: CommitObserver): void {
     this.observers.push(observer);
   }
@@ -223,6 +228,7 @@ export class FileDocumentStore implements DocumentStore {
     if (doc.refreshing) return doc.refreshing;
     const max = this.options.maxPhextBytes;
     const generation = doc.generation;
+    let outside: Commit | undefined;
     const work = (async (): Promise<DiskState> => {
       const st = stat ?? statNow(doc.path);
       const stamp = st && stampOf(st);
@@ -230,7 +236,11 @@ export class FileDocumentStore implements DocumentStore {
       if (known && sameStamp(stamp, known.stamp)) return known;
       const file = await this.loads.run(() => loadFile(doc.path, max));
       const log = known ? known.log : await OpenLog.read(doc.path);
-      return withLog(this.io, doc.path, file, log, this.notice);
+      const state = await withLog(this.io, doc.path, file, log, this.notice);
+      // A state known before, from another file: another program changed it (our own writes
+      // keep the stamp we know). Its readers are told, with what to check their copy against.
+      if (known) outside = await outsideChange(doc.key, known, state);
+      return state;
     })();
     doc.refreshing = work
       .then(
@@ -238,6 +248,7 @@ export class FileDocumentStore implements DocumentStore {
           // A commit that landed meanwhile is newer than whatever this refresh saw.
           if (doc.generation !== generation && doc.state) return doc.state;
           this.setState(doc, state);
+          if (outside) this.notifyCommit(outside);
           return state;
         },
         (e: unknown) => {
@@ -606,4 +617,19 @@ function recentlyFolded(
   while (n < kept.length && total + kept[n]!.bytes <= bytes) total += kept[n++]!.bytes;
   // `cut`: the newest version left out (others of that version may be kept), -1 when none was.
   return { records: kept.slice(0, n).reverse(), cut: n < kept.length ? kept[n]!.version : -1 };
+}
+
+/** The Commit that tells observers another program changed a document from `before` to `after`. */
+async function outsideChange(document: DocumentKey, before: DiskState, after: DiskState): Promise<Commit> {
+  return {
+    document,
+    bytesBefore: before.snapshot?.size ?? 0,
+    bytesAfter: after.snapshot?.size ?? 0,
+    bytesWritten: 0,
+    batchSize: 0,
+    durationMs: 0,
+    version: after.version,
+    records: [],
+    outside: { checksum: after.snapshot ? await after.snapshot.checksum() : checksum('') },
+  };
 }
