@@ -2,6 +2,8 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startHost, type HostProcess } from '../src/testing/host-process.js';
@@ -152,5 +154,31 @@ describe('sq watch', () => {
     const inUrl = await runSq(['watch', `http://127.0.0.1:${host.port}/?key=${KEY}`]);
     assert.equal(inUrl.code, 2);
     assert.match(inUrl.stderr, /no credentials or query/);
+  });
+
+  it('cut off by the server (overflow): prints what came before it, then exits 1 naming where to resume', async (t) => {
+    // The server's side of an overflow is host-watch-limits' test; here a peer on 127.0.0.1 sends
+    // the events a cut-off stream ends with, in one chunk, as a server does when it drains at last.
+    const peer = createServer((req, res) => {
+      assert.equal(req.headers.authorization, `Bearer ${KEY}`);
+      res.writeHead(200, { 'Content-Type': 'text/event-stream' });
+      res.end(
+        'retry: 2000\n: sq watch\n\n' +
+          `id: 7\nevent: change\ndata: ${JSON.stringify({ p: 'notes', version: 7, coord: coordOf(2), kind: 'update', bytes: 3, checksum: 'c' })}\n\n` +
+          `id: 8\nevent: change\ndata: ${JSON.stringify({ p: 'notes', version: 8, coord: coordOf(3), kind: 'insert', bytes: 5, checksum: 'c' })}\n\n` +
+          'event: overflow\ndata: {"limit":1048576}\n\n',
+      );
+    });
+    peer.listen(0, '127.0.0.1');
+    await once(peer, 'listening');
+    t.after(() => {
+      peer.closeAllConnections();
+      peer.close();
+    });
+    const url = `http://127.0.0.1:${(peer.address() as AddressInfo).port}`;
+    const run = await runSq(['watch', url, '-p', 'notes'], { env: { ...process.env, SQ_KEY: KEY }, timeoutMs: 20_000 });
+    assert.equal(run.code, 1, run.stderr);
+    assert.equal(run.stdout, `7 update ${coordOf(2)} 3\n8 insert ${coordOf(3)} 5\n`);
+    assert.equal(run.stderr, 'sq watch: the server cut this watcher off: it read too slowly (overflow); resume with --since 8\n');
   });
 });

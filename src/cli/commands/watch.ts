@@ -111,6 +111,8 @@ function follow(target: Target, state: { lastId: string | undefined; connected: 
           pending = pending.slice(end + 2);
           const event = fields.get('event') ?? 'message';
           if (event === 'overflow') {
+            // The lines before it are printed: the resume point named below comes after them.
+            if (out) process.stdout.write(out);
             req.destroy();
             return resolve({
               kind: 'fatal',
