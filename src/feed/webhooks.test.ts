@@ -114,17 +114,14 @@ test('a webhook removed by configure stops: what it held is not sent', async (t)
   assert.deepEqual(receiver.versions, [2, 4]);
 });
 
-test('a signed webhook signs every attempt afresh, by the clock it is given', async (t) => {
-  const attempts: Array<{ timestamp: string; signature: string; body: string }> = [];
+/** A receiver that records every POST (headers and body) and answers the n-th with `status(n)`. */
+async function recorder(t: { after(fn: () => unknown): void }, status: (n: number) => number = () => 204) {
+  const posts: Array<{ headers: IncomingMessage['headers']; body: string }> = [];
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
-    attempts.push({
-      timestamp: String(req.headers['x-sq-timestamp']),
-      signature: String(req.headers['x-sq-signature']),
-      body: Buffer.concat(chunks).toString(),
-    });
-    res.writeHead(attempts.length === 1 ? 503 : 200).end();
+    posts.push({ headers: req.headers, body: Buffer.concat(chunks).toString() });
+    res.writeHead(status(posts.length)).end();
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -132,6 +129,20 @@ test('a signed webhook signs every attempt afresh, by the clock it is given', as
     server.closeAllConnections();
     server.close();
   });
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    posts,
+    until: (n: number) =>
+      waitFor(
+        () => posts.length >= n,
+        10_000,
+        () => `${posts.length} of ${n} posts`,
+      ),
+  };
+}
+
+test('a signed webhook signs every attempt afresh, by the clock it is given', async (t) => {
+  const receiver = await recorder(t, (n) => (n === 1 ? 503 : 200));
   let now = 1_800_000_000_000;
   const secret = 'a-secret-of-24-characters';
   const hooks = new Webhooks({
@@ -143,50 +154,31 @@ test('a signed webhook signs every attempt afresh, by the clock it is given', as
     },
   });
   t.after(() => hooks.close());
-  hooks.configure([{ name: 'alice', webhooks: [{ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, secret }] }]);
+  hooks.configure([{ name: 'alice', webhooks: [{ url: receiver.url, secret }] }]);
   hooks.publish(commit('alice', 'notes', 1));
-  await waitFor(
-    () => attempts.length === 2,
-    10_000,
-    () => `${attempts.length} attempts`,
-  );
+  await receiver.until(2);
   assert.deepEqual(
-    attempts.map((a) => a.timestamp),
+    receiver.posts.map((a) => a.headers['x-sq-timestamp']),
     ['1800000007', '1800000014'],
   );
-  for (const a of attempts) {
-    assert.equal(a.signature, `sha256=${createHmac('sha256', secret).update(`${a.timestamp}.${a.body}`).digest('hex')}`);
+  for (const { headers, body } of receiver.posts) {
+    const expected = createHmac('sha256', secret).update(`${headers['x-sq-timestamp']}.${body}`).digest('hex');
+    assert.equal(headers['x-sq-signature'], `sha256=${expected}`);
   }
-  assert.equal(JSON.parse(attempts[0]!.body).version, 1);
+  assert.equal(JSON.parse(receiver.posts[0]!.body).version, 1);
 });
 
 test("another program's edit is POSTed as one reset (X-SQ-Event: reset) with the version and checksum; changes say change", async (t) => {
-  const posts: Array<{ event: string; body: string }> = [];
-  const server = createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    posts.push({ event: String(req.headers['x-sq-event']), body: Buffer.concat(chunks).toString() });
-    res.writeHead(204).end();
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  t.after(() => {
-    server.closeAllConnections();
-    server.close();
-  });
+  const receiver = await recorder(t);
   const hooks = new Webhooks({ log: () => {} });
   t.after(() => hooks.close());
-  hooks.configure([{ name: 'alice', webhooks: [{ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` }] }]);
+  hooks.configure([{ name: 'alice', webhooks: [{ url: receiver.url }] }]);
   hooks.publish(commit('alice', 'notes', 1));
   hooks.publish({ ...commit('alice', 'notes', 2), records: [], outside: { checksum: 'abc' } });
-  await waitFor(
-    () => posts.length === 2,
-    10_000,
-    () => `${posts.length} posts`,
-  );
+  await receiver.until(2);
   assert.deepEqual(
-    posts.map((p) => p.event),
+    receiver.posts.map((p) => p.headers['x-sq-event']),
     ['change', 'reset'],
   );
-  assert.deepEqual(JSON.parse(posts[1]!.body), { p: 'notes', version: 2, checksum: 'abc' });
+  assert.deepEqual(JSON.parse(receiver.posts[1]!.body), { p: 'notes', version: 2, checksum: 'abc' });
 });
