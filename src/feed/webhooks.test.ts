@@ -24,17 +24,15 @@ function commit(tenant: string, name: string, version: number): Commit {
   return { document: { tenant, name }, bytesBefore: 0, bytesAfter: 0, bytesWritten: 0, version, records, batchSize: 1, durationMs: 0 };
 }
 
-/** A receiver that holds every answer until `release()`: the webhook's first POST stays in flight. */
-async function heldReceiver(t: { after(fn: () => unknown): void }) {
-  const versions: number[] = [];
-  const held: ServerResponse[] = [];
-  let holding = true;
-  const server = createServer(async (req: IncomingMessage, res) => {
+/** A receiver on 127.0.0.1 (stopped after the test): `answer` gets each POST's body and headers. */
+async function receive(
+  t: { after(fn: () => unknown): void },
+  answer: (body: string, headers: IncomingMessage['headers'], res: ServerResponse) => void,
+): Promise<string> {
+  const server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
-    versions.push((JSON.parse(Buffer.concat(chunks).toString()) as { version: number }).version);
-    if (holding) held.push(res);
-    else res.writeHead(200).end();
+    answer(Buffer.concat(chunks).toString(), req.headers, res);
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -42,8 +40,21 @@ async function heldReceiver(t: { after(fn: () => unknown): void }) {
     server.closeAllConnections();
     server.close();
   });
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+}
+
+/** A receiver that holds every answer until `release()`: the webhook's first POST stays in flight. */
+async function heldReceiver(t: { after(fn: () => unknown): void }) {
+  const versions: number[] = [];
+  const held: ServerResponse[] = [];
+  let holding = true;
+  const url = await receive(t, (body, _headers, res) => {
+    versions.push((JSON.parse(body) as { version: number }).version);
+    if (holding) held.push(res);
+    else res.writeHead(200).end();
+  });
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    url,
     versions,
     held,
     release() {
@@ -117,20 +128,12 @@ test('a webhook removed by configure stops: what it held is not sent', async (t)
 /** A receiver that records every POST (headers and body) and answers the n-th with `status(n)`. */
 async function recorder(t: { after(fn: () => unknown): void }, status: (n: number) => number = () => 204) {
   const posts: Array<{ headers: IncomingMessage['headers']; body: string }> = [];
-  const server = createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    posts.push({ headers: req.headers, body: Buffer.concat(chunks).toString() });
+  const url = await receive(t, (body, headers, res) => {
+    posts.push({ headers, body });
     res.writeHead(status(posts.length)).end();
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  t.after(() => {
-    server.closeAllConnections();
-    server.close();
-  });
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    url,
     posts,
     until: (n: number) =>
       waitFor(
