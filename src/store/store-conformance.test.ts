@@ -9,6 +9,7 @@ import { serialize } from '../phext/index.js';
 import type { Changes, DocumentKey, DocumentStore } from './document-store.js';
 import { StoreError } from './document-store.js';
 import { FileDocumentStore } from './file-store.js';
+import { QuotaError, type QuotaLedger } from './quota-ledger.js';
 import { PgDocumentStore } from './pg/pg-store.js';
 import { startPostgres } from '../testing/postgres.js';
 import { at, byDirectory, fileKey } from '../testing/store-support.js';
@@ -21,7 +22,7 @@ interface Subject {
   readonly name: string;
   readonly skip: string | false;
   /** A store over the same data as every other store this subject opened (a restart, another server). */
-  open(): Promise<DocumentStore>;
+  open(options?: Partial<typeof limits> & { quota?: QuotaLedger }): Promise<DocumentStore>;
   /** A document no other test uses. */
   key(name: string): DocumentKey;
 }
@@ -34,20 +35,24 @@ const subjects: Subject[] = [
   {
     name: 'FileDocumentStore',
     skip: false,
-    open: async () => new FileDocumentStore({ directories: byDirectory, ...limits, notice: () => {} }),
+    open: async (options) => new FileDocumentStore({ directories: byDirectory, ...limits, ...options, notice: () => {} }),
     key: (name) => fileKey(join(dir, `${name}.phext`)),
   },
   {
     name: 'PgDocumentStore',
     skip: 'missing' in cluster ? `PostgreSQL not available: ${cluster.missing}` : false,
-    open: () => PgDocumentStore.open({ ...limits, connection: 'connection' in cluster ? cluster.connection : {} }),
+    open: (options) => PgDocumentStore.open({ ...limits, ...options, connection: 'connection' in cluster ? cluster.connection : {} }),
     key: (name) => ({ tenant: 'conformance', name }),
   },
 ];
 
 /** Opens a store of `subject` that `t` closes after the test. */
-async function opened(subject: Subject, t: { after(fn: () => Promise<void>): void }): Promise<DocumentStore> {
-  const store = await subject.open();
+async function opened(
+  subject: Subject,
+  t: { after(fn: () => Promise<void>): void },
+  options?: Parameters<Subject['open']>[0],
+): Promise<DocumentStore> {
+  const store = await subject.open(options);
   t.after(() => store.close());
   return store;
 }
@@ -183,6 +188,46 @@ for (const subject of subjects) {
       assert.equal(await store.changesSince(key, 6), undefined);
       const [record] = (await store.changesSince(key, 4))!.records;
       assert.equal(record?.bytes, 2);
+    });
+
+    test('a change the quota refuses, or past the size limit, fails alone; every hold is settled once', async (t) => {
+      const held = new Map<number, number>();
+      let next = 0;
+      const quota: QuotaLedger = {
+        admit(_document, growth) {
+          const bytes = growth();
+          if (bytes > 100) throw new QuotaError(`${bytes} bytes is over the quota`);
+          const id = next++;
+          held.set(id, bytes);
+          return {
+            settle: () => {
+              assert.ok(held.delete(id), 'settled once');
+            },
+          };
+        },
+      };
+      const store = await opened(subject, t, { quota, maxPhextBytes: 1000 });
+      const key = subject.key('quota');
+      const results = await Promise.allSettled([
+        store.mutate(key, (p) => p.set(at('1.1.1'), 'small')),
+        store.mutate(key, (p) => p.set(at('1.1.2'), 'x'.repeat(101))),
+        store.mutate(key, (p) => p.set(at('1.1.3'), 'also small')),
+      ]);
+      assert.deepEqual(
+        results.map((r) => r.status),
+        ['fulfilled', 'rejected', 'fulfilled'],
+      );
+      assert.ok((results[1] as PromiseRejectedResult).reason instanceof QuotaError);
+      assert.equal(held.size, 0, 'no hold left once the batch is written');
+      const big = (i: number) => store.mutate(key, (p) => p.set(at(`2.1.${i}`), 'y'.repeat(90)));
+      const sizes = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => big(i + 1)));
+      const refused = sizes.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason);
+      assert.ok(refused.length > 0 && refused.every((e) => e instanceof StoreError && e.status === 413));
+      const snapshot = await store.read(key);
+      assert.ok(snapshot && snapshot.size <= 1000);
+      assert.equal(snapshot.size, serialize(snapshot.phext).length);
+      assert.equal(snapshot.phext.get(at('1.1.2')), '');
+      assert.equal(held.size, 0);
     });
 
     test('a change that changes nothing writes nothing', async (t) => {

@@ -95,6 +95,23 @@ describe('two servers on one database', { skip }, () => {
   });
 });
 
+test('an unchanged phext is served from the cache, which stays within its budget', { skip }, async (t) => {
+  const budget = 64 * 1024;
+  const store = await PgDocumentStore.open({ connection, cacheBytes: budget, maxPhextBytes: 4 * MiB });
+  t.after(() => store.close());
+  const keys = Array.from({ length: 20 }, (_, i): DocumentKey => ({ tenant: 'cache', name: `p${i}` }));
+  for (const [i, key] of keys.entries()) await store.mutate(key, (p) => p.set(at('1.1.1'), `${i} `.repeat(5000)));
+  assert.ok(store.stats().bytes <= budget, `${store.stats().bytes} bytes cached`);
+  assert.ok(store.stats().documents < keys.length);
+  const last = keys[keys.length - 1]!;
+  const first = await store.read(last);
+  assert.equal(await store.read(last), first, 'the same snapshot while the version stays');
+  for (const [i, key] of keys.entries()) assert.equal((await store.read(key))?.phext.get(at('1.1.1')), `${i} `.repeat(5000));
+  assert.ok(store.stats().bytes <= budget);
+  await store.mutate(last, (p) => p.set(at('1.1.2'), 'more'));
+  assert.notEqual(await store.read(last), first);
+});
+
 test('the rows hold exactly the scrolls, the version and the size', { skip }, async (t) => {
   const store = await node(t);
   const key: DocumentKey = { tenant: 't', name: 'rows' };
