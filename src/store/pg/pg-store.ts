@@ -268,24 +268,8 @@ export class PgDocumentStore implements DocumentStore {
       base = await this.lockedBase(client, doc);
       applied = applyBatch(doc, baseOf(base), batch, this.options.maxPhextBytes, this.options.quota);
       if (applied.records.length > 0) {
-        const c = recordColumns(applied.records);
         const { tenant, name } = doc.key;
-        await client.query(WRITE, [
-          tenant,
-          name,
-          c.keptCoords,
-          c.keptTexts,
-          c.deletedCoords,
-          c.coords,
-          c.versions,
-          c.kinds,
-          c.bytes,
-          c.checksums,
-          c.texts,
-          c.befores,
-          applied.version,
-          applied.size,
-        ]);
+        await client.query(WRITE, [tenant, name, ...recordColumns(applied.records), applied.version, applied.size]);
         committing = true;
         await client.query('COMMIT');
       } else {

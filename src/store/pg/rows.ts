@@ -39,19 +39,15 @@ export function recordOf(row: ChangeRow): ChangeRecord {
   };
 }
 
-/** The statement parameters that write `records` (see the store's WRITE statement), column by column. */
-export function recordColumns(records: readonly ChangeRecord[]) {
-  const kept = records.filter((r) => r.kind !== 'delete');
-  return {
-    keptCoords: kept.map((r) => coordText(r.coordinate)),
-    keptTexts: kept.map((r) => Buffer.from(r.text, 'utf8')),
-    deletedCoords: records.filter((r) => r.kind === 'delete').map((r) => coordText(r.coordinate)),
-    coords: records.map((r) => coordText(r.coordinate)),
-    versions: records.map((r) => r.version),
-    kinds: records.map((r) => r.kind),
-    bytes: records.map((r) => r.bytes),
-    checksums: records.map((r) => r.checksum),
-    texts: records.map((r) => Buffer.from(r.text, 'utf8')),
-    befores: records.map((r) => r.before),
-  };
+/** The parameters of the store's WRITE statement that hold `records`, column by column. */
+export function recordColumns(records: readonly ChangeRecord[]): unknown[] {
+  return [
+    records.map((r) => coordText(r.coordinate)),
+    records.map((r) => r.version),
+    records.map((r) => r.kind),
+    records.map((r) => r.bytes),
+    records.map((r) => r.checksum),
+    records.map((r) => Buffer.from(r.text, 'utf8')),
+    records.map((r) => r.before),
+  ];
 }

@@ -25,20 +25,24 @@ export const LOCK = 'SELECT version, size FROM sq_phexts WHERE tenant = $1 AND p
 /** A phext's row at version 0, unless another server made it first; rolled back if the batch writes nothing. */
 export const CREATE = 'INSERT INTO sq_phexts (tenant, phext, version, size) VALUES ($1, $2, 0, 0) ON CONFLICT DO NOTHING';
 
-/** One batch's writes in one round trip: scrolls set and removed, their records, the new version and size. */
+/**
+ * One batch's writes in one round trip: its change records, then the scrolls they set and remove
+ * (taken from the records, so each text crosses the wire once), the new version and size.
+ */
 export const WRITE = `
-  WITH kept AS (
-    INSERT INTO sq_scrolls (tenant, phext, coord, text)
-    SELECT $1, $2, u.coord, u.text FROM unnest($3::text[], $4::bytea[]) AS u(coord, text)
-    ON CONFLICT (tenant, phext, coord) DO UPDATE SET text = EXCLUDED.text
-  ), deleted AS (
-    DELETE FROM sq_scrolls WHERE tenant = $1 AND phext = $2 AND coord = ANY($5::text[])
-  ), recorded AS (
+  WITH recorded AS (
     INSERT INTO sq_changes (tenant, phext, coord, version, kind, bytes, checksum, text, before)
     SELECT $1, $2, r.coord, r.version, r.kind, r.bytes, r.checksum, r.text, r.before
-    FROM unnest($6::text[], $7::bigint[], $8::text[], $9::integer[], $10::text[], $11::bytea[], $12::text[])
+    FROM unnest($3::text[], $4::bigint[], $5::text[], $6::integer[], $7::text[], $8::bytea[], $9::text[])
       AS r(coord, version, kind, bytes, checksum, text, before)
     ON CONFLICT (tenant, phext, coord) DO UPDATE SET version = EXCLUDED.version, kind = EXCLUDED.kind,
       bytes = EXCLUDED.bytes, checksum = EXCLUDED.checksum, text = EXCLUDED.text, before = EXCLUDED.before
+    RETURNING coord, kind, text
+  ), kept AS (
+    INSERT INTO sq_scrolls (tenant, phext, coord, text)
+    SELECT $1, $2, coord, text FROM recorded WHERE kind <> 'delete'
+    ON CONFLICT (tenant, phext, coord) DO UPDATE SET text = EXCLUDED.text
+  ), deleted AS (
+    DELETE FROM sq_scrolls WHERE tenant = $1 AND phext = $2 AND coord IN (SELECT coord FROM recorded WHERE kind = 'delete')
   )
-  UPDATE sq_phexts SET version = $13, size = $14 WHERE tenant = $1 AND phext = $2`;
+  UPDATE sq_phexts SET version = $10, size = $11 WHERE tenant = $1 AND phext = $2`;
