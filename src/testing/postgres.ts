@@ -2,8 +2,8 @@
  * A throwaway PostgreSQL cluster for one test file: its own data directory, listening only on a
  * Unix socket inside it (never a TCP port, never the system's cluster), removed when stopped.
  */
-import { execFile, execFileSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -23,6 +23,19 @@ export interface ThrowawayPostgres {
   /** Stops the server at once (no checkpoint: the cluster is thrown away) and removes its directory. */
   stop(): Promise<void>;
 }
+
+/**
+ * Run by `sh` with the cluster's directory as $1: waits for its standard input to close, then
+ * shuts the server down at once (SIGQUIT: the cluster is thrown away) and removes the directory.
+ */
+const WATCHDOG = `cat >/dev/null
+pid=$(head -n 1 "$1/data/postmaster.pid" 2>/dev/null)
+if [ -n "$pid" ]; then
+  kill -QUIT "$pid" 2>/dev/null
+  # Gone, or a zombie that nobody reaps (a container whose first process is no init).
+  while [ -e "/proc/$pid" ] && ! grep -q '^State:.*Z' "/proc/$pid/status" 2>/dev/null; do sleep 0.05; done
+fi
+rm -rf "$1"`;
 
 const USER = 'sq';
 const DATABASE = 'sq_test';
@@ -53,9 +66,15 @@ export async function startPostgres(): Promise<ThrowawayPostgres | { readonly mi
     return asRoot ? run('runuser', ['-u', 'postgres', '--', file, ...args], { cwd: dir }) : run(file, args, { cwd: dir });
   };
   const data = join(dir, 'data');
+  // The cluster ends with this process however it ends (a killed test file too): the watchdog
+  // stops it and removes its directory once its standard input closes, by stop() or by our death.
+  const watchdog = spawn('sh', ['-c', WATCHDOG, 'sq-pg-watchdog', dir], { stdio: ['pipe', 'ignore', 'ignore'] });
+  const ended = new Promise<void>((resolve) => watchdog.once('exit', () => resolve()));
+  watchdog.unref();
+  (watchdog.stdin as unknown as { unref(): void }).unref();
   const stop = async () => {
-    await as('pg_ctl', ['stop', '-D', data, '-m', 'immediate', '-w']).catch(() => undefined);
-    rmSync(dir, { recursive: true, force: true });
+    watchdog.stdin.end();
+    await ended;
   };
   try {
     // --no-sync only for the files initdb writes: the server itself runs with fsync on.
