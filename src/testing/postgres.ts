@@ -73,6 +73,8 @@ export async function startPostgres(): Promise<ThrowawayPostgres | { readonly mi
   watchdog.unref();
   (watchdog.stdin as unknown as { unref(): void }).unref();
   const stop = async () => {
+    // Waited for: unreferenced, the process could exit before the watchdog has done.
+    watchdog.ref();
     watchdog.stdin.end();
     await ended;
   };

@@ -156,6 +156,33 @@ test('the rows hold exactly the scrolls, the version and the size', { skip }, as
   );
 });
 
+test('with the database gone, writes and reads are refused with 503 and nothing is claimed', { skip }, async (t) => {
+  // A cluster of its own, to stop under the store.
+  const own = await startPostgres();
+  assert.ok('connection' in own);
+  let stopped = false;
+  t.after(() => (stopped ? undefined : own.stop()));
+  const notices: string[] = [];
+  const store = await PgDocumentStore.open({
+    connection: own.connection,
+    cacheBytes: 64 * MiB,
+    maxPhextBytes: 4 * MiB,
+    notice: (line) => notices.push(line),
+  });
+  t.after(() => store.close());
+  const key: DocumentKey = { tenant: 't', name: 'gone' };
+  await store.mutate(key, (p) => p.set(at('1.1.1'), 'kept'));
+  await own.stop();
+  stopped = true;
+  const unavailable = (e: unknown) => e instanceof StoreError && e.status === 503 && e.code === 'io' && !e.message.includes('\n');
+  await assert.rejects(
+    store.mutate(key, (p) => p.set(at('1.1.1'), 'lost')),
+    (e) => unavailable(e) && /the change was not saved/.test((e as Error).message),
+  );
+  await assert.rejects(store.read(key), unavailable);
+  await assert.rejects(store.changesSince(key, 0), unavailable);
+});
+
 // Last in the file: it makes every commit of the cluster wait for a standby while it runs.
 test('a connection lost during COMMIT is answered 503 "may or may not be saved", never as a success', { skip }, async (t) => {
   const store = await node(t);
