@@ -202,7 +202,8 @@ export class PgDocumentStore implements DocumentStore {
     }
     const first = rows[0];
     if (!first) {
-      this.setState(doc, undefined);
+      // Unless a commit of ours made it meanwhile (its answer came after this statement ran).
+      if (doc.state?.snapshot === cached) this.setState(doc, undefined);
       return undefined;
     }
     const version = Number(first.version);
