@@ -47,7 +47,7 @@ const DOCUMENT_MEMORY = 1536;
 const LOADS_AT_ONCE = 4;
 const EMPTY = new Phext().freeze();
 
-const REAL_CLOCK: StoreClock = {
+export const REAL_CLOCK: StoreClock = {
   now: () => performance.now(),
   setTimer: (fn, ms, background) => {
     const timer = setTimeout(fn, ms);

@@ -1,0 +1,389 @@
+import pg from 'pg';
+import { Phext } from '../../phext/index.js';
+import { applyBatch, type AppliedBatch, type BatchBase } from '../apply-batch.js';
+import {
+  GATHER_MAX_MS,
+  type Changes,
+  type Commit,
+  type CommitObserver,
+  type DocumentKey,
+  type DocumentStore,
+  type MutateOptions,
+  type Snapshot,
+  type StoreClock,
+  type StoreOptions,
+  type StoreStats,
+  type Written,
+} from '../document-store.js';
+import { Document, type PendingMutation } from '../document.js';
+import { REAL_CLOCK } from '../file-store.js';
+import { Lru } from '../lru.js';
+import { refusals } from '../refusals.js';
+import { CommittedSnapshot } from '../snapshot.js';
+import { pgRefusals, rolledBack } from './refusals.js';
+import { coordinateOf, recordColumns, recordOf, type ChangeRow } from './rows.js';
+import { migrate } from './schema.js';
+import { CHANGES_AFTER, CREATE, LOCK, WHOLE, WRITE } from './statements.js';
+
+/** Memory of a cached document beside its snapshot's: the Document, its state and cache entry. */
+const DOCUMENT_MEMORY = 1536;
+
+/** Settings of the PostgreSQL store. */
+export interface PgStoreOptions
+  extends Pick<StoreOptions, 'cacheBytes' | 'maxPhextBytes' | 'gatherMaxMs' | 'clock' | 'quota' | 'observers'> {
+  /** The database; the store opens its own pool and ends it on close. */
+  readonly connection: pg.PoolConfig;
+  /** Where the store reports what an operator should know (a pooled connection lost while idle). */
+  readonly notice?: (line: string) => void;
+}
+
+/** Anything that runs a statement: the pool (any connection) or the connection of a transaction. */
+type Db = Pick<pg.PoolClient, 'query'>;
+
+type Row = { version: string; size: string; coord: string | null; text: Buffer | null };
+/** A row of CHANGES_AFTER: the phext's version, and one change record (NULLs when none). */
+type ChangesRow = Omit<ChangeRow, 'version' | 'coord'> & { version: string; coord: string | null; changed: string };
+
+/**
+ * The document store over PostgreSQL: a phext is a row (its version and size) with a row per
+ * scroll and the newest change record of each scroll. Several servers may share one database:
+ * every read first asks the phext's version (one statement) and serves the cached snapshot only
+ * when it is that version, else takes in just the records after it; every commit locks the
+ * phext's row, so commits of one phext are serialized across servers, and catches up the same way
+ * first if another server wrote meanwhile. Within a server, concurrent mutations of a phext share
+ * one transaction (group commit), applied by the file store's {@link applyBatch}.
+ */
+export class PgDocumentStore implements DocumentStore {
+  private readonly documents: Lru<string, Document>;
+  private readonly observers: CommitObserver[];
+  private readonly clock: StoreClock;
+  private closing: Promise<void> | undefined;
+  /** Reads and change queries in flight, which close waits for before ending the pool. */
+  private readonly reading = new Set<Promise<unknown>>();
+
+  private constructor(
+    private readonly options: PgStoreOptions,
+    private readonly pool: pg.Pool,
+  ) {
+    this.documents = new Lru(options.cacheBytes);
+    this.observers = [...(options.observers ?? [])];
+    this.clock = options.clock ?? REAL_CLOCK;
+  }
+
+  /** Connects, brings the schema up to date, and returns the store. */
+  static async open(options: PgStoreOptions): Promise<PgDocumentStore> {
+    const pool = new pg.Pool(options.connection);
+    // An idle connection the server dropped: the pool replaces it; unheard, it would end the process.
+    const notice = options.notice ?? ((line) => process.emitWarning(line));
+    pool.on('error', (e) => notice(`a pooled database connection failed while idle: ${e.message.split('\n')[0]}`));
+    try {
+      await migrate(pool);
+    } catch (e) {
+      await pool.end();
+      throw e;
+    }
+    return new PgDocumentStore(options, pool);
+  }
+
+  read(document: DocumentKey): Promise<Snapshot | undefined> {
+    let doc: Document;
+    try {
+      doc = this.documentFor(document);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.track(this.refresh(this.pool, doc));
+  }
+
+  mutate<T>(document: DocumentKey, change: (phext: Phext) => T, options: MutateOptions = {}): Promise<Written<T>> {
+    let doc: Document;
+    try {
+      doc = this.documentFor(document);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return new Promise<Written<T>>((resolve, reject) => {
+      doc.queue.push({ change, ifVersion: options.ifVersion, resolve: resolve as (value: unknown) => void, reject });
+      doc.notifyQueued();
+      void this.commitLoop(doc);
+    });
+  }
+
+  async reload(document: DocumentKey): Promise<Snapshot | undefined> {
+    const doc = this.documentFor(document);
+    await doc.whenIdle();
+    if (doc.idle) this.setState(doc, undefined);
+    return this.read(document);
+  }
+
+  /** Every commit is already in the database: nothing to fold. */
+  async flush(): Promise<void> {
+    this.checkOpen();
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await Promise.all([...this.documents.values()].map((d) => d.whenIdle()));
+      await Promise.allSettled([...this.reading]);
+      await this.pool.end();
+    })();
+    return this.closing;
+  }
+
+  changesSince(document: DocumentKey, since: number): Promise<Changes | undefined> {
+    try {
+      this.checkOpen();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.track(
+      (async () => {
+        let rows: ChangesRow[];
+        try {
+          rows = (await this.pool.query<ChangesRow>(CHANGES_AFTER, [document.tenant, document.name, since])).rows;
+        } catch (e) {
+          throw pgRefusals.readFailed(document, e);
+        }
+        // Every scroll a commit made has its newest record: the changes since any version are all held.
+        const version = rows[0] ? Number(rows[0].version) : 0;
+        if (since > version) return undefined;
+        const records = rows.filter((r) => r.coord !== null).map((r) => recordOf({ ...r, coord: r.coord!, version: r.changed }));
+        return { version, records };
+      })(),
+    );
+  }
+
+  onCommit(observer: CommitObserver): void {
+    this.observers.push(observer);
+  }
+
+  stats(): StoreStats {
+    return { documents: this.documents.weightedCount, bytes: this.documents.weight };
+  }
+
+  private checkOpen(): void {
+    if (this.closing) throw refusals.closed();
+  }
+
+  private track<T>(work: Promise<T>): Promise<T> {
+    this.reading.add(work);
+    const done = () => this.reading.delete(work);
+    work.then(done, done);
+    return work;
+  }
+
+  private documentFor(document: DocumentKey): Document {
+    this.checkOpen();
+    const key = JSON.stringify([document.tenant, document.name]);
+    let doc = this.documents.get(key);
+    if (!doc) {
+      // Its "path" only names the phext in refusals (412, 413), as the file store's do.
+      doc = new Document(`${document.name}.phext`, document);
+      this.documents.add(key, doc);
+    }
+    return doc;
+  }
+
+  /**
+   * The phext as committed now: one statement gives its version and, when the cached snapshot is
+   * older, the records after it (or all its scrolls when nothing is cached). Undefined when it
+   * does not exist.
+   */
+  private async refresh(db: Db, doc: Document): Promise<CommittedSnapshot | undefined> {
+    const cached = doc.state?.snapshot;
+    const { tenant, name } = doc.key;
+    let rows: Row[];
+    try {
+      rows = cached
+        ? (await db.query<Row>(CHANGES_AFTER, [tenant, name, cached.version])).rows
+        : (await db.query<Row>(WHOLE, [tenant, name])).rows;
+    } catch (e) {
+      throw pgRefusals.readFailed(doc.key, e);
+    }
+    const first = rows[0];
+    if (!first) {
+      // Unless a commit of ours made it meanwhile (its answer came after this statement ran).
+      if (doc.state?.snapshot === cached) this.setState(doc, undefined);
+      return undefined;
+    }
+    const version = Number(first.version);
+    if (cached && version === cached.version) return cached;
+    // Behind the cache: the phext was made again from scratch; read it whole.
+    if (cached && version < cached.version) {
+      this.setState(doc, undefined);
+      return this.refresh(db, doc);
+    }
+    const phext = cached ? cached.phext.clone() : new Phext();
+    for (const row of rows) if (row.coord !== null) phext.set(coordinateOf(row.coord), row.text!.toString('utf8'));
+    const snapshot = new CommittedSnapshot(phext, version, Number(first.size));
+    // A read that took longer than a commit of ours must not put an older state back.
+    const now = doc.state?.snapshot;
+    if (now && now.version >= version) return now;
+    this.setState(doc, snapshot);
+    return snapshot;
+  }
+
+  /**
+   * Commits the queue of `doc` in batches until it is empty: what queues during a commit goes
+   * into the next one. A batch smaller than the last waits a little for as many (see the file
+   * store's commitLoop: without it, clients that wait for their answers fall into a convoy).
+   */
+  private async commitLoop(doc: Document): Promise<void> {
+    if (doc.committing) return;
+    doc.committing = true;
+    try {
+      while (doc.queue.length > 0) {
+        const gatherMs = Math.min(this.options.gatherMaxMs ?? GATHER_MAX_MS, doc.lastCommitMs / 4);
+        await doc.waitForQueue(doc.lastBatch, gatherMs, this.clock.setTimer);
+        const batch = doc.queue.splice(0);
+        const started = this.clock.now();
+        await this.commitBatch(doc, batch);
+        doc.lastBatch = batch.length;
+        doc.lastCommitMs = this.clock.now() - started;
+      }
+    } finally {
+      doc.committing = false;
+      this.settle(doc);
+    }
+  }
+
+  /**
+   * One transaction: lock the phext's row (made at version 0 if missing), catch up with what
+   * another server committed, apply the batch, write the scrolls it changed and their records
+   * and the new version; a batch that changes nothing rolls back and writes nothing. Observers
+   * hear of the commit, then the mutations are answered. A connection lost during COMMIT leaves
+   * the outcome unknown: that is said (503), never taken for a success or a failure.
+   */
+  private async commitBatch(doc: Document, batch: PendingMutation[]): Promise<void> {
+    const started = this.clock.now();
+    let client: pg.PoolClient | undefined;
+    let base: CommittedSnapshot | undefined;
+    let applied: AppliedBatch | undefined;
+    let committing = false;
+    try {
+      client = await this.pool.connect();
+      // A connection lost mid-transaction fails the statement in flight, which says what it means
+      // here; unheard, the client's own error event would end the process.
+      client.on('error', ignore);
+      await client.query('BEGIN');
+      base = await this.lockedBase(client, doc);
+      applied = applyBatch(doc, baseOf(base), batch, this.options.maxPhextBytes, this.options.quota);
+      if (applied.records.length > 0) {
+        const { tenant, name } = doc.key;
+        await client.query(WRITE, [tenant, name, ...recordColumns(applied.records), applied.version, applied.size]);
+        committing = true;
+        await client.query('COMMIT');
+      } else {
+        await client.query('ROLLBACK');
+      }
+      client.off('error', ignore);
+      client.release();
+    } catch (e) {
+      if (client) {
+        if (!committing) await client.query('ROLLBACK').catch(() => undefined);
+        // Its state is not known: the pool gets a new connection instead.
+        // Destroyed, not reused: its listener stays for whatever the dying connection still says.
+        client.release(true);
+      }
+      for (const hold of applied?.holds ?? []) hold.settle();
+      let error;
+      if (committing && !rolledBack(e)) {
+        // Whatever the cache holds may now be behind or ahead: the next read asks the database.
+        this.setState(doc, undefined);
+        error = pgRefusals.outcomeUnknown(doc.key, e);
+      } else {
+        error = pgRefusals.notSaved(doc.key, e);
+      }
+      batch.forEach((m, i) => {
+        // A change refused on its own (412, 413, 507, it threw) was not made, whatever the commit did.
+        const outcome = applied?.outcomes[i];
+        m.reject(outcome && !outcome.ok ? outcome.error : error);
+      });
+      return;
+    }
+    if (applied.records.length > 0) {
+      // A read may have cached a later commit (another server's, after ours) before this answer came.
+      if (!doc.state || doc.state.version < applied.version) {
+        this.setState(doc, new CommittedSnapshot(applied.phext, applied.version, applied.size));
+      }
+      this.notifyCommit({
+        document: doc.key,
+        bytesBefore: base?.size ?? 0,
+        bytesAfter: applied.size,
+        bytesWritten: applied.records.reduce((sum, r) => sum + r.bytes, 0),
+        batchSize: applied.outcomes.filter((o) => o.ok).length,
+        durationMs: this.clock.now() - started,
+        version: applied.version,
+        records: applied.records,
+      });
+    }
+    // Written bytes were counted by the observers; refused ones are held no more.
+    for (const hold of applied.holds) hold.settle();
+    batch.forEach((m, i) => {
+      const outcome = applied.outcomes[i]!; // one per mutation (applyBatch)
+      if (outcome.ok) m.resolve({ value: outcome.value, version: outcome.version });
+      else m.reject(outcome.error);
+    });
+  }
+
+  /**
+   * Locks the phext's row for this transaction (making it at version 0 when missing) and returns
+   * the committed state the batch applies to: the cached one when it is the row's version, else
+   * brought up to date from the database under the lock.
+   */
+  private async lockedBase(client: pg.PoolClient, doc: Document): Promise<CommittedSnapshot | undefined> {
+    const params = [doc.key.tenant, doc.key.name];
+    let row = (await client.query<{ version: string }>(LOCK, params)).rows[0];
+    if (!row) {
+      await client.query(CREATE, params);
+      row = (await client.query<{ version: string }>(LOCK, params)).rows[0]!;
+    }
+    const version = Number(row.version);
+    const cached = doc.state?.snapshot;
+    if (cached && cached.version === version) return cached;
+    if (version === 0) return undefined;
+    return this.refresh(client, doc);
+  }
+
+  private notifyCommit(commit: Commit): void {
+    for (const observer of this.observers) {
+      try {
+        observer(commit);
+      } catch (e) {
+        process.emitWarning(`commit observer failed: ${String(e)}`);
+      }
+    }
+  }
+
+  /** Caches `snapshot` as the phext's committed state (the file store's DiskState, without file or log). */
+  private setState(doc: Document, snapshot: CommittedSnapshot | undefined): void {
+    doc.state = snapshot && { snapshot, stamp: undefined, version: snapshot.version, log: undefined };
+    doc.generation++;
+    const key = JSON.stringify([doc.key.tenant, doc.key.name]);
+    this.documents.weigh(key, doc, snapshot ? DOCUMENT_MEMORY + snapshot.memory : 0);
+    // Serialized bytes are made on a reader's demand, after the state was weighed: weighed again then.
+    snapshot?.whenBytesMade(() => {
+      if (doc.state?.snapshot !== snapshot) return;
+      this.documents.weigh(key, doc, DOCUMENT_MEMORY + snapshot.memory);
+      this.settle(doc);
+    });
+    this.settle(doc);
+  }
+
+  /** After activity ends: wake waiters, keep the cache within its budget (idle documents only). */
+  private settle(doc: Document): void {
+    if (doc.idle) {
+      // A phext that does not exist costs nothing to ask again: not kept.
+      if (!doc.state) this.documents.delete(JSON.stringify([doc.key.tenant, doc.key.name]), doc);
+      doc.notifyIfIdle();
+    }
+    this.documents.trim((d) => d.idle);
+  }
+}
+
+const ignore = () => undefined;
+
+/** What applyBatch starts from: the snapshot, or an empty phext at version 0. */
+function baseOf(snapshot: CommittedSnapshot | undefined): BatchBase {
+  return snapshot ? { phext: snapshot.phext, size: snapshot.size, version: snapshot.version } : { phext: undefined, size: 0, version: 0 };
+}

@@ -1,0 +1,48 @@
+/**
+ * The store's statements. Each read is one statement, so it sees one snapshot of the database:
+ * the phext's row and the scrolls or records of that very version, never a mix.
+ */
+
+/** The phext's version and size, with every change record after $3 (none: one row of NULLs). */
+export const CHANGES_AFTER = `
+  SELECT p.version, p.size, c.coord, c.version AS changed, c.kind, c.bytes, c.checksum, c.text, c.before
+  FROM sq_phexts p
+  LEFT JOIN sq_changes c ON c.tenant = p.tenant AND c.phext = p.phext AND c.version > $3
+  WHERE p.tenant = $1 AND p.phext = $2
+  ORDER BY c.version, c.coord`;
+
+/** The phext's version and size, with all its scrolls in coordinate order. */
+export const WHOLE = `
+  SELECT p.version, p.size, s.coord, s.text
+  FROM sq_phexts p
+  LEFT JOIN sq_scrolls s ON s.tenant = p.tenant AND s.phext = p.phext
+  WHERE p.tenant = $1 AND p.phext = $2
+  ORDER BY s.coord`;
+
+/** Locks the phext's row until the transaction ends: one commit of a phext at a time, across servers. */
+export const LOCK = 'SELECT version, size FROM sq_phexts WHERE tenant = $1 AND phext = $2 FOR UPDATE';
+
+/** A phext's row at version 0, unless another server made it first; rolled back if the batch writes nothing. */
+export const CREATE = 'INSERT INTO sq_phexts (tenant, phext, version, size) VALUES ($1, $2, 0, 0) ON CONFLICT DO NOTHING';
+
+/**
+ * One batch's writes in one round trip: its change records, then the scrolls they set and remove
+ * (taken from the records, so each text crosses the wire once), the new version and size.
+ */
+export const WRITE = `
+  WITH recorded AS (
+    INSERT INTO sq_changes (tenant, phext, coord, version, kind, bytes, checksum, text, before)
+    SELECT $1, $2, r.coord, r.version, r.kind, r.bytes, r.checksum, r.text, r.before
+    FROM unnest($3::text[], $4::bigint[], $5::text[], $6::integer[], $7::text[], $8::bytea[], $9::text[])
+      AS r(coord, version, kind, bytes, checksum, text, before)
+    ON CONFLICT (tenant, phext, coord) DO UPDATE SET version = EXCLUDED.version, kind = EXCLUDED.kind,
+      bytes = EXCLUDED.bytes, checksum = EXCLUDED.checksum, text = EXCLUDED.text, before = EXCLUDED.before
+    RETURNING coord, kind, text
+  ), kept AS (
+    INSERT INTO sq_scrolls (tenant, phext, coord, text)
+    SELECT $1, $2, coord, text FROM recorded WHERE kind <> 'delete'
+    ON CONFLICT (tenant, phext, coord) DO UPDATE SET text = EXCLUDED.text
+  ), deleted AS (
+    DELETE FROM sq_scrolls WHERE tenant = $1 AND phext = $2 AND coord IN (SELECT coord FROM recorded WHERE kind = 'delete')
+  )
+  UPDATE sq_phexts SET version = $10, size = $11 WHERE tenant = $1 AND phext = $2`;
