@@ -153,6 +153,9 @@ export class PgDocumentStore implements DocumentStore {
     );
   }
 
+  /** Nothing but SQ writes to the database: there is no other program's edit to look for. */
+  async poll(_document: DocumentKey): Promise<void> {}
+
   onCommit(observer: CommitObserver): void {
     this.observers.push(observer);
   }
