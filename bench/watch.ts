@@ -51,6 +51,8 @@ interface Stream {
   /** Whether arriving events are parsed and noted (else only read and dropped). */
   recording: boolean;
   ended: boolean;
+  /** The server cut it off for reading too slowly (its last event was an overflow). */
+  overflowed: boolean;
   close(): void;
 }
 
@@ -70,12 +72,23 @@ function openStream(port: number, path: string, token: string | undefined, recor
         reject(new Error(`watch ${path}: HTTP ${res.statusCode}`));
         return;
       }
-      const stream: Stream = { received: [], versions: [], recording: record, ended: false, close: () => req.destroy() };
+      const stream: Stream = {
+        received: [],
+        versions: [],
+        recording: record,
+        ended: false,
+        overflowed: false,
+        close: () => req.destroy(),
+      };
       let pending = '';
       // Decoded only while recording: the throughput row reads the bytes and drops them.
       const decoder = new StringDecoder('utf8');
       res.on('data', (chunk: Buffer) => {
-        if (!stream.recording) return;
+        if (!stream.recording) {
+          // The one thing looked for in dropped bytes: why the server cut a stream off, if it did.
+          if (chunk.includes('event: overflow')) stream.overflowed = true;
+          return;
+        }
         const now = performance.now();
         pending += decoder.write(chunk);
         // An event is one block ending in a blank line; only its id (the version) matters here.
@@ -296,7 +309,7 @@ async function oneTenant(options: { dir: string; streams: number; writes: number
     lines.push(
       `   with / without: ${(ratio * 100).toFixed(0)}% (target: drop <= ${WRITE_DROP * 100}%) ${ok(ratio >= 1 - WRITE_DROP)}; ` +
         `by server CPU per update ${((without.cpuMicrosPerRequest / withStreams.cpuMicrosPerRequest) * 100).toFixed(0)}%; ` +
-        `streams ended by the server during the run: ${cut}`,
+        `streams ended by the server during the run: ${cut} (for reading too slowly: ${streams.filter((s) => s.overflowed).length})`,
       `   this process reading the streams used ${(readerShare * 100).toFixed(0)}% of a core during the row with streams`,
     );
     if (d.missing > 0 || cut > 0 || without.non2xx + withStreams.non2xx + without.errors + withStreams.errors > 0) process.exitCode = 1;
