@@ -1,0 +1,130 @@
+// `sq host --store postgres://…`: the flag, several servers on one database (no stale read, a
+// killed server loses nothing it acknowledged), and the database going away and coming back.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { freshDatabase, testPostgres } from '../src/testing/host-stores.js';
+import { startHost, type HostProcess } from '../src/testing/host-process.js';
+import { runSq } from '../src/testing/run-sq.js';
+import { api } from '../src/testing/sq-api.js';
+
+test('sq host --store: a bad URL is refused with one line that never shows its password (exit 2)', async () => {
+  for (const url of ['mysql://me:hunter2@db/sq', 'postgres://me:hunter2@db:99999/sq', 'postgres//me:hunter2@db/sq']) {
+    const run = await runSq(['host', '0', '--bind', '127.0.0.1', '--store', url], { env: { SQ_KEY: '' }, timeoutMs: 20_000 });
+    assert.equal(run.code, 2, run.stderr);
+    const first = run.stderr.split('\n')[0]!;
+    assert.match(first, /^sq host: store: must be a postgres:\/\/ or postgresql:\/\/ URL/);
+    assert.ok(!run.stderr.includes('hunter2'), run.stderr);
+  }
+  const both = await runSq(['host', '0', '--store', 'postgres://db/sq', '--data-dir', '.'], { env: { SQ_KEY: '' }, timeoutMs: 20_000 });
+  assert.equal(both.code, 2);
+  assert.match(both.stderr, /^sq host: --data-dir cannot be combined with --store/);
+});
+
+/** The version in a reply's ETag. */
+const etag = (reply: { headers: Record<string, unknown> }) => Number(JSON.parse(String(reply.headers.etag)));
+
+test('two sq host --store on one database: each acknowledged write is read on the other at once; kill -9 loses nothing acknowledged', async (t) => {
+  const server = await testPostgres(t);
+  if (!server) return;
+  // A password in the URL (the throwaway cluster trusts everyone) must not reach the startup line.
+  const url = (await freshDatabase(server)).replace('postgres://sq@', 'postgres://sq:hunter2@');
+  const a = await startHost(t, { store: url, args: ['--log-format', 'off'] });
+  const b = await startHost(t, { store: url, args: ['--log-format', 'off'] });
+  assert.match(a.banner, /\(store: postgres:\/\/\/sq_host_\d+\?host=\/\S+&port=\d+\)$/);
+  assert.ok(!a.banner.includes('hunter2'), a.banner);
+
+  // 4 writers on each server, each with its own scroll of one phext, checked on the other server.
+  const WRITES = 40;
+  const pairs: Array<[HostProcess, HostProcess]> = [
+    [a, b],
+    [b, a],
+  ];
+  let writes = 0;
+  await Promise.all(
+    pairs.flatMap(([on, other], n) =>
+      Array.from({ length: 4 }, async (_, w) => {
+        const c = `${n + 1}.1.1/1.1.1/1.1.${w + 1}`;
+        for (let i = 0; i < WRITES; i++) {
+          const text = `node ${n} writer ${w} write ${i}`;
+          const wrote = await api(on.port, undefined, 'update', { p: 'shared', c }, { body: text });
+          assert.equal(wrote.status, 200, wrote.text);
+          const read = await api(other.port, undefined, 'select', { p: 'shared', c });
+          assert.equal(read.text, text, `read on the other server after version ${etag(wrote)}`);
+          assert.ok(etag(read) >= etag(wrote), `version ${etag(read)} read after ${etag(wrote)} was acknowledged`);
+          writes++;
+        }
+      }),
+    ),
+  );
+  assert.equal(writes, 8 * WRITES);
+  const final = await api(a.port, undefined, 'get', { p: 'shared' });
+  assert.equal(etag(final), 8 * WRITES, 'every write made one version, across both servers');
+  assert.equal((await api(b.port, undefined, 'get', { p: 'shared' })).text, final.text);
+
+  // kill -9 of one server while its writers run: what it acknowledged is on the other.
+  const acked = new Map<string, string>();
+  const tried = new Map<string, string>();
+  let killed = false;
+  const writers = Array.from({ length: 4 }, async (_, w) => {
+    const c = `3.1.1/1.1.1/1.1.${w + 1}`;
+    for (let i = 0; !killed; i++) {
+      const text = `killed writer ${w} write ${i}`;
+      tried.set(c, text);
+      try {
+        const wrote = await api(a.port, undefined, 'update', { p: 'shared', c }, { body: text });
+        if (wrote.status === 200) acked.set(c, text);
+      } catch {
+        return; // the connection died with the server
+      }
+    }
+  });
+  const survivors = Array.from({ length: 4 }, async (_, w) => {
+    // The other server's writers go on meanwhile, on scrolls of their own.
+    const c = `4.1.1/1.1.1/1.1.${w + 1}`;
+    for (let i = 0; !killed; i++) {
+      const wrote = await api(b.port, undefined, 'update', { p: 'shared', c }, { body: `survivor ${w} ${i}` });
+      assert.equal(wrote.status, 200, wrote.text);
+    }
+  });
+  while (acked.size < 4 || [...acked.values()].some((text) => Number(text.split(' ').at(-1)) < 20)) {
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  await a.kill();
+  killed = true;
+  await Promise.all([...writers, ...survivors]);
+  for (const [c, text] of acked) {
+    const read = await api(b.port, undefined, 'select', { p: 'shared', c });
+    assert.equal(read.status, 200);
+    // Its last acknowledged write, or the one in flight when it died (committed, never answered).
+    assert.ok(read.text === text || read.text === tried.get(c), `${c}: ${read.text} (acknowledged: ${text})`);
+  }
+});
+
+test('sq host --store: the database gone, requests answer 503 + Retry-After at once; back, they succeed without a restart', async (t) => {
+  const server = await testPostgres(t);
+  if (!server) return;
+  const host = await startHost(t, { store: await freshDatabase(server), args: ['--log-format', 'off'] });
+  const select = () => api(host.port, undefined, 'select', { p: 'doc', c: '1.1.1' });
+  const update = (text: string) => api(host.port, undefined, 'update', { p: 'doc', c: '1.1.1' }, { body: text });
+  assert.equal((await update('before')).status, 200);
+
+  await server.down();
+  try {
+    for (const ask of [select, () => update('while down'), select]) {
+      const started = Date.now();
+      const reply = await ask();
+      assert.equal(reply.status, 503, reply.text);
+      assert.equal(reply.headers['retry-after'], '1');
+      assert.match(reply.text, /^cannot (read|save) phext "doc" (from|in) the database: .*$/);
+      assert.ok(!reply.text.includes('\n'));
+      assert.ok(Date.now() - started < 6_000, `answered after ${Date.now() - started} ms`);
+    }
+  } finally {
+    await server.up();
+  }
+  assert.equal((await select()).text, 'before');
+  const after = await update('after');
+  assert.equal(after.status, 200, after.text);
+  assert.equal(etag(after), 2, 'the refused write made no version');
+  assert.equal((await select()).text, 'after');
+});
