@@ -1,11 +1,17 @@
 // `sq host --store postgres://…`: the flag, several servers on one database (no stale read, a
-// killed server loses nothing it acknowledged), and the database going away and coming back.
+// killed server loses nothing it acknowledged), the database going away and coming back, and
+// tenants (from the tenants file) kept apart in the database, with their quotas.
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { freshDatabase, testPostgres } from '../src/testing/host-stores.js';
 import { startHost, type HostProcess } from '../src/testing/host-process.js';
 import { runSq } from '../src/testing/run-sq.js';
 import { api } from '../src/testing/sq-api.js';
+import { startSq } from '../src/testing/sq-process.js';
+import { tempDir } from '../src/testing/temp-dir.js';
+import { newToken, writeTenantsFile } from '../src/testing/tenants-file.js';
 
 test('sq host --store: a bad URL is refused with one line that never shows its password (exit 2)', async () => {
   for (const url of ['mysql://me:hunter2@db/sq', 'postgres://me:hunter2@db:99999/sq', 'postgres//me:hunter2@db/sq']) {
@@ -127,4 +133,29 @@ test('sq host --store: the database gone, requests answer 503 + Retry-After at o
   assert.equal(after.status, 200, after.text);
   assert.equal(etag(after), 2, 'the refused write made no version');
   assert.equal((await select()).text, 'after');
+});
+
+test('sq host --config --store: tenants from the file, their phexts apart in the database, quotas on what this server writes', async (t) => {
+  const server = await testPostgres(t);
+  if (!server) return;
+  const dir = tempDir(t);
+  const small = { name: 'small', token: newToken(), data_dir: join(dir, 'small'), quota_mb: 0.001 };
+  const roomy = { name: 'roomy', token: newToken(), data_dir: join(dir, 'roomy') };
+  writeTenantsFile(join(dir, 'tenants.json'), [small, roomy]);
+  const url = await freshDatabase(server);
+  const sq = await startSq(['host', '0', '--bind', '127.0.0.1', '--config', join(dir, 'tenants.json'), '--store', url]);
+  t.after(() => sq.stop());
+  assert.match(sq.banner, /\(config: \S+tenants\.json, 2 tenants, store: postgres:\/\/\/sq_host_\d+\?host=\S+\)$/);
+  const insert = (token: string, s: string) => api(sq.port, token, 'insert', { p: 'notes', c: '1.1.1' }, { body: s });
+
+  assert.equal((await insert(small.token, 's'.repeat(1000))).status, 200);
+  const refused = await insert(small.token, 's'.repeat(100));
+  assert.equal(refused.status, 507, refused.text);
+  assert.match(refused.text, /^Quota exceeded for tenant small: 1000 bytes used of 1048/);
+  assert.equal((await insert(roomy.token, 'r'.repeat(5000))).status, 200);
+  // One phext name, two tenants: two phexts.
+  assert.equal((await api(sq.port, small.token, 'get', { p: 'notes' })).text, 's'.repeat(1000));
+  assert.equal((await api(sq.port, roomy.token, 'get', { p: 'notes' })).text, 'r'.repeat(5000));
+  // Nothing went to the tenants' directories.
+  for (const tenant of [small, roomy]) assert.deepEqual(readdirSync(tenant.data_dir), [], tenant.name);
 });
