@@ -18,7 +18,10 @@ test('a store URL is a postgres:// or postgresql:// URL as node-postgres reads i
 });
 
 test('a store URL is shown as host, port and database only', () => {
-  assert.equal(describeStoreUrl('postgres://me:secret@db.example.com:5433/sq?sslmode=require&password=x'), 'postgres://db.example.com:5433/sq');
+  assert.equal(
+    describeStoreUrl('postgres://me:secret@db.example.com:5433/sq?sslmode=require&password=x'),
+    'postgres://db.example.com:5433/sq',
+  );
   assert.equal(describeStoreUrl('postgresql://db/sq'), 'postgres://db/sq');
   assert.equal(describeStoreUrl('postgres://me:secret@/sq?host=/var/run/postgresql'), 'postgres:///sq?host=/var/run/postgresql');
   assert.equal(describeStoreUrl('postgres:///sq?host=/tmp/x&port=5432&sslpassword=y'), 'postgres:///sq?host=/tmp/x&port=5432');
