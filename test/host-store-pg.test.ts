@@ -2,7 +2,7 @@
 // killed server loses nothing it acknowledged), the database going away and coming back, and
 // tenants (from the tenants file) kept apart in the database, with their quotas.
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { freshDatabase, testPostgres } from '../src/testing/host-stores.js';
@@ -109,7 +109,12 @@ test('two sq host --store on one database: each acknowledged write is read on th
 test('sq host --store: the database gone, requests answer 503 + Retry-After at once; back, they succeed without a restart', async (t) => {
   const server = await testPostgres(t);
   if (!server) return;
-  const host = await startHost(t, { store: await freshDatabase(server), args: ['--log-format', 'off'] });
+  // Started where the original SQ kept its default phext: a database does not serve that file.
+  const cwd = tempDir(t);
+  writeFileSync(join(cwd, '.phext'), 'the original default phext');
+  const host = await startHost(t, { store: await freshDatabase(server), cwd, args: ['--log-format', 'off'] });
+  assert.equal((await api(host.port, undefined, 'update', {}, { body: 'no p' })).status, 200);
+  assert.equal((await api(host.port, undefined, 'get', { p: 'index' })).text, 'no p');
   const select = () => api(host.port, undefined, 'select', { p: 'doc', c: '1.1.1' });
   const update = (text: string) => api(host.port, undefined, 'update', { p: 'doc', c: '1.1.1' }, { body: text });
   assert.equal((await update('before')).status, 200);

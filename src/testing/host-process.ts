@@ -25,6 +25,8 @@ export interface HostOptions {
   dataDir?: string;
   /** Keep the phexts in this database (`--store <url>`) instead of the data directory. */
   store?: string | undefined;
+  /** Its working directory (default: the test's). */
+  cwd?: string;
   /** More `sq host` arguments (`--key`, `--max-body`, ...). */
   args?: string[];
   /** How long to wait for the listening line; generous for busy machines (default 20 s). */
@@ -49,7 +51,7 @@ export async function startHost(t: Cleanup, options: HostOptions = {}): Promise<
   });
   const where = options.store === undefined ? ['--data-dir', dataDir] : ['--store', options.store];
   const args = ['host', '0', '--bind', '127.0.0.1', ...where, ...(options.args ?? [])];
-  const host = await startSq(args, { env: { SQ_KEY: '' }, startTimeoutMs: options.startTimeoutMs ?? 20_000 });
+  const host = await startSq(args, { cwd: options.cwd, env: { SQ_KEY: '' }, startTimeoutMs: options.startTimeoutMs ?? 20_000 });
   started = host;
   return {
     ...host,
