@@ -140,7 +140,7 @@ test('sq host --store: the database gone, requests answer 503 + Retry-After at o
   assert.equal((await select()).text, 'after');
 });
 
-test('sq host --config --store: tenants from the file, their phexts apart in the database, quotas on what this server writes', async (t) => {
+test('sq host --config --store: tenants from the file, their phexts apart in the database, quotas on what they hold', async (t) => {
   const server = await testPostgres(t);
   if (!server) return;
   const dir = tempDir(t);
@@ -148,8 +148,12 @@ test('sq host --config --store: tenants from the file, their phexts apart in the
   const roomy = { name: 'roomy', token: newToken(), data_dir: join(dir, 'roomy') };
   writeTenantsFile(join(dir, 'tenants.json'), [small, roomy]);
   const url = await freshDatabase(server);
-  const sq = await startSq(['host', '0', '--bind', '127.0.0.1', '--config', join(dir, 'tenants.json'), '--store', url]);
-  t.after(() => sq.stop());
+  const start = async () => {
+    const started = await startSq(['host', '0', '--bind', '127.0.0.1', '--config', join(dir, 'tenants.json'), '--store', url]);
+    t.after(() => started.stop());
+    return started;
+  };
+  let sq = await start();
   assert.match(sq.banner, /\(config: \S+tenants\.json, 2 tenants, store: postgres:\/\/\/sq_host_\d+\?host=\S+\)$/);
   const insert = (token: string, s: string) => api(sq.port, token, 'insert', { p: 'notes', c: '1.1.1' }, { body: s });
 
@@ -163,4 +167,12 @@ test('sq host --config --store: tenants from the file, their phexts apart in the
   assert.equal((await api(sq.port, roomy.token, 'get', { p: 'notes' })).text, 'r'.repeat(5000));
   // Nothing went to the tenants' directories.
   for (const tenant of [small, roomy]) assert.deepEqual(readdirSync(tenant.data_dir), [], tenant.name);
+
+  // A server started later counts what the tenant holds in the database.
+  assert.equal(await sq.stop(), 0);
+  sq = await start();
+  const again = await insert(small.token, 's'.repeat(100));
+  assert.equal(again.status, 507, again.text);
+  assert.match(again.text, /^Quota exceeded for tenant small: 1000 bytes used of 1048/);
+  assert.equal((await insert(small.token, 's'.repeat(48))).status, 200);
 });

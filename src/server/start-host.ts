@@ -33,8 +33,12 @@ export async function startHost(options: HostConfig, log: (line: string) => void
   // ledger (quotas, usage) and activity (metrics) read whichever is in force, and the triggers
   // (SIGHUP, file watch) ask the manager to reload.
   let onReload: (ok: boolean) => void = () => {};
+  // A tenant's usage (quotas) is measured when it starts being served: its files, or its rows.
+  const database =
+    options.store === undefined ? undefined : { connectionString: options.store, connectionTimeoutMillis: CONNECT_TIMEOUT_MS };
+  const usage = database && (async (tenants: readonly string[]) => (await import('../store/pg/usage.js')).usageByTenant(database, tenants));
   const manager = options.config
-    ? await TenantManager.open(resolve(options.config), { adminKey: options.adminKey, log, onReload: (r) => onReload(r.ok) })
+    ? await TenantManager.open(resolve(options.config), { adminKey: options.adminKey, log, onReload: (r) => onReload(r.ok), usage })
     : undefined;
   const ledger = manager ? new TenantQuotaLedger(() => manager.registry) : undefined;
   const triggers = manager ? new ReloadTriggers(manager.configPath, (trigger, o) => manager.reload(trigger, o), { log }) : undefined;
@@ -59,17 +63,16 @@ export async function startHost(options: HostConfig, log: (line: string) => void
     observers: [(commit: Commit) => metrics.observeCommit(commit), ...(ledger ? [(commit: Commit) => ledger.countCommit(commit)] : [])],
   };
   let store: DocumentStore;
-  if (options.store !== undefined) {
+  if (database) {
     const { PgDocumentStore } = await import('../store/pg/pg-store.js');
     try {
-      store = await PgDocumentStore.open({
-        ...common,
-        // A database host that does not answer must not hold requests: they are refused (503).
-        connection: { connectionString: options.store, connectionTimeoutMillis: CONNECT_TIMEOUT_MS },
-      });
+      // A database host that does not answer must not hold requests: they are refused (503).
+      store = await PgDocumentStore.open({ ...common, connection: database });
     } catch (e) {
       manager?.releaseDirectories();
-      throw new Error(`cannot open the store ${describeStoreUrl(options.store)}: ${String((e as Error).message).split('\n')[0]}`);
+      throw new Error(
+        `cannot open the store ${describeStoreUrl(database.connectionString)}: ${String((e as Error).message).split('\n')[0]}`,
+      );
     }
   } else {
     store = new FileDocumentStore({
