@@ -140,7 +140,7 @@ test('sq host --store: the database gone, requests answer 503 + Retry-After at o
   assert.equal((await select()).text, 'after');
 });
 
-test('sq host --config --store: tenants from the file, their phexts apart in the database, quotas on what they hold', async (t) => {
+test('sq host --config --store: tenants from the file, their phexts apart in the database, served by several servers, quotas on what they hold', async (t) => {
   const server = await testPostgres(t);
   if (!server) return;
   const dir = tempDir(t);
@@ -168,8 +168,14 @@ test('sq host --config --store: tenants from the file, their phexts apart in the
   // Nothing went to the tenants' directories.
   for (const tenant of [small, roomy]) assert.deepEqual(readdirSync(tenant.data_dir), [], tenant.name);
 
+  // Another server with the same tenants file serves them too (their directories are not owned).
+  const other = await start();
+  assert.equal((await api(other.port, roomy.token, 'get', { p: 'notes' })).text, 'r'.repeat(5000));
+  assert.equal((await api(other.port, roomy.token, 'update', { p: 'notes', c: '1.1.1', s: 'other' })).status, 200);
+  assert.equal((await api(sq.port, roomy.token, 'get', { p: 'notes' })).text, 'other');
   // A server started later counts what the tenant holds in the database.
   assert.equal(await sq.stop(), 0);
+  assert.equal(await other.stop(), 0);
   sq = await start();
   const again = await insert(small.token, 's'.repeat(100));
   assert.equal(again.status, 507, again.text);

@@ -15,7 +15,8 @@ export interface ManagerOptions {
   onReload?: (result: ReloadResult) => void;
   /**
    * The bytes each named tenant holds, when its phexts are not the `.phext` files of its data_dir
-   * (a database); a failure is logged and counts 0, as an unreadable directory does.
+   * (a database); a failure is logged and counts 0, as an unreadable directory does. The data
+   * directories are then not owned either: several servers may serve these tenants at once.
    */
   usage?: (tenants: readonly string[]) => Promise<ReadonlyMap<string, number>>;
 }
@@ -50,8 +51,8 @@ export class TenantManager implements TenantResolver {
    */
   private readonly seen: SeenText;
   private readonly log: (line: string) => void;
-  /** Owns every tenant's data_dir (one sq process per directory). */
-  private readonly locks: TenantDirLocks;
+  /** Owns every tenant's data_dir (one sq process per directory), when the phexts are kept there. */
+  private readonly locks: TenantDirLocks | undefined;
   private readonly swapListeners: Array<() => void> = [];
 
   private constructor(
@@ -62,18 +63,18 @@ export class TenantManager implements TenantResolver {
     this.current = registry;
     this.seen = new SeenText(configPath, registry.config.text);
     this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
-    this.locks = new TenantDirLocks(this.log);
+    this.locks = options.usage ? undefined : new TenantDirLocks(this.log);
   }
 
   /**
-   * Loads the config (a broken one throws a ConfigError), measures every tenant's disk usage and
-   * takes ownership of their data directories (a tenant whose directory another process owns is
-   * logged and refused).
+   * Loads the config (a broken one throws a ConfigError), measures every tenant's usage and,
+   * when their phexts are files, takes ownership of their data directories (a tenant whose
+   * directory another process owns is logged and refused).
    */
   static async open(configPath: string, options: ManagerOptions = {}): Promise<TenantManager> {
     const config = await loadConfig(configPath);
     const manager = new TenantManager(config.path, await TenantManager.build(config, options, undefined), options);
-    await manager.locks.update(manager.current.list());
+    await manager.locks?.update(manager.current.list());
     return manager;
   }
 
@@ -107,7 +108,7 @@ export class TenantManager implements TenantResolver {
 
   resolve(token: string | undefined): RegisteredTenant | undefined {
     const tenant = this.current.resolve(token);
-    if (tenant) this.locks.check(tenant);
+    if (tenant) this.locks?.check(tenant);
     return tenant;
   }
 
@@ -125,7 +126,7 @@ export class TenantManager implements TenantResolver {
     try {
       const config = await loadConfig(this.configPath);
       this.swap(await TenantManager.build(config, this.options, this.current));
-      await this.locks.update(this.current.list());
+      await this.locks?.update(this.current.list());
       this.seen.saw(config.text);
       this.log(`tenants: loaded ${this.current.size} tenants from ${this.configPath} (on ${trigger})`);
       return this.reported({ ok: true, tenants: this.current.size });
@@ -146,7 +147,7 @@ export class TenantManager implements TenantResolver {
     return this.serialized(async () => {
       const { config, result, text } = await editConfig(this.configPath, edit, options);
       this.swap(await TenantManager.build(config, this.options, this.current));
-      await this.locks.update(this.current.list());
+      await this.locks?.update(this.current.list());
       this.seen.saw(text); // so the watcher does not reload what we just wrote
       return result;
     });
@@ -175,7 +176,7 @@ export class TenantManager implements TenantResolver {
 
   /** Gives up the tenants' data directories; call once their store is flushed. */
   releaseDirectories(): void {
-    this.locks.releaseAll();
+    this.locks?.releaseAll();
   }
 
   private serialized<T>(task: () => Promise<T>): Promise<T> {
