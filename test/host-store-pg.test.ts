@@ -3,6 +3,7 @@
 // tenants (from the tenants file) kept apart in the database, with their quotas.
 import assert from 'node:assert/strict';
 import { readdirSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { freshDatabase, testPostgres } from '../src/testing/host-stores.js';
@@ -24,6 +25,29 @@ test('sq host --store: a bad URL is refused with one line that never shows its p
   const both = await runSq(['host', '0', '--store', 'postgres://db/sq', '--data-dir', '.'], { env: { SQ_KEY: '' }, timeoutMs: 20_000 });
   assert.equal(both.code, 2);
   assert.match(both.stderr, /^sq host: --data-dir cannot be combined with --store/);
+});
+
+test('sq host --store: a database host that accepts connections but never answers fails the start after the 5 s connection timeout', async (t) => {
+  // No PostgreSQL needed: a TCP port that takes connections and says nothing.
+  const sockets = new Set<Socket>();
+  const silent = createServer((socket) => sockets.add(socket));
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  t.after(() => {
+    for (const socket of sockets) socket.destroy();
+    silent.close();
+  });
+  const { port } = silent.address() as AddressInfo;
+  const started = Date.now();
+  const run = await runSq(['host', '0', '--bind', '127.0.0.1', '--store', `postgres://me:hunter2@127.0.0.1:${port}/sq`], {
+    env: { SQ_KEY: '' },
+    timeoutMs: 30_000,
+  });
+  const took = Date.now() - started;
+  assert.equal(run.code, 1, run.stderr);
+  assert.equal(run.stderr, `sq host: cannot open the store postgres://127.0.0.1:${port}/sq: ${run.stderr.split(': ').slice(2).join(': ')}`);
+  assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
+  assert.ok(!run.stderr.includes('hunter2'));
+  assert.ok(took >= 4_500 && took < 20_000, `gave up after ${took} ms`);
 });
 
 /** The version in a reply's ETag. */
