@@ -33,9 +33,11 @@ export async function startHost(options: HostConfig, log: (line: string) => void
   // ledger (quotas, usage) and activity (metrics) read whichever is in force, and the triggers
   // (SIGHUP, file watch) ask the manager to reload.
   let onReload: (ok: boolean) => void = () => {};
-  // A tenant's usage (quotas) is measured when it starts being served: its files, or its rows.
+  // Phexts in a database (--store): a host that does not answer must not hold requests, which
+  // are refused (503) once a new connection has waited CONNECT_TIMEOUT_MS.
   const database =
     options.store === undefined ? undefined : { connectionString: options.store, connectionTimeoutMillis: CONNECT_TIMEOUT_MS };
+  // A tenant's usage (quotas) is measured when it starts being served: its files, or its rows.
   const usage = database && (async (tenants: readonly string[]) => (await import('../store/pg/usage.js')).usageByTenant(database, tenants));
   const manager = options.config
     ? await TenantManager.open(resolve(options.config), { adminKey: options.adminKey, log, onReload: (r) => onReload(r.ok), usage })
@@ -66,7 +68,6 @@ export async function startHost(options: HostConfig, log: (line: string) => void
   if (database) {
     const { PgDocumentStore } = await import('../store/pg/pg-store.js');
     try {
-      // A database host that does not answer must not hold requests: they are refused (503).
       store = await PgDocumentStore.open({ ...common, connection: database });
     } catch (e) {
       manager?.releaseDirectories();
