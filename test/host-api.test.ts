@@ -8,7 +8,7 @@ import { checksum } from '../src/phext/index.js';
 import { VERSION } from '../src/version.js';
 import { durableText } from '../src/testing/durable-phext.js';
 import { startHost, type HostProcess } from '../src/testing/host-process.js';
-import { hostStores } from '../src/testing/host-stores.js';
+import { HOST_STORES } from '../src/testing/host-stores.js';
 
 /** `/api/v2/<command>?<params>`; URLSearchParams writes spaces as `+`, which the server must read. */
 const api = (command: string, params: Record<string, string> = {}): string => `/api/v2/${command}?${new URLSearchParams(params)}`;
@@ -28,7 +28,7 @@ async function ok(
   return reply.text;
 }
 
-for (const store of hostStores()) {
+for (const store of HOST_STORES) {
   test(`sq host (${store.name}): every A2 command answers its exact text`, async (t) => {
     const host = await store.start(t);
     if (!host) return;

@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { startHost } from '../src/testing/host-process.js';
-import { hostStores } from '../src/testing/host-stores.js';
+import { HOST_STORES } from '../src/testing/host-stores.js';
 import { apiPath } from '../src/testing/sq-api.js';
 
 const C = '1.1.1;1.1.1;1.1.2';
 
-for (const store of hostStores()) {
+for (const store of HOST_STORES) {
   test(`sq host (${store.name}): reads answer the version as an ETag; If-Match makes a write conditional (412 when it moved)`, async (t) => {
     const host = await store.start(t);
     if (!host) return;

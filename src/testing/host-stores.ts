@@ -78,11 +78,11 @@ const postgres: HostStore = {
   },
 };
 
-/** Both stores; call it at the top of a test file (it registers the hook that ends the cluster). */
-export function hostStores(): readonly HostStore[] {
-  after(async () => {
-    const started = await cluster;
-    if (started && !('missing' in started)) await started.stop();
-  });
-  return [files, postgres];
-}
+// The cluster ends with the test file that imports this module (its watchdog would stop it too).
+after(async () => {
+  const started = await cluster;
+  if (started && !('missing' in started)) await started.stop();
+});
+
+/** Both stores, for a test to run over each. */
+export const HOST_STORES: readonly HostStore[] = [files, postgres];
