@@ -27,7 +27,7 @@ Options:
   --data-dir DIR         where <p>.phext files live (default: the current directory)
   --store URL            keep phexts in PostgreSQL instead of files: postgres://user@host/db,
                          or postgres:///db?host=/socket/dir; servers may share one database
-                         (the password is best left to PGPASSWORD or ~/.pgpass)
+                         (a password is best left to the PGPASSWORD environment variable)
   --key TOKEN            require this token (Authorization: Bearer, or X-SQ-API-Key);
                          the SQ_KEY environment variable works too and hides it from ps
   --config FILE          multi-tenant mode: tokens, names and data dirs from FILE
