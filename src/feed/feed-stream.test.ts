@@ -62,6 +62,17 @@ test('with nothing to replay the hold ends at once; what waits for a full connec
   assert.deepEqual(client.writes, [`${PREAMBLE}live4 live5 `]);
 });
 
+test('a commit its replay already had, heard of only after the replay (a shared database), is not sent again', () => {
+  const stream = new FeedStream(1024);
+  const client = new Connection();
+  stream.attach(client);
+  stream.begin(['replay4 replay5 '], 5);
+  assert.equal(stream.covers, 5);
+  stream.deliver({ version: 5, bytes: bytes('live5 ') });
+  stream.deliver({ version: 6, bytes: bytes('live6 ') });
+  assert.deepEqual(client.writes.slice(1), ['replay4 replay5 ', 'live6 ']);
+});
+
 test('past its bound a stream drops what waits, ends with overflow and tells its hub once', () => {
   const ends: EndReason[] = [];
   const stream = new FeedStream(12);

@@ -38,6 +38,8 @@ export class FeedStream {
   /** Live deliveries waiting for the replay, oldest first, and their bytes. */
   private held: Delivery[] | undefined = [];
   private heldBytes = 0;
+  /** The version the replay (or reset) reached; see {@link covers}. */
+  private covered = -1;
   /** The replay not yet sent, and the version it reaches. */
   private replay: { readonly events: Iterator<string>; readonly covered: number; head: string } | undefined;
   private ended: EndReason | undefined;
@@ -67,6 +69,15 @@ export class FeedStream {
     return this.held !== undefined;
   }
 
+  /**
+   * The version the replay (or reset) it began with reached: a later delivery at or below it is
+   * in that already. A store shared by several servers can show a commit to changesSince before
+   * its observers hear of it; such a commit is dropped here when it comes, not sent twice.
+   */
+  get covers(): number {
+    return this.covered;
+  }
+
   /** Starts handing bytes to `sink`: what waits goes at once. */
   attach(sink: FeedSink): void {
     this.sink = sink;
@@ -86,7 +97,7 @@ export class FeedStream {
 
   /** Events, in version order after those delivered before. */
   deliver(delivery: Delivery): void {
-    if (this.ended) return;
+    if (this.ended || delivery.version <= this.covered) return;
     if (this.held) {
       this.held.push(delivery);
       this.heldBytes += delivery.bytes.length;
@@ -183,6 +194,7 @@ export class FeedStream {
     const held = this.held ?? [];
     this.held = undefined;
     this.heldBytes = 0;
+    this.covered = covered;
     for (const d of held) if (d.version > covered) this.queueBytes(d.bytes);
   }
 

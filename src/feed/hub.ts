@@ -305,13 +305,14 @@ export class FeedHub {
 
 /**
  * One stream's share of a round: every commit published since it subscribed, as one write —
- * or one delivery per commit while it holds events for a replay (it drops those the replay has).
+ * or one delivery per commit while it holds events for a replay, or while some are in the replay
+ * already (it drops those the replay has).
  */
 function hand(item: { published: Published[]; joined?: Delivery }, s: Subscriber): void {
   const stream = s.stream;
   if (stream.done) return;
   const { published } = item;
-  if (stream.holding || published[0]!.sequence <= s.since) {
+  if (stream.holding || published[0]!.sequence <= s.since || published[0]!.delivery.version <= stream.covers) {
     for (const p of published) if (p.sequence > s.since) stream.deliver(p.delivery);
     return;
   }

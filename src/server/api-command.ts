@@ -58,6 +58,11 @@ export interface ApiDeps {
   readonly connections: ConnectionTracker;
   /** The phext a request without `p` addresses (see default-phext.ts). */
   readonly defaultPhext: string;
+  /**
+   * Whether the original's `.phext` in a tenant's data directory takes requests without `p`
+   * instead: phexts in files only (a database holds no such file).
+   */
+  readonly originalDefault: boolean;
   /** `f=` pages run unsandboxed on the API's origin (see page-file.ts). */
   readonly trustedPages: boolean;
 }
@@ -88,7 +93,12 @@ function apiCommand(deps: ApiDeps, name: string, command: Command): Handler {
     const p = params.get('p');
     // Without `p` (or with `p=`) the original serves its data directory's default phext; clients
     // rely on it (`status` as a reachability check, scripts that send no `p`).
-    const fallback = !p && command.needs.includes('phext') ? await defaultPhext(tenant, deps.defaultPhext) : undefined;
+    const fallback =
+      !p && command.needs.includes('phext')
+        ? deps.originalDefault
+          ? await defaultPhext(tenant, deps.defaultPhext)
+          : { tenant: tenant.name, name: deps.defaultPhext }
+        : undefined;
     const request: HttpCommandRequest = {
       method: ex.method,
       params,

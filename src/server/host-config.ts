@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { HTTP_LIMIT_DEFAULTS } from '../http/http-server.js';
 import { CHECKPOINT_IDLE_MS, CHECKPOINT_MIN_BYTES, CHECKPOINT_RATIO } from '../store/document-store.js';
 import { MEGABYTES_RULE, isMegabytes } from '../units/megabytes.js';
+import { STORE_URL_RULE, isStoreUrl } from './store-url.js';
 
 const MiB = 1024 * 1024;
 
@@ -22,6 +23,8 @@ const schema = z
     dataDir: z.string().min(1).default('.'),
     /** Single-tenant token; undefined or '' serves everyone. */
     key: z.string().optional(),
+    /** A PostgreSQL URL: phexts are kept in that database instead of `.phext` files (see store-url.ts). */
+    store: z.string().refine(isStoreUrl, STORE_URL_RULE).optional(),
     /** Multi-tenant tenants file. */
     config: z.string().min(1).optional(),
     adminKey: z.string().optional(),
@@ -62,6 +65,9 @@ const schema = z
   .strict()
   .refine((c) => c.config === undefined || (c.key === undefined && c.dataDir === '.'), {
     message: 'key and dataDir come from the tenants file in multi-tenant mode',
+  })
+  .refine((c) => c.store === undefined || c.dataDir === '.', {
+    message: 'dataDir is not used when phexts are kept in a database (store)',
   })
   .refine((c) => c.watchMaxStreamsPerTenant <= c.watchMaxStreams, {
     message: 'at most watchMaxStreams for one tenant',

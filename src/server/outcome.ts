@@ -5,6 +5,8 @@ import type { PushedBody } from './pushed-body.js';
 
 export const TEXT = 'text/plain; charset=utf-8';
 export const JSON_TYPE = 'application/json; charset=utf-8';
+/** Seconds a client is asked to wait before retrying a refusal that may pass (503). */
+const RETRY_AFTER_S = '1';
 
 /** The answer the pipeline sends, with what the log line and metrics need to know. */
 export interface Outcome {
@@ -33,7 +35,11 @@ export function errorOutcome(err: unknown, command: string): Outcome {
     return { status: err.status, body: err.message, contentType: TEXT, headers: err.headers, command };
   }
   const refusal = describeError(err);
-  if (refusal) return { status: refusal.status, body: refusal.message, contentType: TEXT, command };
+  if (refusal) {
+    // 503: the store cannot serve now (its database unreachable, shutting down): worth a retry.
+    const headers = refusal.status === 503 ? { 'Retry-After': RETRY_AFTER_S } : undefined;
+    return { status: refusal.status, body: refusal.message, contentType: TEXT, headers, command };
+  }
   const status = (err as { status?: unknown }).status;
   if (typeof status === 'number' && status >= 400 && status < 600) {
     return { status, body: firstLine(err as Error), contentType: TEXT, command };

@@ -93,6 +93,7 @@ export function createHost(config: HostConfig, deps: HostDeps): Host {
       metrics,
       connections,
       defaultPhext: config.defaultPhext,
+      originalDefault: config.store === undefined,
       trustedPages: config.trustedPages,
     }),
     watchRoute({ store, resolver: tenancy.resolver, tenancy, hub }),

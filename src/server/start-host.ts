@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Webhooks } from '../feed/webhooks.js';
+import type { DocumentStore } from '../store/document-store.js';
 import { FileDocumentStore, lockDirectory, type Commit } from '../store/index.js';
 import { SingleTenantResolver } from '../tenants/single-tenant.js';
 import { activity, ReloadTriggers, TenantManager, TenantQuotaLedger } from '../tenants/index.js';
@@ -8,16 +9,17 @@ import { multiTenancy, singleTenancy } from '../tenants/http-routes.js';
 import type { HostConfig } from './host-config.js';
 import { Metrics } from './metrics.js';
 import { createHost } from './server.js';
+import { CONNECT_TIMEOUT_MS, describeStoreUrl } from './store-url.js';
 
 const MiB = 1024 * 1024;
 
 /** A listening SQ HTTP server as the CLI sees it. */
 export interface RunningHost {
   readonly port: number;
-  /** `data: <dir>` or `config: <file>, <n> tenants`, for the startup line. */
+  /** `data: <dir>`, `store: <url>` and/or `config: <file>, <n> tenants`, for the startup line. */
   readonly serving: string;
-  /** The single-tenant data directory (absolute). */
-  readonly dataDir: string;
+  /** Where the phexts are: the data directory (absolute), or the database without credentials. */
+  readonly served: string;
   /** True when anyone who can reach the port can read and write (no token, single tenant). */
   readonly open: boolean;
   /** Stops the config watcher, drains requests, flushes the store. */
@@ -31,14 +33,22 @@ export async function startHost(options: HostConfig, log: (line: string) => void
   // ledger (quotas, usage) and activity (metrics) read whichever is in force, and the triggers
   // (SIGHUP, file watch) ask the manager to reload.
   let onReload: (ok: boolean) => void = () => {};
+  // Phexts in a database (--store): a host that does not answer must not hold requests, which
+  // are refused (503) once a new connection has waited CONNECT_TIMEOUT_MS.
+  const database =
+    options.store === undefined ? undefined : { connectionString: options.store, connectionTimeoutMillis: CONNECT_TIMEOUT_MS };
+  // A tenant's usage (quotas) is measured when it starts being served: its files, or its rows.
+  const usage = database && (async (tenants: readonly string[]) => (await import('../store/pg/usage.js')).usageByTenant(database, tenants));
   const manager = options.config
-    ? await TenantManager.open(resolve(options.config), { adminKey: options.adminKey, log, onReload: (r) => onReload(r.ok) })
+    ? await TenantManager.open(resolve(options.config), { adminKey: options.adminKey, log, onReload: (r) => onReload(r.ok), usage })
     : undefined;
   const ledger = manager ? new TenantQuotaLedger(() => manager.registry) : undefined;
   const triggers = manager ? new ReloadTriggers(manager.configPath, (trigger, o) => manager.reload(trigger, o), { log }) : undefined;
-  if (!manager) mkdirSync(dataDir, { recursive: true });
-  // One owner per data directory: a second sq host, sq share or sq basic there is refused.
-  const lock = manager ? undefined : await lockDirectory(dataDir);
+  // Phexts in files: one owner per data directory (a second sq host, sq share or sq basic there
+  // is refused). In a database, no directory is used and several servers may share it.
+  const files = !manager && options.store === undefined;
+  if (files) mkdirSync(dataDir, { recursive: true });
+  const lock = files ? await lockDirectory(dataDir) : undefined;
 
   const metrics: Metrics = new Metrics({
     cache: () => store.stats(),
@@ -47,20 +57,36 @@ export async function startHost(options: HostConfig, log: (line: string) => void
   // The write path: the store asks the tenants' ledger to admit each change (quotas), then tells
   // its observers of each commit (metrics, then tenant usage, before the ledger's holds end).
   const single = manager ? undefined : new SingleTenantResolver(dataDir, options.key);
-  const store: FileDocumentStore = new FileDocumentStore({
-    // Asked on every request, never kept: a reload may add, remove or move tenants.
-    directories: manager
-      ? (tenant) => manager.registry.get(tenant)?.dataDir
-      : (tenant) => (tenant === single!.tenant.name ? single!.tenant.dataDir : undefined),
+  const common = {
     cacheBytes: options.cacheMb * MiB,
     maxPhextBytes: options.maxPhextMb * MiB,
     quota: ledger,
     notice: log,
-    checkpointRatio: options.checkpointRatio,
-    checkpointMinBytes: options.checkpointMinBytes,
-    checkpointIdleMs: options.checkpointIdleMs,
-    observers: [(commit) => metrics.observeCommit(commit), ...(ledger ? [(commit: Commit) => ledger.countCommit(commit)] : [])],
-  });
+    observers: [(commit: Commit) => metrics.observeCommit(commit), ...(ledger ? [(commit: Commit) => ledger.countCommit(commit)] : [])],
+  };
+  let store: DocumentStore;
+  if (database) {
+    const { PgDocumentStore } = await import('../store/pg/pg-store.js');
+    try {
+      store = await PgDocumentStore.open({ ...common, connection: database });
+    } catch (e) {
+      manager?.releaseDirectories();
+      throw new Error(
+        `cannot open the store ${describeStoreUrl(database.connectionString)}: ${String((e as Error).message).split('\n')[0]}`,
+      );
+    }
+  } else {
+    store = new FileDocumentStore({
+      ...common,
+      // Asked on every request, never kept: a reload may add, remove or move tenants.
+      directories: manager
+        ? (tenant) => manager.registry.get(tenant)?.dataDir
+        : (tenant) => (tenant === single!.tenant.name ? single!.tenant.dataDir : undefined),
+      checkpointRatio: options.checkpointRatio,
+      checkpointMinBytes: options.checkpointMinBytes,
+      checkpointIdleMs: options.checkpointIdleMs,
+    });
+  }
   onReload = (ok) => metrics.reloads.inc({ result: ok ? 'ok' : 'failed' });
   // Webhooks only enqueue on commit; each reload (or admin change) hands over the webhooks in force.
   const webhooks = manager
@@ -93,8 +119,13 @@ export async function startHost(options: HostConfig, log: (line: string) => void
   triggers?.watchFile();
   return {
     port: address.port,
-    serving: manager ? `config: ${manager.configPath}, ${manager.registry.size} tenants` : `data: ${dataDir}`,
-    dataDir,
+    serving: [
+      manager ? `config: ${manager.configPath}, ${manager.registry.size} tenants` : undefined,
+      options.store === undefined ? (manager ? undefined : `data: ${dataDir}`) : `store: ${describeStoreUrl(options.store)}`,
+    ]
+      .filter((part) => part !== undefined)
+      .join(', '),
+    served: options.store === undefined ? dataDir : describeStoreUrl(options.store),
     open: !!single && !single.requiresToken,
     async close() {
       triggers?.close();

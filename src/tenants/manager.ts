@@ -13,6 +13,12 @@ export interface ManagerOptions {
   log?: (line: string) => void;
   /** Told the outcome of every reload, whatever triggered it (metrics). */
   onReload?: (result: ReloadResult) => void;
+  /**
+   * The bytes each named tenant holds, when its phexts are not the `.phext` files of its data_dir
+   * (a database); a failure is logged and counts 0, as an unreadable directory does. The data
+   * directories are then not owned either: several servers may serve these tenants at once.
+   */
+  usage?: (tenants: readonly string[]) => Promise<ReadonlyMap<string, number>>;
 }
 
 export type ReloadResult = { ok: true; tenants: number } | { ok: false; error: string };
@@ -45,8 +51,8 @@ export class TenantManager implements TenantResolver {
    */
   private readonly seen: SeenText;
   private readonly log: (line: string) => void;
-  /** Owns every tenant's data_dir (one sq process per directory). */
-  private readonly locks: TenantDirLocks;
+  /** Owns every tenant's data_dir (one sq process per directory), when the phexts are kept there. */
+  private readonly locks: TenantDirLocks | undefined;
   private readonly swapListeners: Array<() => void> = [];
 
   private constructor(
@@ -57,29 +63,41 @@ export class TenantManager implements TenantResolver {
     this.current = registry;
     this.seen = new SeenText(configPath, registry.config.text);
     this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
-    this.locks = new TenantDirLocks(this.log);
+    this.locks = options.usage ? undefined : new TenantDirLocks(this.log);
   }
 
   /**
-   * Loads the config (a broken one throws a ConfigError), measures every tenant's disk usage and
-   * takes ownership of their data directories (a tenant whose directory another process owns is
-   * logged and refused).
+   * Loads the config (a broken one throws a ConfigError), measures every tenant's usage and,
+   * when their phexts are files, takes ownership of their data directories (a tenant whose
+   * directory another process owns is logged and refused).
    */
   static async open(configPath: string, options: ManagerOptions = {}): Promise<TenantManager> {
     const config = await loadConfig(configPath);
     const manager = new TenantManager(config.path, await TenantManager.build(config, options, undefined), options);
-    await manager.locks.update(manager.current.list());
+    await manager.locks?.update(manager.current.list());
     return manager;
   }
 
   /** The registry for `config`, with the disk usage of its new tenants measured. */
   private static async build(config: LoadedConfig, options: ManagerOptions, previous: TenantRegistry | undefined): Promise<TenantRegistry> {
     const registry = new TenantRegistry(config, { adminKey: options.adminKey, previous });
-    await Promise.all(
-      registry.fresh.map(async (t) => {
-        t.stats.bytesUsed = await measureUsage(t.dataDir).catch(() => 0);
-      }),
-    );
+    const { usage } = options;
+    const fresh = registry.fresh;
+    if (usage && fresh.length > 0) {
+      const used = await usage(fresh.map((t) => t.name)).catch((e: unknown) => {
+        (options.log ?? ((line) => process.stderr.write(`${line}\n`)))(
+          `tenants: the bytes used by ${fresh.length} tenants could not be measured (counted as 0): ${String(e).split('\n')[0]}`,
+        );
+        return new Map<string, number>();
+      });
+      for (const t of fresh) t.stats.bytesUsed = used.get(t.name) ?? 0;
+    } else if (!usage) {
+      await Promise.all(
+        fresh.map(async (t) => {
+          t.stats.bytesUsed = await measureUsage(t.dataDir).catch(() => 0);
+        }),
+      );
+    }
     return registry;
   }
 
@@ -90,7 +108,7 @@ export class TenantManager implements TenantResolver {
 
   resolve(token: string | undefined): RegisteredTenant | undefined {
     const tenant = this.current.resolve(token);
-    if (tenant) this.locks.check(tenant);
+    if (tenant) this.locks?.check(tenant);
     return tenant;
   }
 
@@ -108,7 +126,7 @@ export class TenantManager implements TenantResolver {
     try {
       const config = await loadConfig(this.configPath);
       this.swap(await TenantManager.build(config, this.options, this.current));
-      await this.locks.update(this.current.list());
+      await this.locks?.update(this.current.list());
       this.seen.saw(config.text);
       this.log(`tenants: loaded ${this.current.size} tenants from ${this.configPath} (on ${trigger})`);
       return this.reported({ ok: true, tenants: this.current.size });
@@ -129,7 +147,7 @@ export class TenantManager implements TenantResolver {
     return this.serialized(async () => {
       const { config, result, text } = await editConfig(this.configPath, edit, options);
       this.swap(await TenantManager.build(config, this.options, this.current));
-      await this.locks.update(this.current.list());
+      await this.locks?.update(this.current.list());
       this.seen.saw(text); // so the watcher does not reload what we just wrote
       return result;
     });
@@ -158,7 +176,7 @@ export class TenantManager implements TenantResolver {
 
   /** Gives up the tenants' data directories; call once their store is flushed. */
   releaseDirectories(): void {
-    this.locks.releaseAll();
+    this.locks?.releaseAll();
   }
 
   private serialized<T>(task: () => Promise<T>): Promise<T> {

@@ -8,7 +8,10 @@ import { tempDir, type Cleanup } from './temp-dir.js';
 
 /** A running `sq host` child, killed when the test ends. */
 export interface HostProcess extends SqProcess {
+  /** Its data directory: unused when it keeps its phexts in a database (`store`). */
   readonly dataDir: string;
+  /** The `--store` URL it was started with, if any. */
+  readonly store: string | undefined;
   /** `<dataDir>/<name>.phext`. */
   file(name: string): string;
   /** The data directory's entries, sorted. */
@@ -20,6 +23,10 @@ export interface HostProcess extends SqProcess {
 export interface HostOptions {
   /** Serve this directory instead of a fresh temp one (e.g. to restart on the same data). */
   dataDir?: string;
+  /** Keep the phexts in this database (`--store <url>`) instead of the data directory. */
+  store?: string | undefined;
+  /** Its working directory (default: the test's). */
+  cwd?: string;
   /** More `sq host` arguments (`--key`, `--max-body`, ...). */
   args?: string[];
   /** How long to wait for the listening line; generous for busy machines (default 20 s). */
@@ -27,7 +34,8 @@ export interface HostOptions {
 }
 
 /**
- * Starts `node bin/sq host 0 --bind 127.0.0.1 --data-dir <dir> ...args` without an SQ_KEY from
+ * Starts `node bin/sq host 0 --bind 127.0.0.1 --data-dir <dir> ...args` (`--store <url>` instead
+ * of `--data-dir` when given one) without an SQ_KEY from
  * the environment; SIGKILLed after the test. Its waitForStderr waits 10 s by default.
  */
 export async function startHost(t: Cleanup, options: HostOptions = {}): Promise<HostProcess> {
@@ -41,12 +49,14 @@ export async function startHost(t: Cleanup, options: HostOptions = {}): Promise<
     await started?.kill();
     for (const remove of removals) await remove();
   });
-  const args = ['host', '0', '--bind', '127.0.0.1', '--data-dir', dataDir, ...(options.args ?? [])];
-  const host = await startSq(args, { env: { SQ_KEY: '' }, startTimeoutMs: options.startTimeoutMs ?? 20_000 });
+  const where = options.store === undefined ? ['--data-dir', dataDir] : ['--store', options.store];
+  const args = ['host', '0', '--bind', '127.0.0.1', ...where, ...(options.args ?? [])];
+  const host = await startSq(args, { cwd: options.cwd, env: { SQ_KEY: '' }, startTimeoutMs: options.startTimeoutMs ?? 20_000 });
   started = host;
   return {
     ...host,
     dataDir,
+    store: options.store,
     waitForStderr: (pattern, ms = 10_000) => host.waitForStderr(pattern, ms),
     file: (name) => join(dataDir, `${name}.phext`),
     files: () => readdirSync(dataDir).sort(),

@@ -20,6 +20,12 @@ interface PostgresConnection {
 
 export interface ThrowawayPostgres {
   readonly connection: PostgresConnection;
+  /** `postgres:///<database>?host=<socket dir>&port=<port>`, as `sq host --store` takes it. */
+  url(database?: string): string;
+  /** Stops the server at once, keeping its data, as a crashed or unreachable database (see up()). */
+  down(): Promise<void>;
+  /** Starts the server again on its data after down(). */
+  up(): Promise<void>;
   /** Stops the server at once (no checkpoint: the cluster is thrown away) and removes its directory. */
   stop(): Promise<void>;
 }
@@ -78,17 +84,28 @@ export async function startPostgres(): Promise<ThrowawayPostgres | { readonly mi
     watchdog.stdin.end();
     await ended;
   };
+  const settings = `-c listen_addresses='' -c unix_socket_directories='${dir}' -c port=${PORT} -c fsync=on`;
+  const up = async () => {
+    await as('pg_ctl', ['start', '-D', data, '-l', join(dir, 'server.log'), '-w', '-t', '60', '-o', settings]);
+  };
   try {
     // --no-sync only for the files initdb writes: the server itself runs with fsync on.
     await as('initdb', ['-D', data, '-U', USER, '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync']);
-    const settings = `-c listen_addresses='' -c unix_socket_directories='${dir}' -c port=${PORT} -c fsync=on`;
-    await as('pg_ctl', ['start', '-D', data, '-l', join(dir, 'server.log'), '-w', '-t', '60', '-o', settings]);
+    await up();
     await as('createdb', ['-h', dir, '-p', String(PORT), '-U', USER, DATABASE]);
   } catch (e) {
     await stop();
     throw new Error(`could not start a throwaway PostgreSQL: ${String(e).split('\n')[0]}`);
   }
-  return { connection: { host: dir, port: PORT, user: USER, database: DATABASE }, stop };
+  return {
+    connection: { host: dir, port: PORT, user: USER, database: DATABASE },
+    url: (database = DATABASE) => `postgres://${USER}@/${database}?host=${dir}&port=${PORT}`,
+    down: async () => {
+      await as('pg_ctl', ['stop', '-D', data, '-m', 'immediate', '-w', '-t', '60']);
+    },
+    up,
+    stop,
+  };
 }
 
 /** The directory of the newest installed PostgreSQL's binaries, else of the initdb on PATH. */

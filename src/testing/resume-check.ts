@@ -47,6 +47,8 @@ export async function checkResumes(check: ResumeCheck): Promise<void> {
   };
   try {
     const model = new Map<string, string>();
+    // A consumer that never leaves sees every version once: it subscribes before the first write.
+    const steady = await watch('');
     // Each writer owns its scrolls, so the final state does not depend on how their writes interleave.
     const writers = Array.from({ length: check.workers }, async (_, w) => {
       const versions: number[] = [];
@@ -61,8 +63,6 @@ export async function checkResumes(check: ResumeCheck): Promise<void> {
       }
       return versions;
     });
-    // A consumer that never leaves sees every version once.
-    const steady = await watch('');
     let final = -1;
     const writing = Promise.all(writers).then((versions) => {
       final = Math.max(...versions.flat());

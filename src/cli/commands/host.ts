@@ -25,6 +25,9 @@ Serves the REST API (/api/v2/...) over HTTP. Port 0 picks a free port.
 Options:
   --bind ADDR            address to listen on (default 0.0.0.0, all interfaces)
   --data-dir DIR         where <p>.phext files live (default: the current directory)
+  --store URL            keep phexts in PostgreSQL instead of files: postgres://user@host/db,
+                         or postgres:///db?host=/socket/dir; servers may share one database
+                         (a password is best left to the PGPASSWORD environment variable)
   --key TOKEN            require this token (Authorization: Bearer, or X-SQ-API-Key);
                          the SQ_KEY environment variable works too and hides it from ps
   --config FILE          multi-tenant mode: tokens, names and data dirs from FILE
@@ -88,7 +91,7 @@ export function validHostConfig(input: HostConfigInput): HostConfig {
 export function serveUntilSignal(host: RunningHost, bind: string, extra = ''): Promise<number> {
   if (host.open && !isLoopbackAddress(bind)) {
     stderrLine(
-      `warning: serving ${host.dataDir} without a token on ${bind}: anyone who can reach this port can read and write. Use --key or --bind 127.0.0.1.`,
+      `warning: serving ${host.served} without a token on ${bind}: anyone who can reach this port can read and write. Use --key or --bind 127.0.0.1.`,
     );
   }
   process.stdout.write(`SQ ${VERSION} listening on http://${bind}:${host.port} (${host.serving}${extra})\n`);
@@ -120,6 +123,7 @@ export const hostCommand: Command = {
       options: {
         bind: { type: 'string' },
         'data-dir': { type: 'string' },
+        store: { type: 'string' },
         key: { type: 'string' },
         config: { type: 'string' },
         'admin-key': { type: 'string' },
@@ -152,6 +156,8 @@ export const hostCommand: Command = {
           throw new UsageError(`--${flag} cannot be combined with --config (tenants come from the config file)`);
       }
     }
+    if (values.store !== undefined && values['data-dir'] !== undefined)
+      throw new UsageError('--data-dir cannot be combined with --store (phexts are kept in the database)');
     const logFormat = values['log-format'];
     if (logFormat !== undefined && !['text', 'json', 'off'].includes(logFormat))
       throw new UsageError(`--log-format must be text, json or off`);
@@ -160,6 +166,7 @@ export const hostCommand: Command = {
       bind: values.bind,
       logFormat: logFormat as HostConfig['logFormat'] | undefined,
       dataDir: values['data-dir'],
+      store: values.store,
       key: values.config === undefined ? (values.key ?? process.env.SQ_KEY) : undefined,
       config: values.config,
       adminKey: values['admin-key'] ?? process.env.SQ_ADMIN_KEY,

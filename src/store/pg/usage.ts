@@ -1,0 +1,22 @@
+import pg from 'pg';
+import { migrate } from './schema.js';
+
+/**
+ * The bytes each of `tenants` holds in the database (the sizes of its phexts; 0 for a tenant
+ * with none), for quotas: measured once when a tenant starts being served, as the file store's
+ * tenants are by their files. Brings the schema up to date first, as opening the store does.
+ */
+export async function usageByTenant(connection: pg.PoolConfig, tenants: readonly string[]): Promise<Map<string, number>> {
+  const pool = new pg.Pool({ ...connection, max: 1 });
+  pool.on('error', () => undefined); // the query in flight fails with it
+  try {
+    await migrate(pool);
+    const { rows } = await pool.query<{ tenant: string; bytes: string }>(
+      'SELECT tenant, sum(size)::text AS bytes FROM sq_phexts WHERE tenant = ANY($1) GROUP BY tenant',
+      [tenants],
+    );
+    return new Map(rows.map((r) => [r.tenant, Number(r.bytes)]));
+  } finally {
+    await pool.end();
+  }
+}
