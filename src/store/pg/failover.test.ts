@@ -12,6 +12,7 @@ import { FAILOVER_PHEXT, PG_WRITER } from '../../testing/pg-writer.js';
 import { startReplicatedPostgres, type PairServer, type ReplicatedPostgres } from '../../testing/postgres.js';
 import { at } from '../../testing/store-support.js';
 import { waitFor } from '../../testing/wait.js';
+import { StoreError } from '../document-store.js';
 import { PgDocumentStore } from './pg-store.js';
 
 const WRITERS = 4;
@@ -114,4 +115,38 @@ test('the asynchronous control: a lagging standby promoted after kill -9 lacks a
   // Only writes acknowledged by the old primary are lost: the promoted standby keeps what it acknowledged.
   const lostAt = new Set(lost.map((a) => said.acks.indexOf(a)));
   assert.ok([...lostAt].every((i) => i < atPromotion));
+});
+
+test('the store uses whichever host is the primary, and says so when none is', async (t) => {
+  const pair = await startReplicatedPostgres('asynchronous');
+  if ('missing' in pair) return t.skip(`PostgreSQL not available: ${pair.missing}`);
+  t.after(() => pair.stop());
+  // The standby named first: passed over for the primary.
+  const store = await PgDocumentStore.open({
+    connection: [pair.standby.connection, pair.primary.connection],
+    cacheBytes: 64 * MiB,
+    maxPhextBytes: 64 * MiB,
+    // Its pooled connections to the killed primary fail while idle: expected here.
+    notice: () => undefined,
+  });
+  t.after(() => store.close());
+  const key = { tenant: 't', name: 'found' };
+  assert.equal((await store.mutate(key, (p) => p.set(at('1.1.1'), 'on the primary'))).version, 1);
+  await pair.primary.kill();
+  const noPrimary = (e: unknown) =>
+    e instanceof StoreError && e.status === 503 && /no primary database is reachable \(.*: a standby; .*: connect /.test(e.message);
+  await assert.rejects(
+    store.mutate(key, (p) => p.set(at('1.1.1'), 'nowhere')),
+    (e) => noPrimary(e) && /the change was not saved/.test((e as Error).message),
+  );
+  await assert.rejects(store.read(key), noPrimary);
+  await assert.rejects(store.changesSince(key, 0), noPrimary);
+  // A store cannot open without a primary.
+  await assert.rejects(
+    PgDocumentStore.open({ connection: [pair.standby.connection], cacheBytes: MiB, maxPhextBytes: MiB }),
+    (e) => e instanceof StoreError && e.status === 503 && /^no primary database is reachable \(.*: a standby\)$/.test(e.message),
+  );
+  await pair.standby.promote();
+  assert.equal((await store.read(key))?.phext.get(at('1.1.1')), 'on the primary');
+  assert.equal((await store.mutate(key, (p) => p.set(at('1.1.1'), 'on the new primary'))).version, 2);
 });

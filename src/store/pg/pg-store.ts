@@ -176,19 +176,23 @@ export class PgDocumentStore implements DocumentStore {
     if (this.closing) throw refusals.closed();
   }
 
-  /** Reads `document` with `work` on the primary's pool; a failure that lost the primary has it looked for again. */
+  /**
+   * Reads `document` with `work` on the primary's pool. A failure that lost the primary has it
+   * looked for again, and the read (which changes nothing) is tried once more on the one found.
+   */
   private async onPrimary<T>(document: DocumentKey, work: (pool: pg.Pool) => Promise<T>): Promise<T> {
-    let pool: pg.Pool;
-    try {
-      pool = await this.primary.pool();
-    } catch (e) {
-      throw pgRefusals.readFailed(document, e);
-    }
-    try {
-      return await work(pool);
-    } catch (e) {
-      this.primary.failed(pool, e);
-      throw e;
+    for (let attempt = 1; ; attempt++) {
+      let pool: pg.Pool;
+      try {
+        pool = await this.primary.pool();
+      } catch (e) {
+        throw pgRefusals.readFailed(document, e);
+      }
+      try {
+        return await work(pool);
+      } catch (e) {
+        if (!this.primary.failed(pool, e) || attempt > 1) throw e;
+      }
     }
   }
 
@@ -297,12 +301,22 @@ export class PgDocumentStore implements DocumentStore {
     let applied: AppliedBatch | undefined;
     let committing = false;
     try {
-      pool = await this.primary.pool();
-      client = await pool.connect();
+      ({ pool, client } = await this.primary.connect());
       // A connection lost mid-transaction fails the statement in flight, which says what it means
       // here; unheard, the client's own error event would end the process.
       client.on('error', ignore);
-      await client.query('BEGIN');
+      try {
+        await client.query('BEGIN');
+      } catch (e) {
+        // Nothing was done: a pooled connection to a primary that has just gone is tried once
+        // more on the primary looked for again. Destroyed, its listener staying (see below).
+        client.release(true);
+        client = undefined;
+        if (!this.primary.failed(pool, e)) throw e;
+        ({ pool, client } = await this.primary.connect());
+        client.on('error', ignore);
+        await client.query('BEGIN');
+      }
       base = await this.lockedBase(client, doc);
       applied = applyBatch(doc, baseOf(base), batch, this.options.maxPhextBytes, this.options.quota);
       if (applied.records.length > 0) {

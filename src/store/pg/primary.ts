@@ -58,9 +58,34 @@ export class Primary {
     return this.finding;
   }
 
-  /** `cause` came from an operation on `pool`: a lost or read-only primary is looked for again. */
-  failed(pool: pg.Pool, cause: unknown): void {
-    if (pool === this.found && unavailable(cause)) this.finding = undefined;
+  /**
+   * `cause` came from an operation on `pool`: a lost or read-only primary is looked for again
+   * (true: it was the primary found, and the operation may be tried again on the next one).
+   */
+  failed(pool: pg.Pool, cause: unknown): boolean {
+    if (pool !== this.found || !this.finding || !unavailable(cause)) return false;
+    this.finding = undefined;
+    return true;
+  }
+
+  /**
+   * A connection of the primary's pool. Failing to connect does nothing in the database: when the
+   * primary found has gone, the connection is asked of the primary looked for again.
+   */
+  async connect(): Promise<{ pool: pg.Pool; client: pg.PoolClient }> {
+    const pool = await this.pool();
+    try {
+      return { pool, client: await pool.connect() };
+    } catch (e) {
+      if (!this.failed(pool, e)) throw e;
+    }
+    const next = await this.pool();
+    try {
+      return { pool: next, client: await next.connect() };
+    } catch (e) {
+      this.failed(next, e);
+      throw e;
+    }
   }
 
   end(): Promise<unknown> {
