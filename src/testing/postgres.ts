@@ -139,6 +139,11 @@ export interface PairServer {
   readonly connection: PostgresConnection;
   /** SIGKILL of its postmaster (a crash of its host); resolves once that process is gone. */
   kill(): Promise<void>;
+  /**
+   * SIGSTOP of its postmaster and of each of its processes (a host that stopped answering without
+   * closing its connections); the function returned sends them SIGCONT, and must be called.
+   */
+  freeze(): () => void;
   /** A fast shutdown (`pg_ctl stop -m fast`). */
   shutdown(): Promise<void>;
   /** Starts it again on its data directory. */
@@ -228,9 +233,17 @@ function pairServer(cluster: ClusterDir): PairServer {
   return {
     connection: cluster.connection,
     kill: async () => {
-      const pid = Number(readFileSync(join(cluster.data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+      const pid = postmasterPid(cluster);
       process.kill(pid, 'SIGKILL');
       while (running(pid)) await new Promise((r) => setTimeout(r, 5));
+    },
+    freeze: () => {
+      const postmaster = postmasterPid(cluster);
+      const pids = [postmaster, ...childrenOf(postmaster)];
+      for (const pid of pids) process.kill(pid, 'SIGSTOP');
+      return () => {
+        for (const pid of pids) process.kill(pid, 'SIGCONT');
+      };
     },
     shutdown: async () => {
       await cluster.run('pg_ctl', ['stop', '-D', cluster.data, '-m', 'fast', '-w', '-t', '60']);
@@ -240,6 +253,24 @@ function pairServer(cluster: ClusterDir): PairServer {
       await cluster.run('pg_ctl', ['promote', '-D', cluster.data, '-w', '-t', '60']);
     },
   };
+}
+
+const postmasterPid = (cluster: ClusterDir) => Number(readFileSync(join(cluster.data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+
+/** The processes whose parent is `pid` (a postmaster's backends and workers). */
+function childrenOf(pid: number): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((name) => {
+      try {
+        // The parent is the second field after the command's closing parenthesis.
+        const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
 }
 
 /** Whether `pid` is a live process: not gone, nor a zombie that nobody reaps (a container whose first process is no init). */

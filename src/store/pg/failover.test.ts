@@ -132,6 +132,32 @@ test('the store uses whichever host is the primary, and says so when none is', a
   t.after(() => store.close());
   const key = { tenant: 't', name: 'found' };
   assert.equal((await store.mutate(key, (p) => p.set(at('1.1.1'), 'on the primary'))).version, 1);
+  // A primary that stops answering, its connections open: refused within the timeouts, no hang.
+  const bounded = await PgDocumentStore.open({
+    connection: [pair.primary.connection, pair.standby.connection].map((c) => ({
+      ...c,
+      connectionTimeoutMillis: 500,
+      query_timeout: 1000,
+    })),
+    cacheBytes: MiB,
+    maxPhextBytes: MiB,
+    notice: () => undefined,
+  });
+  t.after(() => bounded.close());
+  const thaw = pair.primary.freeze();
+  try {
+    const started = Date.now();
+    await assert.rejects(
+      bounded.read(key),
+      (e) =>
+        e instanceof StoreError &&
+        e.status === 503 &&
+        /no primary database is reachable \(.*: Connection terminated due to connection timeout; .*: a standby\)/.test(e.message),
+    );
+    assert.ok(Date.now() - started < 5000, `refused after ${Date.now() - started} ms`);
+  } finally {
+    thaw();
+  }
   await pair.primary.kill();
   const noPrimary = (e: unknown) =>
     e instanceof StoreError && e.status === 503 && /no primary database is reachable \(.*: a standby; .*: connect /.test(e.message);
