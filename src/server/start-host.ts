@@ -9,7 +9,7 @@ import { multiTenancy, singleTenancy } from '../tenants/http-routes.js';
 import type { HostConfig } from './host-config.js';
 import { Metrics } from './metrics.js';
 import { createHost } from './server.js';
-import { CONNECT_TIMEOUT_MS, describeStoreUrl } from './store-url.js';
+import { describeStoreUrl, storeConnections } from './store-url.js';
 
 const MiB = 1024 * 1024;
 
@@ -35,8 +35,7 @@ export async function startHost(options: HostConfig, log: (line: string) => void
   let onReload: (ok: boolean) => void = () => {};
   // Phexts in a database (--store): a host that does not answer must not hold requests, which
   // are refused (503) once a new connection has waited CONNECT_TIMEOUT_MS.
-  const database =
-    options.store === undefined ? undefined : { connectionString: options.store, connectionTimeoutMillis: CONNECT_TIMEOUT_MS };
+  const database = options.store === undefined ? undefined : storeConnections(options.store);
   // A tenant's usage (quotas) is measured when it starts being served: its files, or its rows.
   const usage = database && (async (tenants: readonly string[]) => (await import('../store/pg/usage.js')).usageByTenant(database, tenants));
   const manager = options.config
@@ -71,9 +70,7 @@ export async function startHost(options: HostConfig, log: (line: string) => void
       store = await PgDocumentStore.open({ ...common, connection: database });
     } catch (e) {
       manager?.releaseDirectories();
-      throw new Error(
-        `cannot open the store ${describeStoreUrl(database.connectionString)}: ${String((e as Error).message).split('\n')[0]}`,
-      );
+      throw new Error(`cannot open the store ${describeStoreUrl(options.store!)}: ${String((e as Error).message).split('\n')[0]}`);
     }
   } else {
     store = new FileDocumentStore({

@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { Phext } from '../../phext/index.js';
 import { applyBatch, type AppliedBatch, type BatchBase } from '../apply-batch.js';
 import {
@@ -20,6 +20,7 @@ import { REAL_CLOCK } from '../file-store.js';
 import { Lru } from '../lru.js';
 import { refusals } from '../refusals.js';
 import { CommittedSnapshot } from '../snapshot.js';
+import { Primary } from './primary.js';
 import { pgRefusals, rolledBack } from './refusals.js';
 import { coordinateOf, recordColumns, recordOf, type ChangeRow } from './rows.js';
 import { migrate } from './schema.js';
@@ -31,8 +32,13 @@ const DOCUMENT_MEMORY = 1536;
 /** Settings of the PostgreSQL store. */
 export interface PgStoreOptions
   extends Pick<StoreOptions, 'cacheBytes' | 'maxPhextBytes' | 'gatherMaxMs' | 'clock' | 'quota' | 'observers'> {
-  /** The database; the store opens its own pool and ends it on close. */
-  readonly connection: pg.PoolConfig;
+  /**
+   * The database: one host, or a list of hosts (a primary and its standbys, in the order they are
+   * tried) among which the store uses the primary, looking for it again when it is lost (a
+   * failover), and refusing with 503 while none is reachable. The store opens a pool per host and
+   * ends them on close; `connectionTimeoutMillis` defaults to 5 s and `query_timeout` to 30 s.
+   */
+  readonly connection: pg.PoolConfig | readonly pg.PoolConfig[];
   /** Where the store reports what an operator should know (a pooled connection lost while idle). */
   readonly notice?: (line: string) => void;
 }
@@ -63,7 +69,7 @@ export class PgDocumentStore implements DocumentStore {
 
   private constructor(
     private readonly options: PgStoreOptions,
-    private readonly pool: pg.Pool,
+    private readonly primary: Primary,
   ) {
     this.documents = new Lru(options.cacheBytes);
     this.observers = [...(options.observers ?? [])];
@@ -72,17 +78,18 @@ export class PgDocumentStore implements DocumentStore {
 
   /** Connects, brings the schema up to date, and returns the store. */
   static async open(options: PgStoreOptions): Promise<PgDocumentStore> {
-    const pool = new pg.Pool(options.connection);
-    // An idle connection the server dropped: the pool replaces it; unheard, it would end the process.
     const notice = options.notice ?? ((line) => process.emitWarning(line));
-    pool.on('error', (e) => notice(`a pooled database connection failed while idle: ${e.message.split('\n')[0]}`));
+    const hosts = Array.isArray(options.connection) ? options.connection : [options.connection as pg.PoolConfig];
+    let store: PgDocumentStore | undefined;
+    const primary = new Primary(hosts, notice, () => store?.forgetAll());
     try {
-      await migrate(pool);
+      await migrate(await primary.pool());
     } catch (e) {
-      await pool.end();
+      await primary.end();
       throw e;
     }
-    return new PgDocumentStore(options, pool);
+    store = new PgDocumentStore(options, primary);
+    return store;
   }
 
   read(document: DocumentKey): Promise<Snapshot | undefined> {
@@ -92,7 +99,7 @@ export class PgDocumentStore implements DocumentStore {
     } catch (e) {
       return Promise.reject(e);
     }
-    return this.track(this.refresh(this.pool, doc));
+    return this.track(this.onPrimary(doc.key, (pool) => this.refresh(pool, doc)));
   }
 
   mutate<T>(document: DocumentKey, change: (phext: Phext) => T, options: MutateOptions = {}): Promise<Written<T>> {
@@ -125,7 +132,7 @@ export class PgDocumentStore implements DocumentStore {
     this.closing ??= (async () => {
       await Promise.all([...this.documents.values()].map((d) => d.whenIdle()));
       await Promise.allSettled([...this.reading]);
-      await this.pool.end();
+      await this.primary.end();
     })();
     return this.closing;
   }
@@ -138,12 +145,13 @@ export class PgDocumentStore implements DocumentStore {
     }
     return this.track(
       (async () => {
-        let rows: ChangesRow[];
-        try {
-          rows = (await this.pool.query<ChangesRow>(CHANGES_AFTER, [document.tenant, document.name, since])).rows;
-        } catch (e) {
-          throw pgRefusals.readFailed(document, e);
-        }
+        const rows = await this.onPrimary(document, async (pool) => {
+          try {
+            return (await pool.query<ChangesRow>(CHANGES_AFTER, [document.tenant, document.name, since])).rows;
+          } catch (e) {
+            throw pgRefusals.readFailed(document, e);
+          }
+        });
         // Every scroll a commit made has its newest record: the changes since any version are all held.
         const version = rows[0] ? Number(rows[0].version) : 0;
         if (since > version) return undefined;
@@ -166,6 +174,34 @@ export class PgDocumentStore implements DocumentStore {
 
   private checkOpen(): void {
     if (this.closing) throw refusals.closed();
+  }
+
+  /**
+   * Reads `document` with `work` on the primary's pool. A failure that lost the primary has it
+   * looked for again, and the read (which changes nothing) is tried once more on the one found.
+   */
+  private async onPrimary<T>(document: DocumentKey, work: (pool: pg.Pool) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      let pool: pg.Pool;
+      try {
+        pool = await this.primary.pool();
+      } catch (e) {
+        throw pgRefusals.readFailed(document, e);
+      }
+      try {
+        return await work(pool);
+      } catch (e) {
+        if (!this.primary.failed(pool, e) || attempt > 1) throw e;
+      }
+    }
+  }
+
+  /**
+   * Drops every cached state: the primary is another host now, which may lack commits the old one
+   * had (an asynchronous standby's), so nothing read from the old one is taken for its content.
+   */
+  private forgetAll(): void {
+    for (const doc of [...this.documents.values()]) this.setState(doc, undefined);
   }
 
   private track<T>(work: Promise<T>): Promise<T> {
@@ -259,16 +295,28 @@ export class PgDocumentStore implements DocumentStore {
    */
   private async commitBatch(doc: Document, batch: PendingMutation[]): Promise<void> {
     const started = this.clock.now();
+    let pool: pg.Pool | undefined;
     let client: pg.PoolClient | undefined;
     let base: CommittedSnapshot | undefined;
     let applied: AppliedBatch | undefined;
     let committing = false;
     try {
-      client = await this.pool.connect();
+      ({ pool, client } = await this.primary.connect());
       // A connection lost mid-transaction fails the statement in flight, which says what it means
       // here; unheard, the client's own error event would end the process.
       client.on('error', ignore);
-      await client.query('BEGIN');
+      try {
+        await client.query('BEGIN');
+      } catch (e) {
+        // Nothing was done: a pooled connection to a primary that has just gone is tried once
+        // more on the primary looked for again. Destroyed, its listener staying (see below).
+        client.release(true);
+        client = undefined;
+        if (!this.primary.failed(pool, e)) throw e;
+        ({ pool, client } = await this.primary.connect());
+        client.on('error', ignore);
+        await client.query('BEGIN');
+      }
       base = await this.lockedBase(client, doc);
       applied = applyBatch(doc, baseOf(base), batch, this.options.maxPhextBytes, this.options.quota);
       if (applied.records.length > 0) {
@@ -288,6 +336,7 @@ export class PgDocumentStore implements DocumentStore {
         // Destroyed, not reused: its listener stays for whatever the dying connection still says.
         client.release(true);
       }
+      if (pool) this.primary.failed(pool, e);
       for (const hold of applied?.holds ?? []) hold.settle();
       let error;
       if (committing && !rolledBack(e)) {
