@@ -12,7 +12,7 @@ export const STORE_URL_RULE =
   'must be a postgres:// or postgresql:// URL, e.g. postgres://user@host:5432/db or postgres:///db?host=/run/postgresql';
 
 /** How long the store waits for a new database connection before the request is answered 503. */
-export const CONNECT_TIMEOUT_MS = 5_000;
+const CONNECT_TIMEOUT_MS = 5_000;
 
 /** The URL as a WHATWG URL; node-postgres also takes credentials before an empty host (`user@/db`). */
 function parsed(url: string): URL | undefined {
