@@ -20,6 +20,7 @@ import { REAL_CLOCK } from '../file-store.js';
 import { Lru } from '../lru.js';
 import { refusals } from '../refusals.js';
 import { CommittedSnapshot } from '../snapshot.js';
+import { FreshReads } from './fresh-reads.js';
 import { Primary } from './primary.js';
 import { pgRefusals, rolledBack } from './refusals.js';
 import { coordinateOf, recordColumns, recordOf, type ChangeRow } from './rows.js';
@@ -64,6 +65,8 @@ export class PgDocumentStore implements DocumentStore {
   private readonly observers: CommitObserver[];
   private readonly clock: StoreClock;
   private closing: Promise<void> | undefined;
+  /** Each cached phext's reads, sharing their statements (see FreshReads). */
+  private readonly reads = new WeakMap<Document, FreshReads<CommittedSnapshot | undefined>>();
   /** Reads and change queries in flight, which close waits for before ending the pool. */
   private readonly reading = new Set<Promise<unknown>>();
 
@@ -99,7 +102,13 @@ export class PgDocumentStore implements DocumentStore {
     } catch (e) {
       return Promise.reject(e);
     }
-    return this.track(this.onPrimary(doc.key, (pool) => this.refresh(pool, doc)));
+    let reads = this.reads.get(doc);
+    if (!reads) {
+      const fresh = new FreshReads(() => this.onPrimary(doc.key, (pool) => this.refresh(pool, doc)));
+      this.reads.set(doc, fresh);
+      reads = fresh;
+    }
+    return this.track(reads.read());
   }
 
   mutate<T>(document: DocumentKey, change: (phext: Phext) => T, options: MutateOptions = {}): Promise<Written<T>> {

@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { FreshReads } from './fresh-reads.js';
+
+/** Checks the test ends by hand: each resolves with its own number (its start order). */
+function handChecks() {
+  const pending: Array<() => void> = [];
+  let started = 0;
+  return {
+    check: () => {
+      const n = ++started;
+      return new Promise<number>((resolve) => pending.push(() => resolve(n)));
+    },
+    get started() {
+      return started;
+    },
+    finishNext: () => pending.shift()!(),
+  };
+}
+
+test('a read that comes while a check runs gets the next one, started after it; those that come meanwhile share it', async () => {
+  const checks = handChecks();
+  const reads = new FreshReads(checks.check);
+  const first = reads.read();
+  const second = reads.read(); // came after check 1 was sent: must not be served by it
+  const third = reads.read();
+  assert.equal(checks.started, 1);
+  checks.finishNext();
+  assert.equal(await first, 1);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(checks.started, 2, 'the waiting reads start one check once the first has ended');
+  checks.finishNext();
+  assert.deepEqual(await Promise.all([second, third]), [2, 2]);
+  // Idle again: the next read starts its own check at once.
+  const fourth = reads.read();
+  assert.equal(checks.started, 3);
+  checks.finishNext();
+  assert.equal(await fourth, 3);
+});
+
+test('a failed check fails the reads it served; the reads waiting behind it get a check of their own', async () => {
+  let n = 0;
+  const fails: Array<(e: Error) => void> = [];
+  const reads = new FreshReads<number>(() => {
+    n++;
+    return n === 1 ? new Promise<number>((_, reject) => fails.push(reject)) : Promise.resolve(n);
+  });
+  const first = reads.read();
+  const second = reads.read();
+  fails[0]!(new Error('connection lost'));
+  await assert.rejects(first, /connection lost/);
+  assert.equal(await second, 2);
+});
