@@ -29,7 +29,7 @@ test('servers starting together migrate once; migrating again changes nothing', 
   );
   assert.deepEqual(
     tables.rows.map((r) => r.name),
-    ['sq_changes', 'sq_phexts', 'sq_schema', 'sq_scrolls'],
+    ['sq_changes', 'sq_phexts', 'sq_schema', 'sq_scrolls', 'sq_tenants', 'sq_tenants_version'],
   );
 });
 

@@ -38,6 +38,21 @@ const MIGRATIONS: readonly string[] = [
      PRIMARY KEY (tenant, phext, coord)
    );
    CREATE INDEX sq_changes_by_version ON sq_changes (tenant, phext, version);`,
+  // The tenants of `sq host --store … --tenants-from-store`: a token only as its SHA-256. Every
+  // change of the table raises the one counter of sq_tenants_version in its transaction, so a
+  // server tells that something changed by reading one row, and sees the change once committed.
+  `CREATE TABLE sq_tenants_version (
+     one boolean PRIMARY KEY DEFAULT true CHECK (one),
+     version bigint NOT NULL
+   );
+   INSERT INTO sq_tenants_version (version) VALUES (0);
+   CREATE TABLE sq_tenants (
+     name text COLLATE "C" PRIMARY KEY,
+     token_sha256 bytea NOT NULL UNIQUE CHECK (octet_length(token_sha256) = 32),
+     quota_mb double precision,
+     webhooks jsonb NOT NULL DEFAULT '[]',
+     version bigint NOT NULL
+   );`,
 ];
 
 /** Any number, the same in every SQ: the lock that keeps two servers from migrating at once. */
