@@ -42,7 +42,7 @@ export async function startHost(options: HostConfig, log: (line: string) => void
     ? await TenantManager.open(resolve(options.config), { adminKey: options.adminKey, log, onReload: (r) => onReload(r.ok), usage })
     : undefined;
   const ledger = manager ? new TenantQuotaLedger(() => manager.registry) : undefined;
-  const triggers = manager ? new ReloadTriggers(manager.configPath, (trigger, o) => manager.reload(trigger, o), { log }) : undefined;
+  const triggers = manager ? new ReloadTriggers(manager.source.where, (trigger, o) => manager.reload(trigger, o), { log }) : undefined;
   // Phexts in files: one owner per data directory (a second sq host, sq share or sq basic there
   // is refused). In a database, no directory is used and several servers may share it.
   const files = !manager && options.store === undefined;
@@ -117,7 +117,7 @@ export async function startHost(options: HostConfig, log: (line: string) => void
   return {
     port: address.port,
     serving: [
-      manager ? `config: ${manager.configPath}, ${manager.registry.size} tenants` : undefined,
+      manager ? `config: ${manager.source.where}, ${manager.registry.size} tenants` : undefined,
       options.store === undefined ? (manager ? undefined : `data: ${dataDir}`) : `store: ${describeStoreUrl(options.store)}`,
     ]
       .filter((part) => part !== undefined)

@@ -1,9 +1,9 @@
-import { SeenText } from '../config-watch/seen-text.js';
-import { loadConfig, type LoadedConfig, type TenantsFile } from './config.js';
-import { editConfig, type EditOptions } from './edit.js';
+import type { LoadedConfig, TenantsFile } from './config.js';
+import type { EditOptions } from './edit.js';
 import { measureUsage } from './quota.js';
 import { TenantDirLocks } from './dir-locks.js';
 import { TenantRegistry, type RegisteredTenant } from './registry.js';
+import { TenantsFileSource, type TenantSource } from './source.js';
 import type { TenantResolver } from './tenant.js';
 
 export interface ManagerOptions {
@@ -24,12 +24,13 @@ export interface ManagerOptions {
 export type ReloadResult = { ok: true; tenants: number } | { ok: false; error: string };
 
 /** What asked for a reload; named in the log line, since the watcher may follow any other trigger. */
-export type ReloadTrigger = 'request' | 'SIGHUP' | 'file change';
+export type ReloadTrigger = 'request' | 'SIGHUP' | 'file change' | 'database change';
 
 export interface ReloadOptions {
   /**
-   * Skip the reload when the file holds the text last read, whether it was loaded, refused or
-   * written by change(): for the file watcher, which hears of every file in the directories.
+   * Skip the reload when the source holds what was last read, whether it was loaded, refused or
+   * written by change(): for the file watcher, which hears of every file in the directories, and
+   * the database's poll.
    */
   onlyIfChanged?: boolean;
 }
@@ -44,24 +45,21 @@ export interface ReloadOptions {
 export class TenantManager implements TenantResolver {
   private current: TenantRegistry;
   private queue: Promise<unknown> = Promise.resolve();
-  /**
-   * The config text last read, loaded, refused or written. Kept here rather than by the watcher:
-   * every reload and change must update it inside the one-at-a-time queue, or the watcher would
-   * load again what a SIGHUP, a request or an admin change has just applied.
-   */
-  private readonly seen: SeenText;
   private readonly log: (line: string) => void;
   /** Owns every tenant's data_dir (one sq process per directory), when the phexts are kept there. */
   private readonly locks: TenantDirLocks | undefined;
   private readonly swapListeners: Array<() => void> = [];
 
+  /**
+   * `source` keeps what it last read or wrote (see TenantSource.changed); it is used only inside
+   * the one-at-a-time queue, so a watcher never loads again what was just applied.
+   */
   private constructor(
-    readonly configPath: string,
+    readonly source: TenantSource,
     registry: TenantRegistry,
     private readonly options: ManagerOptions,
   ) {
     this.current = registry;
-    this.seen = new SeenText(configPath, registry.config.text);
     this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
     this.locks = options.usage ? undefined : new TenantDirLocks(this.log);
   }
@@ -71,9 +69,10 @@ export class TenantManager implements TenantResolver {
    * when their phexts are files, takes ownership of their data directories (a tenant whose
    * directory another process owns is logged and refused).
    */
-  static async open(configPath: string, options: ManagerOptions = {}): Promise<TenantManager> {
-    const config = await loadConfig(configPath);
-    const manager = new TenantManager(config.path, await TenantManager.build(config, options, undefined), options);
+  static async open(from: string | TenantSource, options: ManagerOptions = {}): Promise<TenantManager> {
+    const source = typeof from === 'string' ? new TenantsFileSource(from) : from;
+    const config = await source.load();
+    const manager = new TenantManager(source, await TenantManager.build(config, options, undefined), options);
     await manager.locks?.update(manager.current.list());
     return manager;
   }
@@ -122,13 +121,12 @@ export class TenantManager implements TenantResolver {
   }
 
   private async reloadNow(trigger: ReloadTrigger, onlyIfChanged: boolean): Promise<ReloadResult> {
-    if (!(await this.seen.changed()) && onlyIfChanged) return { ok: true, tenants: this.current.size };
+    if (!(await this.source.changed()) && onlyIfChanged) return { ok: true, tenants: this.current.size };
     try {
-      const config = await loadConfig(this.configPath);
+      const config = await this.source.load();
       this.swap(await TenantManager.build(config, this.options, this.current));
       await this.locks?.update(this.current.list());
-      this.seen.saw(config.text);
-      this.log(`tenants: loaded ${this.current.size} tenants from ${this.configPath} (on ${trigger})`);
+      this.log(`tenants: loaded ${this.current.size} tenants from ${this.source.where} (on ${trigger})`);
       return this.reported({ ok: true, tenants: this.current.size });
     } catch (err) {
       const error = (err as Error).message;
@@ -142,13 +140,12 @@ export class TenantManager implements TenantResolver {
     return result;
   }
 
-  /** Applies an admin change to the file on disk (see editConfig), saves it and swaps the registry at once. */
+  /** Applies an admin change to the source (the file on disk: see editConfig), saves it and swaps the registry at once. */
   change<T>(edit: (file: TenantsFile) => { file: TenantsFile; result: T }, options: EditOptions = {}): Promise<T> {
     return this.serialized(async () => {
-      const { config, result, text } = await editConfig(this.configPath, edit, options);
+      const { config, result } = await this.source.edit(edit, options);
       this.swap(await TenantManager.build(config, this.options, this.current));
       await this.locks?.update(this.current.list());
-      this.seen.saw(text); // so the watcher does not reload what we just wrote
       return result;
     });
   }

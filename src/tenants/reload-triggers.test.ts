@@ -18,7 +18,10 @@ const base = { 'tok-alice': tenant('alice'), 'tok-bob': tenant('bob') };
 async function managed(t: TestContext, path: string, logs: string[]) {
   const log = (line: string) => logs.push(line);
   const manager = await TenantManager.open(path, { log });
-  const triggers = new ReloadTriggers(manager.configPath, (trigger, options) => manager.reload(trigger, options), { log, debounceMs: 50 });
+  const triggers = new ReloadTriggers(manager.source.where, (trigger, options) => manager.reload(trigger, options), {
+    log,
+    debounceMs: 50,
+  });
   t.after(async () => {
     triggers.close();
     await manager.close();
