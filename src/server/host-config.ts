@@ -27,6 +27,8 @@ const schema = z
     store: z.string().refine(isStoreUrl, STORE_URL_RULE).optional(),
     /** Multi-tenant tenants file. */
     config: z.string().min(1).optional(),
+    /** Multi-tenant tenants from the store's database (sq_tenants) instead of a file. */
+    tenantsFromStore: z.boolean().default(false),
     adminKey: z.string().optional(),
     cacheMb: megabytes.default(512),
     maxPhextMb: megabytes.default(1024),
@@ -65,6 +67,9 @@ const schema = z
   .strict()
   .refine((c) => c.config === undefined || (c.key === undefined && c.dataDir === '.'), {
     message: 'key and dataDir come from the tenants file in multi-tenant mode',
+  })
+  .refine((c) => !c.tenantsFromStore || (c.store !== undefined && c.config === undefined && c.key === undefined), {
+    message: 'tenantsFromStore needs a store, and neither config nor key',
   })
   .refine((c) => c.store === undefined || c.dataDir === '.', {
     message: 'dataDir is not used when phexts are kept in a database (store)',

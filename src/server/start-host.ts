@@ -38,11 +38,22 @@ export async function startHost(options: HostConfig, log: (line: string) => void
   const database = options.store === undefined ? undefined : storeConnections(options.store);
   // A tenant's usage (quotas) is measured when it starts being served: its files, or its rows.
   const usage = database && (async (tenants: readonly string[]) => (await import('../store/pg/usage.js')).usageByTenant(database, tenants));
-  const manager = options.config
-    ? await TenantManager.open(resolve(options.config), { adminKey: options.adminKey, log, onReload: (r) => onReload(r.ok), usage })
+  // Tenants from a file (--config), or from the database's table (--tenants-from-store).
+  const tenantsTable = options.tenantsFromStore
+    ? await (await import('../tenants/store-tenants.js')).StoreTenants.open(database!, describeStoreUrl(options.store!), log)
+    : undefined;
+  const source = tenantsTable ?? (options.config === undefined ? undefined : resolve(options.config));
+  const manager = source
+    ? await TenantManager.open(source, { adminKey: options.adminKey, log, onReload: (r) => onReload(r.ok), usage }).catch(
+        async (e: unknown) => {
+          await tenantsTable?.close();
+          throw e;
+        },
+      )
     : undefined;
   const ledger = manager ? new TenantQuotaLedger(() => manager.registry) : undefined;
   const triggers = manager ? new ReloadTriggers(manager.source.where, (trigger, o) => manager.reload(trigger, o), { log }) : undefined;
+  let unwatchTable: (() => void) | undefined;
   // Phexts in files: one owner per data directory (a second sq host, sq share or sq basic there
   // is refused). In a database, no directory is used and several servers may share it.
   const files = !manager && options.store === undefined;
@@ -70,6 +81,7 @@ export async function startHost(options: HostConfig, log: (line: string) => void
       store = await PgDocumentStore.open({ ...common, connection: database });
     } catch (e) {
       manager?.releaseDirectories();
+      await tenantsTable?.close();
       throw new Error(`cannot open the store ${describeStoreUrl(options.store!)}: ${String((e as Error).message).split('\n')[0]}`);
     }
   } else {
@@ -108,16 +120,25 @@ export async function startHost(options: HostConfig, log: (line: string) => void
     webhooks?.close();
     await store.close();
     manager?.releaseDirectories();
+    await tenantsTable?.close();
     lock?.release();
     throw err;
   }
   // Only a host that listens reloads: a failed start leaves no SIGHUP listener or watcher behind.
   triggers?.watchSignals();
-  triggers?.watchFile();
+  if (tenantsTable && manager) {
+    unwatchTable = tenantsTable.watch(
+      () => manager.reload('database change', { onlyIfChanged: true }),
+      (e) =>
+        log(
+          `tenants: cannot read the tenants of ${tenantsTable.where}, keeping the ${manager.registry.size} in force: ${String((e as Error)?.message ?? e).split('\n')[0]}`,
+        ),
+    );
+  } else triggers?.watchFile();
   return {
     port: address.port,
     serving: [
-      manager ? `config: ${manager.source.where}, ${manager.registry.size} tenants` : undefined,
+      manager ? `${tenantsTable ? 'tenants: the store' : `config: ${manager.source.where}`}, ${manager.registry.size} tenants` : undefined,
       options.store === undefined ? (manager ? undefined : `data: ${dataDir}`) : `store: ${describeStoreUrl(options.store)}`,
     ]
       .filter((part) => part !== undefined)
@@ -126,12 +147,14 @@ export async function startHost(options: HostConfig, log: (line: string) => void
     open: !!single && !single.requiresToken,
     async close() {
       triggers?.close();
+      unwatchTable?.();
       // Changes still queued for webhooks are dropped: a receiver must not hold the shutdown.
       webhooks?.close();
       await host.close();
       // A reload or admin edit still running finishes before the directories are given up.
       await manager?.close();
       manager?.releaseDirectories();
+      await tenantsTable?.close();
       lock?.release();
     },
   };

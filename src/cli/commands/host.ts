@@ -32,6 +32,9 @@ Options:
                          the SQ_KEY environment variable works too and hides it from ps
   --config FILE          multi-tenant mode: tokens, names and data dirs from FILE
                          (replaces --key and --data-dir)
+  --tenants-from-store   multi-tenant mode with --store: tenants from the database's
+                         sq_tenants table (fill it with sq tenants import); every server
+                         on the database sees an admin change within a second
   --admin-key TOKEN      admin API key (overrides the config file's admin_key)
   --default-phext NAME   the phext of requests without p= (default index; a data dir
                          holding the original SQ's .phext serves that file instead)
@@ -126,6 +129,7 @@ export const hostCommand: Command = {
         store: { type: 'string' },
         key: { type: 'string' },
         config: { type: 'string' },
+        'tenants-from-store': { type: 'boolean' },
         'admin-key': { type: 'string' },
         'default-phext': { type: 'string' },
         'cache-mb': { type: 'string' },
@@ -156,6 +160,14 @@ export const hostCommand: Command = {
           throw new UsageError(`--${flag} cannot be combined with --config (tenants come from the config file)`);
       }
     }
+    const tenantsFromStore = values['tenants-from-store'] === true;
+    if (tenantsFromStore) {
+      if (values.config !== undefined)
+        throw new UsageError('--tenants-from-store cannot be combined with --config (tenants come from one of them)');
+      if (values.store === undefined) throw new UsageError('--tenants-from-store needs --store URL (the database holding the tenants)');
+      if (values.key !== undefined)
+        throw new UsageError('--key cannot be combined with --tenants-from-store (tenants come from the database)');
+    }
     if (values.store !== undefined && values['data-dir'] !== undefined)
       throw new UsageError('--data-dir cannot be combined with --store (phexts are kept in the database)');
     const logFormat = values['log-format'];
@@ -167,8 +179,9 @@ export const hostCommand: Command = {
       logFormat: logFormat as HostConfig['logFormat'] | undefined,
       dataDir: values['data-dir'],
       store: values.store,
-      key: values.config === undefined ? (values.key ?? process.env.SQ_KEY) : undefined,
+      key: values.config === undefined && !tenantsFromStore ? (values.key ?? process.env.SQ_KEY) : undefined,
       config: values.config,
+      tenantsFromStore,
       adminKey: values['admin-key'] ?? process.env.SQ_ADMIN_KEY,
       defaultPhext: phextName(values['default-phext']),
       cacheMb: positiveNumber(values['cache-mb'], 'cache-mb'),

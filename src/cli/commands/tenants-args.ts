@@ -5,6 +5,7 @@ import { positiveNumber } from '../options.js';
 
 const OPTIONS = {
   config: { type: 'string' },
+  store: { type: 'string' },
   'quota-mb': { type: 'string' },
   prefix: { type: 'string' },
   'data-root': { type: 'string' },

@@ -3,6 +3,8 @@
  * watches the file and reloads by itself; `--reload-url` asks it to reload at once.
  */
 import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { describeStoreUrl, isStoreUrl, STORE_URL_RULE, storeConnections } from '../../server/store-url.js';
 import { addTenant, removeTenant, rotateTenant, TenantChangeError } from '../../tenants/changes.js';
 import { parseConfig } from '../../tenants/config.js';
 import { editConfig } from '../../tenants/edit.js';
@@ -12,6 +14,7 @@ import { parseTenantsArgs, quotaOption, type TenantsArgs } from './tenants-args.
 import { provision } from './tenants-provision.js';
 
 const usage = `Usage: sq tenants <action> --config FILE [options]
+       sq tenants import FILE --store URL
 
 Manage the tenants file of \`sq host --config FILE\` directly. Tokens are printed once, when made;
 keep them safe. A running server watches the file and reloads it by itself.
@@ -26,6 +29,10 @@ Actions:
                                  Add <count> tenants P-001, P-002, ... (numbered on after any
                                  existing P-N); writes name,token,data_dir to FILE
                                  (default <P>-tokens.csv beside the config, mode 0600)
+  import FILE --store URL        Copy the tenants of tenants file FILE into the database of
+                                 \`sq host --store URL --tenants-from-store\`: tokens are kept
+                                 only as SHA-256 digests; a tenant of the same name is replaced,
+                                 others in the database stay; running it again changes nothing
 
 Options:
   --config FILE       The tenants file (required); add and provision create it if missing
@@ -50,9 +57,18 @@ export const tenantsCommand: Command = {
   async run(args) {
     const { values, positionals } = parseTenantsArgs(args);
     const [actionName, ...rest] = positionals;
+    if (actionName === 'import') {
+      // The one action on a database: --store, and the file as its argument.
+      if (rest.length !== 1) throw new UsageError('import takes one argument');
+      if (values.store === undefined) throw new UsageError('import needs --store URL');
+      if (values.config !== undefined) throw new UsageError('import reads the file given as its argument, not --config');
+      await importTenants(rest[0]!, values.store);
+      return 0;
+    }
     const action = actionName === undefined ? undefined : ACTIONS[actionName];
     if (!action) throw new UsageError(actionName === undefined ? 'missing action' : `unknown action '${actionName}'`);
     if (rest.length !== action.arity) throw new UsageError(`${actionName} takes ${action.arity === 0 ? 'no arguments' : 'one argument'}`);
+    if (values.store !== undefined) throw new UsageError('--store is for import only');
     if (values.config === undefined) throw new UsageError('--config FILE is required');
     try {
       await action.run(values.config, rest, values);
@@ -65,6 +81,42 @@ export const tenantsCommand: Command = {
     return 0;
   },
 };
+
+/** `sq tenants import FILE --store URL`: one line on success, one-line errors. */
+async function importTenants(path: string, url: string): Promise<void> {
+  if (!isStoreUrl(url)) throw new UsageError(`--store ${STORE_URL_RULE}`);
+  const where = describeStoreUrl(url);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new Error(`cannot read ${path}: ${(err as Error).message}`);
+  }
+  const imported = parseConfig(text, resolve(path));
+  const { StoreTenants, importEdit } = await import('../../tenants/store-tenants.js');
+  let table: Awaited<ReturnType<typeof StoreTenants.open>>;
+  try {
+    table = await StoreTenants.open(storeConnections(url), where, () => undefined);
+  } catch (err) {
+    throw new Error(`cannot open the store ${where}: ${firstLine(err)}`);
+  }
+  try {
+    const { config } = await table.edit(importEdit(imported), {});
+    process.stderr.write(
+      `Imported ${imported.tenants.length} tenants from ${resolve(path)} into ${where} (${config.tenants.length} tenants there now)\n`,
+    );
+  } catch (err) {
+    throw new Error(
+      err instanceof TenantChangeError ? err.message.replace(/^\/sq_tenants: /, '') : `cannot import into ${where}: ${firstLine(err)}`,
+    );
+  } finally {
+    await table.close();
+  }
+}
+
+function firstLine(err: unknown): string {
+  return String((err as Error)?.message ?? err).split('\n')[0]!;
+}
 
 async function add(configPath: string, [name = '']: string[], values: TenantsArgs['values']): Promise<void> {
   const quotaMb = quotaOption(values);
