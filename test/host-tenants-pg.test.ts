@@ -10,6 +10,7 @@ import pg from 'pg';
 import { freshDatabase, testPostgres } from '../src/testing/host-stores.js';
 import { startHost, type HostProcess } from '../src/testing/host-process.js';
 import { runSq } from '../src/testing/run-sq.js';
+import { openSse } from '../src/testing/sse-client.js';
 import { api, call } from '../src/testing/sq-api.js';
 import { tempDir } from '../src/testing/temp-dir.js';
 import { newToken } from '../src/testing/tenants-file.js';
@@ -157,15 +158,28 @@ test('two sq host --tenants-from-store on one database: an admin change on eithe
   const [row] = await rows(url);
   assert.deepEqual(row?.token_sha256, sha256(token), 'the table holds the digest');
 
+  // Her stream on A ends when B rotates her token; another tenant's stream there stays open.
+  const dave = String(JSON.parse((await admin(a, 'POST', TENANTS, { name: 'dave' })).text).token);
+  const carols = await openSse(a.port, '/api/v2/watch?p=notes', { Authorization: `Bearer ${token}` });
+  const daves = await openSse(a.port, '/api/v2/watch?p=notes', { Authorization: `Bearer ${dave}` });
+  t.after(() => daves.close());
+  assert.equal(carols.status, 200, carols.body);
+  assert.equal(daves.status, 200, daves.body);
+
   const rotated = await admin(b, 'POST', `${TENANTS}/carol/rotate`);
   assert.equal(rotated.status, 200, rotated.text);
   const fresh = String(JSON.parse(rotated.text).token);
   await until(async () => (await readStatus(a, token)) === 401, 'the rotated token still worked on A');
   assert.equal(await readStatus(a, fresh), 200);
+  await carols.closed("carol's stream on A after the rotation on B", SEEN_WITHIN_MS);
+  assert.equal(daves.ended, false);
 
   const removed = await admin(b, 'DELETE', `${TENANTS}/carol`);
   assert.equal(removed.status, 200, removed.text);
   await until(async () => (await readStatus(a, fresh)) === 401, 'the removed tenant still worked on A');
   assert.equal((await admin(a, 'GET', `${TENANTS}/carol`)).status, 404);
-  assert.deepEqual(await rows(url), []);
+  assert.deepEqual(
+    (await rows(url)).map((r) => r.name),
+    ['dave'],
+  );
 });

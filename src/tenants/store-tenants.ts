@@ -64,7 +64,7 @@ export class StoreTenants implements TenantSource {
   }
 
   async changed(): Promise<boolean> {
-    const { rows } = await (await this.primary.pool()).query<{ version: string }>('SELECT version::text FROM sq_tenants_version');
+    const { rows } = await this.onPrimary((pool) => pool.query<{ version: string }>('SELECT version::text FROM sq_tenants_version'));
     const version = rows[0]?.version;
     if (version === this.seen) return false;
     this.seen = version;
@@ -73,9 +73,11 @@ export class StoreTenants implements TenantSource {
 
   async load(): Promise<LoadedConfig> {
     // One statement: the version and the rows it counts, from one snapshot.
-    const { rows } = await (await this.primary.pool()).query<TenantRow & { at: string }>(
-      `SELECT v.version::text AS at, t.name, t.token_sha256, t.quota_mb, t.webhooks
-         FROM sq_tenants_version v LEFT JOIN sq_tenants t ON true ORDER BY t.name`,
+    const { rows } = await this.onPrimary((pool) =>
+      pool.query<TenantRow & { at: string }>(
+        `SELECT v.version::text AS at, t.name, t.token_sha256, t.quota_mb, t.webhooks
+           FROM sq_tenants_version v LEFT JOIN sq_tenants t ON true ORDER BY t.name`,
+      ),
     );
     this.seen = rows[0]?.at;
     return this.config(fileOf(rows.filter((r) => r.name !== null)));
@@ -86,8 +88,11 @@ export class StoreTenants implements TenantSource {
    * time): the rows as they are, `edit` applied to them, the rows that differ written, the
    * version raised and the other servers notified.
    */
-  async edit<T>(edit: TenantEdit<T>, _options: EditOptions): Promise<{ config: LoadedConfig; result: T }> {
-    const client = await (await this.primary.pool()).connect();
+  edit<T>(edit: TenantEdit<T>, _options: EditOptions): Promise<{ config: LoadedConfig; result: T }> {
+    return this.onPrimary(async (pool) => this.editOn(await pool.connect(), edit));
+  }
+
+  private async editOn<T>(client: pg.PoolClient, edit: TenantEdit<T>): Promise<{ config: LoadedConfig; result: T }> {
     try {
       await client.query('BEGIN');
       const { rows: at } = await client.query<{ version: string }>(
@@ -201,6 +206,17 @@ export class StoreTenants implements TenantSource {
       clearInterval(timer);
       if (listener) drop(listener);
     };
+  }
+
+  /** Runs `run` on the primary's pool; a failure that shows it gone has the next call look for it again. */
+  private async onPrimary<T>(run: (pool: pg.Pool) => Promise<T>): Promise<T> {
+    const pool = await this.primary.pool();
+    try {
+      return await run(pool);
+    } catch (e) {
+      this.primary.failed(pool, e);
+      throw e;
+    }
   }
 
   /** Closes the connections (stop the watch first). */
