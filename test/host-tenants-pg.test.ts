@@ -183,3 +183,30 @@ test('two sq host --tenants-from-store on one database: an admin change on eithe
     ['dave'],
   );
 });
+
+test('sq host --tenants-from-store: a change of the table without a notification is seen by the poll of its version', async (t) => {
+  const url = await database(t);
+  if (!url) return;
+  const host = await startHost(t, { store: url, args: hostArgs });
+  const token = newToken();
+  assert.equal(await readStatus(host, token), 401);
+  // As a change whose notification was lost: the rows and the version, and no NOTIFY.
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('BEGIN');
+    const { rows: at } = await client.query<{ version: string }>(
+      'UPDATE sq_tenants_version SET version = version + 1 RETURNING version::text',
+    );
+    await client.query('INSERT INTO sq_tenants (name, token_sha256, quota_mb, webhooks, version) VALUES ($1, $2, NULL, $3, $4)', [
+      'erin',
+      sha256(token),
+      '[]',
+      at[0]!.version,
+    ]);
+    await client.query('COMMIT');
+  } finally {
+    await client.end();
+  }
+  await until(async () => (await readStatus(host, token)) === 200, 'the tenant written without a notification was never served');
+});
