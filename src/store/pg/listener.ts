@@ -9,6 +9,9 @@ export const CHANNEL = 'sq_commits';
 /** PostgreSQL refuses a NOTIFY payload of 8000 bytes or more. */
 const MAX_PAYLOAD = 7999;
 
+/** The longest a {@link Listener.sync} waits for its notification (ms): announcements are hints. */
+const SYNC_MS = 1000;
+
 /** How long a LISTEN connection that could not be made waits before it is tried again (ms). */
 const RETRY_MS = 1000;
 
@@ -38,6 +41,9 @@ export function payloadOf(server: string, document: DocumentKey, from: number, v
  */
 export class Listener {
   private client: pg.PoolClient | undefined;
+  /** Waiters for our own notifications (see sync), by id. */
+  private readonly syncing = new Map<string, () => void>();
+  private syncs = 0;
   private retry: NodeJS.Timeout | undefined;
   private closed = false;
   /** Bumped on every (re)connection: a lost connection's late events are not taken for the new one's. */
@@ -62,9 +68,33 @@ export class Listener {
     void this.connect(true);
   }
 
+  /**
+   * Resolves once every announcement of a commit visible now has been told to `heard`: a
+   * notification of our own is sent after them (the queue keeps the order in which transactions
+   * committed) and waited for. At once when not listening; after SYNC_MS at the latest.
+   */
+  async sync(): Promise<void> {
+    if (!this.client) return;
+    const id = `${this.server} ${++this.syncs}`;
+    const heard = new Promise<void>((resolve) => {
+      const timer = setTimeout(() => this.synced(id), SYNC_MS).unref();
+      this.syncing.set(id, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    try {
+      await (await this.primary.pool()).query('SELECT pg_notify($1, $2)', [CHANNEL, JSON.stringify([id])]);
+    } catch {
+      this.synced(id);
+    }
+    await heard;
+  }
+
   close(): void {
     this.closed = true;
     clearTimeout(this.retry);
+    for (const id of [...this.syncing.keys()]) this.synced(id);
     this.drop();
   }
 
@@ -103,11 +133,18 @@ export class Listener {
     } catch {
       return; // an empty payload (names too long) or another program's
     }
+    if (Array.isArray(parsed) && parsed.length === 1) return this.synced(String(parsed[0]));
     if (!Array.isArray(parsed) || parsed.length !== 5) return;
     const [server, tenant, name, from, version] = parsed as unknown[];
     if (server === this.server || typeof tenant !== 'string' || typeof name !== 'string') return;
     if (typeof from !== 'number' || typeof version !== 'number') return;
     this.heard({ document: { tenant, name }, from, version });
+  }
+
+  private synced(id: string): void {
+    const done = this.syncing.get(id);
+    this.syncing.delete(id);
+    done?.();
   }
 
   private lost(generation: number, pool: pg.Pool, cause: unknown): void {

@@ -75,7 +75,7 @@ export class PgDocumentStore implements DocumentStore {
   private readonly server = randomUUID();
   /**
    * Per phext (by {@link keyOf}), the version up to which its commits, ours and other servers',
-   * were told to the observers. Kept for every phext this store committed, read or heard of.
+   * were told to the observers. Kept for every phext this store committed or heard of.
    */
   private readonly heard = new Map<string, number>();
   /** Per phext, the tail of its commits and catch-ups, which run one at a time (see serially). */
@@ -378,9 +378,6 @@ export class PgDocumentStore implements DocumentStore {
       throw pgRefusals.readFailed(doc.key, e);
     }
     const first = rows[0];
-    // First heard of now: its observers hear of the commits after this version.
-    const key = keyOf(doc.key);
-    if (!this.heard.has(key)) this.heard.set(key, first ? Number(first.version) : 0);
     if (!first) {
       // Unless a commit of ours made it meanwhile (its answer came after this statement ran).
       if (doc.state?.snapshot === cached) this.setState(doc, undefined);
@@ -542,9 +539,12 @@ export class PgDocumentStore implements DocumentStore {
     }
     const version = Number(row.version);
     const key = keyOf(doc.key);
+    // First met now: announcements of commits it builds on may still be on their way. Once they
+    // are in (Listener.sync), the first of them says which version the observers have heard of;
+    // if there was none, the observers hear of the commits from this one on.
+    if (!this.heard.has(key)) await this.listener?.sync();
     const heard = this.heard.get(key);
     let missed: ChangesRow[] | undefined;
-    // First heard of now: its observers hear of the commits from this one on.
     if (heard === undefined || heard > version) this.heard.set(key, version);
     else if (heard < version) missed = (await client.query<ChangesRow>(CHANGES_AFTER, [...params, heard])).rows;
     const cached = doc.state?.snapshot;
