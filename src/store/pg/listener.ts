@@ -12,7 +12,10 @@ const MAX_PAYLOAD = 7999;
 /** The longest a {@link Listener.sync} waits for its notification (ms): announcements are hints. */
 const SYNC_MS = 1000;
 
-/** How long a LISTEN connection that could not be made waits before it is tried again (ms). */
+/**
+ * How long a lost LISTEN connection waits before it is made again, and again while that fails (ms):
+ * not at once, as the host that just dropped it may still answer from dying backends.
+ */
 const RETRY_MS = 1000;
 
 /** A commit another server announced: the phext, the version it started from and the one it made. */
@@ -36,8 +39,8 @@ export function payloadOf(server: string, document: DocumentKey, from: number, v
 /**
  * One connection of the primary's pool kept for `LISTEN`: it hears the commits other servers
  * announce and tells `heard` of each. When it is lost (the server restarted, a failover, its backend
- * terminated), it is made again on the primary as found then — at once, then every RETRY_MS while
- * that fails — and `relistened` is told, as commits may have gone unheard meanwhile.
+ * terminated), it is made again on the primary as found then, after RETRY_MS and every RETRY_MS
+ * while that fails, and `relistened` is told, as commits may have gone unheard meanwhile.
  */
 export class Listener {
   private client: pg.PoolClient | undefined;
@@ -151,8 +154,9 @@ export class Listener {
     if (generation !== this.generation || this.closed) return;
     this.drop();
     this.primary.failed(pool, cause);
-    this.notice(`the connection listening for other servers' commits was lost (${why(cause)}); listening again`);
-    void this.connect(true);
+    this.notice(`the connection listening for other servers' commits was lost (${why(cause)}); listening again in ${RETRY_MS} ms`);
+    clearTimeout(this.retry);
+    this.retry = setTimeout(() => void this.connect(true), RETRY_MS).unref();
   }
 
   /** Tries again after RETRY_MS; the timer never keeps the process alive. */
