@@ -1,6 +1,7 @@
 // `sq host --store postgres://…`: the flag, several servers on one database (no stale read, a
-// killed server loses nothing it acknowledged), the database going away and coming back, and
-// tenants (from the tenants file) kept apart in the database, with their quotas.
+// killed server loses nothing it acknowledged, each one's watchers see the other's writes), the
+// database going away and coming back, and tenants (from the tenants file) kept apart in the
+// database, with their quotas.
 import assert from 'node:assert/strict';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
@@ -10,6 +11,7 @@ import { freshDatabase, testPostgres } from '../src/testing/host-stores.js';
 import { startReplicatedPostgres } from '../src/testing/postgres.js';
 import { startHost, type HostProcess } from '../src/testing/host-process.js';
 import { runSq } from '../src/testing/run-sq.js';
+import { openSse, type ChangeData, type SseEvent } from '../src/testing/sse-client.js';
 import { api } from '../src/testing/sq-api.js';
 import { startSq } from '../src/testing/sq-process.js';
 import { tempDir } from '../src/testing/temp-dir.js';
@@ -126,6 +128,51 @@ test('two sq host --store on one database: each acknowledged write is read on th
     assert.equal(read.status, 200);
     // Its last acknowledged write, or the one in flight when it died (committed, never answered).
     assert.ok(read.text === text || read.text === tried.get(c), `${c}: ${read.text} (acknowledged: ${text})`);
+  }
+});
+
+test('two sq host --store on one database: a watcher on either sees every change written through both, live, once each, in version order', async (t) => {
+  const server = await testPostgres(t);
+  if (!server) return;
+  const url = await freshDatabase(server);
+  const a = await startHost(t, { store: url, args: ['--log-format', 'off'] });
+  const b = await startHost(t, { store: url, args: ['--log-format', 'off'] });
+  const watchers = await Promise.all([a, b].map((host) => openSse(host.port, '/api/v2/watch?p=fed')));
+  t.after(() => {
+    for (const w of watchers) w.close();
+  });
+  for (const w of watchers) assert.equal(w.status, 200, w.body);
+
+  // 200 writes, 4 writers on each server, each write to a scroll of its own.
+  const PER_WRITER = 25;
+  const written = new Set<string>();
+  await Promise.all(
+    [a, b].flatMap((host, n) =>
+      Array.from({ length: 4 }, async (_, w) => {
+        for (let i = 1; i <= PER_WRITER; i++) {
+          const c = `${n + 1}.1.${w + 1}/1.1.1/1.1.${i}`;
+          const wrote = await api(host.port, undefined, 'update', { p: 'fed', c }, { body: `node ${n} writer ${w} write ${i}` });
+          assert.equal(wrote.status, 200, wrote.text);
+          written.add(c);
+        }
+      }),
+    ),
+  );
+  const total = 8 * PER_WRITER;
+  const changes = (events: readonly SseEvent[]) => events.filter((e) => e.event === 'change').map((e) => JSON.parse(e.data) as ChangeData);
+  for (const [name, w] of [
+    ['a', watchers[0]!],
+    ['b', watchers[1]!],
+  ] as const) {
+    await w.until((events) => changes(events).length >= total, `${name}'s watcher sees ${total} changes`, 30_000);
+    const seen = changes(w.events);
+    assert.deepEqual(
+      seen.map((c) => c.version),
+      Array.from({ length: total }, (_, i) => i + 1),
+      `${name}: every version once, in order`,
+    );
+    assert.deepEqual(new Set(seen.map((c) => c.coord)), written, name);
+    assert.ok(!w.ended, `${name}'s stream is still open`);
   }
 });
 

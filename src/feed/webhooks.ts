@@ -93,7 +93,8 @@ export class Webhooks {
    */
   publish(commit: Commit): void {
     const mine = this.byTenant.get(commit.document.tenant);
-    if (!mine || (commit.records.length === 0 && !commit.outside)) return;
+    // Another server's commit is posted by that server's webhooks.
+    if (!mine || commit.elsewhere || (commit.records.length === 0 && !commit.outside)) return;
     const name = commit.document.name;
     let posts: Post[] | undefined;
     for (const d of mine.values()) {

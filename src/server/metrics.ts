@@ -167,7 +167,7 @@ export class Metrics {
 
   /** A commit observer of the store. */
   observeCommit(commit: Commit): void {
-    if (commit.outside) return; // another program's edit: nothing of ours was written
+    if (commit.outside || commit.elsewhere) return; // another program's edit or server's commit: nothing of ours was written
     this.bytesCommitted.inc(commit.bytesWritten);
     if (commit.batchSize > 0) this.commitBatch.observe(commit.batchSize); // a checkpoint carries no mutation
     this.commitLatency.observe(commit.durationMs / 1000);

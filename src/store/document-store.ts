@@ -136,6 +136,13 @@ export interface Commit {
    * of its new bytes.
    */
   outside?: { readonly checksum: string };
+  /**
+   * Set when another server sharing the store's database made the commit (the PostgreSQL store
+   * hears of it): its `records` are for this server's change feed, but nothing was written or
+   * admitted here, so metrics, quotas and webhooks (the other server's own) leave it out. Its sizes
+   * are the phext's after it, `bytesWritten`, `batchSize` and `durationMs` are 0.
+   */
+  elsewhere?: true;
 }
 
 export interface DocumentStore {

@@ -34,8 +34,9 @@ export class TenantQuotaLedger implements QuotaLedger {
     };
   }
 
-  /** A commit observer of the store: keeps the owning tenant's bytesUsed current. */
-  countCommit(commit: Pick<Commit, 'document' | 'bytesBefore' | 'bytesAfter'>): void {
+  /** A commit observer of the store: keeps the owning tenant's bytesUsed current (with this server's commits). */
+  countCommit(commit: Pick<Commit, 'document' | 'bytesBefore' | 'bytesAfter' | 'elsewhere'>): void {
+    if (commit.elsewhere) return;
     const tenant = this.registry().get(commit.document.tenant);
     if (tenant) tenant.stats.bytesUsed = Math.max(0, tenant.stats.bytesUsed + commit.bytesAfter - commit.bytesBefore);
   }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { Phext } from '../../phext/index.js';
 import { applyBatch, type AppliedBatch, type BatchBase } from '../apply-batch.js';
@@ -21,6 +22,7 @@ import { Lru } from '../lru.js';
 import { refusals } from '../refusals.js';
 import { CommittedSnapshot } from '../snapshot.js';
 import { FreshReads } from './fresh-reads.js';
+import { CHANNEL, Listener, payloadOf, type Announced } from './listener.js';
 import { Primary } from './primary.js';
 import { pgRefusals, rolledBack } from './refusals.js';
 import { coordinateOf, recordColumns, recordOf, type ChangeRow } from './rows.js';
@@ -49,7 +51,7 @@ type Db = Pick<pg.PoolClient, 'query'>;
 
 type Row = { version: string; size: string; coord: string | null; text: Buffer | null };
 /** A row of CHANGES_AFTER: the phext's version, and one change record (NULLs when none). */
-type ChangesRow = Omit<ChangeRow, 'version' | 'coord'> & { version: string; coord: string | null; changed: string };
+type ChangesRow = Omit<ChangeRow, 'version' | 'coord'> & { version: string; size: string; coord: string | null; changed: string };
 
 /**
  * The document store over PostgreSQL: a phext is a row (its version and size) with a row per
@@ -69,6 +71,18 @@ export class PgDocumentStore implements DocumentStore {
   private readonly reads = new WeakMap<Document, FreshReads<CommittedSnapshot | undefined>>();
   /** Reads and change queries in flight, which close waits for before ending the pool. */
   private readonly reading = new Set<Promise<unknown>>();
+  /** Names this store in its commits' announcements, so that it does not take its own for another server's. */
+  private readonly server = randomUUID();
+  /**
+   * Per phext (by {@link keyOf}), the version up to which its commits, ours and other servers',
+   * were told to the observers. Kept for every phext this store committed or heard of.
+   */
+  private readonly heard = new Map<string, number>();
+  /** Per phext, the tail of its commits and catch-ups, which run one at a time (see serially). */
+  private readonly tails = new Map<string, Promise<void>>();
+  /** Phexts whose catch-up is queued and not started: another announcement needs no other one. */
+  private readonly catchingUp = new Set<string>();
+  private listener: Listener | undefined;
 
   private constructor(
     private readonly options: PgStoreOptions,
@@ -84,15 +98,24 @@ export class PgDocumentStore implements DocumentStore {
     const notice = options.notice ?? ((line) => process.emitWarning(line));
     const hosts = Array.isArray(options.connection) ? options.connection : [options.connection as pg.PoolConfig];
     let store: PgDocumentStore | undefined;
-    const primary = new Primary(hosts, notice, () => store?.forgetAll());
+    const primary = new Primary(hosts, notice, () => store?.moved());
     try {
       await migrate(await primary.pool());
     } catch (e) {
       await primary.end();
       throw e;
     }
-    store = new PgDocumentStore(options, primary);
-    return store;
+    const opened = new PgDocumentStore(options, primary);
+    store = opened;
+    opened.listener = new Listener(
+      primary,
+      opened.server,
+      (announced) => opened.hearOf(announced),
+      () => opened.catchUpAll(),
+      notice,
+    );
+    await opened.listener.start();
+    return opened;
   }
 
   read(document: DocumentKey): Promise<Snapshot | undefined> {
@@ -140,7 +163,8 @@ export class PgDocumentStore implements DocumentStore {
   close(): Promise<void> {
     this.closing ??= (async () => {
       await Promise.all([...this.documents.values()].map((d) => d.whenIdle()));
-      await Promise.allSettled([...this.reading]);
+      this.listener?.close();
+      await Promise.allSettled([...this.reading, ...this.tails.values()]);
       await this.primary.end();
     })();
     return this.closing;
@@ -205,6 +229,111 @@ export class PgDocumentStore implements DocumentStore {
     }
   }
 
+  /** The primary is another host now: nothing read from the old one is kept, and the new one is listened to. */
+  private moved(): void {
+    this.forgetAll();
+    this.listener?.restart();
+  }
+
+  /**
+   * Runs `work` after the commits and catch-ups of `key` queued before it: so observers hear of a
+   * phext's commits in version order, each once, whichever server made them.
+   */
+  private serially<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const run = (this.tails.get(key) ?? Promise.resolve()).then(work);
+    const tail = run.then(ignore, ignore);
+    this.tails.set(key, tail);
+    void tail.then(() => {
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    });
+    return run;
+  }
+
+  /** Another server announced a commit: its records go to the observers (once caught up, in order). */
+  private hearOf(announced: Announced): void {
+    const key = keyOf(announced.document);
+    const heard = this.heard.get(key);
+    if (heard === undefined) this.heard.set(key, announced.from);
+    else if (announced.version <= heard) return;
+    this.catchUp(announced.document, key);
+  }
+
+  /** The LISTEN connection was made again: commits may have gone unheard meanwhile. */
+  private catchUpAll(): void {
+    for (const key of this.heard.keys()) {
+      const [tenant, name] = JSON.parse(key) as [string, string];
+      this.catchUp({ tenant, name }, key);
+    }
+  }
+
+  /**
+   * Tells the observers of `document`'s commits after the version they heard of, as one Commit
+   * `elsewhere` (the newest record of each scroll changed since, as changesSince gives them), and
+   * brings the cached state up to date when it is at that version. A failure is let go: the next
+   * announcement, or the next commit of ours, catches up.
+   */
+  private catchUp(document: DocumentKey, key: string): void {
+    if (this.closing || this.catchingUp.has(key)) return;
+    this.catchingUp.add(key);
+    void this.serially(key, async () => {
+      this.catchingUp.delete(key);
+      const after = this.heard.get(key);
+      if (after === undefined || this.closing) return;
+      let rows: ChangesRow[];
+      try {
+        rows = await this.onPrimary(
+          document,
+          async (pool) => (await pool.query<ChangesRow>(CHANGES_AFTER, [document.tenant, document.name, after])).rows,
+        );
+      } catch {
+        return;
+      }
+      this.tellElsewhere(document, key, rows);
+      const doc = this.documents.get(key);
+      const cached = doc?.state?.snapshot;
+      if (doc && cached && cached.version === after && doc.idle && rows[0]) this.advance(doc, cached, rows);
+    }).catch(ignore);
+  }
+
+  /**
+   * Tells the observers the records of `rows` (CHANGES_AFTER's, under the order of serially) they
+   * have not heard of, as a Commit made elsewhere. A database behind what was heard (a failover to
+   * a standby that lacked commits) is taken as it is: later commits are heard from its version.
+   */
+  private tellElsewhere(document: DocumentKey, key: string, rows: readonly ChangesRow[]): void {
+    const heard = this.heard.get(key) ?? 0;
+    const first = rows[0];
+    if (!first) return;
+    const version = Number(first.version);
+    this.heard.set(key, version);
+    if (version <= heard) return;
+    const records = rows
+      .filter((r) => r.coord !== null && Number(r.changed) > heard)
+      .map((r) => recordOf({ ...r, coord: r.coord!, version: r.changed }));
+    const size = Number(first.size);
+    this.notifyCommit({
+      document,
+      bytesBefore: size,
+      bytesAfter: size,
+      bytesWritten: 0,
+      batchSize: 0,
+      durationMs: 0,
+      version,
+      records,
+      elsewhere: true,
+    });
+  }
+
+  /** Caches the state `rows` (CHANGES_AFTER's, after the version of `cached`) lead to. */
+  private advance(doc: Document, cached: CommittedSnapshot, rows: readonly Row[]): CommittedSnapshot {
+    const first = rows[0]!;
+    const phext = cached.phext.clone();
+    for (const row of rows) if (row.coord !== null) phext.set(coordinateOf(row.coord), row.text!.toString('utf8'));
+    const snapshot = new CommittedSnapshot(phext, Number(first.version), Number(first.size));
+    this.setState(doc, snapshot);
+    return snapshot;
+  }
+
   /**
    * Drops every cached state: the primary is another host now, which may lack commits the old one
    * had (an asynchronous standby's), so nothing read from the old one is taken for its content.
@@ -222,7 +351,7 @@ export class PgDocumentStore implements DocumentStore {
 
   private documentFor(document: DocumentKey): Document {
     this.checkOpen();
-    const key = JSON.stringify([document.tenant, document.name]);
+    const key = keyOf(document);
     let doc = this.documents.get(key);
     if (!doc) {
       // Its "path" only names the phext in refusals (412, 413), as the file store's do.
@@ -285,7 +414,7 @@ export class PgDocumentStore implements DocumentStore {
         await doc.waitForQueue(doc.lastBatch, gatherMs, this.clock.setTimer);
         const batch = doc.queue.splice(0);
         const started = this.clock.now();
-        await this.commitBatch(doc, batch);
+        await this.serially(keyOf(doc.key), () => this.commitBatch(doc, batch));
         doc.lastBatch = batch.length;
         doc.lastCommitMs = this.clock.now() - started;
       }
@@ -307,6 +436,7 @@ export class PgDocumentStore implements DocumentStore {
     let pool: pg.Pool | undefined;
     let client: pg.PoolClient | undefined;
     let base: CommittedSnapshot | undefined;
+    let missed: ChangesRow[] | undefined;
     let applied: AppliedBatch | undefined;
     let committing = false;
     try {
@@ -326,11 +456,12 @@ export class PgDocumentStore implements DocumentStore {
         client.on('error', ignore);
         await client.query('BEGIN');
       }
-      base = await this.lockedBase(client, doc);
+      ({ base, missed } = await this.lockedBase(client, doc));
       applied = applyBatch(doc, baseOf(base), batch, this.options.maxPhextBytes, this.options.quota);
       if (applied.records.length > 0) {
         const { tenant, name } = doc.key;
-        await client.query(WRITE, [tenant, name, ...recordColumns(applied.records), applied.version, applied.size]);
+        const payload = payloadOf(this.server, doc.key, base?.version ?? 0, applied.version);
+        await client.query(WRITE, [tenant, name, ...recordColumns(applied.records), applied.version, applied.size, CHANNEL, payload]);
         committing = true;
         await client.query('COMMIT');
       } else {
@@ -362,7 +493,10 @@ export class PgDocumentStore implements DocumentStore {
       });
       return;
     }
+    // Other servers' commits this one builds on are told first, if the observers have not heard of them yet.
+    if (missed) this.tellElsewhere(doc.key, keyOf(doc.key), missed);
     if (applied.records.length > 0) {
+      this.heard.set(keyOf(doc.key), applied.version);
       // A read may have cached a later commit (another server's, after ours) before this answer came.
       if (!doc.state || doc.state.version < applied.version) {
         this.setState(doc, new CommittedSnapshot(applied.phext, applied.version, applied.size));
@@ -390,9 +524,13 @@ export class PgDocumentStore implements DocumentStore {
   /**
    * Locks the phext's row for this transaction (making it at version 0 when missing) and returns
    * the committed state the batch applies to: the cached one when it is the row's version, else
-   * brought up to date from the database under the lock.
+   * brought up to date from the database under the lock. `missed`: the records of other servers'
+   * commits after the version the observers heard of, when they have not heard of them all.
    */
-  private async lockedBase(client: pg.PoolClient, doc: Document): Promise<CommittedSnapshot | undefined> {
+  private async lockedBase(
+    client: pg.PoolClient,
+    doc: Document,
+  ): Promise<{ base: CommittedSnapshot | undefined; missed: ChangesRow[] | undefined }> {
     const params = [doc.key.tenant, doc.key.name];
     let row = (await client.query<{ version: string }>(LOCK, params)).rows[0];
     if (!row) {
@@ -400,10 +538,21 @@ export class PgDocumentStore implements DocumentStore {
       row = (await client.query<{ version: string }>(LOCK, params)).rows[0]!;
     }
     const version = Number(row.version);
+    const key = keyOf(doc.key);
+    // First met now: announcements of commits it builds on may still be on their way. Once they
+    // are in (Listener.sync), the first of them says which version the observers have heard of;
+    // if there was none, the observers hear of the commits from this one on.
+    if (!this.heard.has(key)) await this.listener?.sync();
+    const heard = this.heard.get(key);
+    let missed: ChangesRow[] | undefined;
+    if (heard === undefined || heard > version) this.heard.set(key, version);
+    else if (heard < version) missed = (await client.query<ChangesRow>(CHANGES_AFTER, [...params, heard])).rows;
     const cached = doc.state?.snapshot;
-    if (cached && cached.version === version) return cached;
-    if (version === 0) return undefined;
-    return this.refresh(client, doc);
+    if (cached && cached.version === version) return { base: cached, missed };
+    if (version === 0) return { base: undefined, missed };
+    // The records just read bring the cache up to date too.
+    if (missed && cached && cached.version === heard) return { base: this.advance(doc, cached, missed), missed };
+    return { base: await this.refresh(client, doc), missed };
   }
 
   private notifyCommit(commit: Commit): void {
@@ -420,7 +569,7 @@ export class PgDocumentStore implements DocumentStore {
   private setState(doc: Document, snapshot: CommittedSnapshot | undefined): void {
     doc.state = snapshot && { snapshot, stamp: undefined, version: snapshot.version, log: undefined };
     doc.generation++;
-    const key = JSON.stringify([doc.key.tenant, doc.key.name]);
+    const key = keyOf(doc.key);
     this.documents.weigh(key, doc, snapshot ? DOCUMENT_MEMORY + snapshot.memory : 0);
     // Serialized bytes are made on a reader's demand, after the state was weighed: weighed again then.
     snapshot?.whenBytesMade(() => {
@@ -435,7 +584,7 @@ export class PgDocumentStore implements DocumentStore {
   private settle(doc: Document): void {
     if (doc.idle) {
       // A phext that does not exist costs nothing to ask again: not kept.
-      if (!doc.state) this.documents.delete(JSON.stringify([doc.key.tenant, doc.key.name]), doc);
+      if (!doc.state) this.documents.delete(keyOf(doc.key), doc);
       doc.notifyIfIdle();
     }
     this.documents.trim((d) => d.idle);
@@ -443,6 +592,9 @@ export class PgDocumentStore implements DocumentStore {
 }
 
 const ignore = () => undefined;
+
+/** A phext's key in the store's maps. */
+const keyOf = (document: DocumentKey) => JSON.stringify([document.tenant, document.name]);
 
 /** What applyBatch starts from: the snapshot, or an empty phext at version 0. */
 function baseOf(snapshot: CommittedSnapshot | undefined): BatchBase {

@@ -27,7 +27,9 @@ export const CREATE = 'INSERT INTO sq_phexts (tenant, phext, version, size) VALU
 
 /**
  * One batch's writes in one round trip: its change records, then the scrolls they set and remove
- * (taken from the records, so each text crosses the wire once), the new version and size.
+ * (taken from the records, so each text crosses the wire once), the new version and size, and the
+ * commit's announcement to the servers listening (`pg_notify` on channel $12 with payload $13,
+ * sent only if the transaction commits).
  */
 export const WRITE = `
   WITH recorded AS (
@@ -44,5 +46,7 @@ export const WRITE = `
     ON CONFLICT (tenant, phext, coord) DO UPDATE SET text = EXCLUDED.text
   ), deleted AS (
     DELETE FROM sq_scrolls WHERE tenant = $1 AND phext = $2 AND coord IN (SELECT coord FROM recorded WHERE kind = 'delete')
+  ), notified AS (
+    SELECT pg_notify($12, $13)
   )
-  UPDATE sq_phexts SET version = $10, size = $11 WHERE tenant = $1 AND phext = $2`;
+  UPDATE sq_phexts SET version = $10, size = $11 FROM notified WHERE tenant = $1 AND phext = $2`;
