@@ -1,7 +1,7 @@
 import type { Phext } from '../phext/index.js';
 import type { StagedFile } from './atomic-write.js';
 import type { FileStamp } from './file-stamp.js';
-import type { DocumentKey } from './document-store.js';
+import type { DocumentKey, Written } from './document-store.js';
 import type { DiskState } from './load.js';
 
 /** A mutation waiting for its group commit. */
@@ -79,6 +79,14 @@ export class Document {
   whenIdle(): Promise<void> {
     if (this.idle) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Queues a mutation for the next batch; the store's commit loop settles the promise. */
+  enqueue<T>(change: (phext: Phext) => T, ifVersion: number | undefined): Promise<Written<T>> {
+    return new Promise<Written<T>>((resolve, reject) => {
+      this.queue.push({ change, ifVersion, resolve: resolve as (value: unknown) => void, reject });
+      this.notifyQueued();
+    });
   }
 
   /** Resolves once `target` mutations are queued, or after `ms` milliseconds (timed by `setTimer`). */

@@ -1,4 +1,5 @@
 import { statSync, type BigIntStats } from 'node:fs';
+import { tellObservers } from './commit-observers.js';
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Phext, checksum, serializeInTurns } from '../phext/index.js';
@@ -119,18 +120,12 @@ export class FileDocumentStore implements DocumentStore {
     }
   }
 
-  mutate<T>(document: DocumentKey, change: (phext: Phext) => T, options: MutateOptions = {}): Promise<Written<T>> {
-    let doc: Document;
-    try {
-      doc = this.documentFor(document);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-    return new Promise<Written<T>>((resolve, reject) => {
-      doc.queue.push({ change, ifVersion: options.ifVersion, resolve: resolve as (value: unknown) => void, reject });
-      doc.notifyQueued();
-      void this.commitLoop(doc);
-    });
+  // async: a document refused by documentFor is a rejection, like every other refusal.
+  async mutate<T>(document: DocumentKey, change: (phext: Phext) => T, options: MutateOptions = {}): Promise<Written<T>> {
+    const doc = this.documentFor(document);
+    const written = doc.enqueue(change, options.ifVersion);
+    void this.commitLoop(doc);
+    return written;
   }
 
   async reload(document: DocumentKey): Promise<Snapshot | undefined> {
@@ -531,13 +526,7 @@ export class FileDocumentStore implements DocumentStore {
   }
 
   private notifyCommit(commit: Commit): void {
-    for (const observer of this.observers) {
-      try {
-        observer(commit);
-      } catch (e) {
-        process.emitWarning(`commit observer failed: ${String(e)}`);
-      }
-    }
+    tellObservers(this.observers, commit);
   }
 
   private setState(doc: Document, state: DiskState | undefined): void {

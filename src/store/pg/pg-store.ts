@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { tellObservers } from '../commit-observers.js';
 import type pg from 'pg';
 import { Phext } from '../../phext/index.js';
 import { applyBatch, type AppliedBatch, type BatchBase } from '../apply-batch.js';
@@ -118,13 +119,8 @@ export class PgDocumentStore implements DocumentStore {
     return opened;
   }
 
-  read(document: DocumentKey): Promise<Snapshot | undefined> {
-    let doc: Document;
-    try {
-      doc = this.documentFor(document);
-    } catch (e) {
-      return Promise.reject(e);
-    }
+  async read(document: DocumentKey): Promise<Snapshot | undefined> {
+    const doc = this.documentFor(document);
     let reads = this.reads.get(doc);
     if (!reads) {
       const fresh = new FreshReads(() => this.onPrimary(doc.key, (pool) => this.refresh(pool, doc)));
@@ -134,18 +130,12 @@ export class PgDocumentStore implements DocumentStore {
     return this.track(reads.read());
   }
 
-  mutate<T>(document: DocumentKey, change: (phext: Phext) => T, options: MutateOptions = {}): Promise<Written<T>> {
-    let doc: Document;
-    try {
-      doc = this.documentFor(document);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-    return new Promise<Written<T>>((resolve, reject) => {
-      doc.queue.push({ change, ifVersion: options.ifVersion, resolve: resolve as (value: unknown) => void, reject });
-      doc.notifyQueued();
-      void this.commitLoop(doc);
-    });
+  // async: a document refused by documentFor is a rejection, like every other refusal.
+  async mutate<T>(document: DocumentKey, change: (phext: Phext) => T, options: MutateOptions = {}): Promise<Written<T>> {
+    const doc = this.documentFor(document);
+    const written = doc.enqueue(change, options.ifVersion);
+    void this.commitLoop(doc);
+    return written;
   }
 
   async reload(document: DocumentKey): Promise<Snapshot | undefined> {
@@ -556,13 +546,7 @@ export class PgDocumentStore implements DocumentStore {
   }
 
   private notifyCommit(commit: Commit): void {
-    for (const observer of this.observers) {
-      try {
-        observer(commit);
-      } catch (e) {
-        process.emitWarning(`commit observer failed: ${String(e)}`);
-      }
-    }
+    tellObservers(this.observers, commit);
   }
 
   /** Caches `snapshot` as the phext's committed state (the file store's DiskState, without file or log). */
