@@ -89,8 +89,14 @@ export class Document {
     });
   }
 
-  /** Resolves once `target` mutations are queued, or after `ms` milliseconds (timed by `setTimer`). */
-  waitForQueue(target: number, ms: number, setTimer: (fn: () => void, ms: number) => () => void): Promise<void> {
+  /**
+   * Before a batch: resolves once as many mutations are queued as the last batch had, or after a
+   * quarter of the last commit's time (at most `maxMs`, timed by `setTimer`). Without that wait,
+   * clients that each wait for their answer fall into a convoy (see FileDocumentStore.commitLoop).
+   */
+  gather(maxMs: number, setTimer: (fn: () => void, ms: number) => () => void): Promise<void> {
+    const target = this.lastBatch;
+    const ms = Math.min(maxMs, this.lastCommitMs / 4);
     if (this.queue.length >= target || ms <= 0) return Promise.resolve();
     return new Promise((resolve) => {
       let cancel: () => void = () => undefined;
@@ -104,7 +110,7 @@ export class Document {
     });
   }
 
-  /** Call after queueing a mutation: wakes {@link waitForQueue} when its target is reached. */
+  /** Call after queueing a mutation: wakes {@link gather} when its target is reached. */
   notifyQueued(): void {
     if (this.queueWaiter && this.queue.length >= this.queueWaiter.target) this.queueWaiter.wake();
   }

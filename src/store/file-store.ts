@@ -291,8 +291,7 @@ export class FileDocumentStore implements DocumentStore {
           this.stageCheckpoint(doc);
           continue;
         }
-        const gatherMs = Math.min(this.options.gatherMaxMs ?? GATHER_MAX_MS, doc.lastCommitMs / 4);
-        await doc.waitForQueue(doc.lastBatch, gatherMs, this.clock.setTimer);
+        await doc.gather(this.options.gatherMaxMs ?? GATHER_MAX_MS, this.clock.setTimer);
         let base: DiskState;
         let st: BigIntStats | undefined;
         try {

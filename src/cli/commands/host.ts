@@ -26,7 +26,9 @@ Options:
   --bind ADDR            address to listen on (default 0.0.0.0, all interfaces)
   --data-dir DIR         where <p>.phext files live (default: the current directory)
   --store URL            keep phexts in PostgreSQL instead of files: postgres://user@host/db,
-                         or postgres:///db?host=/socket/dir; servers may share one database
+                         or postgres:///db?host=/socket/dir; servers may share one database;
+                         a primary and its standbys as a list (postgres://u@db1,db2/db or
+                         ?host=/a,/b): writes go to whichever is the primary
                          (a password is best left to the PGPASSWORD environment variable)
   --key TOKEN            require this token (Authorization: Bearer, or X-SQ-API-Key);
                          the SQ_KEY environment variable works too and hides it from ps

@@ -400,8 +400,7 @@ export class PgDocumentStore implements DocumentStore {
     doc.committing = true;
     try {
       while (doc.queue.length > 0) {
-        const gatherMs = Math.min(this.options.gatherMaxMs ?? GATHER_MAX_MS, doc.lastCommitMs / 4);
-        await doc.waitForQueue(doc.lastBatch, gatherMs, this.clock.setTimer);
+        await doc.gather(this.options.gatherMaxMs ?? GATHER_MAX_MS, this.clock.setTimer);
         const batch = doc.queue.splice(0);
         const started = this.clock.now();
         await this.serially(keyOf(doc.key), () => this.commitBatch(doc, batch));
