@@ -102,12 +102,10 @@ test('sq host: HTTP/1.1 done right', async (t) => {
     let received = '';
     slow.on('data', (d: Buffer) => (received += d.toString('latin1')));
     const closed = once(slow, 'close');
-    const started = Date.now();
     slow.write('GET /api/v2/version HTTP/1.1\r\nHost: x\r\nX-Slow: ab');
     for (let i = 0; i < 5; i++) assert.equal((await host.call('GET', '/api/v2/version')).text, VERSION);
-    await within(10_000, 'slowloris cut', closed);
-    // The default would be 10 s; the configured 500 ms (checked every 125 ms) must win, with slack for busy machines.
-    assert.ok(Date.now() - started < 6_000, `cut after ${Date.now() - started} ms`);
+    // The default would be 10 s: cut before that, the configured 500 ms (checked every 125 ms) won.
+    await within(8_000, 'slowloris cut', closed);
     assert.match(received, /^HTTP\/1\.1 408 /);
     assert.match(received, /\r\naccess-control-allow-origin: \*/i);
   });

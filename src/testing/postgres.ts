@@ -151,7 +151,7 @@ export async function startPostgres(): Promise<ThrowawayPostgres | { readonly mi
 /** A server of a replicated pair, which the test crashes, stops, starts and promotes. */
 export interface PairServer {
   readonly connection: PostgresConnection;
-  /** SIGKILL of its postmaster (a crash of its host); resolves once that process is gone. */
+  /** SIGKILL of its postmaster and every backend (a crash of its host); resolves once they are gone. */
   kill(): Promise<void>;
   /**
    * SIGSTOP of its postmaster and of each of its processes (a host that stopped answering without
@@ -247,9 +247,12 @@ function pairServer(cluster: ClusterDir): PairServer {
   return {
     connection: cluster.connection,
     kill: async () => {
-      const pid = postmasterPid(cluster);
-      process.kill(pid, 'SIGKILL');
-      while (running(pid)) await new Promise((r) => setTimeout(r, 5));
+      // The whole host at once, as when its machine dies: a backend left to notice its postmaster's
+      // death could still answer a query for a moment.
+      const postmaster = postmasterPid(cluster);
+      const pids = [postmaster, ...childrenOf(postmaster)];
+      for (const pid of pids) process.kill(pid, 'SIGKILL');
+      while (pids.some(running)) await new Promise((r) => setTimeout(r, 5));
     },
     freeze: () => {
       const postmaster = postmasterPid(cluster);

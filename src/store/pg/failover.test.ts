@@ -146,7 +146,7 @@ test('the store uses whichever host is the primary, and says so when none is', a
   t.after(() => bounded.close());
   const thaw = pair.primary.freeze();
   try {
-    const started = Date.now();
+    // Without the timeouts this would wait as long as the host stays frozen (the test's own timeout).
     await assert.rejects(
       bounded.read(key),
       (e) =>
@@ -154,7 +154,6 @@ test('the store uses whichever host is the primary, and says so when none is', a
         e.status === 503 &&
         /no primary database is reachable \(.*: Connection terminated due to connection timeout; .*: a standby\)/.test(e.message),
     );
-    assert.ok(Date.now() - started < 5000, `refused after ${Date.now() - started} ms`);
   } finally {
     thaw();
   }
