@@ -9,7 +9,7 @@
  *    file-store `sq host`. Target ≥ 0.8× the file store's.
  * Every update row is read back afterwards (bench/updates/scrolls.ts `check`): a server that
  * answers 200 without writing fails it. Client, servers, PostgreSQL and wrk share this machine's cores.
- * `npx tsc -p . && node dist/bench/pg.js [--duration SECONDS] [--quick]` (npm run bench:pg).
+ * `npx tsc -p . && node dist/bench/pg.js [--duration SECONDS] [--quick] [--select-only]` (npm run bench:pg).
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -129,7 +129,9 @@ async function selectRow(label: string, server: ServerChild, fixture: PhextFixtu
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { duration: { type: 'string' }, quick: { type: 'boolean' } } });
+  const { values } = parseArgs({
+    options: { duration: { type: 'string' }, quick: { type: 'boolean' }, 'select-only': { type: 'boolean' } },
+  });
   if (!(await wrkAvailable())) throw new Error('no wrk on this machine (apt-get install wrk)');
   const seconds = values.quick ? 3 : Number(values.duration ?? 10);
   const cluster = await startPostgres();
@@ -139,38 +141,54 @@ async function main(): Promise<void> {
   try {
     const big = megabytes(100);
     const url = cluster.url();
-    process.stderr.write(`  seeding ${big.scrolls} scrolls into PostgreSQL\n`);
-    await seed(url, big);
+    const selectOnly = values['select-only'] === true;
+    if (!selectOnly) {
+      process.stderr.write(`  seeding ${big.scrolls} scrolls into PostgreSQL\n`);
+      await seed(url, big);
+    }
     await seed(url, LARGE);
     const nodes = [await startStoreNode('node A', url), await startStoreNode('node B', url)];
-    // Each node reads the phext once (a whole load) before its row is timed.
-    for (const node of nodes) await fetch(`http://127.0.0.1:${node.port}${selectPath(big, '1.1.1;1.1.1;1.1.1')}`).then((r) => r.text());
-    const pg = await updatesRow('updates 100 MB, PostgreSQL, 2 nodes', nodes, big, 16, seconds, dir);
-    process.stderr.write(`  PostgreSQL updates: ${pg.row.requestsPerSecond.toFixed(0)}/s\n`);
-
     const dataDir = join(dir, 'files');
     mkdirSync(dataDir);
-    placeFixture(join(dir, 'fixtures'), big, dataDir);
     placeFixture(join(dir, 'fixtures'), LARGE, dataDir);
+    if (!selectOnly) placeFixture(join(dir, 'fixtures'), big, dataDir);
     const files = await startSq('files', dataDir);
-    await fetch(`http://127.0.0.1:${files.port}${selectPath(big, '1.1.1;1.1.1;1.1.1')}`).then((r) => r.text());
-    const file = await updatesRow('updates 100 MB, files, 1 node', [files], big, 16, seconds, dir);
+
+    const rows: Measurement[] = [];
+    const checks: Check[] = [];
+    const lines: string[] = [];
+    const ok = (b: boolean) => (b ? 'ok' : 'MISSED');
+    if (!selectOnly) {
+      // Each server reads the phext once (a whole load) before its row is timed.
+      for (const server of [...nodes, files])
+        await fetch(`http://127.0.0.1:${server.port}${selectPath(big, '1.1.1;1.1.1;1.1.1')}`).then((r) => r.text());
+      const pg = await updatesRow('updates 100 MB, PostgreSQL, 2 nodes', nodes, big, 16, seconds, dir);
+      process.stderr.write(`  PostgreSQL updates: ${pg.row.requestsPerSecond.toFixed(0)}/s\n`);
+      const file = await updatesRow('updates 100 MB, files, 1 node', [files], big, 16, seconds, dir);
+      rows.push(pg.row, file.row);
+      checks.push(...pg.checks, ...file.checks);
+      const rate = pg.row.requestsPerSecond;
+      lines.push(
+        `updates over PostgreSQL, 16 writers on 2 nodes: ${rate.toFixed(0)}/s (target >= ${UPDATES_PER_S}) ${ok(rate >= UPDATES_PER_S)}`,
+      );
+    }
 
     const pgSelect = await selectRow('select 1 MB cached, PostgreSQL node', nodes[0]!, LARGE, seconds, dir);
     const fileSelect = await selectRow('select 1 MB cached, files', files, LARGE, seconds, dir);
-
-    const ok = (b: boolean) => (b ? 'ok' : 'MISSED');
+    rows.push(pgSelect, fileSelect);
     const ratio = pgSelect.requestsPerSecond / fileSelect.requestsPerSecond;
+    lines.push(
+      `select of a cached scroll, PostgreSQL node / files: ${ratio.toFixed(2)}x (target >= ${SELECT_RATIO}) ${ok(ratio >= SELECT_RATIO)}`,
+    );
     console.log(
       [
         `node ${process.version}, ${cpus().length} cores shared by PostgreSQL (fsync on, synchronous_commit on), the servers and wrk; ${seconds} s per row`,
-        formatTable([pg.row, file.row, pgSelect, fileSelect]),
-        formatChecks([...pg.checks, ...file.checks]),
-        `updates over PostgreSQL, 16 writers on 2 nodes: ${pg.row.requestsPerSecond.toFixed(0)}/s (target >= ${UPDATES_PER_S}) ${ok(pg.row.requestsPerSecond >= UPDATES_PER_S)}`,
-        `select of a cached scroll, PostgreSQL node / files: ${ratio.toFixed(2)}x (target >= ${SELECT_RATIO}) ${ok(ratio >= SELECT_RATIO)}`,
+        formatTable(rows),
+        ...(checks.length > 0 ? [formatChecks(checks)] : []),
+        ...lines,
       ].join('\n'),
     );
-    if ([...pg.checks, ...file.checks].some((c) => c.failures.length > 0)) process.exitCode = 1;
+    if (checks.some((c) => c.failures.length > 0)) process.exitCode = 1;
   } finally {
     await stopAll();
     await cluster.stop();

@@ -114,6 +114,21 @@ test('limits per tenant and in all; a stream that ends frees its slot; closed, t
   assert.throws(() => hub.subscribe(follow('dave', 'notes')), FeedRefusal);
 });
 
+test('a phext is followed while a stream of it, or of all its tenant’s phexts, is open', (t) => {
+  const hub = new FeedHub(LIMITS);
+  t.after(() => hub.close());
+  const notes = { tenant: 'alice', name: 'notes' };
+  const other = { tenant: 'alice', name: 'other' };
+  assert.equal(hub.follows(notes), false);
+  const one = hub.subscribe(follow('alice', 'notes'));
+  assert.deepEqual([hub.follows(notes), hub.follows(other), hub.follows({ tenant: 'bob', name: 'notes' })], [true, false, false]);
+  const all = hub.subscribe(follow('alice', undefined));
+  assert.equal(hub.follows(other), true);
+  one.end('gone');
+  all.end('gone');
+  assert.deepEqual([hub.follows(notes), hub.follows(other)], [false, false]);
+});
+
 test('recheck ends the streams no longer allowed, and only those', (t) => {
   const hub = new FeedHub(LIMITS);
   t.after(() => hub.close());

@@ -193,6 +193,12 @@ export class FeedHub {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /** Whether a stream follows `key` now, by its name or as one of all its tenant's phexts. */
+  follows(key: DocumentKey): boolean {
+    const channels = this.tenants.get(key.tenant)?.channels;
+    return channels !== undefined && (channels.has(key.name) || channels.has(undefined));
+  }
+
   /** The phexts streams follow by name now: where an edit by another program should be looked for. */
   watched(): DocumentKey[] {
     const keys: DocumentKey[] = [];

@@ -59,6 +59,7 @@ export function createHost(config: HostConfig, deps: HostDeps): Host {
     heartbeatMs: config.watchHeartbeatMs,
   });
   store.onCommit((commit) => hub.publish(commit));
+  store.follow((key) => hub.follows(key));
   // Another program's edit is noticed when the phext is next read; one that streams follow is
   // read for that every second, so they hear of the edit even when nobody else asks.
   const polling = setInterval(() => {

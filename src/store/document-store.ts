@@ -183,6 +183,13 @@ export interface DocumentStore {
    * of such a change as a Commit with `outside`. A store nothing else writes to does nothing.
    */
   poll(document: DocumentKey): Promise<void>;
+  /**
+   * Names the phexts whose commits by other writers the observers must hear of: those the change
+   * feed has streams for. A store shared by several servers reads the records of another server's
+   * commit only for these (the others' news would be read and thrown away); one that nothing else
+   * writes to ignores it. Until it is called, every phext is followed.
+   */
+  follow(followed: (document: DocumentKey) => boolean): void;
 }
 
 /** See {@link DocumentStore.changesSince}. */

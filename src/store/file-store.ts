@@ -183,6 +183,9 @@ export class FileDocumentStore implements DocumentStore {
     return { version, records: records.sort((a, b) => a.version - b.version) };
   }
 
+  /** Other programs' edits are looked for by poll, which the server calls for followed phexts only. */
+  follow(_followed: (document: DocumentKey) => boolean): void {}
+
   async poll(document: DocumentKey): Promise<void> {
     const doc = this.documents.peek(this.files.fileOf(document));
     if (doc?.state && !doc.refreshing && !doc.writing) await this.read(document).catch(() => undefined);

@@ -120,4 +120,37 @@ describe('commits of other servers on one database', { skip }, () => {
       /^the connection listening for other servers' commits was lost \(terminating connection .*\); listening again in 1000 ms$/,
     );
   });
+
+  test('a phext no stream follows here: other servers’ commits to it are not read; once followed, those after are heard once each', async (t) => {
+    const a = await node(t);
+    const b = await node(t);
+    const quiet: DocumentKey = { tenant: 't', name: 'unfollowed' };
+    const loud: DocumentKey = { tenant: 't', name: 'followed' };
+    let following = false;
+    b.store.follow((key) => key.name === loud.name || (following && key.name === quiet.name));
+    const write = async (key: DocumentKey, n: number) =>
+      (await a.store.mutate(key, (p) => p.set(at(`1.1.1/1.1.1/1.1.${n}`), `write ${n}`))).version;
+    for (let n = 1; n <= 5; n++) await write(quiet, n);
+    // Announcements come in commit order: once b heard of this one, it had those of quiet.
+    const last = await write(loud, 1);
+    await waitFor(
+      () => versions(b.heard, loud).includes(last),
+      20_000,
+      () => `b heard of ${versions(b.heard, loud).join(',')}`,
+    );
+    assert.deepEqual(versions(b.heard, quiet), [], 'nothing of a phext nobody follows');
+
+    following = true;
+    const sixth = await write(quiet, 6);
+    const seventh = await write(quiet, 7);
+    await waitFor(
+      () => versions(b.heard, quiet).includes(seventh),
+      20_000,
+      () => `b heard of ${versions(b.heard, quiet).join(',')}`,
+    );
+    assert.deepEqual(versions(b.heard, quiet), [sixth, seventh], 'the commits after it was followed, each once, none before');
+    // b's own commits of it go on from the version it reads.
+    const own = (await b.store.mutate(quiet, (p) => p.set(at('1.1.1/1.1.1/1.1.8'), 'b'))).version;
+    assert.equal(own, 8);
+  });
 });

@@ -75,10 +75,13 @@ export class PgDocumentStore implements DocumentStore {
   /** Names this store in its commits' announcements, so that it does not take its own for another server's. */
   private readonly server = randomUUID();
   /**
-   * Per phext (by {@link keyOf}), the version up to which its commits, ours and other servers',
-   * were told to the observers. Kept for every phext this store committed or heard of.
+   * Per followed phext (by {@link keyOf}), the version up to which its commits, ours and other
+   * servers', were told to the observers. An entry goes when its phext is found unfollowed (at
+   * its next commit or announcement): a follower starts from what it reads, not from here.
    */
   private readonly heard = new Map<string, number>();
+  /** Which phexts' commits by other servers the observers are told of (see DocumentStore.follow). */
+  private followed: (document: DocumentKey) => boolean = () => true;
   /** Per phext, the tail of its commits and catch-ups, which run one at a time (see serially). */
   private readonly tails = new Map<string, Promise<void>>();
   /** Phexts whose catch-up is queued and not started: another announcement needs no other one. */
@@ -187,6 +190,10 @@ export class PgDocumentStore implements DocumentStore {
   /** Nothing but SQ writes to the database: there is no other program's edit to look for. */
   async poll(_document: DocumentKey): Promise<void> {}
 
+  follow(followed: (document: DocumentKey) => boolean): void {
+    this.followed = followed;
+  }
+
   onCommit(observer: CommitObserver): void {
     this.observers.push(observer);
   }
@@ -242,6 +249,10 @@ export class PgDocumentStore implements DocumentStore {
   /** Another server announced a commit: its records go to the observers (once caught up, in order). */
   private hearOf(announced: Announced): void {
     const key = keyOf(announced.document);
+    if (!this.followed(announced.document)) {
+      this.heard.delete(key);
+      return;
+    }
     const heard = this.heard.get(key);
     if (heard === undefined) this.heard.set(key, announced.from);
     else if (announced.version <= heard) return;
@@ -252,7 +263,8 @@ export class PgDocumentStore implements DocumentStore {
   private catchUpAll(): void {
     for (const key of this.heard.keys()) {
       const [tenant, name] = JSON.parse(key) as [string, string];
-      this.catchUp({ tenant, name }, key);
+      if (this.followed({ tenant, name })) this.catchUp({ tenant, name }, key);
+      else this.heard.delete(key);
     }
   }
 
@@ -267,6 +279,10 @@ export class PgDocumentStore implements DocumentStore {
     this.catchingUp.add(key);
     void this.serially(key, async () => {
       this.catchingUp.delete(key);
+      if (!this.followed(document)) {
+        this.heard.delete(key);
+        return;
+      }
       const after = this.heard.get(key);
       if (after === undefined || this.closing) return;
       let rows: ChangesRow[];
@@ -362,7 +378,7 @@ export class PgDocumentStore implements DocumentStore {
     let rows: Row[];
     try {
       rows = cached
-        ? (await db.query<Row>(CHANGES_AFTER, [tenant, name, cached.version])).rows
+        ? (await db.query<Row>({ name: 'sq_changes_after', text: CHANGES_AFTER, values: [tenant, name, cached.version] })).rows
         : (await db.query<Row>(WHOLE, [tenant, name])).rows;
     } catch (e) {
       throw pgRefusals.readFailed(doc.key, e);
@@ -485,7 +501,8 @@ export class PgDocumentStore implements DocumentStore {
     // Other servers' commits this one builds on are told first, if the observers have not heard of them yet.
     if (missed) this.tellElsewhere(doc.key, keyOf(doc.key), missed);
     if (applied.records.length > 0) {
-      this.heard.set(keyOf(doc.key), applied.version);
+      if (this.followed(doc.key)) this.heard.set(keyOf(doc.key), applied.version);
+      else this.heard.delete(keyOf(doc.key));
       // A read may have cached a later commit (another server's, after ours) before this answer came.
       if (!doc.state || doc.state.version < applied.version) {
         this.setState(doc, new CommittedSnapshot(applied.phext, applied.version, applied.size));
@@ -528,6 +545,13 @@ export class PgDocumentStore implements DocumentStore {
     }
     const version = Number(row.version);
     const key = keyOf(doc.key);
+    if (!this.followed(doc.key)) {
+      // Nobody here hears of this phext's commits: the ones before are nobody's news.
+      this.heard.delete(key);
+      const cached = doc.state?.snapshot;
+      if (cached && cached.version === version) return { base: cached, missed: undefined };
+      return { base: version === 0 ? undefined : await this.refresh(client, doc), missed: undefined };
+    }
     // First met now: announcements of commits it builds on may still be on their way. Once they
     // are in (Listener.sync), the first of them says which version the observers have heard of;
     // if there was none, the observers hear of the commits from this one on.
