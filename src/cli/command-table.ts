@@ -42,7 +42,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     name: 'tenants',
-    summary: 'Add, list, remove, rotate or provision tenants in a tenants file',
+    summary: 'Add, list, remove, rotate or provision tenants in a tenants file or a database',
     load: async () => (await import('./commands/tenants.js')).tenantsCommand,
   },
   {

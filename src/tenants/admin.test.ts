@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, describe, it, type TestContext } from 'node:test';
 import { handleAdmin } from './admin.js';
 import { loadConfig } from './config.js';
-import { TenantManager } from './manager.js';
+import { TenantManager, type ManagerOptions } from './manager.js';
 import { TenantQuotaLedger } from './tenant-quota-ledger.js';
 import { hashedKey } from './token.js';
 import { tempDir } from '../testing/temp-dir.js';
@@ -17,12 +17,13 @@ const API = '/api/v2/admin/tenants';
 async function setup(
   t: TestContext,
   file: object = { admin_key: hashedKey(ADMIN), tenants: { 'tok-alice': { name: 'alice', data_dir: 'alice', quota_mb: 1 } } },
+  options: ManagerOptions = {},
 ) {
   const dir = join(root, `a${++n}`);
   mkdirSync(dir, { recursive: true });
   const path = join(dir, 'tenants.json');
   writeFileSync(path, JSON.stringify(file));
-  const manager = await TenantManager.open(path, { log: () => {} });
+  const manager = await TenantManager.open(path, { log: () => {}, ...options });
   t.after(() => manager.close());
   /** An admin request; with a 4th argument (even undefined) that token instead of the admin key. */
   const call = (method: string, path: string, body = '', ...token: [string | undefined] | []) =>
@@ -132,10 +133,23 @@ describe('admin API', () => {
     writeFileSync(join(dir, 'alice', 'keep.phext'), 'data');
     const deleted = await call('DELETE', `${API}/alice`);
     assert.equal(deleted.status, 200);
+    assert.deepEqual(deleted.body, {
+      name: 'alice',
+      deleted: true,
+      data_dir: join(dir, 'alice'),
+      note: 'The data directory is kept on disk.',
+    });
     assert.equal(manager.resolve(token), undefined);
     assert.equal(readFileSync(join(dir, 'alice', 'keep.phext'), 'utf8'), 'data');
     assert.deepEqual((await loadConfig(path)).tenants, []);
     assert.equal((await call('DELETE', `${API}/alice`)).status, 404);
+  });
+
+  it("says a deleted tenant's phexts stay in the database when they are kept there, naming no directory", async (t) => {
+    const { call, manager } = await setup(t, undefined, { usage: async (names) => new Map(names.map((name) => [name, 0])) });
+    const deleted = await call('DELETE', `${API}/alice`);
+    assert.deepEqual(deleted, { status: 200, body: { name: 'alice', deleted: true, note: 'Its phexts are kept in the database.' } });
+    assert.equal(manager.resolve('tok-alice'), undefined);
   });
 
   it('keeps hashed keys hashed on rotate, and refuses changes while the file on disk is broken', async (t) => {

@@ -95,6 +95,8 @@ async function create(manager: TenantManager, _name: string, body: string): Prom
 async function remove(manager: TenantManager, name: string): Promise<AdminResponse> {
   const dataDir = manager.registry.get(name)?.dataDir;
   await manager.change((file) => ({ file: removeTenant(file, name), result: undefined }));
+  // With a database, a data directory is at most a name: the phexts are its rows.
+  if (manager.phextsInDatabase) return { status: 200, body: { name, deleted: true, note: 'Its phexts are kept in the database.' } };
   return { status: 200, body: { name, deleted: true, data_dir: dataDir, note: 'The data directory is kept on disk.' } };
 }
 

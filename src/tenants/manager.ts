@@ -100,6 +100,11 @@ export class TenantManager implements TenantResolver {
     return registry;
   }
 
+  /** True when the tenants' phexts are rows of a database (`usage`), not files in their data directories. */
+  get phextsInDatabase(): boolean {
+    return this.options.usage !== undefined;
+  }
+
   /** The registry in force now. */
   get registry(): TenantRegistry {
     return this.current;

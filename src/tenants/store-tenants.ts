@@ -88,11 +88,29 @@ export class StoreTenants implements TenantSource {
    * time): the rows as they are, `edit` applied to them, the rows that differ written, the
    * version raised and the other servers notified.
    */
-  edit<T>(edit: TenantEdit<T>, _options: EditOptions): Promise<{ config: LoadedConfig; result: T }> {
-    return this.onPrimary(async (pool) => this.editOn(await pool.connect(), edit));
+  edit<T>(edit: TenantEdit<T>, options: EditOptions): Promise<{ config: LoadedConfig; result: T }> {
+    return this.onPrimary(async (pool) => this.editOn(await pool.connect(), edit, { prepare: options.prepare, adopt: false }));
   }
 
-  private async editOn<T>(client: pg.PoolClient, edit: TenantEdit<T>): Promise<{ config: LoadedConfig; result: T }> {
+  /**
+   * `sq tenants import`: the tenants of a tenants file copied in (see importEdit). Unlike an
+   * edit, a new tenant may find phexts of its name there: those its server wrote with
+   * `--config FILE --store URL`, before its tenants moved into the table.
+   */
+  import(imported: LoadedConfig): Promise<{ config: LoadedConfig; result: undefined }> {
+    return this.onPrimary(async (pool) => this.editOn(await pool.connect(), importEdit(imported), { adopt: true }));
+  }
+
+  /**
+   * `prepare` runs once the new tenants are valid and before they are committed (as with a file).
+   * Unless `adopt`, a new tenant whose name still has phexts (a removed tenant's: they stay) is
+   * refused, as a tenants file refuses a new tenant a used data directory: it must not see them.
+   */
+  private async editOn<T>(
+    client: pg.PoolClient,
+    edit: TenantEdit<T>,
+    { prepare, adopt }: { prepare?: EditOptions['prepare']; adopt: boolean },
+  ): Promise<{ config: LoadedConfig; result: T }> {
     try {
       await client.query('BEGIN');
       const { rows: at } = await client.query<{ version: string }>(
@@ -109,6 +127,21 @@ export class StoreTenants implements TenantSource {
         throw err;
       }
       const before = new Map(rows.map((r) => [r.name, rowText(r)]));
+      const added = config.tenants.filter((t) => !before.has(t.name)).map((t) => t.name);
+      if (!adopt && added.length > 0) {
+        const { rows: left } = await client.query<{ tenant: string; phexts: string }>(
+          'SELECT tenant, count(*)::text AS phexts FROM sq_phexts WHERE tenant = ANY($1) GROUP BY tenant ORDER BY tenant LIMIT 1',
+          [added],
+        );
+        const [used] = left;
+        if (used) {
+          throw new TenantChangeError(
+            `the database still holds ${used.phexts} phext(s) of a tenant named ${used.tenant} (left by a removed tenant?); choose another name`,
+            409,
+          );
+        }
+      }
+      await prepare?.(config);
       const names = Object.values(file.tenants).map((e) => e.name);
       await client.query('DELETE FROM sq_tenants WHERE NOT (name = ANY($1))', [names]);
       for (const [key, entry] of Object.entries(file.tenants)) {
@@ -236,7 +269,7 @@ export class StoreTenants implements TenantSource {
  * by its token's digest, with its quota (or the file's default_quota_mb) and webhooks; a tenant of
  * the same name is replaced, the others stay. Importing the same file again changes nothing.
  */
-export function importEdit(imported: LoadedConfig): TenantEdit<undefined> {
+function importEdit(imported: LoadedConfig): TenantEdit<undefined> {
   return (file) => {
     const byName = new Map(Object.entries(file.tenants).map(([key, entry]) => [entry.name, [key, entry] as [string, TenantEntry]]));
     for (const t of imported.tenants) {

@@ -4,23 +4,25 @@ import { dirname, join, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import { provisionTenants, type NewTenant } from '../../tenants/changes.js';
 import type { LoadedConfig } from '../../tenants/config.js';
-import { editConfig } from '../../tenants/edit.js';
 import { writeFileAtomic } from '../../store/atomic-write.js';
 import { UsageError } from '../command.js';
 import { quotaOption, type TenantsArgs } from './tenants-args.js';
+import type { TenantsTarget } from './tenants-target.js';
 
 /**
- * `sq tenants provision <count>`: many tenants in one atomic change of the file. The token CSV is
- * written (mode 0600) before the file is saved, so no working token is ever left unrecorded.
+ * `sq tenants provision <count>`: many tenants in one atomic change of the file or the table. The
+ * token CSV is written (mode 0600) before the change is saved, so no working token is ever left
+ * unrecorded. With a database it holds name,token: there is no data directory to name.
  */
-export async function provision(configPath: string, [countText = '']: string[], values: TenantsArgs['values']): Promise<void> {
+export async function provision(target: TenantsTarget, [countText = '']: string[], values: TenantsArgs['values']): Promise<void> {
   const count = Number(countText);
   if (!/^\d+$/.test(countText) || count < 1) throw new UsageError(`count must be a whole number >= 1, not '${countText}'`);
   const prefix = values.prefix;
   if (prefix === undefined) throw new UsageError('provision needs --prefix (e.g. --prefix founding)');
   const quotaMb = quotaOption(values);
   const dataRoot = values['data-root'] === undefined ? undefined : resolve(values['data-root']);
-  const csv = resolve(values.csv ?? join(dirname(resolve(configPath)), `${prefix}-tokens.csv`));
+  const files = target.kind === 'file';
+  const csv = resolve(values.csv ?? (files ? join(dirname(target.where), `${prefix}-tokens.csv`) : `${prefix}-tokens.csv`));
   if (existsSync(csv)) throw new Error(`${csv} exists; it may hold tokens, so it is not overwritten (choose another with --csv)`);
 
   let created: NewTenant[] = [];
@@ -28,9 +30,11 @@ export async function provision(configPath: string, [countText = '']: string[], 
     const names = new Set(created.map((t) => t.name));
     const fresh = config.tenants.filter((t) => names.has(t.name));
     const dirs = new Map(fresh.map((t) => [t.name, t.dataDir]));
-    await writeFileAtomic(csv, toCsv([['name', 'token', 'data_dir'], ...created.map((t) => [t.name, t.token, dirs.get(t.name)!])]), {
-      mode: 0o600,
-    });
+    const rows = files
+      ? [['name', 'token', 'data_dir'], ...created.map((t) => [t.name, t.token, dirs.get(t.name)!])]
+      : [['name', 'token'], ...created.map((t) => [t.name, t.token])];
+    await writeFileAtomic(csv, toCsv(rows), { mode: 0o600 });
+    if (!files) return;
     const progress = progressReporter(fresh.length);
     for (const t of fresh) {
       await mkdir(t.dataDir, { recursive: true, mode: 0o700 });
@@ -38,8 +42,7 @@ export async function provision(configPath: string, [countText = '']: string[], 
     }
     progress.done();
   };
-  await editConfig(
-    configPath,
+  await target.edit(
     (file) => {
       const result = provisionTenants(file, count, prefix, { quotaMb, dataRoot });
       created = result.tenants;
