@@ -282,3 +282,37 @@ test('sq host --store naming a standby and its primary: writes go to the primary
   const read = await api(sq.port, undefined, 'select', { p: 'ha', c: '1.1.1/1.1.1/1.1.1' });
   assert.equal(read.text, 'acknowledged before');
 });
+
+test('sq host --config --store: a tenant’s quota holds across servers, each commit counting what the others wrote', async (t) => {
+  const server = await testPostgres(t);
+  if (!server) return;
+  const dir = tempDir(t);
+  const small = { name: 'small', token: newToken(), data_dir: join(dir, 'small'), quota_mb: 0.001 }; // 1048 bytes
+  writeTenantsFile(join(dir, 'tenants.json'), [small]);
+  const url = await freshDatabase(server);
+  const start = async () => {
+    const started = await startSq(['host', '0', '--bind', '127.0.0.1', '--config', join(dir, 'tenants.json'), '--store', url]);
+    t.after(() => started.stop());
+    return started;
+  };
+  // Both serve the tenant before either writes: each starts counting from nothing.
+  const a = await start();
+  const b = await start();
+  const insert = (host: { port: number }, p: string, bytes: number) =>
+    api(host.port, small.token, 'insert', { p, c: '1.1.1' }, { body: 'x'.repeat(bytes) });
+
+  assert.equal((await insert(a, 'one', 600)).status, 200);
+  const refused = await insert(b, 'two', 600);
+  assert.equal(refused.status, 507, refused.text);
+  assert.match(refused.text, /^Quota exceeded for tenant small: 600 bytes used of 1048 \(quota 0\.001 MB\); write of 600 bytes refused$/);
+  assert.equal((await api(b.port, small.token, 'get', { p: 'two' })).text, '', 'nothing of it was saved');
+
+  // 600 used: of two writes of 300 through both servers at once, one fits.
+  const both = await Promise.all([insert(a, 'three', 300), insert(b, 'four', 300)]);
+  assert.deepEqual(both.map((r) => r.status).sort(), [200, 507], both.map((r) => r.text).join(' | '));
+  // The room left is the same on both, whichever wrote last.
+  for (const host of [a, b]) {
+    assert.equal((await insert(host, 'five', 149)).status, 507);
+  }
+  assert.equal((await insert(b, 'five', 148)).status, 200);
+});

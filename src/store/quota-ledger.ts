@@ -13,6 +13,18 @@ export interface QuotaLedger {
    * only for documents under a quota. The returned hold, if any, is settled exactly once.
    */
   admit(document: DocumentKey, growth: () => number): QuotaHold | undefined;
+  /**
+   * Whether `document`'s owner has a quota. A store shared by several servers then checks each
+   * commit again, in its transaction, against the owner's bytes as the database counts them:
+   * this ledger does not see the other servers' writes.
+   */
+  limited?(document: DocumentKey): boolean;
+  /**
+   * The owner's bytes before a commit of `document`, as the database counted them, and what the
+   * commit grows them by: throws a {@link QuotaError} when that is past the quota (the store
+   * then rolls the commit back), else counts from those bytes on.
+   */
+  measured?(document: DocumentKey, bytesBefore: number, growth: number): void;
 }
 
 /** Bytes held for a change until its batch is on disk or has failed. */

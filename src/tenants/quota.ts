@@ -37,7 +37,13 @@ export function checkQuota(tenant: Tenant & { readonly stats?: TenantStats }, gr
   if (quota === undefined || growthBytes <= 0) return;
   const used = (tenant.stats?.bytesUsed ?? 0) + (tenant.stats?.bytesReserved ?? 0);
   if (used + growthBytes <= quota) return;
-  throw new QuotaError(
+  throw quotaExceeded(tenant, used, growthBytes);
+}
+
+/** The refusal of a write of `growthBytes` by `tenant`, which holds `used` bytes. */
+export function quotaExceeded(tenant: Tenant, used: number, growthBytes: number): QuotaError {
+  const quota = tenant.quotaBytes ?? 0;
+  return new QuotaError(
     `Quota exceeded for tenant ${tenant.name}: ${used} bytes used of ${quota} (quota ${formatMb(quota)}); write of ${growthBytes} bytes refused`,
   );
 }

@@ -1,5 +1,5 @@
 import type { Commit, DocumentKey, QuotaHold, QuotaLedger } from '../store/index.js';
-import { checkQuota } from './quota.js';
+import { checkQuota, quotaExceeded } from './quota.js';
 import type { TenantRegistry } from './registry.js';
 
 /**
@@ -32,6 +32,20 @@ export class TenantQuotaLedger implements QuotaLedger {
         held = false;
       },
     };
+  }
+
+  limited(document: DocumentKey): boolean {
+    return this.registry().get(document.tenant)?.quotaBytes !== undefined;
+  }
+
+  /** Other servers' writes included. The commit's own bytes are added by countCommit once it is made. */
+  measured(document: DocumentKey, bytesBefore: number, growth: number): void {
+    const tenant = this.registry().get(document.tenant);
+    if (!tenant) return;
+    tenant.stats.bytesUsed = bytesBefore;
+    if (tenant.quotaBytes !== undefined && growth > 0 && bytesBefore + growth > tenant.quotaBytes) {
+      throw quotaExceeded(tenant, bytesBefore, growth);
+    }
   }
 
   /** A commit observer of the store: keeps the owning tenant's bytesUsed current (with this server's commits). */

@@ -28,7 +28,7 @@ import { Primary } from './primary.js';
 import { pgRefusals, rolledBack } from './refusals.js';
 import { coordinateOf, recordColumns, recordOf, type ChangeRow } from './rows.js';
 import { migrate } from './schema.js';
-import { CHANGES_AFTER, CREATE, LOCK, WHOLE, WRITE } from './statements.js';
+import { CHANGES_AFTER, CREATE, LOCK, TENANT_LOCK, WHOLE, WRITE } from './statements.js';
 
 /** Memory of a cached document beside its snapshot's: the Document, its state and cache entry. */
 const DOCUMENT_MEMORY = 1536;
@@ -461,12 +461,35 @@ export class PgDocumentStore implements DocumentStore {
         client.on('error', ignore);
         await client.query('BEGIN');
       }
+      const quota = this.options.quota;
+      const limited = quota?.limited?.(doc.key) === true;
+      // The tenant before the phext, in every commit: no two commits wait for each other's lock.
+      if (limited) await client.query(TENANT_LOCK, [doc.key.tenant]);
       ({ base, missed } = await this.lockedBase(client, doc));
-      applied = applyBatch(doc, baseOf(base), batch, this.options.maxPhextBytes, this.options.quota);
+      applied = applyBatch(doc, baseOf(base), batch, this.options.maxPhextBytes, quota);
       if (applied.records.length > 0) {
         const { tenant, name } = doc.key;
         const payload = payloadOf(this.server, doc.key, base?.version ?? 0, applied.version);
-        await client.query(WRITE, [tenant, name, ...recordColumns(applied.records), applied.version, applied.size, CHANNEL, payload]);
+        const { rows } = await client.query<{ others: string | null }>(WRITE, [
+          tenant,
+          name,
+          ...recordColumns(applied.records),
+          applied.version,
+          applied.size,
+          CHANNEL,
+          payload,
+          limited,
+        ]);
+        const others = rows[0]?.others;
+        if (limited && others != null && quota?.measured) {
+          const before = base?.size ?? 0;
+          try {
+            quota.measured(doc.key, Number(others) + before, applied.size - before);
+          } catch (e) {
+            await this.refuseBatch(client, batch, applied, e);
+            return;
+          }
+        }
         committing = true;
         await client.query('COMMIT');
       } else {
@@ -524,6 +547,21 @@ export class PgDocumentStore implements DocumentStore {
       const outcome = applied.outcomes[i]!; // one per mutation (applyBatch)
       if (outcome.ok) m.resolve({ value: outcome.value, version: outcome.version });
       else m.reject(outcome.error);
+    });
+  }
+
+  /**
+   * Rolls back a batch its tenant's quota refused once the database counted the other servers'
+   * writes: every mutation of it fails with `refusal` (those refused on their own, with theirs).
+   */
+  private async refuseBatch(client: pg.PoolClient, batch: PendingMutation[], applied: AppliedBatch, refusal: unknown): Promise<void> {
+    await client.query('ROLLBACK');
+    client.off('error', ignore);
+    client.release();
+    for (const hold of applied.holds) hold.settle();
+    batch.forEach((m, i) => {
+      const outcome = applied.outcomes[i]!;
+      m.reject(outcome.ok ? refusal : outcome.error);
     });
   }
 

@@ -29,7 +29,9 @@ export const CREATE = 'INSERT INTO sq_phexts (tenant, phext, version, size) VALU
  * One batch's writes in one round trip: its change records, then the scrolls they set and remove
  * (taken from the records, so each text crosses the wire once), the new version and size, and the
  * commit's announcement to the servers listening (`pg_notify` on channel $12 with payload $13,
- * sent only if the transaction commits).
+ * sent only if the transaction commits). With $14, it returns the bytes of the tenant's other
+ * phexts (`others`), for its quota: under TENANT_LOCK, taken before this statement began, so
+ * that it counts every commit of theirs made before this one.
  */
 export const WRITE = `
   WITH recorded AS (
@@ -49,4 +51,12 @@ export const WRITE = `
   ), notified AS (
     SELECT pg_notify($12, $13)
   )
-  UPDATE sq_phexts SET version = $10, size = $11 FROM notified WHERE tenant = $1 AND phext = $2`;
+  UPDATE sq_phexts SET version = $10, size = $11 FROM notified WHERE tenant = $1 AND phext = $2
+  RETURNING CASE WHEN $14::boolean THEN
+    (SELECT coalesce(sum(o.size), 0) FROM sq_phexts o WHERE o.tenant = $1 AND o.phext <> $2)::text END AS others`;
+
+/**
+ * Held by a commit of a tenant under a quota until it ends: such commits, whichever their phext
+ * and server, count the tenant's bytes one at a time (class 29553, "sq"; the tenant's hash).
+ */
+export const TENANT_LOCK = 'SELECT pg_advisory_xact_lock(29553, hashtext($1))';
