@@ -50,3 +50,6 @@ export const WRITE = `
     SELECT pg_notify($12, $13)
   )
   UPDATE sq_phexts SET version = $10, size = $11 FROM notified WHERE tenant = $1 AND phext = $2`;
+
+/** The names of a tenant's phexts, in name order (`sq export`). */
+export const NAMES = 'SELECT phext FROM sq_phexts WHERE tenant = $1 ORDER BY phext';
