@@ -48,9 +48,8 @@ export const importCommand: Command = {
     try {
       const key = (name: string) => ({ tenant: target.tenant, name });
       if (!values.replace) {
-        const held = (await Promise.all(names.map(async (n) => ((await target.store.read(key(n))) ? fileOf(n) : undefined)))).filter(
-          (f) => f !== undefined,
-        );
+        const there = new Set(await target.names());
+        const held = names.filter((n) => there.has(n)).map(fileOf);
         if (held.length > 0)
           throw new Error(`${target.where} already holds ${held.join(', ')}: nothing imported (--replace replaces them)`);
       }
@@ -60,8 +59,7 @@ export const importCommand: Command = {
         try {
           await target.store.mutate(key(name), replaceWith(phext));
         } catch (e) {
-          const done = i === 0 ? 'nothing imported' : `the ${i} before it were imported`;
-          throw new Error(`${fileOf(name)} not imported: ${(e as Error).message} (${done})`);
+          throw new Error(`${fileOf(name)} not imported: ${(e as Error).message} (${i} of ${names.length} imported before it)`);
         }
         total += bytes;
         process.stdout.write(`${fileOf(name)}  ${bytes} bytes\n`);
