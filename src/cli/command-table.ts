@@ -46,6 +46,16 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./commands/tenants.js')).tenantsCommand,
   },
   {
+    name: 'export',
+    summary: "Write a tenant's phexts (database or data directory) to plain .phext files",
+    load: async () => (await import('./commands/export.js')).exportCommand,
+  },
+  {
+    name: 'import',
+    summary: "Load plain .phext files into a tenant's phexts (database or data directory)",
+    load: async () => (await import('./commands/import.js')).importCommand,
+  },
+  {
     name: 'init',
     summary: 'Create an empty phext file and .sq/ for sq share',
     load: async () => (await import('./commands/init.js')).initCommand,

@@ -28,7 +28,7 @@ import { Primary } from './primary.js';
 import { pgRefusals, rolledBack } from './refusals.js';
 import { coordinateOf, recordColumns, recordOf, type ChangeRow } from './rows.js';
 import { migrate } from './schema.js';
-import { CHANGES_AFTER, CREATE, LOCK, TENANT_LOCK, WHOLE, WRITE } from './statements.js';
+import { CHANGES_AFTER, CREATE, LOCK, NAMES, TENANT_LOCK, WHOLE, WRITE } from './statements.js';
 
 /** Memory of a cached document beside its snapshot's: the Document, its state and cache entry. */
 const DOCUMENT_MEMORY = 1536;
@@ -185,6 +185,17 @@ export class PgDocumentStore implements DocumentStore {
         return { version, records };
       })(),
     );
+  }
+
+  /**
+   * The names of `tenant`'s phexts, in name order: every phext a commit ever made (one whose
+   * scrolls were all deleted too, which reads as empty). Only `sq export` asks: the server never
+   * lists phexts, so this is not part of {@link DocumentStore}.
+   */
+  async names(tenant: string): Promise<string[]> {
+    this.checkOpen();
+    const { rows } = await (await this.primary.pool()).query<{ phext: string }>(NAMES, [tenant]);
+    return rows.map((r) => r.phext);
   }
 
   /** Nothing but SQ writes to the database: there is no other program's edit to look for. */

@@ -60,3 +60,6 @@ export const WRITE = `
  * and server, count the tenant's bytes one at a time (class 29553, "sq"; the tenant's hash).
  */
 export const TENANT_LOCK = 'SELECT pg_advisory_xact_lock(29553, hashtext($1))';
+
+/** The names of a tenant's phexts, in name order (`sq export`). */
+export const NAMES = 'SELECT phext FROM sq_phexts WHERE tenant = $1 ORDER BY phext';
