@@ -76,13 +76,12 @@ describe('sq route with real sq host backends', () => {
       `POST /api/v2/insert?p=test&c=1.1.3 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${a.token}\r\nContent-Length: 50\r\n\r\npart`,
     );
     await sleep(50);
-    const started = performance.now();
+    // Blocked behind the half-sent request, these would never be answered (the test's timeout).
     const replies = await Promise.all([a, b, a, b].map((x) => api(router.port, x.token, 'select', { p: 'test', c: C })));
     assert.deepEqual(
       replies.map((r) => r.text),
       ['AData', 'BData', 'AData', 'BData'],
     );
-    assert.ok(performance.now() - started < 2_000);
   });
 
   it('routes a token added to router.json (replaced by rename) without a restart', async () => {

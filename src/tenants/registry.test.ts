@@ -70,7 +70,7 @@ describe('TenantRegistry', () => {
     assert.equal(none.isAdmin(ADMIN), false);
   });
 
-  it('loads a 500-tenant config well under a second', async () => {
+  it('loads a 500-tenant config: every tenant resolves by its token, every directory is made', async () => {
     const tokens = Array.from({ length: 500 }, () => generateToken());
     const tenants = Object.fromEntries(
       tokens.map((t, i) => [
@@ -80,17 +80,12 @@ describe('TenantRegistry', () => {
     );
     const path = join(root, 'founding-500.json');
     writeFileSync(path, JSON.stringify({ tenants }));
-    const start = performance.now();
     const r = new TenantRegistry(await loadConfig(path));
-    const ms = performance.now() - start;
-    console.log(`# 500-tenant config: loaded, validated, 500 directories created and indexed in ${ms.toFixed(1)} ms`);
-    assert.ok(ms < 1000, `took ${ms} ms`);
     assert.equal(r.size, 500);
-    assert.equal(r.resolve(tokens[0])?.name, 'founding-001');
-    assert.equal(r.resolve(tokens[499])?.name, 'founding-500');
+    tokens.forEach((token, i) => assert.equal(r.resolve(token)?.name, `founding-${String(i + 1).padStart(3, '0')}`));
     assert.ok(statSync(join(root, 'founding', 'founding-500')).isDirectory());
-    const warm = performance.now();
-    await loadConfig(path).then((c) => new TenantRegistry(c));
-    console.log(`# 500-tenant config: reloaded (directories exist) in ${(performance.now() - warm).toFixed(1)} ms`);
+    // Again, the directories there: the same tenants.
+    const again = new TenantRegistry(await loadConfig(path));
+    assert.equal(again.resolve(tokens[499])?.name, 'founding-500');
   });
 });
