@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { parseRouterConfig, RouterConfigError } from './config.js';
 import { RouteTable } from './route-table.js';
 import { extractToken as requestToken } from '../server/token.js';
+import { hashedKey } from '../tenants/token.js';
 
 const parse = (value: unknown): ReturnType<typeof parseRouterConfig> => parseRouterConfig(JSON.stringify(value), 'router.json');
 
@@ -40,6 +41,15 @@ describe('router config', () => {
           tenants: [
             { token: 'secret-1', port: 1 },
             { token: 'secret-1', port: 2 },
+          ],
+        },
+        'tenants[1].token: duplicate token (same as tenants[0])',
+      ],
+      [
+        {
+          tenants: [
+            { token: 'secret-1', port: 1 },
+            { token: hashedKey('secret-1'), port: 2 },
           ],
         },
         'tenants[1].token: duplicate token (same as tenants[0])',
@@ -96,6 +106,24 @@ describe('route table', () => {
     assert.equal(table.lookup('b'), 7002);
     assert.equal(table.lookup(onTheWire), undefined, 'tokens are compared as UTF-8 text, after extractToken');
     assert.equal(table.lookup('bb'), undefined);
+    assert.deepEqual(table.ports(), [7001, 7002]);
+  });
+
+  it('takes a sha256:<hex> entry for the token it is the digest of, many tokens to one backend', () => {
+    const table = RouteTable.fromConfig(
+      parse({
+        tenants: [
+          { token: hashedKey('alice-token'), port: 7001 },
+          { token: `SHA256:${hashedKey('bob-token').slice(7)}`, port: 7001 },
+          { token: hashedKey('carol-token').toUpperCase().replace('SHA256', 'sha256'), port: 7002 },
+        ],
+      }),
+    );
+    assert.equal(table.lookup('alice-token'), 7001);
+    assert.equal(table.lookup(hashedKey('alice-token')), undefined, 'the digest itself is no token');
+    assert.equal(table.lookup('bob-token'), undefined, 'only the lowercase prefix marks a digest, as in tenants files');
+    assert.equal(table.lookup(`SHA256:${hashedKey('bob-token').slice(7)}`), 7001, 'any other text is a plain token');
+    assert.equal(table.lookup('carol-token'), 7002, 'the hex digits in either case');
     assert.deepEqual(table.ports(), [7001, 7002]);
   });
 });

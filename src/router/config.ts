@@ -1,9 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { jsonErrorWhere } from '../config-watch/json-error.js';
+import { keyDigest } from '../tenants/token.js';
 
 /** One tenant of the router: requests carrying `token` go to the backend on 127.0.0.1:`port`. */
 export interface RouterTenant {
+  /** The token, or `sha256:<64 hex>` of it as in a tenants file, so that router.json need hold no secret. */
   readonly token: string;
   readonly port: number;
   /** Informational only: the backend owns its data; the router never touches it. */
@@ -30,10 +32,12 @@ const tenantSchema = z.object({
 });
 
 const configSchema = z.object({ tenants: z.array(tenantSchema).min(1, 'must list at least one tenant') }).superRefine((config, ctx) => {
+  // By digest: a token and its sha256: form are the same tenant.
   const firstIndex = new Map<string, number>();
   config.tenants.forEach((tenant, i) => {
-    const earlier = firstIndex.get(tenant.token);
-    if (earlier === undefined) firstIndex.set(tenant.token, i);
+    const digest = keyDigest(tenant.token).toString('hex');
+    const earlier = firstIndex.get(digest);
+    if (earlier === undefined) firstIndex.set(digest, i);
     else
       ctx.addIssue({
         code: z.ZodIssueCode.custom,

@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { tokenDigest } from '../tenants/token-digest.js';
+import { keyDigest } from '../tenants/token.js';
 import type { RouterConfig } from './config.js';
 
 /**
@@ -13,7 +14,7 @@ export class RouteTable {
   static fromConfig(config: RouterConfig): RouteTable {
     const map = new Map<string, { digest: Buffer; port: number }>();
     for (const tenant of config.tenants) {
-      const digest = tokenDigest(tenant.token);
+      const digest = keyDigest(tenant.token);
       map.set(digest.toString('hex'), { digest, port: tenant.port });
     }
     return new RouteTable(map);

@@ -8,6 +8,7 @@ const USAGE = `Usage: sq route <router.json> <port> [options]
 Proxies each request to the backend on 127.0.0.1:<port> chosen by its token
 (Authorization: Bearer <t>, a bare Authorization: <t>, or X-SQ-API-Key: <t>).
 router.json: {"tenants": [{"token": "...", "port": 1341, "data_dir": "..."}]}
+A token may be given as sha256:<hex> of it; several tokens may share a port.
 The config is reloaded when the file changes and on SIGHUP; SIGTERM/SIGINT drain and exit.
 
 Options:
