@@ -3,7 +3,7 @@
  * Unix socket inside it (never a TCP port, never the system's cluster), removed when stopped.
  */
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { appendFileSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -251,8 +251,17 @@ function pairServer(cluster: ClusterDir): PairServer {
       // death could still answer a query for a moment.
       const postmaster = postmasterPid(cluster);
       const pids = [postmaster, ...childrenOf(postmaster)];
-      for (const pid of pids) process.kill(pid, 'SIGKILL');
+      for (const pid of pids) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // A backend that ended meanwhile.
+        }
+      }
       while (pids.some(running)) await new Promise((r) => setTimeout(r, 5));
+      // As after the host's reboot: here the killed postmaster may stay a zombie nobody reaps,
+      // which its lock files would take for a server still running.
+      for (const lock of [join(cluster.data, 'postmaster.pid'), join(cluster.dir, `.s.PGSQL.${PORT}.lock`)]) rmSync(lock, { force: true });
     },
     freeze: () => {
       const postmaster = postmasterPid(cluster);

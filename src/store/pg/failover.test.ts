@@ -181,3 +181,21 @@ test('the store uses whichever host is the primary, and says so when none is', a
   assert.equal((await store.read(key))?.phext.get(at('1.1.1')), 'on the primary');
   assert.equal((await store.mutate(key, (p) => p.set(at('1.1.1'), 'on the new primary'))).version, 2);
 });
+
+test('an old primary started again beside the promoted standby: neither is used, and the store says why', async (t) => {
+  const pair = await startReplicatedPostgres('asynchronous');
+  if ('missing' in pair) return t.skip(`PostgreSQL not available: ${pair.missing}`);
+  t.after(() => pair.stop());
+  await pair.primary.kill();
+  await pair.standby.promote();
+  await pair.primary.start();
+  await assert.rejects(
+    PgDocumentStore.open({ connection: [pair.primary.connection, pair.standby.connection], cacheBytes: MiB, maxPhextBytes: MiB }),
+    (e) =>
+      e instanceof StoreError &&
+      e.status === 503 &&
+      /^more than one primary database: \S+ and \S+ are both out of recovery \(an old primary started again\?\); nothing is read or written until only one is$/.test(
+        e.message,
+      ),
+  );
+});

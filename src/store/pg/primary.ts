@@ -17,7 +17,8 @@ const hostName = (c: pg.PoolConfig) => `${c.host ?? 'localhost'}:${c.port ?? 543
  * The primary among the database's hosts: each host has its pool, and the store uses the one
  * whose server is not in recovery (`pg_is_in_recovery()`), found when first needed and looked
  * for again among all the hosts once an operation on it found it gone or read-only (after a
- * failover). While no host is the primary, asking for it is refused at once with a 503.
+ * failover). While no host, or more than one, is the primary, asking for it is refused at once
+ * with a 503.
  */
 export class Primary {
   private readonly pools: readonly pg.Pool[];
@@ -92,7 +93,7 @@ export class Primary {
     return Promise.all(this.pools.map((p) => p.end()));
   }
 
-  /** Asks every host at once; the first primary in the given order wins. */
+  /** Asks every host at once: the one primary among them, refused when none or several are. */
   private async find(): Promise<pg.Pool> {
     const answers = await Promise.all(
       this.pools.map((pool) =>
@@ -102,7 +103,18 @@ export class Primary {
         ),
       ),
     );
-    const primary = answers.find((a): a is pg.Pool => typeof a !== 'string');
+    const primaries = answers.filter((a): a is pg.Pool => typeof a !== 'string');
+    if (primaries.length > 1) {
+      // An old primary started again beside the promoted standby: writing to either could lose
+      // the other's commits. Nothing is used until one of them is a standby again.
+      const named = answers.flatMap((a, i) => (typeof a === 'string' ? [] : [this.hosts[i]])).join(' and ');
+      throw new StoreError(
+        `more than one primary database: ${named} are both out of recovery (an old primary started again?); nothing is read or written until only one is`,
+        503,
+        'io',
+      );
+    }
+    const primary = primaries[0];
     if (!primary) {
       const said = answers.map((a, i) => `${this.hosts[i]}: ${a as string}`).join('; ');
       throw new StoreError(`no primary database is reachable (${said})`, 503, 'io');
