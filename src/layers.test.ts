@@ -15,6 +15,9 @@ const FORBIDDEN: Record<string, readonly string[]> = {
   feed: ['commands', 'server', 'daemon', 'cli', 'tenants'],
   server: ['daemon', 'cli'],
   daemon: ['server', 'cli'],
+  // The typed client runs in browsers too: the codec's coordinates are all it takes from SQ.
+  client: ['commands', 'store', 'feed', 'server', 'daemon', 'cli', 'tenants', 'router', 'mcp'],
+  mcp: ['server', 'daemon', 'cli', 'tenants', 'router'],
 };
 
 function* sources(dir: string): Generator<string> {

@@ -70,6 +70,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     summary: 'Print the changes a server commits, one line each, as they happen',
     load: async () => (await import('./commands/watch.js')).watchCommand,
   },
+  {
+    name: 'mcp',
+    summary: 'Serve phexts to an AI agent as MCP tools over stdio (a server URL or a data directory)',
+    load: async () => (await import('./commands/mcp.js')).mcpCommand,
+  },
   client('select', 'Print the scroll at <coord>'),
   client('insert', 'Append <text> to the scroll at <coord>'),
   client('update', 'Replace the scroll at <coord> with <text>'),

@@ -124,7 +124,7 @@ describe('sq route: proxying', () => {
     assert.equal(reply.status, 204);
     assert.equal(reply.headers['access-control-allow-origin'], '*');
     assert.equal(reply.headers['access-control-allow-methods'], 'GET, POST, PUT, DELETE, HEAD, OPTIONS');
-    assert.equal(reply.headers['access-control-allow-headers'], 'Authorization, Content-Type, X-SQ-API-Key, Last-Event-ID');
+    assert.equal(reply.headers['access-control-allow-headers'], 'Authorization, Content-Type, X-SQ-API-Key, Last-Event-ID, If-Match');
     assert.equal(reply.headers['access-control-max-age'], '86400');
   });
 

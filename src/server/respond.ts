@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { StreamedBody } from '../commands/body-stream.js';
-import { CORS_ORIGIN } from './cors.js';
+import { CORS_EXPOSE, CORS_ORIGIN } from './cors.js';
 import type { Metrics } from './metrics.js';
 import type { Outcome } from './outcome.js';
 import { PushedBody } from './pushed-body.js';
@@ -38,7 +38,7 @@ export function send(r: Responder, req: IncomingMessage, res: ServerResponse, ou
   // One literal, no spreads: writeHead with a plain object and no setHeader before takes node's
   // short path straight to the header block.
   const headers: Record<string, string | number> = { [ALLOW_ORIGIN]: '*', 'Content-Type': outcome.contentType, 'Content-Length': length };
-  if (outcome.headers) Object.assign(headers, outcome.headers);
+  if (outcome.headers) Object.assign(headers, CORS_EXPOSE, outcome.headers);
   if (outcome.status === 204) delete headers['Content-Length'];
   res.writeHead(outcome.status, headers);
   if (outcome.status === 204) res.end();
@@ -59,7 +59,12 @@ async function sendStreamed(
   body: StreamedBody,
   started: number,
 ): Promise<void> {
-  const headers: Record<string, string | number> = { ...CORS_ORIGIN, 'Content-Type': outcome.contentType, ...outcome.headers };
+  const headers: Record<string, string | number> = {
+    ...CORS_ORIGIN,
+    ...CORS_EXPOSE,
+    'Content-Type': outcome.contentType,
+    ...outcome.headers,
+  };
   if (body.length !== undefined) headers['Content-Length'] = body.length;
   res.writeHead(outcome.status, headers);
   let sent = 0;

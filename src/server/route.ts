@@ -68,6 +68,11 @@ export class RouteTable {
     }
   }
 
+  /** Every route, exact ones first (for the OpenAPI document's test). */
+  list(): Route[] {
+    return [...this.exact.values(), ...this.prefixes];
+  }
+
   find(path: string): Route | undefined {
     return this.exact.get(path) ?? this.prefixes.find((r) => path.startsWith(r.path));
   }

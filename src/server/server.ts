@@ -15,6 +15,7 @@ import { send, startBody, type Responder } from './respond.js';
 import { RouteTable, compose, type Exchange, type Route } from './route.js';
 import type { Tenancy } from './tenancy.js';
 import { extractToken } from './token.js';
+import { openapiRoute } from './openapi/route.js';
 import { watchRoute } from './watch-route.js';
 
 /** What the host serves with; the settings come from one validated HostConfig. */
@@ -28,6 +29,8 @@ export interface HostDeps {
 /** A running SQ HTTP server. */
 export interface Host {
   readonly server: Server;
+  /** Its routes (what the OpenAPI document must describe). */
+  readonly routes: readonly Route[];
   listen(port: number, bind: string): Promise<AddressInfo>;
   /** Stops accepting, finishes in-flight requests (for up to drainMs), flushes the store. */
   close(): Promise<void>;
@@ -98,6 +101,7 @@ export function createHost(config: HostConfig, deps: HostDeps): Host {
       trustedPages: config.trustedPages,
     }),
     watchRoute({ store, resolver: tenancy.resolver, tenancy, hub }),
+    openapiRoute(),
     ...tenancy.routes,
   ]);
   // Composed once per route, not per request.
@@ -176,6 +180,7 @@ export function createHost(config: HostConfig, deps: HostDeps): Host {
 
   return {
     server: http.server,
+    routes: routes.list(),
     listen: (port, bind) => http.listen(port, bind),
     async close() {
       // Open streams end now, as answers: their connections then close like any other.

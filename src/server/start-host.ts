@@ -8,6 +8,7 @@ import { activity, ReloadTriggers, TenantManager, TenantQuotaLedger } from '../t
 import { multiTenancy, singleTenancy } from '../tenants/http-routes.js';
 import type { HostConfig } from './host-config.js';
 import { Metrics } from './metrics.js';
+import type { Route } from './route.js';
 import { createHost } from './server.js';
 import { describeStoreUrl, storeConnections } from './store-url.js';
 
@@ -22,6 +23,8 @@ export interface RunningHost {
   readonly served: string;
   /** True when anyone who can reach the port can read and write (no token, single tenant). */
   readonly open: boolean;
+  /** Its HTTP routes. */
+  readonly routes: readonly Route[];
   /** Stops the config watcher, drains requests, flushes the store. */
   close(): Promise<void>;
 }
@@ -145,6 +148,7 @@ export async function startHost(options: HostConfig, log: (line: string) => void
       .join(', '),
     served: options.store === undefined ? dataDir : describeStoreUrl(options.store),
     open: !!single && !single.requiresToken,
+    routes: host.routes,
     async close() {
       triggers?.close();
       unwatchTable?.();
