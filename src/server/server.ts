@@ -16,6 +16,7 @@ import { RouteTable, compose, type Exchange, type Route } from './route.js';
 import type { Tenancy } from './tenancy.js';
 import { extractToken } from './token.js';
 import { watchRoute } from './watch-route.js';
+import { listRoute } from './list-route.js';
 
 /** What the host serves with; the settings come from one validated HostConfig. */
 export interface HostDeps {
@@ -98,6 +99,7 @@ export function createHost(config: HostConfig, deps: HostDeps): Host {
       trustedPages: config.trustedPages,
     }),
     watchRoute({ store, resolver: tenancy.resolver, tenancy, hub }),
+    listRoute({ store, resolver: tenancy.resolver }),
     ...tenancy.routes,
   ]);
   // Composed once per route, not per request.
