@@ -17,6 +17,7 @@ import type { Tenancy } from './tenancy.js';
 import { extractToken } from './token.js';
 import { watchRoute } from './watch-route.js';
 import { listRoute } from './list-route.js';
+import { consoleRoutes } from './console-route.js';
 
 /** What the host serves with; the settings come from one validated HostConfig. */
 export interface HostDeps {
@@ -100,6 +101,7 @@ export function createHost(config: HostConfig, deps: HostDeps): Host {
     }),
     watchRoute({ store, resolver: tenancy.resolver, tenancy, hub }),
     listRoute({ store, resolver: tenancy.resolver }),
+    ...consoleRoutes(),
     ...tenancy.routes,
   ]);
   // Composed once per route, not per request.
