@@ -15,6 +15,7 @@ import { apiPath, call } from '../src/testing/sq-api.js';
 import { startSq } from '../src/testing/sq-process.js';
 import { tempDir } from '../src/testing/temp-dir.js';
 import { newToken, writeTenantsFile } from '../src/testing/tenants-file.js';
+import { writeRouterConfig } from '../src/testing/router-file.js';
 
 const KEY = 'console-key-0123456789';
 const ADMIN = 'console-admin-0123456789';
@@ -95,7 +96,7 @@ describe('the web console in Chromium', { skip, timeout: 180_000 }, () => {
     // The tree: library 1's first book is open, library 2 is collapsed until asked for.
     const first = page.locator(`#tree button[data-coord="${C1}"]`);
     await first.waitFor(WAIT);
-    assert.match(await first.textContent() ?? '', /The first scroll/);
+    assert.match((await first.textContent()) ?? '', /The first scroll/);
     const other = page.locator(`#tree button[data-coord="${C3}"]`);
     assert.equal(await other.isVisible(), false);
     await page.getByText('library 2 · shelf 1 · series 1').click();
@@ -104,7 +105,11 @@ describe('the web console in Chromium', { skip, timeout: 180_000 }, () => {
 
     // Edit and save: the file on disk changes.
     await first.click();
-    await page.waitForFunction(() => (document.getElementById('scroll-text') as HTMLTextAreaElement).value === 'The first scroll', undefined, WAIT);
+    await page.waitForFunction(
+      () => (document.getElementById('scroll-text') as HTMLTextAreaElement).value === 'The first scroll',
+      undefined,
+      WAIT,
+    );
     await page.fill('#scroll-text', 'Edited in the browser ✓');
     await page.click('#save');
     await page.locator('#message', { hasText: `Saved ${C1}` }).waitFor(WAIT);
@@ -195,7 +200,10 @@ describe('the web console in Chromium', { skip, timeout: 180_000 }, () => {
     const sq = await startSq(['host', '0', '--bind', '127.0.0.1', '--config', config, '--admin-key', ADMIN], { env: { SQ_KEY: '' } });
     t.after(async () => void (await sq.kill()));
     const host = { port: sq.port };
-    assert.equal((await call(host.port, apiPath('insert', { p: 'a', c: C1 }), { token: alice.token, body: 'x'.repeat(300_000) })).status, 200);
+    assert.equal(
+      (await call(host.port, apiPath('insert', { p: 'a', c: C1 }), { token: alice.token, body: 'x'.repeat(300_000) })).status,
+      200,
+    );
 
     const { page, errors } = await newPage(t);
     await signIn(page, host.port, ADMIN);
@@ -219,10 +227,14 @@ describe('the web console in Chromium', { skip, timeout: 180_000 }, () => {
     await page.click('#dismiss-token');
     await page.locator('#tenants tr[data-tenant="carol"] button', { hasText: 'Rotate' }).click();
     await page.click('#confirm-ok');
-    await page.waitForFunction((old) => {
-      const shown = document.getElementById('new-token-value')?.textContent;
-      return shown && shown !== old;
-    }, token, WAIT);
+    await page.waitForFunction(
+      (old) => {
+        const shown = document.getElementById('new-token-value')?.textContent;
+        return shown && shown !== old;
+      },
+      token,
+      WAIT,
+    );
     const rotated = (await page.textContent('#new-token-value'))!;
     assert.equal((await call(host.port, apiPath('select', { p: 'hello', c: C1 }), { token })).status, 401);
     assert.equal((await call(host.port, apiPath('select', { p: 'hello', c: C1 }), { token: rotated })).text, 'carol was here');
@@ -231,6 +243,25 @@ describe('the web console in Chromium', { skip, timeout: 180_000 }, () => {
     await page.click('#sign-out');
     await signIn(page, host.port, rotated);
     await page.getByRole('button', { name: /^hello/ }).waitFor(WAIT);
+    assert.deepEqual(errors, []);
+  });
+
+  test('sq route: the console is served by the router, and signs in, reads and follows changes through it', async (t) => {
+    const host = await startHost(t, { args: ['--key', KEY] });
+    assert.equal(
+      (await call(host.port, apiPath('insert', { p: 'routed', c: C1 }), { token: KEY, body: 'through the router' })).status,
+      200,
+    );
+    const config = writeRouterConfig(tempDir(t, 'sq-console-route-'), [{ token: KEY, port: host.port }]);
+    const router = await startSq(['route', config, '0', '--bind', '127.0.0.1']);
+    t.after(async () => void (await router.kill()));
+    const { page, errors } = await newPage(t);
+    await signIn(page, router.port, KEY);
+    await page.getByRole('button', { name: /^routed/ }).click(WAIT);
+    await page.locator(`#tree button[data-coord="${C1}"]`, { hasText: 'through the router' }).waitFor(WAIT);
+    await page.locator('#live', { hasText: 'live' }).waitFor(WAIT);
+    assert.equal((await call(router.port, apiPath('insert', { p: 'routed', c: C2 }), { token: KEY, body: 'and live' })).status, 200);
+    await page.locator(`#tree button[data-coord="${C2}"]`, { hasText: 'and live' }).waitFor(WAIT);
     assert.deepEqual(errors, []);
   });
 
@@ -247,7 +278,11 @@ describe('the web console in Chromium', { skip, timeout: 180_000 }, () => {
     await page.keyboard.press('Enter');
     await page.locator(`#tree button[data-coord="${C1}"]`).focus(WAIT);
     await page.keyboard.press('Enter');
-    await page.waitForFunction(() => (document.getElementById('scroll-text') as HTMLTextAreaElement).value === 'small screen', undefined, WAIT);
+    await page.waitForFunction(
+      () => (document.getElementById('scroll-text') as HTMLTextAreaElement).value === 'small screen',
+      undefined,
+      WAIT,
+    );
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(width <= 390, `the page is ${width}px wide on a 390px screen`);
     await shot(page, 'phone');

@@ -183,6 +183,8 @@ function chart(caption, values) {
   svg.setAttribute('role', 'img');
   const last = values.at(-1) ?? 0;
   svg.setAttribute('aria-label', `${caption}: ${last.toFixed(1)}`);
+  // One sample draws a flat line rather than nothing.
+  if (values.length === 1) values = [values[0], values[0]];
   const max = Math.max(...values, 1e-9);
   const line = document.createElementNS(SVG, 'polyline');
   const step = 100 / Math.max(1, SAMPLES - 1);

@@ -77,7 +77,11 @@ export class Phexts {
             onclick: () => this.openPhext(entry.name).catch(fail),
           },
           entry.name,
-          el('span', { class: 'sub' }, `${entry.scrolls} scrolls · ${bytes(entry.bytes)} · v${entry.version}`),
+          el(
+            'span',
+            { class: 'sub' },
+            `${entry.scrolls} scroll${entry.scrolls === 1 ? '' : 's'} · ${bytes(entry.bytes)} · v${entry.version}`,
+          ),
         ),
       ),
     );
@@ -113,6 +117,8 @@ export class Phexts {
     const { text, version } = await this.api.text(path('select', { p: this.p, c: coord }));
     this.show({ coord, base: text, version, isNew: false }, text);
     this.refreshTreeSelection();
+    // On a phone the editor is below the tree.
+    byId('editor').scrollIntoView({ block: 'nearest' });
   }
 
   show(scroll, text) {
