@@ -1,9 +1,13 @@
 // `GET /api/v2/list`: a tenant's phexts with their sizes, scroll counts, versions and last
 // changes, in name order, over both stores; and only the caller's.
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { HOST_STORES } from '../src/testing/host-stores.js';
-import { apiPath } from '../src/testing/sq-api.js';
+import { api, apiPath } from '../src/testing/sq-api.js';
+import { startSq } from '../src/testing/sq-process.js';
+import { tempDir } from '../src/testing/temp-dir.js';
+import { newToken, writeTenantsFile } from '../src/testing/tenants-file.js';
 
 interface Listed {
   name: string;
@@ -49,5 +53,30 @@ for (const store of HOST_STORES) {
     assert.equal((await host.call('GET', '/api/v2/list')).status, 401);
     assert.equal((await host.call('GET', '/api/v2/list?p=alpha', undefined, auth)).status, 400);
     assert.equal((await host.call('POST', '/api/v2/list', '', auth)).status, 405);
+  });
+}
+
+for (const store of HOST_STORES) {
+  test(`sq host --config (${store.name}): list shows the caller's phexts only`, async (t) => {
+    const dir = tempDir(t, 'sq-list-tenants-');
+    const tenants = ['ann', 'bob'].map((name) => ({ name, token: newToken(), data_dir: join(dir, name) }));
+    const config = join(dir, 'tenants.json');
+    writeTenantsFile(config, tenants);
+    let port: number;
+    if (store.name === 'files') {
+      const sq = await startSq(['host', '0', '--bind', '127.0.0.1', '--config', config], { env: { SQ_KEY: '' } });
+      t.after(async () => void (await sq.kill()));
+      port = sq.port;
+    } else {
+      const host = await store.start(t, { args: ['--config', config] });
+      if (!host) return;
+      port = host.port;
+    }
+    const [ann, bob] = tenants as [(typeof tenants)[0], (typeof tenants)[0]];
+    assert.equal((await api(port, ann.token, 'insert', { p: 'ann-notes', c: '1.1.1' }, { body: 'a' })).status, 200);
+    assert.equal((await api(port, bob.token, 'insert', { p: 'bob-notes', c: '1.1.1' }, { body: 'b' })).status, 200);
+    const names = async (token: string) => (JSON.parse((await api(port, token, 'list')).text) as Listed[]).map((e) => e.name);
+    assert.deepEqual(await names(ann.token), ['ann-notes']);
+    assert.deepEqual(await names(bob.token), ['bob-notes']);
   });
 }
