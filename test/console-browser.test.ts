@@ -240,9 +240,21 @@ describe('the web console in Chromium', { skip, timeout: 180_000 }, () => {
     assert.equal((await call(host.port, apiPath('select', { p: 'hello', c: C1 }), { token: rotated })).text, 'carol was here');
 
     // The new tenant signs in to the console and sees its phext.
-    await page.click('#sign-out');
-    await signIn(page, host.port, rotated);
-    await page.getByRole('button', { name: /^hello/ }).waitFor(WAIT);
+    const tenantPage = (await newPage(t)).page;
+    await signIn(tenantPage, host.port, rotated);
+    await tenantPage.getByRole('button', { name: /^hello/ }).waitFor(WAIT);
+    await tenantPage.locator('#live', { hasText: 'live' }).waitFor(WAIT);
+
+    // Remove, after confirming: its token stops working, and its open console is told so.
+    await page.locator('#tenants tr[data-tenant="carol"] button', { hasText: 'Remove' }).click();
+    await page.click('#confirm-ok');
+    await page.locator('#tenants tr[data-tenant="carol"]').waitFor({ state: 'detached', ...WAIT });
+    assert.equal((await call(host.port, apiPath('select', { p: 'hello', c: C1 }), { token: rotated })).status, 401);
+    await tenantPage.locator('#message', { hasText: 'no longer accepts this token' }).waitFor(WAIT);
+    // Signing out leaves nothing of the session in the tab.
+    await tenantPage.click('#sign-out');
+    await tenantPage.locator('#sign-in').waitFor({ state: 'visible', ...WAIT });
+    assert.equal(await tenantPage.evaluate(() => sessionStorage.length), 0);
     assert.deepEqual(errors, []);
   });
 

@@ -30,7 +30,10 @@ async function signIn(token) {
     session.feed = follow(
       api,
       (event) => session?.phexts.onEvent(event),
-      (state) => (byId('live').textContent = state),
+      (state, ended) => {
+        byId('live').textContent = state;
+        if (ended) say('The server no longer accepts this token: sign out and in with a new one.', true);
+      },
     );
     await session.phexts.refreshList();
   }

@@ -4,8 +4,8 @@
 const MAX_BACKOFF_MS = 10_000;
 
 /**
- * Follows `/api/v2/watch` until `stop()`: `onEvent({event, data})` per event, `onState(text)`
- * as the stream opens and drops. After a drop the caller is told `reopened`: events may have been
+ * Follows `/api/v2/watch` until `stop()` or a 401: `onEvent({event, data})` per event,
+ * `onState(text, ended)` as the stream opens and drops, `ended` when it will not be reopened. After a drop the caller is told `reopened`: events may have been
  * missed meanwhile, so it reads what it shows again.
  */
 export function follow(api, onEvent, onState) {
@@ -16,6 +16,8 @@ export function follow(api, onEvent, onState) {
     while (!abort.signal.aborted) {
       try {
         const res = await api.fetch('/api/v2/watch', { signal: abort.signal });
+        // The token no longer opens the tenant (rotated, removed): asking again will not help.
+        if (res.status === 401) return onState('signed out: the token was refused', true);
         if (!res.ok) throw new Error(`watch answered ${res.status}`);
         if (opened) onEvent({ event: 'reopened' });
         opened = true;
