@@ -4,6 +4,8 @@ import type { PhextListing, Snapshot } from './document-store.js';
 
 const SUFFIX = '.phext';
 const LOG = '.phext.log';
+/** The names clients may send as `p` (server/phext-name.ts): another file is not listed, as none could read it. */
+const ADDRESSABLE = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/;
 
 /**
  * The phexts of a data directory, in name order: its `<name>.phext` files, each read through
@@ -45,8 +47,9 @@ export async function listPhextFiles(dir: string, read: (name: string) => Promis
 /** The phext a directory entry belongs to: `<name>.phext` or its log `.<name>.phext.log`. */
 function phextOf(entry: string): string | undefined {
   const file = entry.startsWith('.') && entry.endsWith(LOG) ? entry.slice(1, -LOG.length + SUFFIX.length) : entry;
-  if (file.startsWith('.') || !file.endsWith(SUFFIX) || file.length === SUFFIX.length) return undefined;
-  return file.slice(0, -SUFFIX.length);
+  if (!file.endsWith(SUFFIX)) return undefined;
+  const name = file.slice(0, -SUFFIX.length);
+  return ADDRESSABLE.test(name) ? name : undefined;
 }
 
 async function mtimeOf(file: string): Promise<number | undefined> {
