@@ -114,6 +114,10 @@ describe('the web console in Chromium', { skip, timeout: 180_000 }, () => {
     await page.click('#save');
     await page.locator('#message', { hasText: `Saved ${C1}` }).waitFor(WAIT);
     assert.equal(await scrollOnDisk(host.file('notes'), C1), 'Edited in the browser ✓');
+    await page.locator(`#tree button[data-coord="${C1}"]`, { hasText: 'Edited in the browser' }).waitFor(WAIT);
+    await page.locator('#phext-list button', { hasText: 'v4' }).waitFor(WAIT);
+    // Its own save heard back on the feed is not news.
+    assert.equal(await page.locator('#scroll-note').isVisible(), false);
     await shot(page, 'phexts');
 
     // Insert at a new coordinate (the next free scroll of the book is proposed).

@@ -300,6 +300,8 @@ export class Phexts {
     if (data.p !== this.p) return;
     this.later('tree', () => this.refreshTree());
     if (this.scroll && !this.scroll.isNew && data.coord === this.scroll.coord) {
+      // Our own save, heard back after its answer: the editor holds it already.
+      if (data.version <= (this.scroll.version ?? 0)) return;
       if (this.saving) this.heldEvents.push(data);
       else this.scrollChanged(data.version);
     }
