@@ -3,20 +3,16 @@
 // and under sq host the page is sandboxed away from the origin's storage. One browser launch for
 // the file; every server and the browser are closed by after hooks, also on failure.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { Coordinate, parse } from '../src/phext/index.js';
 import { durableBytes } from '../src/testing/durable-phext.js';
+import { launchChromium, skipWithoutChromium as skip } from '../src/testing/chromium.js';
 import { startHost } from '../src/testing/host-process.js';
 import { apiPath, call } from '../src/testing/sq-api.js';
 import { startSq } from '../src/testing/sq-process.js';
 import { tempDir } from '../src/testing/temp-dir.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} not found: install Debian's chromium to run the browser tests`;
 
 const KEY = 'browser-page-key';
 const SANDBOX = 'sandbox allow-scripts allow-forms allow-modals allow-popups allow-downloads';
@@ -94,28 +90,12 @@ const writtenOnDisk = async (file: string): Promise<string> => parse(await durab
 
 describe('pages in scrolls in Chromium', { skip, timeout: 120_000 }, () => {
   let context: BrowserContext | undefined;
-  const profile = mkdtempSync(join(tmpdir(), 'sq-chromium-'));
+  let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
   before(async () => {
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
+    context = browser.context;
   });
-  after(async () => {
-    try {
-      await context?.close();
-    } finally {
-      rmSync(profile, { recursive: true, force: true });
-    }
-  });
+  after(() => browser?.close());
 
   test('sq host --key: the page renders sandboxed, and its fetches with Authorization read and write', async (t) => {
     const host = await startHost(t, { args: ['--key', KEY] });

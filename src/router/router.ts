@@ -8,6 +8,7 @@ import { proxyRequest } from './proxy.js';
 import { Backends } from './backends.js';
 import { ALLOW_ORIGIN, PREFLIGHT_HEADERS, sendText } from './responses.js';
 import { RouteTable } from './route-table.js';
+import { consoleFiles, isConsolePath, type ConsoleAnswer } from '../http/console-assets.js';
 import { HTTP_LIMIT_DEFAULTS, createHttpServer } from '../http/http-server.js';
 import { extractToken as requestToken } from '../server/token.js';
 import { escapeLogField as e } from '../http/request-log.js';
@@ -95,6 +96,7 @@ export async function startRouter(options: RouterOptions): Promise<RouterHandle>
     return `${e(req.method ?? '')} ${e(pathOf(req.url))} ${status} ${ms.toFixed(1)}ms backend=${backend ?? '-'}`;
   };
 
+  const consolePage = consoleFiles();
   const handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const started = performance.now();
     let backend: number | undefined;
@@ -104,7 +106,12 @@ export async function startRouter(options: RouterOptions): Promise<RouterHandle>
       res.writeHead(204, PREFLIGHT_HEADERS);
       return void res.end();
     }
-    if (pathOf(req.url) === '/health' && (req.method === 'GET' || req.method === 'HEAD')) return void health(res);
+    const reading = req.method === 'GET' || req.method === 'HEAD';
+    if (pathOf(req.url) === '/health' && reading) return void health(res);
+    // The web console is the same for every tenant and signs in against the API: served here,
+    // since a browser opening it sends no token to route by.
+    const page = reading && isConsolePath(pathOf(req.url)) ? consolePage(pathOf(req.url), req.headers['if-none-match']) : undefined;
+    if (page) return void sendConsole(res, page);
     const token = requestToken(req.headers);
     backend = token === undefined ? undefined : table.lookup(token);
     if (backend === undefined) return sendText(res, 401, 'Unauthorized');
@@ -168,4 +175,10 @@ export async function startRouter(options: RouterOptions): Promise<RouterHandle>
   };
 
   return { port, reload: () => reload(), close, closed };
+}
+
+function sendConsole(res: http.ServerResponse, page: ConsoleAnswer): void {
+  const length = page.status === 304 ? {} : { 'Content-Length': page.body.length };
+  res.writeHead(page.status, { ...ALLOW_ORIGIN, 'Content-Type': page.contentType, ...page.headers, ...length });
+  res.end(res.req.method === 'HEAD' || page.status === 304 ? undefined : page.body);
 }

@@ -39,9 +39,11 @@ export function send(r: Responder, req: IncomingMessage, res: ServerResponse, ou
   // short path straight to the header block.
   const headers: Record<string, string | number> = { [ALLOW_ORIGIN]: '*', 'Content-Type': outcome.contentType, 'Content-Length': length };
   if (outcome.headers) Object.assign(headers, CORS_EXPOSE, outcome.headers);
-  if (outcome.status === 204) delete headers['Content-Length'];
+  // Neither answer has a body: 304 (Not Modified) leaves the cached one's length to the cache.
+  const bodiless = outcome.status === 204 || outcome.status === 304;
+  if (bodiless) delete headers['Content-Length'];
   res.writeHead(outcome.status, headers);
-  if (outcome.status === 204) res.end();
+  if (bodiless) res.end();
   else res.end(body, 'utf8');
   account(r, req, outcome, req.method === 'HEAD' ? 0 : length, started);
 }

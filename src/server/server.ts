@@ -17,6 +17,8 @@ import type { Tenancy } from './tenancy.js';
 import { extractToken } from './token.js';
 import { openapiRoute } from './openapi/route.js';
 import { watchRoute } from './watch-route.js';
+import { listRoute } from './list-route.js';
+import { consoleRoutes } from './console-route.js';
 
 /** What the host serves with; the settings come from one validated HostConfig. */
 export interface HostDeps {
@@ -102,6 +104,8 @@ export function createHost(config: HostConfig, deps: HostDeps): Host {
     }),
     watchRoute({ store, resolver: tenancy.resolver, tenancy, hub }),
     openapiRoute(),
+    listRoute({ store, resolver: tenancy.resolver }),
+    ...consoleRoutes(),
     ...tenancy.routes,
   ]);
   // Composed once per route, not per request.

@@ -190,6 +190,19 @@ export interface DocumentStore {
    * writes to ignores it. Until it is called, every phext is followed.
    */
   follow(followed: (document: DocumentKey) => boolean): void;
+  /** The tenant's phexts in name order, each as it reads now (`GET /api/v2/list`). */
+  list(tenant: string): Promise<PhextListing[]>;
+}
+
+/** One phext of a tenant in {@link DocumentStore.list}. */
+export interface PhextListing {
+  readonly name: string;
+  /** Its size serialized, in bytes. */
+  readonly bytes: number;
+  readonly scrolls: number;
+  readonly version: number;
+  /** When it last changed (ISO 8601), as far as the store knows; null when it does not. */
+  readonly modified: string | null;
 }
 
 /** See {@link DocumentStore.changesSince}. */

@@ -16,6 +16,7 @@ import {
   type DocumentKey,
   type DocumentStore,
   type MutateOptions,
+  type PhextListing,
   type Snapshot,
   type StoreClock,
   type StoreOptions,
@@ -37,6 +38,7 @@ import { RecentStates } from './recent-states.js';
 import { checkWritable } from './writable.js';
 import { CommittedSnapshot } from './snapshot.js';
 import { removeStaleTempFiles } from './stale-temp.js';
+import { listPhextFiles } from './list-files.js';
 
 /**
  * Estimated memory of a cached document beside what its phext, snapshot and log count (see
@@ -189,6 +191,13 @@ export class FileDocumentStore implements DocumentStore {
   async poll(document: DocumentKey): Promise<void> {
     const doc = this.documents.peek(this.files.fileOf(document));
     if (doc?.state && !doc.refreshing && !doc.writing) await this.read(document).catch(() => undefined);
+  }
+
+  async list(tenant: string): Promise<PhextListing[]> {
+    this.checkOpen();
+    const dir = this.options.directories(tenant);
+    if (dir === undefined) throw refusals.noDataDirectory(tenant);
+    return listPhextFiles(dir, (name) => this.read({ tenant, name }));
   }
 
   onCommit(observer: CommitObserver): void {

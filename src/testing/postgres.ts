@@ -266,9 +266,11 @@ function pairServer(cluster: ClusterDir): PairServer {
     freeze: () => {
       const postmaster = postmasterPid(cluster);
       const pids = [postmaster, ...childrenOf(postmaster)];
-      for (const pid of pids) process.kill(pid, 'SIGSTOP');
+      // A backend may exit between the listing and its signal (a connection closing): gone, it
+      // needs no stopping.
+      for (const pid of pids) signalIfRunning(pid, 'SIGSTOP');
       return () => {
-        for (const pid of pids) process.kill(pid, 'SIGCONT');
+        for (const pid of pids) signalIfRunning(pid, 'SIGCONT');
       };
     },
     shutdown: async () => {
@@ -279,6 +281,14 @@ function pairServer(cluster: ClusterDir): PairServer {
       await cluster.run('pg_ctl', ['promote', '-D', cluster.data, '-w', '-t', '60']);
     },
   };
+}
+
+function signalIfRunning(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
+  }
 }
 
 const postmasterPid = (cluster: ClusterDir) => Number(readFileSync(join(cluster.data, 'postmaster.pid'), 'utf8').split('\n')[0]);

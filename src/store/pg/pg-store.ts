@@ -11,6 +11,7 @@ import {
   type DocumentKey,
   type DocumentStore,
   type MutateOptions,
+  type PhextListing,
   type Snapshot,
   type StoreClock,
   type StoreOptions,
@@ -28,7 +29,7 @@ import { Primary } from './primary.js';
 import { pgRefusals, rolledBack } from './refusals.js';
 import { coordinateOf, recordColumns, recordOf, type ChangeRow } from './rows.js';
 import { migrate } from './schema.js';
-import { CHANGES_AFTER, CREATE, LOCK, NAMES, TENANT_LOCK, WHOLE, WRITE } from './statements.js';
+import { CHANGES_AFTER, CREATE, LIST, LOCK, NAMES, TENANT_LOCK, WHOLE, WRITE } from './statements.js';
 
 /** Memory of a cached document beside its snapshot's: the Document, its state and cache entry. */
 const DOCUMENT_MEMORY = 1536;
@@ -189,13 +190,26 @@ export class PgDocumentStore implements DocumentStore {
 
   /**
    * The names of `tenant`'s phexts, in name order: every phext a commit ever made (one whose
-   * scrolls were all deleted too, which reads as empty). Only `sq export` asks: the server never
-   * lists phexts, so this is not part of {@link DocumentStore}.
+   * scrolls were all deleted too, which reads as empty), for `sq export`, which needs no more
+   * than the names ({@link list} counts each phext's scrolls).
    */
   async names(tenant: string): Promise<string[]> {
     this.checkOpen();
     const { rows } = await (await this.primary.pool()).query<{ phext: string }>(NAMES, [tenant]);
     return rows.map((r) => r.phext);
+  }
+
+  async list(tenant: string): Promise<PhextListing[]> {
+    this.checkOpen();
+    type Row = { phext: string; version: string; size: string; modified: Date | null; scrolls: number };
+    const { rows } = await (await this.primary.pool()).query<Row>(LIST, [tenant]);
+    return rows.map((r) => ({
+      name: r.phext,
+      bytes: Number(r.size),
+      scrolls: r.scrolls,
+      version: Number(r.version),
+      modified: r.modified ? r.modified.toISOString() : null,
+    }));
   }
 
   /** Nothing but SQ writes to the database: there is no other program's edit to look for. */

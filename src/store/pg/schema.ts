@@ -53,6 +53,8 @@ const MIGRATIONS: readonly string[] = [
      webhooks jsonb NOT NULL DEFAULT '[]',
      version bigint NOT NULL
    );`,
+  // When each phext last changed, for `list`; rows from before this migration have none.
+  'ALTER TABLE sq_phexts ADD COLUMN modified timestamptz;',
 ];
 
 /** Any number, the same in every SQ: the lock that keeps two servers from migrating at once. */

@@ -51,7 +51,7 @@ export const WRITE = `
   ), notified AS (
     SELECT pg_notify($12, $13)
   )
-  UPDATE sq_phexts SET version = $10, size = $11 FROM notified WHERE tenant = $1 AND phext = $2
+  UPDATE sq_phexts SET version = $10, size = $11, modified = now() FROM notified WHERE tenant = $1 AND phext = $2
   RETURNING CASE WHEN $14::boolean THEN
     (SELECT coalesce(sum(o.size), 0) FROM sq_phexts o WHERE o.tenant = $1 AND o.phext <> $2)::text END AS others`;
 
@@ -63,3 +63,9 @@ export const TENANT_LOCK = 'SELECT pg_advisory_xact_lock(29553, hashtext($1))';
 
 /** The names of a tenant's phexts, in name order (`sq export`). */
 export const NAMES = 'SELECT phext FROM sq_phexts WHERE tenant = $1 ORDER BY phext';
+
+/** A tenant's phexts with their sizes, scroll counts, versions and last commits, in name order (`list`). */
+export const LIST = `
+  SELECT p.phext, p.version, p.size, p.modified,
+    (SELECT count(*) FROM sq_scrolls s WHERE s.tenant = p.tenant AND s.phext = p.phext)::integer AS scrolls
+  FROM sq_phexts p WHERE p.tenant = $1 ORDER BY p.phext`;
