@@ -183,6 +183,32 @@ export const OPENAPI = {
         responses: { '200': plain('`OK`') },
       })),
     },
+    '/': {
+      ...methods(['GET', 'HEAD'], (m) => ({
+        operationId: m === 'GET' ? 'console' : 'consoleHead',
+        summary: 'The web console (a page that signs in with a token kept in the browser tab)',
+        security: [{}],
+        responses: {
+          '200': { description: 'The console page', content: { 'text/html': { schema: { type: 'string' } } } },
+          '304': { description: 'Not modified since the ETag sent in If-None-Match' },
+        },
+      })),
+    },
+    '/console/{file}': {
+      parameters: [
+        { name: 'file', in: 'path', required: true, description: "A script, style or image of the console's", schema: { type: 'string' } },
+      ],
+      ...methods(['GET', 'HEAD'], (m) => ({
+        operationId: m === 'GET' ? 'consoleFile' : 'consoleFileHead',
+        summary: "One of the console's files",
+        security: [{}],
+        responses: {
+          '200': { description: 'The file', content: { '*/*': {} } },
+          '304': { description: 'Not modified since the ETag sent in If-None-Match' },
+          '404': refusal('No such file of the console'),
+        },
+      })),
+    },
     '/metrics': {
       get: {
         operationId: 'metrics',
