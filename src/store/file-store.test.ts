@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse, serialize } from '../phext/index.js';
@@ -265,6 +265,31 @@ test('reload reads the file again even when its stamp looks unchanged', async (t
   assert.notEqual(again, first);
   assert.equal((await again?.bytes())?.toString(), 'one');
   assert.equal(await store.reload(fileKey(join(dir, 'none.phext'))), undefined);
+});
+
+test('a reload leaves no open file of the change log behind: the next write opens it once', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'h.phext');
+  const store = openStore();
+  t.after(() => store.close());
+  const log = logPathOf(file);
+  /** This process's descriptors open on the log. */
+  const openOnLog = () =>
+    readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`) === log;
+      } catch {
+        return false;
+      }
+    }).length;
+  // The first write makes the log whole; the next appends to it, and keeps it open for more.
+  await store.mutate(fileKey(file), (p) => p.set(at('1.1.1'), 'zero'));
+  await store.mutate(fileKey(file), (p) => p.set(at('1.1.1'), 'one'));
+  assert.equal(openOnLog(), 1, 'appending keeps the log open');
+  await store.reload(fileKey(file));
+  await store.mutate(fileKey(file), (p) => p.set(at('1.1.2'), 'two'));
+  assert.equal(openOnLog(), 1, 'the log is open once, for the appends after the reload');
+  assert.equal((await (await store.read(fileKey(file)))?.bytes())?.toString(), 'one\x17two');
 });
 
 test('close() waits for pending commits, then refuses new work with 503', async (t) => {

@@ -541,7 +541,11 @@ export class FileDocumentStore implements DocumentStore {
   }
 
   private setState(doc: Document, state: DiskState | undefined): void {
+    const before = doc.state?.log;
     doc.state = state;
+    // A log no state holds any more (a reload, a failed refresh) keeps no open file; it opens
+    // again on its next append if it is taken up again.
+    if (before && before !== state?.log) void before.release();
     doc.generation++;
     if (state) this.recent.remember(doc.path, state);
     this.documents.weigh(doc.path, doc, weightOf(state));
