@@ -23,6 +23,8 @@ export interface HostDeps {
   readonly tenancy: Tenancy;
   readonly metrics: Metrics;
   readonly log: (line: string) => void;
+  /** Routes of a feature wired by startHost (the mesh's). */
+  readonly routes?: readonly Route[];
 }
 
 /** A running SQ HTTP server. */
@@ -99,6 +101,7 @@ export function createHost(config: HostConfig, deps: HostDeps): Host {
     }),
     watchRoute({ store, resolver: tenancy.resolver, tenancy, hub }),
     ...tenancy.routes,
+    ...(deps.routes ?? []),
   ]);
   // Composed once per route, not per request.
   const chains = new Map<Route, (ex: Exchange) => Promise<Outcome>>();

@@ -1,0 +1,74 @@
+import type { Registry } from 'prom-client';
+import type { DocumentStore } from '../store/document-store.js';
+import type { Route } from '../server/route.js';
+import type { MeshConfig } from './config.js';
+import { Follower } from './follower.js';
+import { HybridClock } from './hlc.js';
+import { meshRoutes } from './routes.js';
+import { Stamper } from './stamper.js';
+import { StampBook } from './stamps.js';
+import { MeshStatus } from './status.js';
+import { Wakeup } from './wakeup.js';
+
+export interface MeshDeps {
+  readonly config: MeshConfig;
+  readonly store: DocumentStore;
+  /** The data directory (absolute) and the tenant the store serves it as. */
+  readonly dataDir: string;
+  readonly tenant: string;
+  readonly registry: Registry;
+  readonly log: (line: string) => void;
+}
+
+/** A node of the mesh: its routes for peers, and its followers of them once started. */
+export interface MeshNode {
+  readonly routes: readonly Route[];
+  /** Starts following the peers (once the server listens). */
+  start(): void;
+  /** Stops following and ends held long polls (before the server drains). */
+  stop(): Promise<void>;
+  /** Writes the stamps still queued (once the store is closed). */
+  close(): Promise<void>;
+}
+
+/** Wires the mesh of `sq host --mesh-config`: stamps, serving side, one follower per peer. */
+export async function startMesh(deps: MeshDeps): Promise<MeshNode> {
+  const { config, store, dataDir, tenant, log } = deps;
+  const book = new StampBook(dataDir);
+  await book.load();
+  const stamper = new Stamper(book, new HybridClock(config.node.id), tenant);
+  const wakeup = new Wakeup();
+  store.onCommit((commit) => {
+    stamper.observe(commit);
+    if (commit.document.tenant === tenant) wakeup.bump();
+  });
+  const status = new MeshStatus(config.node.id, deps.registry, log);
+  const followers = config.outbound.enabled
+    ? config.outbound.peers.map((peer) => new Follower({ config, peer, store, stamper, tenant, dataDir, status, log }))
+    : [];
+  const routes = meshRoutes({
+    config,
+    store,
+    stamper,
+    tenant,
+    dataDir,
+    wakeup,
+    status: () => status.report(),
+    outbound: async (enabled, peer) => {
+      const chosen = followers.filter((f) => peer === undefined || f.state.id === peer);
+      if (enabled) for (const f of chosen) f.start();
+      else await Promise.all(chosen.map((f) => f.pause()));
+    },
+  });
+  return {
+    routes,
+    start: () => {
+      for (const f of followers) f.start();
+    },
+    async stop() {
+      wakeup.close();
+      await Promise.all(followers.map((f) => f.close()));
+    },
+    close: () => book.close(),
+  };
+}
