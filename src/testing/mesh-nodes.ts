@@ -7,7 +7,7 @@ import { startSq, type SqProcess } from './sq-process.js';
 import { tempDir, type Cleanup } from './temp-dir.js';
 
 /** Ports free right now, each found by listening on port 0 and closing (all held at once, so distinct). */
-export async function freePorts(count: number): Promise<number[]> {
+async function freePorts(count: number): Promise<number[]> {
   const servers = await Promise.all(
     Array.from(
       { length: count },
@@ -25,7 +25,7 @@ export async function freePorts(count: number): Promise<number[]> {
 }
 
 /** A mesh peer's status as `GET /api/v2/mesh/status` reports it. */
-export interface PeerStatus {
+interface PeerStatus {
   id: string;
   state: string;
   lag_versions: number;
@@ -35,7 +35,7 @@ export interface PeerStatus {
   catch_ups: number;
 }
 
-export interface MeshStatusReport {
+interface MeshStatusReport {
   node: string;
   peers: PeerStatus[];
   conflicts: { p: string; c: string; kept: string; dropped: string }[];
