@@ -4,7 +4,7 @@ import { applyRemote, type RemoteScroll } from './apply.js';
 import type { MeshConfig, MeshPeer } from './config.js';
 import { Cursors } from './cursors.js';
 import { compareStamps } from './hlc.js';
-import { PeerClient } from './peer-client.js';
+import { PeerClient, PeerError } from './peer-client.js';
 import type { PhextChanges } from './routes.js';
 import { EMPTY_SUM, type Stamper } from './stamper.js';
 import type { MeshStatus, PeerState } from './status.js';
@@ -30,7 +30,8 @@ export interface FollowerDeps {
  * cursors kept durably), applies them by last writer wins, and catches a phext up by comparing
  * manifests when the peer no longer holds the changes (a reset, a first contact). Failures are
  * retried every retry_backoff_seconds; after max_retries in a row the peer is `down`, and is still
- * tried at that pace. A health check (GET /health) runs every health_check_interval_seconds.
+ * tried at that pace. A health check (GET /health) runs every health_check_interval_seconds, and
+ * every sync_interval_seconds each phext is compared by manifest, in case anything was missed.
  */
 export class Follower {
   readonly state: PeerState;
@@ -41,6 +42,8 @@ export class Follower {
   private failures = 0;
   private closed = false;
   private readonly healthTimer: NodeJS.Timeout;
+  /** When the next sweep compares every followed phext's manifest (anti-entropy). */
+  private nextSweep: number;
 
   constructor(private readonly deps: FollowerDeps) {
     const { config, peer, dataDir, status } = deps;
@@ -59,6 +62,7 @@ export class Follower {
       catchUps: 0,
     };
     status.peers.push(this.state);
+    this.nextSweep = Date.now() + config.mesh.sync_interval_seconds * 1000;
     this.healthTimer = setInterval(() => void this.checkHealth(), config.mesh.health_check_interval_seconds * 1000);
     this.healthTimer.unref();
   }
@@ -86,6 +90,7 @@ export class Follower {
     clearInterval(this.healthTimer);
     this.abort.abort();
     await this.running;
+    await this.cursors.flushed();
   }
 
   private async checkHealth(): Promise<void> {
@@ -111,6 +116,7 @@ export class Follower {
       try {
         const { phexts } = await this.client.changes({ ...this.cursors.versions }, WAIT_MS, signal);
         await this.take(phexts, signal);
+        if (Date.now() >= this.nextSweep) await this.sweep(signal);
         this.failures = 0;
         this.state.state = 'up';
         this.state.lastContact = Date.now();
@@ -139,10 +145,29 @@ export class Follower {
       }
       lag += news.head - (this.cursors.versions[news.p] ?? 0);
     }
-    if (phexts.length > 0) await this.cursors.save();
+    if (phexts.length > 0) this.cursors.save();
     this.state.lagVersions = Math.max(0, lag);
     if (lag <= 0) this.state.behindSince = undefined;
     else this.state.behindSince ??= Date.now();
+  }
+
+  /**
+   * Every sync_interval_seconds, a safety net under the feed: each phext followed is compared
+   * by manifest, as after a reset (only scrolls with a newer clock there are fetched).
+   */
+  private async sweep(signal: AbortSignal): Promise<void> {
+    for (const p of Object.keys(this.cursors.versions)) {
+      if (signal.aborted) return;
+      try {
+        await this.catchUp(p, signal);
+      } catch (e) {
+        // No longer shared with this node: it stops following it.
+        if (!(e instanceof PeerError && e.status === 403)) throw e;
+        delete this.cursors.versions[p];
+      }
+    }
+    this.cursors.save();
+    this.nextSweep = Date.now() + this.deps.config.mesh.sync_interval_seconds * 1000;
   }
 
   /**

@@ -4,8 +4,14 @@ import type { MeshConfig, MeshPeer } from './config.js';
 import type { ManifestScroll, PhextChanges } from './routes.js';
 
 /** A request to a peer that failed; the message is one line for its status. */
-class PeerError extends Error {
+export class PeerError extends Error {
   override readonly name = 'PeerError';
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
 }
 
 /** This node's side of the mesh protocol with one peer (see routes.ts for the other). */
@@ -53,7 +59,7 @@ export class PeerClient {
       bodyTimeout: timeoutMs,
     });
     const text = await res.body.text();
-    if (res.statusCode !== 200) throw new PeerError(`${what}: ${res.statusCode} ${text.split('\n')[0]!.slice(0, 200)}`);
+    if (res.statusCode !== 200) throw new PeerError(`${what}: ${res.statusCode} ${text.split('\n')[0]!.slice(0, 200)}`, res.statusCode);
     return JSON.parse(text) as T;
   }
 }
