@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Coordinate } from '../phext/index.js';
+import { Coordinate, checksum } from '../phext/index.js';
 import { FileDocumentStore } from '../store/index.js';
 import { tempDir } from '../testing/temp-dir.js';
 import { applyRemote, type RemoteScroll } from './apply.js';
@@ -94,4 +94,38 @@ test('a later write made on top of a value is no conflict; a deletion travels as
   // An older value arriving late does not bring the scroll back.
   assert.equal((await b.apply({ c: C, text: 'late', t: 1_500, k: 0, n: 'c' })).count, 0);
   assert.equal(await b.text(), '');
+});
+
+test('a scroll served while a remote value of it is being committed keeps its stamp, and the value keeps its own', async (t) => {
+  const a = await node(t, 'a', () => 1_000);
+  await a.write('old');
+  const old = await a.sent();
+  const { book } = a.stamper;
+  const remote = { t: 2_000, k: 0, n: 'b', s: checksum('new') };
+  book.propose('p', C, remote); // as applyRemote does inside the mutation, before its commit
+  // A peer asks meanwhile: the committed text is still 'old', with its stamp.
+  assert.deepEqual(a.stamper.stampOf('p', C, checksum('old')), book.get('p', C));
+  assert.equal(book.get('p', C)!.t, old.t);
+  // The commit lands: its observer settles the proposal.
+  a.stamper.observe({
+    document: { tenant: 'default', name: 'p' },
+    bytesBefore: 0,
+    bytesAfter: 0,
+    bytesWritten: 0,
+    version: 2,
+    records: [
+      {
+        version: 2,
+        coordinate: Coordinate.parse(C),
+        kind: 'update',
+        text: 'new',
+        bytes: 3,
+        checksum: checksum('new'),
+        before: checksum('old'),
+      },
+    ],
+    batchSize: 1,
+    durationMs: 0,
+  });
+  assert.deepEqual(book.get('p', C), remote);
 });

@@ -25,7 +25,7 @@ export interface Applied {
 /**
  * Applies a peer's scrolls to phext `name` by last writer wins: a value replaces ours only when
  * its stamp is newer. It runs inside one mutation, so it is ordered with this node's own writes;
- * the winning stamps go into the book before the commit (see Stamper.observe), so a value applied
+ * the winning stamps are proposed to the book before the commit (see Stamper.observe), so a value applied
  * here is sent on with its origin's stamp, and a node that sees its own value again finds an
  * equal stamp and does nothing: no echo. A value that loses to ours is reported as a conflict.
  */
@@ -49,7 +49,7 @@ export async function applyRemote(
       const sum = current === '' ? EMPTY_SUM : checksum(current);
       // Ours: its stamp; none for an empty scroll never stamped; a text without a stamp (written
       // before the mesh, or its stamp lost) is stamped now, as a write of this node.
-      const ours = book.valid(name, c, sum) ?? (current === '' ? undefined : stamper.stampOf(name, c, sum));
+      const ours = book.proposed(name, c, sum) ?? book.valid(name, c, sum) ?? (current === '' ? undefined : stamper.stampOf(name, c, sum));
       const remoteSum = remote.text === '' ? EMPTY_SUM : checksum(remote.text);
       clock.observe(remote);
       if (ours && compareStamps(remote, ours) <= 0) {
@@ -67,11 +67,11 @@ export async function applyRemote(
         ...(p ? { p } : {}),
       };
       origins.push(remote.t);
-      if (remote.text === current) {
+      if (remote.text === current && !book.proposed(name, c, sum)) {
         book.keep(name, c, stamp); // the same text, a newer stamp: nothing to commit
         continue;
       }
-      book.put(name, c, stamp);
+      book.propose(name, c, stamp);
       draft.set(coordinate, remote.text);
     }
   });

@@ -8,9 +8,9 @@ export const EMPTY_SUM = checksum('');
 
 /**
  * Gives scrolls their stamps: a commit observer of the store (this node's writes get a fresh
- * stamp; a remote value applied keeps the stamp it came with, put in the book just before its
- * commit, so it is never mistaken for a new write and sent back), and the stamp of a scroll as
- * served, made now when it has none (it was written before the mesh, or its stamp was lost).
+ * stamp; a remote value applied keeps the stamp it came with, proposed to the book just before
+ * its commit, so it is never mistaken for a new write and sent back), and the stamp of a scroll
+ * as served, made now when it has none (it was written before the mesh, or its stamp was lost).
  */
 export class Stamper {
   constructor(
@@ -24,9 +24,9 @@ export class Stamper {
     const name = commit.document.name;
     for (const record of commit.records) {
       const c = record.coordinate.toString();
-      const current = this.book.get(name, c);
-      if (current && current.s === record.checksum) this.book.keep(name, c, current);
-      else this.book.keep(name, c, this.fresh(record.checksum, record.kind === 'delete', current));
+      const proposed = this.book.settle(name, c);
+      if (proposed && proposed.s === record.checksum) this.book.keep(name, c, proposed);
+      else this.book.keep(name, c, this.fresh(record.checksum, record.kind === 'delete', this.book.get(name, c)));
     }
   }
 

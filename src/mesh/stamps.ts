@@ -30,6 +30,7 @@ const SIDECAR = /^\.(?:(.+)\.)?phext\.mesh$/;
  */
 export class StampBook {
   private readonly docs = new Map<string, Map<string, ScrollStamp>>();
+  private readonly proposals = new Map<string, Map<string, ScrollStamp>>();
   private readonly pending = new Map<string, string[]>();
   private readonly handles = new Map<string, Promise<FileHandle>>();
   private flushing = new Map<string, Promise<void>>();
@@ -83,16 +84,36 @@ export class StampBook {
     return this.docs.get(name) ?? new Map();
   }
 
-  /** Records a stamp in memory only (a remote value about to be committed; see `keep`). */
-  put(name: string, c: string, stamp: ScrollStamp): void {
-    let map = this.docs.get(name);
-    if (!map) this.docs.set(name, (map = new Map()));
+  /**
+   * A remote value's stamp while its mutation runs: kept apart from the committed stamps until
+   * the commit's observer settles it, so that nothing served meanwhile (the scroll's previous
+   * text) is judged by it.
+   */
+  propose(name: string, c: string, stamp: ScrollStamp): void {
+    let map = this.proposals.get(name);
+    if (!map) this.proposals.set(name, (map = new Map()));
     map.set(c, stamp);
+  }
+
+  /** The proposed stamp of scroll `c` if it stamped the text whose checksum is `sum`. */
+  proposed(name: string, c: string, sum: string): ScrollStamp | undefined {
+    const stamp = this.proposals.get(name)?.get(c);
+    return stamp?.s === sum ? stamp : undefined;
+  }
+
+  /** Removes and returns the proposed stamp of scroll `c` (its commit is being observed). */
+  settle(name: string, c: string): ScrollStamp | undefined {
+    const map = this.proposals.get(name);
+    const stamp = map?.get(c);
+    if (stamp) map!.delete(c);
+    return stamp;
   }
 
   /** Records a stamp and queues its line for the sidecar. */
   keep(name: string, c: string, stamp: ScrollStamp): void {
-    this.put(name, c, stamp);
+    let map = this.docs.get(name);
+    if (!map) this.docs.set(name, (map = new Map()));
+    map.set(c, stamp);
     let lines = this.pending.get(name);
     if (!lines) this.pending.set(name, (lines = []));
     lines.push(lineOf(c, stamp));
