@@ -4,6 +4,7 @@ import type { Route } from '../server/route.js';
 import type { MeshConfig } from './config.js';
 import { Follower } from './follower.js';
 import { HybridClock } from './hlc.js';
+import { RecentChanges } from './recent.js';
 import { meshRoutes } from './routes.js';
 import { Stamper } from './stamper.js';
 import { StampBook } from './stamps.js';
@@ -38,8 +39,10 @@ export async function startMesh(deps: MeshDeps): Promise<MeshNode> {
   await book.load();
   const stamper = new Stamper(book, new HybridClock(config.node.id), tenant);
   const wakeup = new Wakeup();
+  const recent = new RecentChanges(tenant);
   store.onCommit((commit) => {
     stamper.observe(commit);
+    recent.observe(commit);
     if (commit.document.tenant === tenant) wakeup.bump();
   });
   const status = new MeshStatus(config.node.id, deps.registry, log);
@@ -53,6 +56,7 @@ export async function startMesh(deps: MeshDeps): Promise<MeshNode> {
     tenant,
     dataDir,
     wakeup,
+    recent,
     status: () => status.report(),
     outbound: async (enabled, peer) => {
       const chosen = followers.filter((f) => peer === undefined || f.state.id === peer);

@@ -10,6 +10,7 @@ import type { Stamp } from './hlc.js';
 import type { MeshConfig, MeshPeer } from './config.js';
 import { isPhextName, phextNames } from './phext-names.js';
 import { EMPTY_SUM, type Stamper } from './stamper.js';
+import type { RecentChanges } from './recent.js';
 import type { Wakeup } from './wakeup.js';
 
 /** Records one answer of the changes route carries at most (a peer further behind asks again). */
@@ -46,6 +47,7 @@ export interface MeshRouteDeps {
   readonly tenant: string;
   readonly dataDir: string;
   readonly wakeup: Wakeup;
+  readonly recent: RecentChanges;
   readonly status: () => object;
   /** Stops (false) or restarts (true) following the peers (all, or the one named). */
   readonly outbound: (enabled: boolean, peer: string | undefined) => Promise<void>;
@@ -60,7 +62,7 @@ const json = (body: unknown, command: string): Outcome => ({ status: 200, body: 
  * constant time, like tenants' tokens. It is then served the phexts shared with it only.
  */
 export function meshRoutes(deps: MeshRouteDeps): Route[] {
-  const { config, store, stamper, tenant, dataDir, wakeup } = deps;
+  const { config, store, stamper, tenant, dataDir, wakeup, recent } = deps;
   const inbound = config.inbound.enabled ? tokenDigest(config.inbound.auth_key) : undefined;
   const peers = new Map(config.outbound.peers.map((p) => [p.id, { peer: p, digest: tokenDigest(p.auth_key) }]));
   const isInbound = (token: string | undefined): boolean => !!inbound && token !== undefined && tokenMatches(token, inbound);
@@ -96,7 +98,8 @@ export function meshRoutes(deps: MeshRouteDeps): Route[] {
       if (budget <= 0) break;
       const cursor = cursors[name] ?? 0;
       const document = { tenant, name };
-      const found = await store.changesSince(document, cursor);
+      const found = recent.changes(name, cursor) ?? (await store.changesSince(document, cursor));
+      if (found?.version === cursor) recent.unchanged(name, cursor);
       if (!found) {
         const head = (await store.read(document))?.version ?? 0;
         out.push({ p: name, version: head, head, reset: true });
