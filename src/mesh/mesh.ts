@@ -4,12 +4,16 @@ import type { Route } from '../server/route.js';
 import type { MeshConfig } from './config.js';
 import { Follower } from './follower.js';
 import { HybridClock } from './hlc.js';
+import { phextNames } from './phext-names.js';
 import { RecentChanges } from './recent.js';
 import { meshRoutes } from './routes.js';
 import { Stamper } from './stamper.js';
 import { StampBook } from './stamps.js';
 import { MeshStatus } from './status.js';
 import { Wakeup } from './wakeup.js';
+
+/** How often the phexts are looked at for another program's edit (ms). */
+const POLL_MS = 1_000;
 
 export interface MeshDeps {
   readonly config: MeshConfig;
@@ -64,12 +68,22 @@ export async function startMesh(deps: MeshDeps): Promise<MeshNode> {
       else await Promise.all(chosen.map((f) => f.pause()));
     },
   });
+  // Another program's edit of a phext is noticed when the store next reads it; the feed answers
+  // from memory, so each phext is looked at (a stat, for phexts the store holds) every second.
+  const polling = setInterval(() => {
+    void phextNames(dataDir).then(
+      (names) => Promise.all(names.map((name) => store.poll({ tenant, name }))),
+      () => undefined,
+    );
+  }, POLL_MS);
+  polling.unref();
   return {
     routes,
     start: () => {
       for (const f of followers) f.start();
     },
     async stop() {
+      clearInterval(polling);
       wakeup.close();
       await Promise.all(followers.map((f) => f.close()));
     },
