@@ -89,8 +89,10 @@ test('a partition heals: both sides converge to the same bytes, the conflicts re
   await update(a, 'doc', '1.1.1/1.1.1/1.1.1', 'before');
   await converged(nodes, 'doc', 1);
   // a is cut off: it follows nobody and nobody follows it.
-  for (const node of nodes) {
-    const reply = await node.call('POST', node === a ? '/api/v2/mesh/pause' : '/api/v2/mesh/pause?peer=a');
+  const paused = await runSq(['mesh', 'pause', '--url', `http://127.0.0.1:${a.port}`]);
+  assert.equal(paused.code, 0, paused.stderr);
+  for (const node of [b, c]) {
+    const reply = await node.call('POST', '/api/v2/mesh/pause?peer=a');
     assert.equal(reply.status, 200, reply.text);
   }
   assert.equal(
@@ -105,8 +107,8 @@ test('a partition heals: both sides converge to the same bytes, the conflicts re
   // The side without a converges among itself meanwhile.
   await converged([b, c], 'doc', 1 + 5);
   for (const node of nodes) {
-    const reply = await node.call('POST', node === a ? '/api/v2/mesh/resume' : '/api/v2/mesh/resume?peer=a');
-    assert.equal(reply.status, 200, reply.text);
+    const resumed = await runSq(['mesh', 'resume', '--url', `http://127.0.0.1:${node.port}`, ...(node === a ? [] : ['--peer', 'a'])]);
+    assert.equal(resumed.code, 0, resumed.stderr);
   }
   await converged(nodes, 'doc', 1 + 5 + 1);
   // The stamps of every node, should an assertion fail.

@@ -25,12 +25,14 @@ const SIDECAR = /^\.(?:(.+)\.)?phext\.mesh$/;
  * lines. A later line for a scroll wins. A stamp counts only while its checksum matches the
  * scroll's text: one lost in a crash (the commit was durable, its stamp line not yet) or made
  * stale by another program's edit is simply missing, and the scroll is stamped afresh when next
- * served. A torn last line is cut off on load; a sidecar with many superseded lines is rewritten
- * (atomically) on load.
+ * served. A torn last line is cut off on load; a sidecar mostly of superseded lines is rewritten
+ * (atomically), on load or once its appends make it so.
  */
 export class StampBook {
   private readonly docs = new Map<string, Map<string, ScrollStamp>>();
   private readonly proposals = new Map<string, Map<string, ScrollStamp>>();
+  /** Lines in each sidecar, to know when most of them are superseded. */
+  private readonly lines = new Map<string, number>();
   private readonly pending = new Map<string, string[]>();
   private readonly handles = new Map<string, Promise<FileHandle>>();
   private flushing = new Map<string, Promise<void>>();
@@ -64,7 +66,8 @@ export class StampBook {
         map.set(c, stamp);
       }
       this.docs.set(name, map);
-      if (lines > 2 * map.size + 1024) await writeFileAtomic(path, [...map].map(([c, s]) => lineOf(c, s)).join(''));
+      this.lines.set(name, lines);
+      if (lines > 2 * map.size + 1024) await this.rewrite(name);
     }
   }
 
@@ -136,11 +139,25 @@ export class StampBook {
         const fh = await handle;
         await fh.write(lines.join(''));
         await fh.datasync();
+        const count = (this.lines.get(name) ?? 0) + lines.length;
+        this.lines.set(name, count);
+        if (count > 2 * (this.docs.get(name)?.size ?? 0) + 1024) {
+          this.handles.delete(name);
+          await fh.close();
+          await this.rewrite(name);
+        }
       } catch (e) {
         // A stamp not kept is only missing: the scroll is stamped afresh when next served.
         process.emitWarning(`mesh: cannot write the stamps of ${name}: ${String((e as Error).message)}`);
       }
     }
+  }
+
+  /** Replaces the sidecar of `name` with one line per stamp (atomically: a crash leaves the old one or the new). */
+  private async rewrite(name: string): Promise<void> {
+    const map = this.docs.get(name) ?? new Map<string, ScrollStamp>();
+    await writeFileAtomic(join(this.dir, sidecarName(name)), [...map].map(([c, s]) => lineOf(c, s)).join(''));
+    this.lines.set(name, map.size);
   }
 
   /** Waits for the queued lines, then closes the sidecars. */
