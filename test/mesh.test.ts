@@ -77,6 +77,17 @@ test('writes on three nodes at once converge, each remote change applied exactly
   assert.match(printed.stdout, /^node b$/m);
   assert.match(printed.stdout, /^a\s+http:\/\/127\.0\.0\.1:\d+\s+up\s+0\s+0s\s+\d+/m);
   assert.match(printed.stdout, /^c\s+http:\/\/127\.0\.0\.1:\d+\s+up\s/m);
+  // /health stays the original's OK, and says more to a client asking for JSON.
+  assert.equal((await nodes[0]!.call('GET', '/health')).text, 'OK');
+  const health = await (await fetch(`http://127.0.0.1:${nodes[0]!.port}/health`, { headers: { accept: 'application/json' } })).json();
+  assert.deepEqual(health, {
+    status: 'ok',
+    node: 'a',
+    peers: [
+      { id: 'b', state: 'up', lag_versions: 0, lag_seconds: 0 },
+      { id: 'c', state: 'up', lag_versions: 0, lag_seconds: 0 },
+    ],
+  });
   const metrics = await nodes[2]!.call('GET', '/metrics');
   assert.match(metrics.text, /^sq_mesh_peer_up\{peer="a"\} 1$/m);
   assert.match(metrics.text, /^sq_mesh_applied_changes_total\{peer="[ab]"\} \d+$/m);

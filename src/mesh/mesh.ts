@@ -28,6 +28,8 @@ export interface MeshDeps {
 /** A node of the mesh: its routes for peers, and its followers of them once started. */
 export interface MeshNode {
   readonly routes: readonly Route[];
+  /** The peers' states for `GET /health` as JSON (ids, states and lag: no addresses or errors). */
+  health(): object;
   /** Starts following the peers (once the server listens). */
   start(): void;
   /** Stops following and ends held long polls (before the server drains). */
@@ -79,6 +81,7 @@ export async function startMesh(deps: MeshDeps): Promise<MeshNode> {
   polling.unref();
   return {
     routes,
+    health: () => status.health(),
     start: () => {
       for (const f of followers) f.start();
     },

@@ -116,6 +116,14 @@ export class MeshStatus {
     this.log(`mesh: conflict in ${p || '(default)'} at ${c}: kept ${kept}'s value, dropped ${dropped}'s`);
   }
 
+  /** What `GET /health` adds as JSON: anyone may ask, so no addresses, errors or conflicts. */
+  health(): object {
+    return {
+      node: this.node,
+      peers: this.peers.map((p) => ({ id: p.id, state: p.state, lag_versions: p.lagVersions, lag_seconds: lagSeconds(p) })),
+    };
+  }
+
   /** What `GET /api/v2/mesh/status` answers. */
   report(): object {
     return {

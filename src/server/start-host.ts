@@ -130,7 +130,7 @@ export async function startHost(options: HostConfig, log: (line: string) => void
           log,
         })
       : undefined;
-  const host = createHost(options, { store, tenancy, metrics, log, routes: mesh?.routes });
+  const host = createHost(options, { store, tenancy, metrics, log, routes: mesh?.routes, health: mesh?.health });
   let address;
   try {
     address = await host.listen(options.port, options.bind);
