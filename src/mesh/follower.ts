@@ -112,9 +112,13 @@ export class Follower {
 
   private async loop(signal: AbortSignal): Promise<void> {
     const backoffMs = this.deps.config.mesh.retry_backoff_seconds * 1000;
+    // The first request after a start or a failure is answered at once, so a peer back up is
+    // seen as up without waiting out a long poll.
+    let waitMs = 0;
     while (!signal.aborted) {
       try {
-        const { phexts } = await this.client.changes({ ...this.cursors.versions }, WAIT_MS, signal);
+        const { phexts } = await this.client.changes({ ...this.cursors.versions }, waitMs, signal);
+        waitMs = WAIT_MS;
         await this.take(phexts, signal);
         if (Date.now() >= this.nextSweep) await this.sweep(signal);
         this.failures = 0;
@@ -124,6 +128,7 @@ export class Follower {
         if (signal.aborted) return;
         if (this.failures === 0) this.deps.log(`mesh: peer ${this.state.id} (${this.state.url}): ${oneLine(e)}`);
         this.fail(e);
+        waitMs = 0;
         await sleep(backoffMs, signal);
       }
     }
