@@ -41,6 +41,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./commands/route.js')).routeCommand,
   },
   {
+    name: 'mesh',
+    summary: "A mesh node's peers, lag, errors and conflicts (sq host --mesh-config)",
+    load: async () => (await import('./commands/mesh.js')).meshCommand,
+  },
+  {
     name: 'tenants',
     summary: 'Add, list, remove, rotate or provision tenants in a tenants file or a database',
     load: async () => (await import('./commands/tenants.js')).tenantsCommand,

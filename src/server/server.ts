@@ -10,7 +10,7 @@ import { metricsReader, open } from './guards.js';
 import type { HostConfig } from './host-config.js';
 import { HttpError } from './http-error.js';
 import type { Metrics } from './metrics.js';
-import { TEXT, errorOutcome, type Outcome } from './outcome.js';
+import { JSON_TYPE, TEXT, errorOutcome, type Outcome } from './outcome.js';
 import { send, startBody, type Responder } from './respond.js';
 import { RouteTable, compose, type Exchange, type Route } from './route.js';
 import type { Tenancy } from './tenancy.js';
@@ -26,6 +26,10 @@ export interface HostDeps {
   readonly tenancy: Tenancy;
   readonly metrics: Metrics;
   readonly log: (line: string) => void;
+  /** Routes of a feature wired by startHost (the mesh's). */
+  readonly routes?: readonly Route[];
+  /** What `GET /health` adds for a client that accepts JSON (nothing secret: anyone may ask). */
+  readonly health?: () => object;
 }
 
 /** A running SQ HTTP server. */
@@ -79,7 +83,12 @@ export function createHost(config: HostConfig, deps: HostDeps): Host {
       methods: ['GET', 'HEAD'],
       command: 'health',
       auth: open,
-      handler: async () => ({ status: 200, body: 'OK', contentType: TEXT, command: 'health' }),
+      // `OK` as the original answers; a client asking for JSON also gets what a feature adds
+      // (the mesh's peers), for monitors that want more than up or down.
+      handler: async (ex) =>
+        deps.health && (ex.req.headers.accept ?? '').includes('application/json')
+          ? { status: 200, body: JSON.stringify({ status: 'ok', ...deps.health() }), contentType: JSON_TYPE, command: 'health' }
+          : { status: 200, body: 'OK', contentType: TEXT, command: 'health' },
     },
     {
       path: '/metrics',
@@ -107,6 +116,7 @@ export function createHost(config: HostConfig, deps: HostDeps): Host {
     listRoute({ store, resolver: tenancy.resolver }),
     ...consoleRoutes(),
     ...tenancy.routes,
+    ...(deps.routes ?? []),
   ]);
   // Composed once per route, not per request.
   const chains = new Map<Route, (ex: Exchange) => Promise<Outcome>>();

@@ -6,6 +6,7 @@ import { FileDocumentStore, lockDirectory, type Commit } from '../store/index.js
 import { SingleTenantResolver } from '../tenants/single-tenant.js';
 import { activity, ReloadTriggers, TenantManager, TenantQuotaLedger } from '../tenants/index.js';
 import { multiTenancy, singleTenancy } from '../tenants/http-routes.js';
+import type { MeshConfig } from '../mesh/config.js';
 import type { HostConfig } from './host-config.js';
 import { Metrics } from './metrics.js';
 import type { Route } from './route.js';
@@ -29,8 +30,14 @@ export interface RunningHost {
   close(): Promise<void>;
 }
 
+/** What startHost adds to a host beside its settings. */
+export interface HostExtras {
+  /** Makes the host a node of a mesh (single tenant, files only: checked by the CLI). */
+  readonly mesh?: MeshConfig;
+}
+
 /** Wires store, tenants, metrics and the HTTP pipeline together and starts listening. */
-export async function startHost(options: HostConfig, log: (line: string) => void): Promise<RunningHost> {
+export async function startHost(options: HostConfig, log: (line: string) => void, extras: HostExtras = {}): Promise<RunningHost> {
   const dataDir = resolve(options.dataDir);
   // Multi-tenant mode: the manager holds the registry in force and swaps it on reload; the
   // ledger (quotas, usage) and activity (metrics) read whichever is in force, and the triggers
@@ -114,19 +121,34 @@ export async function startHost(options: HostConfig, log: (line: string) => void
     store.onCommit((commit) => webhooks.publish(commit));
   }
   const tenancy = manager ? multiTenancy(manager) : singleTenancy(single!);
-  const host = createHost(options, { store, tenancy, metrics, log });
+  // The mesh reads its stamps before anything is served, and follows its peers once listening.
+  const mesh =
+    extras.mesh && single
+      ? await (await import('../mesh/mesh.js')).startMesh({
+          config: extras.mesh,
+          store,
+          dataDir,
+          tenant: single.tenant.name,
+          registry: metrics.registry,
+          log,
+        })
+      : undefined;
+  const host = createHost(options, { store, tenancy, metrics, log, routes: mesh?.routes, health: mesh?.health });
   let address;
   try {
     address = await host.listen(options.port, options.bind);
   } catch (err) {
     // A port in use must not leave the directories owned: the caller may retry elsewhere.
     webhooks?.close();
+    await mesh?.stop();
     await store.close();
+    await mesh?.close();
     manager?.releaseDirectories();
     await tenantsTable?.close();
     lock?.release();
     throw err;
   }
+  mesh?.start();
   // Only a host that listens reloads: a failed start leaves no SIGHUP listener or watcher behind.
   triggers?.watchSignals();
   if (tenantsTable && manager) {
@@ -141,6 +163,9 @@ export async function startHost(options: HostConfig, log: (line: string) => void
   return {
     port: address.port,
     serving: [
+      extras.mesh
+        ? `mesh node ${extras.mesh.node.id}, ${extras.mesh.outbound.enabled ? extras.mesh.outbound.peers.length : 0} peers`
+        : undefined,
       manager ? `${tenantsTable ? 'tenants: the store' : `config: ${manager.source.where}`}, ${manager.registry.size} tenants` : undefined,
       options.store === undefined ? (manager ? undefined : `data: ${dataDir}`) : `store: ${describeStoreUrl(options.store)}`,
     ]
@@ -154,7 +179,9 @@ export async function startHost(options: HostConfig, log: (line: string) => void
       unwatchTable?.();
       // Changes still queued for webhooks are dropped: a receiver must not hold the shutdown.
       webhooks?.close();
+      await mesh?.stop();
       await host.close();
+      await mesh?.close();
       // A reload or admin edit still running finishes before the directories are given up.
       await manager?.close();
       manager?.releaseDirectories();

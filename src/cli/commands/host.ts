@@ -17,12 +17,17 @@ import { waitForShutdown } from './shutdown.js';
 import { startHost, type RunningHost } from '../../server/start-host.js';
 import { HostConfigError, hostConfig, type HostConfig, type HostConfigInput } from '../../server/host-config.js';
 import { phextName as checkedName } from '../../server/phext-name.js';
+import { MeshConfigError, readMeshConfig, type MeshConfig } from '../../mesh/config.js';
 
 const USAGE = `Usage: sq host <port> [options]
+       sq host [port] --mesh-config mesh.json [options]
 
 Serves the REST API (/api/v2/...) over HTTP. Port 0 picks a free port.
 
 Options:
+  --mesh-config FILE     a node of a mesh: its phexts sync with the peers of FILE (the
+                         original SQ's mesh config); the port and data dir default to its
+                         inbound.port and inbound.data_dir. Single tenant, files only
   --bind ADDR            address to listen on (default 0.0.0.0, all interfaces)
   --data-dir DIR         where <p>.phext files live (default: the current directory)
   --store URL            keep phexts in PostgreSQL instead of files: postgres://user@host/db,
@@ -77,6 +82,16 @@ function phextName(name: string | undefined): string | undefined {
     throw new UsageError(`--default-phext: ${(err as Error).message}`);
   }
   return name;
+}
+
+/** `--mesh-config`: read and validated now; a problem is a usage error (exit 2) in one line. */
+function meshConfigOf(path: string): MeshConfig {
+  try {
+    return readMeshConfig(path);
+  } catch (err) {
+    if (err instanceof MeshConfigError) throw new UsageError(`--mesh-config: ${err.message}`);
+    throw err;
+  }
 }
 
 /**
@@ -149,11 +164,19 @@ export const hostCommand: Command = {
         'watch-buffer': { type: 'string' },
         'watch-heartbeat-ms': { type: 'string' },
         'webhook-backoff-ms': { type: 'string' },
+        'mesh-config': { type: 'string' },
         ...TIMEOUT_OPTIONS,
       },
     });
-    if (positionals.length !== 1) throw new UsageError('expected exactly one <port>');
-    const port = parsePort(positionals[0]!); // length checked above
+    const mesh = values['mesh-config'] === undefined ? undefined : meshConfigOf(values['mesh-config']);
+    if (mesh) {
+      for (const flag of ['config', 'store', 'tenants-from-store'] as const) {
+        if (values[flag] !== undefined)
+          throw new UsageError(`--${flag} cannot be combined with --mesh-config (a mesh node serves one data directory for now)`);
+      }
+    }
+    if (positionals.length > 1 || (positionals.length === 0 && !mesh)) throw new UsageError('expected exactly one <port>');
+    const port = positionals[0] === undefined ? mesh!.inbound.port : parsePort(positionals[0]);
     // Multi-tenant mode takes tokens and directories from the config; a flag that would be
     // silently ignored there is refused instead.
     if (values.config !== undefined) {
@@ -179,7 +202,7 @@ export const hostCommand: Command = {
       port,
       bind: values.bind,
       logFormat: logFormat as HostConfig['logFormat'] | undefined,
-      dataDir: values['data-dir'],
+      dataDir: values['data-dir'] ?? mesh?.inbound.data_dir,
       store: values.store,
       key: values.config === undefined && !tenantsFromStore ? (values.key ?? process.env.SQ_KEY) : undefined,
       config: values.config,
@@ -203,7 +226,7 @@ export const hostCommand: Command = {
       ...timeouts(values),
     });
     keepHeapNearLive();
-    const host = await startHost(config, stderrLine);
+    const host = await startHost(config, stderrLine, { mesh });
     const bind = config.bind;
     return serveUntilSignal(host, bind);
   },
