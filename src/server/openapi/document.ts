@@ -74,6 +74,47 @@ const TEXT_BODY: Json = {
 };
 
 /** The same operation under each of `methods` (GET and POST answer alike; HEAD without a body). */
+/**
+ * A mesh node's endpoints (`sq host --mesh-config`): its peers' (the inbound key as the token,
+ * `X-SQ-Mesh-Node` and `X-SQ-Mesh-Key` naming the peer), and its operator's (loopback or the key).
+ */
+function meshPaths(): Record<string, Json> {
+  const body: Json = { required: true, content: { [JSON_MEDIA]: { schema: { type: 'object' } } } };
+  const peerCall = (operationId: string, summary: string): Json => ({
+    post: {
+      operationId,
+      summary,
+      requestBody: body,
+      responses: {
+        '200': json('The answer', { type: 'object' }),
+        ...errors('400', '401', '413', '503'),
+        '403': refusal('A phext not shared with that peer'),
+      },
+    },
+  });
+  const operator = (action: string): Json => ({
+    post: {
+      operationId: `mesh${action[0]!.toUpperCase()}${action.slice(1)}`,
+      summary: `Mesh: ${action} following the peers (all, or ?peer=ID)`,
+      responses: { '200': json("The mesh's status", { type: 'object' }), ...errors('401', '413'), '404': refusal('No such peer') },
+    },
+  });
+  return {
+    '/api/v2/mesh/changes': peerCall('meshChanges', 'Mesh: the changes after the cursors given, with their stamps (a long poll)'),
+    '/api/v2/mesh/manifest': peerCall('meshManifest', "Mesh: a phext's scrolls as checksums and stamps"),
+    '/api/v2/mesh/scrolls': peerCall('meshScrolls', 'Mesh: the texts and stamps of the scrolls named'),
+    '/api/v2/mesh/status': {
+      get: {
+        operationId: 'meshStatus',
+        summary: "Mesh: this node's peers, their state, lag and last error, and the recent conflicts",
+        responses: { '200': json("The mesh's status", { type: 'object' }), ...errors('401', '413') },
+      },
+    },
+    '/api/v2/mesh/pause': operator('pause'),
+    '/api/v2/mesh/resume': operator('resume'),
+  };
+}
+
 function methods(names: readonly string[], operation: (method: string) => Operation): Record<string, Json> {
   return Object.fromEntries(names.map((m) => [m.toLowerCase(), operation(m)]));
 }
@@ -209,6 +250,7 @@ export const OPENAPI = {
         },
       })),
     },
+    ...meshPaths(),
     '/metrics': {
       get: {
         operationId: 'metrics',

@@ -9,6 +9,7 @@ import { tempDir } from '../../testing/temp-dir.js';
 import { newToken, writeTenantsFile } from '../../testing/tenants-file.js';
 import { hostConfig } from '../host-config.js';
 import { startHost, type RunningHost } from '../start-host.js';
+import { meshConfig } from '../../mesh/config.js';
 import { OPENAPI } from './document.js';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -140,7 +141,24 @@ async function start(): Promise<void> {
     { admin_key: ADMIN },
   );
   const multi = await startHost(hostConfig({ port: 0, bind: '127.0.0.1', config, maxBodyBytes: 4096, logFormat: 'off' }), () => {});
-  hosts.push({ name: 'single', host: single, token: KEY }, { name: 'multi', host: multi, token: KEY, admin: ADMIN });
+  // A mesh node (its peer never answers: only its own routes are asked).
+  const mesh = await startHost(
+    hostConfig({ port: 0, bind: '127.0.0.1', dataDir: join(root, 'mesh'), key: KEY, maxBodyBytes: 4096, logFormat: 'off' }),
+    () => {},
+    {
+      mesh: meshConfig({
+        version: '1.0',
+        node: { id: 'here' },
+        inbound: { port: 0, auth_key: KEY, data_dir: join(root, 'mesh') },
+        outbound: { peers: [{ id: 'there', host: '127.0.0.1', port: 9, auth_key: 'their-key' }] },
+      }),
+    },
+  );
+  hosts.push(
+    { name: 'single', host: single, token: KEY },
+    { name: 'multi', host: multi, token: KEY, admin: ADMIN },
+    { name: 'mesh', host: mesh, token: KEY },
+  );
 }
 
 const C = '1.1.1/1.1.1/1.1.1';
