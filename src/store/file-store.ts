@@ -68,7 +68,8 @@ export interface FileStoreOptions extends StoreOptions {
 /**
  * The document store over `.phext` files: one parsed, shared, immutable snapshot per file, a
  * bounded LRU cache of them, external edits detected by stat before each read and each commit,
- * and group commit of mutations through atomic file replacement (see {@link writeFileAtomic}).
+ * and group commit of mutations appended to the phext's change log (one fsync per batch), folded
+ * into the `.phext` by checkpoints that replace it atomically (see {@link writeFileAtomic}).
  */
 export class FileDocumentStore implements DocumentStore {
   private readonly documents: Lru<string, Document>;
