@@ -2,18 +2,17 @@
 // the API, as a web console would load them, against a real `sq host` with a key (CORS).
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join, normalize } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
+import { launchChromium, skipWithoutChromium } from '../src/testing/chromium.js';
 import { startHost } from '../src/testing/host-process.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} not found: install Debian's chromium to run the browser tests`;
+const skip = skipWithoutChromium;
 const KEY = 'client-browser-key-0123456789';
 // Compiled to dist/test/: the modules are dist/src/client/ and what they import.
 const DIST_SRC = fileURLToPath(new URL('../src/', import.meta.url));
@@ -65,28 +64,12 @@ async function serveModules(api: string): Promise<Server> {
 
 describe('sq/client in Chromium', { skip, timeout: 120_000 }, () => {
   let context: BrowserContext | undefined;
-  const profile = mkdtempSync(join(tmpdir(), 'sq-chromium-'));
+  let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
   before(async () => {
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
+    context = browser.context;
   });
-  after(async () => {
-    try {
-      await context?.close();
-    } finally {
-      rmSync(profile, { recursive: true, force: true });
-    }
-  });
+  after(() => browser?.close());
 
   test('reads and writes with versions, refuses a stale one, and follows the change feed, across origins', async (t) => {
     const host = await startHost(t, { args: ['--key', KEY, '--log-format', 'off'] });
