@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import net from 'node:net';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { tempDir } from '../src/testing/temp-dir.js';
@@ -22,10 +21,8 @@ async function client(port: number, bytes: string): Promise<net.Socket> {
 }
 
 /** Sends SIGTERM and resolves with the exit code and how long the exit took. */
-async function terminate(sq: SqProcess): Promise<{ code: number | null; ms: number }> {
-  const started = performance.now();
-  const code = await sq.stop();
-  return { code, ms: performance.now() - started };
+async function terminate(sq: SqProcess): Promise<{ code: number | null }> {
+  return { code: await sq.stop() };
 }
 
 describe('sq host shutdown (SIGTERM)', () => {
@@ -43,19 +40,20 @@ describe('sq host shutdown (SIGTERM)', () => {
   };
 
   it('cuts idle keep-alive connections and unfinished headers at once', async () => {
-    const sq = await start();
+    // Timeouts far beyond the test's own: an exit that waited for them would fail it.
+    const sq = await start('--keep-alive-timeout-ms', '3600000', '--headers-timeout-ms', '3600000');
     const keepAlive = await client(sq.port, `GET /api/v2/version HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\n\r\n`);
     const [answer] = await once(keepAlive, 'data');
     assert.match(String(answer), /^HTTP\/1\.1 200 /);
     sockets.push(keepAlive, await client(sq.port, ''), await client(sq.port, 'GET /api/v2/select?p=x HTTP/1.1\r\nHost: x\r\n'));
     await sleep(50);
-    const { code, ms } = await terminate(sq);
+    const { code } = await terminate(sq);
     assert.equal(code, 0, sq.stderr());
-    assert.ok(ms < 3_000, `exit took ${ms.toFixed(0)} ms`);
   });
 
-  it('gives a stalled request body a grace period (--drain-ms), not the 120 s request timeout', async () => {
-    const sq = await start('--drain-ms', '300');
+  it('gives a stalled request body a grace period (--drain-ms), not the request timeout', async () => {
+    // A request timeout far beyond the test's own: an exit that waited for it would fail it.
+    const sq = await start('--drain-ms', '300', '--request-timeout-ms', '3600000');
     sockets.push(
       await client(
         sq.port,
@@ -63,9 +61,8 @@ describe('sq host shutdown (SIGTERM)', () => {
       ),
     );
     await sleep(50);
-    const { code, ms } = await terminate(sq);
+    const { code } = await terminate(sq);
     assert.equal(code, 0, sq.stderr());
-    assert.ok(ms < 10_000, `exit took ${ms.toFixed(0)} ms`);
     assert.doesNotMatch(sq.stderr(), /internal error/);
     assert.match(sq.stderr(), /POST \/api\/v2\/insert p=x tenant=default 400 /);
   });
