@@ -26,14 +26,17 @@ function files(dir: string): string[] {
   });
 }
 
-async function write(port: number, t: TestTenant, p: string, text: string): Promise<void> {
+/** Who writes or reads: a tenant, or (no token) the one of a single-tenant node without a key. */
+type Who = { readonly name: string; readonly token?: string };
+
+async function write(port: number, t: Who, p: string, text: string): Promise<void> {
   const reply = await api(port, t.token, 'update', { p, c: C }, { body: text });
   assert.equal(reply.status, 200, reply.text);
 }
 
-const read = async (port: number, t: TestTenant, p: string): Promise<string> => (await api(port, t.token, 'select', { p, c: C })).text;
+const read = async (port: number, t: Who, p: string): Promise<string> => (await api(port, t.token, 'select', { p, c: C })).text;
 
-async function eventually(port: number, t: TestTenant, p: string, text: string): Promise<void> {
+async function eventually(port: number, t: Who, p: string, text: string): Promise<void> {
   const deadline = Date.now() + SYNC_MS;
   let last = '';
   while ((last = await read(port, t, p)) !== text) {
@@ -119,4 +122,45 @@ test('a peer syncs only the tenants configured for it, both ways; a tenant absen
   // Cursors are kept per tenant, beside its phexts.
   assert.ok(statSync(join(a.carol.data_dir, '.mesh', 'b.json')).isFile());
   assert.ok(statSync(join(a.alice.data_dir, '.mesh', 'b.json')).isFile());
+});
+
+test("a single-tenant node syncs with a multi-tenant node's tenant `default`, and only that one", async (t) => {
+  const dir = tempDir(t, 'sq-mesh-default-');
+  const [pa, pb] = await freePorts(2);
+  const tenant = (name: string): TestTenant => ({ name, token: newToken(), data_dir: join(dir, 'a', name) });
+  const a = { default: tenant('default'), alice: tenant('alice') };
+  const peer = (id: string, port: number, tenants?: string[]) => ({
+    id,
+    host: '127.0.0.1',
+    port,
+    auth_key: `key-${id}`,
+    ...(tenants ? { tenants } : {}),
+  });
+  const mesh = (id: string, port: number, dataDir: string, peers: object[]) => ({
+    version: '1.0',
+    node: { id },
+    inbound: { port, auth_key: `key-${id}`, data_dir: dataDir },
+    outbound: { peers },
+    mesh: { sync_interval_seconds: 300, health_check_interval_seconds: 1, retry_backoff_seconds: 0.2, max_retries: 3 },
+  });
+  writeFileSync(join(dir, 'a-mesh.json'), JSON.stringify(mesh('a', pa!, join(dir, 'unused'), [peer('b', pb!, ['default'])])));
+  writeFileSync(join(dir, 'b-mesh.json'), JSON.stringify(mesh('b', pb!, join(dir, 'b'), [peer('a', pa!)])));
+  writeTenantsFile(join(dir, 'a-tenants.json'), [a.default, a.alice]);
+  const options = { env: { SQ_KEY: '' }, startTimeoutMs: 20_000 };
+  const [nodeA, nodeB] = await Promise.all([
+    startSq(['host', '--config', join(dir, 'a-tenants.json'), '--mesh-config', join(dir, 'a-mesh.json'), '--bind', '127.0.0.1'], options),
+    startSq(['host', '--mesh-config', join(dir, 'b-mesh.json'), '--bind', '127.0.0.1'], options),
+  ]);
+  t.after(async () => {
+    await nodeA.kill();
+    await nodeB.kill();
+  });
+  const open: Who = { name: 'b' };
+  await write(pa!, a.alice, 'private', 'alice-private');
+  await write(pa!, a.default, 'notes', 'default on a');
+  await eventually(pb!, open, 'notes', 'default on a');
+  await write(pb!, open, 'plans', 'plans on b');
+  await eventually(pa!, a.default, 'plans', 'plans on b');
+  for (const f of files(join(dir, 'b'))) assert.ok(!readFileSync(f, 'utf8').includes('alice-private'), `${f} holds alice's phext`);
+  assert.equal(await read(pb!, open, 'private'), '');
 });
