@@ -196,6 +196,15 @@ test('a bad mesh config is refused with one line and exit 2', async (t) => {
       /mesh\.retry_backoff_seconds/,
     ],
     ['{not json', /is not JSON/],
+    [
+      {
+        version: '1.0',
+        node: { id: 'a' },
+        inbound: { auth_key: 'k' },
+        outbound: { peers: [{ id: 'b', host: 'h', auth_key: 'x', tenants: ['alice'] }] },
+      },
+      /peer b lists tenants, which only a multi-tenant node \(--config\) has/,
+    ],
   ];
   for (const [i, [config, message]] of cases.entries()) {
     const path = join(dir, `mesh-${i}.json`);

@@ -14,14 +14,16 @@ const ORIGINAL = {
   mesh: { sync_interval_seconds: 300, health_check_interval_seconds: 60, retry_backoff_seconds: 30, max_retries: 3 },
 };
 
-test("the original's config is read as it is, share lists added", () => {
+test("the original's config is read as it is, share and tenants lists added", () => {
   const config = meshConfig({
     ...ORIGINAL,
-    outbound: { ...ORIGINAL.outbound, peers: [{ ...ORIGINAL.outbound.peers[0], share: ['notes'] }] },
+    outbound: { ...ORIGINAL.outbound, peers: [{ ...ORIGINAL.outbound.peers[0], share: ['notes'], tenants: ['alice'] }] },
   });
   assert.equal(config.node.id, 'halycon-vector');
   assert.equal(config.inbound.port, 2086);
   assert.deepEqual(config.outbound.peers[0]!.share, ['notes']);
+  assert.deepEqual(config.outbound.peers[0]!.tenants, ['alice']);
+  assert.equal(meshConfig(ORIGINAL).outbound.peers[0]!.tenants, undefined);
   assert.equal(config.mesh.max_retries, 3);
 });
 

@@ -3,7 +3,9 @@ import { z } from 'zod';
 
 /**
  * The mesh config of the original SQ (its src/mesh.rs, version "1.0"), read as it wrote it, plus
- * an optional `share` list per peer: the phexts that peer may read (default: all of them).
+ * an optional `share` list per peer: the phexts that peer may read (default: all of them), and an
+ * optional `tenants` list per peer for a multi-tenant node (`--config`): the tenants whose phexts
+ * sync with that peer (default: none).
  * Validated once into a {@link MeshConfig}; a problem is one line naming the field.
  */
 
@@ -22,6 +24,7 @@ const peer = z
     coordinate: text.optional(),
     priority: z.number().int().default(1),
     share: z.array(z.string().regex(/^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/, 'a phext name (A-Z a-z 0-9 . _ -)')).optional(),
+    tenants: z.array(z.string().min(1, 'a tenant name')).optional(),
   })
   .strict();
 

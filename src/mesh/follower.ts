@@ -5,9 +5,10 @@ import type { MeshConfig, MeshPeer } from './config.js';
 import { Cursors } from './cursors.js';
 import { compareStamps } from './hlc.js';
 import { PeerClient, PeerError } from './peer-client.js';
-import type { PhextChanges } from './routes.js';
-import { EMPTY_SUM, type Stamper } from './stamper.js';
+import { DEFAULT_TENANT, type PhextChanges } from './routes.js';
+import { EMPTY_SUM } from './stamper.js';
 import type { MeshStatus, PeerState } from './status.js';
+import type { MeshTenant } from './tenant.js';
 
 /** How long one changes request may wait at the peer for news (a long poll). */
 const WAIT_MS = 20_000;
@@ -18,9 +19,8 @@ export interface FollowerDeps {
   readonly config: MeshConfig;
   readonly peer: MeshPeer;
   readonly store: DocumentStore;
-  readonly stamper: Stamper;
-  readonly tenant: string;
-  readonly dataDir: string;
+  /** The tenants followed from this peer right now (a reload may change them: see refresh). */
+  readonly tenants: () => readonly MeshTenant[];
   readonly status: MeshStatus;
   readonly log: (line: string) => void;
 }
@@ -32,11 +32,14 @@ export interface FollowerDeps {
  * retried every retry_backoff_seconds; after max_retries in a row the peer is `down`, and is still
  * tried at that pace. A health check (GET /health) runs every health_check_interval_seconds, and
  * every sync_interval_seconds each phext is compared by manifest, in case anything was missed.
+ * Cursors are kept per tenant, in the tenant's data directory.
  */
 export class Follower {
   readonly state: PeerState;
   private readonly client: PeerClient;
-  private readonly cursors: Cursors;
+  private readonly cursorsByTenant = new WeakMap<MeshTenant, Cursors>();
+  /** Aborts the request in progress only, so that the next one asks for the tenants in force. */
+  private poll = new AbortController();
   private abort = new AbortController();
   private running: Promise<void> | undefined;
   private failures = 0;
@@ -46,9 +49,8 @@ export class Follower {
   private nextSweep: number;
 
   constructor(private readonly deps: FollowerDeps) {
-    const { config, peer, dataDir, status } = deps;
+    const { config, peer, status } = deps;
     this.client = new PeerClient(config, peer);
-    this.cursors = new Cursors(dataDir, peer.id);
     this.state = {
       id: peer.id,
       url: this.client.url,
@@ -65,6 +67,17 @@ export class Follower {
     this.nextSweep = Date.now() + config.mesh.sync_interval_seconds * 1000;
     this.healthTimer = setInterval(() => void this.checkHealth(), config.mesh.health_check_interval_seconds * 1000);
     this.healthTimer.unref();
+  }
+
+  private cursors(t: MeshTenant): Cursors {
+    let cursors = this.cursorsByTenant.get(t);
+    if (!cursors) this.cursorsByTenant.set(t, (cursors = new Cursors(t.dataDir, this.deps.peer.id)));
+    return cursors;
+  }
+
+  /** Asks again at once, for the tenants in force (after a reload of the tenants). */
+  refresh(): void {
+    this.poll.abort();
   }
 
   /** Starts (or restarts after pause) following. */
@@ -90,7 +103,7 @@ export class Follower {
     clearInterval(this.healthTimer);
     this.abort.abort();
     await this.running;
-    await this.cursors.flushed();
+    await Promise.all(this.deps.tenants().map((t) => this.cursors(t).flushed()));
   }
 
   private async checkHealth(): Promise<void> {
@@ -116,16 +129,24 @@ export class Follower {
     // seen as up without waiting out a long poll.
     let waitMs = 0;
     while (!signal.aborted) {
+      const followed = this.deps.tenants();
+      this.poll = new AbortController();
+      const poll = this.poll.signal;
       try {
-        const { phexts } = await this.client.changes({ ...this.cursors.versions }, waitMs, signal);
+        const asked = Object.fromEntries(followed.map((t) => [t.name, { ...this.cursors(t).versions }]));
+        const { phexts } = await this.client.changes(asked, waitMs, AbortSignal.any([signal, poll]));
         waitMs = WAIT_MS;
-        await this.take(phexts, signal);
+        await this.take(followed, phexts, signal);
         if (Date.now() >= this.nextSweep) await this.sweep(signal);
         this.failures = 0;
         this.state.state = 'up';
         this.state.lastContact = Date.now();
       } catch (e) {
         if (signal.aborted) return;
+        if (poll.aborted) {
+          waitMs = 0;
+          continue;
+        }
         if (this.failures === 0) this.deps.log(`mesh: peer ${this.state.id} (${this.state.url}): ${oneLine(e)}`);
         this.fail(e);
         waitMs = 0;
@@ -135,22 +156,27 @@ export class Follower {
   }
 
   /** Applies one changes answer, phext by phext, saving the cursors after it. */
-  private async take(phexts: readonly PhextChanges[], signal: AbortSignal): Promise<void> {
-    const { store, stamper, tenant, status } = this.deps;
+  private async take(followed: readonly MeshTenant[], phexts: readonly PhextChanges[], signal: AbortSignal): Promise<void> {
+    const { store, status } = this.deps;
     let lag = 0;
+    const touched = new Set<MeshTenant>();
     for (const news of phexts) {
       if (signal.aborted) return;
-      if (news.reset) await this.catchUp(news.p, signal);
+      const t = followed.find((x) => x.name === (news.tenant ?? DEFAULT_TENANT));
+      if (!t) continue; // not asked for: never applied
+      const cursors = this.cursors(t);
+      touched.add(t);
+      if (news.reset) await this.catchUp(t, news.p, signal);
       else {
-        const applied = await applyRemote(store, stamper, tenant, news.p, news.changes ?? [], (c, kept, dropped) =>
-          status.conflict(news.p, c, kept, dropped),
+        const applied = await applyRemote(store, t.stamper, t.name, news.p, news.changes ?? [], (c, kept, dropped) =>
+          status.conflict(where(t, news.p), c, kept, dropped),
         );
         status.applied(this.state, applied.count, applied.origins);
-        this.cursors.versions[news.p] = news.version;
+        cursors.versions[news.p] = news.version;
       }
-      lag += news.head - (this.cursors.versions[news.p] ?? 0);
+      lag += news.head - (cursors.versions[news.p] ?? 0);
     }
-    if (phexts.length > 0) this.cursors.save();
+    for (const t of touched) this.cursors(t).save();
     this.state.lagVersions = Math.max(0, lag);
     if (lag <= 0) this.state.behindSince = undefined;
     else this.state.behindSince ??= Date.now();
@@ -161,17 +187,20 @@ export class Follower {
    * by manifest, as after a reset (only scrolls with a newer clock there are fetched).
    */
   private async sweep(signal: AbortSignal): Promise<void> {
-    for (const p of Object.keys(this.cursors.versions)) {
-      if (signal.aborted) return;
-      try {
-        await this.catchUp(p, signal);
-      } catch (e) {
-        // No longer shared with this node: it stops following it.
-        if (!(e instanceof PeerError && e.status === 403)) throw e;
-        delete this.cursors.versions[p];
+    for (const t of this.deps.tenants()) {
+      const cursors = this.cursors(t);
+      for (const p of Object.keys(cursors.versions)) {
+        if (signal.aborted) return;
+        try {
+          await this.catchUp(t, p, signal);
+        } catch (e) {
+          // No longer shared with this node: it stops following it.
+          if (!(e instanceof PeerError && e.status === 403)) throw e;
+          delete cursors.versions[p];
+        }
       }
+      cursors.save();
     }
-    this.cursors.save();
     this.nextSweep = Date.now() + this.deps.config.mesh.sync_interval_seconds * 1000;
   }
 
@@ -179,10 +208,11 @@ export class Follower {
    * Brings phext `p` up to the peer's manifest: only scrolls whose stamp there is newer than
    * here are fetched (a newer stamp on the same text is taken without fetching anything).
    */
-  private async catchUp(p: string, signal: AbortSignal): Promise<void> {
-    const { store, stamper, tenant, status } = this.deps;
+  private async catchUp(t: MeshTenant, p: string, signal: AbortSignal): Promise<void> {
+    const { store, status } = this.deps;
+    const { stamper, name: tenant } = t;
     this.state.catchUps++;
-    const manifest = await this.client.manifest(p, signal);
+    const manifest = await this.client.manifest(tenant, p, signal);
     const snapshot = await store.read({ tenant, name: p });
     const wanted: string[] = [];
     // Values known without fetching them: our own text under a newer stamp, or a deletion.
@@ -197,18 +227,21 @@ export class Follower {
       else if (remote.d) known.push({ c: remote.c, text: '', t, k, n, p: prev });
       else wanted.push(remote.c);
     }
-    const conflict = (c: string, kept: string, dropped: string) => status.conflict(p, c, kept, dropped);
+    const conflict = (c: string, kept: string, dropped: string) => status.conflict(where(t, p), c, kept, dropped);
     let applied = await applyRemote(store, stamper, tenant, p, known, conflict);
     status.applied(this.state, applied.count, []);
     for (let i = 0; i < wanted.length; i += FETCH_BATCH) {
-      const { scrolls } = await this.client.scrolls(p, wanted.slice(i, i + FETCH_BATCH), signal);
+      const { scrolls } = await this.client.scrolls(tenant, p, wanted.slice(i, i + FETCH_BATCH), signal);
       status.fetched(this.state, scrolls.length);
       applied = await applyRemote(store, stamper, tenant, p, scrolls, conflict);
       status.applied(this.state, applied.count, []);
     }
-    this.cursors.versions[p] = manifest.version;
+    this.cursors(t).versions[p] = manifest.version;
   }
 }
+
+/** A phext as conflicts name it: `<tenant>/<name>` on a multi-tenant node, `<name>` for DEFAULT_TENANT. */
+const where = (t: MeshTenant, p: string): string => (t.name === DEFAULT_TENANT ? p : `${t.name}/${p}`);
 
 function oneLine(e: unknown): string {
   const err = e as { message?: string; code?: string; cause?: { code?: string; message?: string } };

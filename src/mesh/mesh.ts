@@ -1,26 +1,32 @@
 import type { Registry } from 'prom-client';
 import type { DocumentStore } from '../store/document-store.js';
 import type { Route } from '../server/route.js';
-import type { MeshConfig } from './config.js';
+import type { MeshConfig, MeshPeer } from './config.js';
 import { Follower } from './follower.js';
 import { HybridClock } from './hlc.js';
 import { phextNames } from './phext-names.js';
-import { RecentChanges } from './recent.js';
 import { meshRoutes } from './routes.js';
-import { Stamper } from './stamper.js';
-import { StampBook } from './stamps.js';
 import { MeshStatus } from './status.js';
+import { MeshTenant } from './tenant.js';
 import { Wakeup } from './wakeup.js';
 
 /** How often the phexts are looked at for another program's edit (ms). */
 const POLL_MS = 1_000;
 
+/** The tenants a node serves: the one of a single-tenant node, or those of its tenants file. */
+export interface MeshTenancy {
+  /** False for a single-tenant node: its one tenant syncs with every peer. */
+  readonly multi: boolean;
+  /** The tenants in force now, each with its data directory (absolute). */
+  list(): readonly { readonly name: string; readonly dataDir: string }[];
+  /** Calls `listener` after each change of the tenants (a reload). */
+  onChange(listener: () => void): void;
+}
+
 export interface MeshDeps {
   readonly config: MeshConfig;
   readonly store: DocumentStore;
-  /** The data directory (absolute) and the tenant the store serves it as. */
-  readonly dataDir: string;
-  readonly tenant: string;
+  readonly tenancy: MeshTenancy;
   readonly registry: Registry;
   readonly log: (line: string) => void;
 }
@@ -38,31 +44,73 @@ export interface MeshNode {
   close(): Promise<void>;
 }
 
-/** Wires the mesh of `sq host --mesh-config`: stamps, serving side, one follower per peer. */
+/**
+ * Wires the mesh of `sq host --mesh-config`: stamps per tenant, serving side, one follower per
+ * peer. A peer is served and followed only for its tenants: all of a single-tenant node's one,
+ * and on a multi-tenant node those its `tenants` lists that the tenants file holds (a tenant
+ * listed but absent is skipped, with a log line, until a reload brings it).
+ */
 export async function startMesh(deps: MeshDeps): Promise<MeshNode> {
-  const { config, store, dataDir, tenant, log } = deps;
-  const book = new StampBook(dataDir);
-  await book.load();
-  const stamper = new Stamper(book, new HybridClock(config.node.id), tenant);
+  const { config, store, tenancy, log } = deps;
+  const clock = new HybridClock(config.node.id);
+  const peers = config.outbound.peers;
+  const wanted = (peer: MeshPeer): readonly string[] => (tenancy.multi ? (peer.tenants ?? []) : tenancy.list().map((t) => t.name));
+  const tenants = new Map<string, MeshTenant>();
+  const missing = new Set<string>();
+  /** Opens the tenants now wanted and present, and drops those gone (run serially). */
+  async function refresh(): Promise<void> {
+    const present = new Map(tenancy.list().map((t) => [t.name, t.dataDir]));
+    const names = new Set(peers.flatMap(wanted));
+    for (const [name, t] of tenants) {
+      if (present.get(name) === t.dataDir) continue;
+      tenants.delete(name);
+      await t.close();
+    }
+    for (const name of names) {
+      const dataDir = present.get(name);
+      if (dataDir === undefined) {
+        if (!missing.has(name)) {
+          const by = peers.filter((p) => wanted(p).includes(name)).map((p) => p.id);
+          log(`mesh: tenant ${name} (listed for peer ${by.join(', ')}) is not in the tenants file: skipped until it is`);
+        }
+        missing.add(name);
+        continue;
+      }
+      missing.delete(name);
+      if (!tenants.has(name)) tenants.set(name, await MeshTenant.open(name, dataDir, clock));
+    }
+  }
+  await refresh();
   const wakeup = new Wakeup();
-  const recent = new RecentChanges(tenant);
   store.onCommit((commit) => {
-    stamper.observe(commit);
-    recent.observe(commit);
-    if (commit.document.tenant === tenant) wakeup.bump();
+    const t = tenants.get(commit.document.tenant);
+    if (!t) return;
+    t.stamper.observe(commit);
+    t.recent.observe(commit);
+    wakeup.bump();
   });
+  /** The tenants peer `peer` is served and followed for, right now. */
+  const of = (peer: MeshPeer): MeshTenant[] => wanted(peer).flatMap((name) => tenants.get(name) ?? []);
   const status = new MeshStatus(config.node.id, deps.registry, log);
   const followers = config.outbound.enabled
-    ? config.outbound.peers.map((peer) => new Follower({ config, peer, store, stamper, tenant, dataDir, status, log }))
+    ? peers.map((peer) => new Follower({ config, peer, store, tenants: () => of(peer), status, log }))
     : [];
+  let refreshing = Promise.resolve();
+  tenancy.onChange(() => {
+    refreshing = refreshing
+      .then(refresh)
+      .then(() => {
+        // Held long polls and followers look again: a tenant may have come or gone.
+        wakeup.bump();
+        for (const f of followers) f.refresh();
+      })
+      .catch((e: unknown) => log(`mesh: cannot open the new tenants: ${String((e as Error)?.message ?? e).split('\n')[0]}`));
+  });
   const routes = meshRoutes({
     config,
     store,
-    stamper,
-    tenant,
-    dataDir,
+    tenants: of,
     wakeup,
-    recent,
     status: () => status.report(),
     outbound: async (enabled, peer) => {
       const chosen = followers.filter((f) => peer === undefined || f.state.id === peer);
@@ -73,10 +121,12 @@ export async function startMesh(deps: MeshDeps): Promise<MeshNode> {
   // Another program's edit of a phext is noticed when the store next reads it; the feed answers
   // from memory, so each phext is looked at (a stat, for phexts the store holds) every second.
   const polling = setInterval(() => {
-    void phextNames(dataDir).then(
-      (names) => Promise.all(names.map((name) => store.poll({ tenant, name }))),
-      () => undefined,
-    );
+    for (const t of tenants.values()) {
+      void phextNames(t.dataDir).then(
+        (names) => Promise.all(names.map((name) => store.poll({ tenant: t.name, name }))),
+        () => undefined,
+      );
+    }
   }, POLL_MS);
   polling.unref();
   return {
@@ -90,6 +140,9 @@ export async function startMesh(deps: MeshDeps): Promise<MeshNode> {
       wakeup.close();
       await Promise.all(followers.map((f) => f.close()));
     },
-    close: () => book.close(),
+    async close() {
+      await refreshing;
+      await Promise.all([...tenants.values()].map((t) => t.close()));
+    },
   };
 }

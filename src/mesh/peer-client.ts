@@ -1,7 +1,7 @@
 import { request } from 'undici';
 import type { RemoteScroll } from './apply.js';
 import type { MeshConfig, MeshPeer } from './config.js';
-import type { ManifestScroll, PhextChanges } from './routes.js';
+import { DEFAULT_TENANT, type ManifestScroll, type PhextChanges } from './routes.js';
 
 /** A request to a peer that failed; the message is one line for its status. */
 export class PeerError extends Error {
@@ -37,16 +37,21 @@ export class PeerClient {
     if (res.statusCode !== 200) throw new PeerError(`health: ${res.statusCode} ${text.slice(0, 200)}`);
   }
 
-  changes(cursors: Record<string, number>, waitMs: number, signal: AbortSignal): Promise<{ phexts: PhextChanges[] }> {
-    return this.post('changes', { cursors, waitMs }, signal, waitMs + 30_000);
+  /**
+   * The changes after `tenants`' cursors (tenant → phext → version). The default tenant's are
+   * sent as `cursors` too, which is all a node from before tenants reads.
+   */
+  changes(tenants: Record<string, Record<string, number>>, waitMs: number, signal: AbortSignal): Promise<{ phexts: PhextChanges[] }> {
+    const cursors = tenants[DEFAULT_TENANT];
+    return this.post('changes', { tenants, ...(cursors ? { cursors } : {}), waitMs }, signal, waitMs + 30_000);
   }
 
-  manifest(p: string, signal: AbortSignal): Promise<{ version: number; scrolls: ManifestScroll[] }> {
-    return this.post('manifest', { p }, signal);
+  manifest(tenant: string, p: string, signal: AbortSignal): Promise<{ version: number; scrolls: ManifestScroll[] }> {
+    return this.post('manifest', { tenant, p }, signal);
   }
 
-  scrolls(p: string, coords: string[], signal: AbortSignal): Promise<{ scrolls: RemoteScroll[] }> {
-    return this.post('scrolls', { p, coords }, signal);
+  scrolls(tenant: string, p: string, coords: string[], signal: AbortSignal): Promise<{ scrolls: RemoteScroll[] }> {
+    return this.post('scrolls', { tenant, p, coords }, signal);
   }
 
   private async post<T>(what: string, body: unknown, signal: AbortSignal, timeoutMs = 60_000): Promise<T> {

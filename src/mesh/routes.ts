@@ -9,8 +9,8 @@ import type { RemoteScroll } from './apply.js';
 import type { Stamp } from './hlc.js';
 import type { MeshConfig, MeshPeer } from './config.js';
 import { isPhextName, phextNames } from './phext-names.js';
-import { EMPTY_SUM, type Stamper } from './stamper.js';
-import type { RecentChanges } from './recent.js';
+import { EMPTY_SUM } from './stamper.js';
+import type { MeshTenant } from './tenant.js';
 import type { Wakeup } from './wakeup.js';
 
 /** Records one answer of the changes route carries at most (a peer further behind asks again). */
@@ -18,8 +18,13 @@ const MAX_RECORDS = 5_000;
 /** The longest a changes request is held when nothing changed (a peer asks for less). */
 const MAX_WAIT_MS = 30_000;
 
+/** A request naming no tenant is about this one: a single-tenant node's, as before tenants. */
+export const DEFAULT_TENANT = 'default';
+
 /** One phext's news in a changes answer: its changes after the cursor, or `reset` (catch up by manifest). */
 export interface PhextChanges {
+  /** The tenant of the phext (absent: DEFAULT_TENANT). */
+  readonly tenant?: string;
   readonly p: string;
   /** The cursor to ask from next time. */
   readonly version: number;
@@ -43,11 +48,9 @@ export interface ManifestScroll {
 export interface MeshRouteDeps {
   readonly config: MeshConfig;
   readonly store: DocumentStore;
-  readonly stamper: Stamper;
-  readonly tenant: string;
-  readonly dataDir: string;
+  /** The tenants served to a peer right now. */
+  readonly tenants: (peer: MeshPeer) => readonly MeshTenant[];
   readonly wakeup: Wakeup;
-  readonly recent: RecentChanges;
   readonly status: () => object;
   /** Stops (false) or restarts (true) following the peers (all, or the one named). */
   readonly outbound: (enabled: boolean, peer: string | undefined) => Promise<void>;
@@ -59,10 +62,12 @@ const json = (body: unknown, command: string): Outcome => ({ status: 200, body: 
  * The serving side of the mesh: what a peer asks this node for. A peer presents this node's
  * inbound auth_key (as a token), its node id (`X-SQ-Mesh-Node`) and its own key
  * (`X-SQ-Mesh-Key`, the auth_key this node's config lists for it): both compared as digests in
- * constant time, like tenants' tokens. It is then served the phexts shared with it only.
+ * constant time, like tenants' tokens. It is then served the phexts shared with it only, of
+ * the tenants configured for it only (a phext is addressed by tenant and name; a request naming
+ * no tenant means DEFAULT_TENANT, a single-tenant node's).
  */
 export function meshRoutes(deps: MeshRouteDeps): Route[] {
-  const { config, store, stamper, tenant, dataDir, wakeup, recent } = deps;
+  const { config, store, wakeup } = deps;
   const inbound = config.inbound.enabled ? tokenDigest(config.inbound.auth_key) : undefined;
   const peers = new Map(config.outbound.peers.map((p) => [p.id, { peer: p, digest: tokenDigest(p.auth_key) }]));
   const isInbound = (token: string | undefined): boolean => !!inbound && token !== undefined && tokenMatches(token, inbound);
@@ -76,7 +81,15 @@ export function meshRoutes(deps: MeshRouteDeps): Route[] {
     return next(ex);
   };
   const shared = (peer: MeshPeer, name: string): boolean => peer.share === undefined || peer.share.includes(name);
-  const sharedNames = async (peer: MeshPeer): Promise<string[]> => (await phextNames(dataDir)).filter((n) => shared(peer, n));
+  const sharedNames = async (peer: MeshPeer, t: MeshTenant): Promise<string[]> =>
+    (await phextNames(t.dataDir)).filter((n) => shared(peer, n));
+  const tenantOf = (peer: MeshPeer, name: unknown): MeshTenant => {
+    if (name !== undefined && typeof name !== 'string') throw new HttpError(400, 'expected tenant, a tenant name');
+    const wanted = name ?? DEFAULT_TENANT;
+    const t = deps.tenants(peer).find((x) => x.name === wanted);
+    if (!t) throw new HttpError(403, `tenant ${wanted} is not shared with ${peer.id}`);
+    return t;
+  };
   const requestBody = async (ex: Exchange): Promise<Record<string, unknown>> => {
     try {
       const body = JSON.parse((await ex.body()).toString('utf8')) as unknown;
@@ -90,41 +103,62 @@ export function meshRoutes(deps: MeshRouteDeps): Route[] {
     return p;
   };
 
-  /** Every shared phext's changes after its cursor, at most MAX_RECORDS in all. */
-  async function changes(peer: MeshPeer, cursors: Record<string, number>): Promise<PhextChanges[]> {
+  /**
+   * Every shared phext's changes after its cursor, at most MAX_RECORDS in all, for each tenant
+   * asked for that is served to the peer (the others are left out: one may come with a reload).
+   */
+  async function changes(peer: MeshPeer, asked: Record<string, Record<string, number>>): Promise<PhextChanges[]> {
     const out: PhextChanges[] = [];
     let budget = MAX_RECORDS;
-    for (const name of await sharedNames(peer)) {
-      if (budget <= 0) break;
-      const cursor = cursors[name] ?? 0;
-      const document = { tenant, name };
-      const found = recent.changes(name, cursor) ?? (await store.changesSince(document, cursor));
-      if (found?.version === cursor) recent.unchanged(name, cursor);
-      if (!found) {
-        const head = (await store.read(document))?.version ?? 0;
-        out.push({ p: name, version: head, head, reset: true });
-        continue;
+    for (const t of deps.tenants(peer)) {
+      const cursors = asked[t.name];
+      if (cursors === undefined) continue;
+      for (const name of await sharedNames(peer, t)) {
+        if (budget <= 0) break;
+        budget = await phextChanges(peer, t, name, cursors[name] ?? 0, budget, out);
       }
-      if (found.version === cursor) continue;
-      let records = found.records;
-      let version = found.version;
-      if (records.length > budget) {
-        let end = budget;
-        while (end < records.length && records[end]!.version === records[end - 1]!.version) end++;
-        version = records[end - 1]!.version;
-        records = records.slice(0, end);
-      }
-      budget -= records.length;
-      const list: RemoteScroll[] = [];
-      for (const r of records) {
-        const c = r.coordinate.toString();
-        const stamp = stamper.stampOf(name, c, r.checksum);
-        // The peer's own values are not sent back to it.
-        if (stamp.n !== peer.id) list.push({ c, text: r.text, t: stamp.t, k: stamp.k, n: stamp.n, p: stamp.p });
-      }
-      out.push({ p: name, version, head: found.version, changes: list });
     }
     return out;
+  }
+
+  /** Adds phext `name`'s news after `cursor` to `out`; answers the budget left. */
+  async function phextChanges(
+    peer: MeshPeer,
+    t: MeshTenant,
+    name: string,
+    cursor: number,
+    budget: number,
+    out: PhextChanges[],
+  ): Promise<number> {
+    const { recent, stamper } = t;
+    const tenant = t.name;
+    const document = { tenant, name };
+    const found = recent.changes(name, cursor) ?? (await store.changesSince(document, cursor));
+    if (found?.version === cursor) recent.unchanged(name, cursor);
+    if (!found) {
+      const head = (await store.read(document))?.version ?? 0;
+      out.push({ tenant, p: name, version: head, head, reset: true });
+      return budget;
+    }
+    if (found.version === cursor) return budget;
+    let records = found.records;
+    let version = found.version;
+    if (records.length > budget) {
+      let end = budget;
+      while (end < records.length && records[end]!.version === records[end - 1]!.version) end++;
+      version = records[end - 1]!.version;
+      records = records.slice(0, end);
+    }
+    budget -= records.length;
+    const list: RemoteScroll[] = [];
+    for (const r of records) {
+      const c = r.coordinate.toString();
+      const stamp = stamper.stampOf(name, c, r.checksum);
+      // The peer's own values are not sent back to it.
+      if (stamp.n !== peer.id) list.push({ c, text: r.text, t: stamp.t, k: stamp.k, n: stamp.n, p: stamp.p });
+    }
+    out.push({ tenant, p: name, version, head: found.version, changes: list });
+    return budget;
   }
 
   return [
@@ -136,12 +170,12 @@ export function meshRoutes(deps: MeshRouteDeps): Route[] {
       handler: async (ex) => {
         const peer = callers.get(ex)!;
         const body = await requestBody(ex);
-        const cursors = cursorsOf(body.cursors);
+        const asked = tenantCursorsOf(body);
         const waitMs = Math.min(MAX_WAIT_MS, typeof body.waitMs === 'number' && body.waitMs >= 0 ? body.waitMs : 0);
         const deadline = Date.now() + waitMs;
         for (;;) {
           const seen = wakeup.seq;
-          const phexts = await changes(peer, cursors);
+          const phexts = await changes(peer, asked);
           const left = deadline - Date.now();
           if (phexts.length > 0 || left <= 0) return json({ node: config.node.id, phexts }, 'mesh-changes');
           await wakeup.wait(seen, left);
@@ -155,7 +189,10 @@ export function meshRoutes(deps: MeshRouteDeps): Route[] {
       command: 'mesh-manifest',
       auth: peerGuard,
       handler: async (ex) => {
-        const name = sharedName(callers.get(ex)!, (await requestBody(ex)).p);
+        const body = await requestBody(ex);
+        const peer = callers.get(ex)!;
+        const { name: tenant, stamper } = tenantOf(peer, body.tenant);
+        const name = sharedName(peer, body.p);
         const snapshot = await store.read({ tenant, name });
         const scrolls: ManifestScroll[] = [];
         const present = new Set<string>();
@@ -179,7 +216,9 @@ export function meshRoutes(deps: MeshRouteDeps): Route[] {
       auth: peerGuard,
       handler: async (ex) => {
         const body = await requestBody(ex);
-        const name = sharedName(callers.get(ex)!, body.p);
+        const peer = callers.get(ex)!;
+        const { name: tenant, stamper } = tenantOf(peer, body.tenant);
+        const name = sharedName(peer, body.p);
         if (!Array.isArray(body.coords) || !body.coords.every((c) => typeof c === 'string'))
           throw new HttpError(400, 'expected coords, a list of coordinates');
         const snapshot = await store.read({ tenant, name });
@@ -220,6 +259,19 @@ export function meshRoutes(deps: MeshRouteDeps): Route[] {
 function header(ex: Exchange, name: string): string | undefined {
   const value = ex.req.headers[name];
   return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** A changes request's cursors per tenant: `tenants` (tenant → cursors), else `cursors` (of DEFAULT_TENANT). */
+function tenantCursorsOf(body: Record<string, unknown>): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = Object.create(null);
+  if (body.tenants === undefined) {
+    out[DEFAULT_TENANT] = cursorsOf(body.cursors);
+    return out;
+  }
+  if (!body.tenants || typeof body.tenants !== 'object' || Array.isArray(body.tenants))
+    throw new HttpError(400, 'expected tenants, an object of cursors per tenant');
+  for (const [tenant, cursors] of Object.entries(body.tenants)) out[tenant] = cursorsOf(cursors ?? {});
+  return out;
 }
 
 function cursorsOf(value: unknown): Record<string, number> {

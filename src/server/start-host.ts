@@ -32,7 +32,7 @@ export interface RunningHost {
 
 /** What startHost adds to a host beside its settings. */
 export interface HostExtras {
-  /** Makes the host a node of a mesh (single tenant, files only: checked by the CLI). */
+  /** Makes the host a node of a mesh (files only: checked by the CLI). */
   readonly mesh?: MeshConfig;
 }
 
@@ -122,13 +122,19 @@ export async function startHost(options: HostConfig, log: (line: string) => void
   }
   const tenancy = manager ? multiTenancy(manager) : singleTenancy(single!);
   // The mesh reads its stamps before anything is served, and follows its peers once listening.
+  // A multi-tenant node syncs the tenants of its file, as each reload leaves them.
   const mesh =
-    extras.mesh && single
+    extras.mesh && !database
       ? await (await import('../mesh/mesh.js')).startMesh({
           config: extras.mesh,
           store,
-          dataDir,
-          tenant: single.tenant.name,
+          tenancy: manager
+            ? {
+                multi: true,
+                list: () => manager.registry.list().map((t) => ({ name: t.name, dataDir: t.dataDir })),
+                onChange: (listener) => manager.onSwap(listener),
+              }
+            : { multi: false, list: () => [single!.tenant], onChange: () => {} },
           registry: metrics.registry,
           log,
         })

@@ -7,7 +7,7 @@ import { startSq, type SqProcess } from './sq-process.js';
 import { tempDir, type Cleanup } from './temp-dir.js';
 
 /** Ports free right now, each found by listening on port 0 and closing (all held at once, so distinct). */
-async function freePorts(count: number): Promise<number[]> {
+export async function freePorts(count: number): Promise<number[]> {
   const servers = await Promise.all(
     Array.from(
       { length: count },

@@ -27,7 +27,8 @@ Serves the REST API (/api/v2/...) over HTTP. Port 0 picks a free port.
 Options:
   --mesh-config FILE     a node of a mesh: its phexts sync with the peers of FILE (the
                          original SQ's mesh config); the port and data dir default to its
-                         inbound.port and inbound.data_dir. Single tenant, files only
+                         inbound.port and inbound.data_dir. Files only; with --config,
+                         each peer syncs the tenants its \`tenants\` lists
   --bind ADDR            address to listen on (default 0.0.0.0, all interfaces)
   --data-dir DIR         where <p>.phext files live (default: the current directory)
   --store URL            keep phexts in PostgreSQL instead of files: postgres://user@host/db,
@@ -170,10 +171,13 @@ export const hostCommand: Command = {
     });
     const mesh = values['mesh-config'] === undefined ? undefined : meshConfigOf(values['mesh-config']);
     if (mesh) {
-      for (const flag of ['config', 'store', 'tenants-from-store'] as const) {
+      for (const flag of ['store', 'tenants-from-store'] as const) {
         if (values[flag] !== undefined)
-          throw new UsageError(`--${flag} cannot be combined with --mesh-config (a mesh node serves one data directory for now)`);
+          throw new UsageError(`--${flag} cannot be combined with --mesh-config (a mesh node keeps its phexts in files for now)`);
       }
+      const listing = mesh.outbound.peers.find((p) => p.tenants !== undefined);
+      if (values.config === undefined && listing)
+        throw new UsageError(`--mesh-config: peer ${listing.id} lists tenants, which only a multi-tenant node (--config) has`);
     }
     if (positionals.length > 1 || (positionals.length === 0 && !mesh)) throw new UsageError('expected exactly one <port>');
     const port = positionals[0] === undefined ? mesh!.inbound.port : parsePort(positionals[0]);
@@ -202,7 +206,8 @@ export const hostCommand: Command = {
       port,
       bind: values.bind,
       logFormat: logFormat as HostConfig['logFormat'] | undefined,
-      dataDir: values['data-dir'] ?? mesh?.inbound.data_dir,
+      // A multi-tenant node's data directories are its tenants' (inbound.data_dir is not used).
+      dataDir: values['data-dir'] ?? (values.config === undefined ? mesh?.inbound.data_dir : undefined),
       store: values.store,
       key: values.config === undefined && !tenantsFromStore ? (values.key ?? process.env.SQ_KEY) : undefined,
       config: values.config,

@@ -77,6 +77,7 @@ const TEXT_BODY: Json = {
 /**
  * A mesh node's endpoints (`sq host --mesh-config`): its peers' (the inbound key as the token,
  * `X-SQ-Mesh-Node` and `X-SQ-Mesh-Key` naming the peer), and its operator's (loopback or the key).
+ * A phext is named by `tenant` (absent: `default`, a single-tenant node's) and `p`.
  */
 function meshPaths(): Record<string, Json> {
   const body: Json = { required: true, content: { [JSON_MEDIA]: { schema: { type: 'object' } } } };
@@ -88,7 +89,7 @@ function meshPaths(): Record<string, Json> {
       responses: {
         '200': json('The answer', { type: 'object' }),
         ...errors('400', '401', '413', '503'),
-        '403': refusal('A phext not shared with that peer'),
+        '403': refusal('A phext, or a tenant, not shared with that peer'),
       },
     },
   });
@@ -100,7 +101,10 @@ function meshPaths(): Record<string, Json> {
     },
   });
   return {
-    '/api/v2/mesh/changes': peerCall('meshChanges', 'Mesh: the changes after the cursors given, with their stamps (a long poll)'),
+    '/api/v2/mesh/changes': peerCall(
+      'meshChanges',
+      'Mesh: the changes after the cursors given (per tenant), with their stamps (a long poll)',
+    ),
     '/api/v2/mesh/manifest': peerCall('meshManifest', "Mesh: a phext's scrolls as checksums and stamps"),
     '/api/v2/mesh/scrolls': peerCall('meshScrolls', 'Mesh: the texts and stamps of the scrolls named'),
     '/api/v2/mesh/status': {
