@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { PHEXT_NAME } from '../store/phext-names.js';
 
 /**
  * The mesh config of the original SQ (its src/mesh.rs, version "1.0"), read as it wrote it, plus
@@ -23,7 +24,7 @@ const peer = z
     auth_key: text.default(''),
     coordinate: text.optional(),
     priority: z.number().int().default(1),
-    share: z.array(z.string().regex(/^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/, 'a phext name (A-Z a-z 0-9 . _ -)')).optional(),
+    share: z.array(z.string().regex(PHEXT_NAME, 'a phext name (A-Z a-z 0-9 . _ -)')).optional(),
     tenants: z.array(z.string().min(1, 'a tenant name')).optional(),
   })
   .strict();

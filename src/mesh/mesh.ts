@@ -4,7 +4,7 @@ import type { Route } from '../server/route.js';
 import type { MeshConfig, MeshPeer } from './config.js';
 import { Follower } from './follower.js';
 import { HybridClock } from './hlc.js';
-import { phextNames } from './phext-names.js';
+import { phextNamesIn } from '../store/phext-names.js';
 import { meshRoutes } from './routes.js';
 import { MeshStatus } from './status.js';
 import { MeshTenant } from './tenant.js';
@@ -122,7 +122,7 @@ export async function startMesh(deps: MeshDeps): Promise<MeshNode> {
   // from memory, so each phext is looked at (a stat, for phexts the store holds) every second.
   const polling = setInterval(() => {
     for (const t of tenants.values()) {
-      void phextNames(t.dataDir).then(
+      void phextNamesIn(t.dataDir).then(
         (names) => Promise.all(names.map((name) => store.poll({ tenant: t.name, name }))),
         () => undefined,
       );

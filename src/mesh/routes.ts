@@ -8,7 +8,7 @@ import { tokenDigest, tokenMatches } from '../tenants/token-digest.js';
 import type { RemoteScroll } from './apply.js';
 import type { Stamp } from './hlc.js';
 import type { MeshConfig, MeshPeer } from './config.js';
-import { isPhextName, phextNames } from './phext-names.js';
+import { isPhextName, phextNamesIn } from '../store/phext-names.js';
 import { EMPTY_SUM } from './stamper.js';
 import type { MeshTenant } from './tenant.js';
 import type { Wakeup } from './wakeup.js';
@@ -82,7 +82,7 @@ export function meshRoutes(deps: MeshRouteDeps): Route[] {
   };
   const shared = (peer: MeshPeer, name: string): boolean => peer.share === undefined || peer.share.includes(name);
   const sharedNames = async (peer: MeshPeer, t: MeshTenant): Promise<string[]> =>
-    (await phextNames(t.dataDir)).filter((n) => shared(peer, n));
+    (await phextNamesIn(t.dataDir)).filter((n) => shared(peer, n));
   const tenantOf = (peer: MeshPeer, name: unknown): MeshTenant => {
     if (name !== undefined && typeof name !== 'string') throw new HttpError(400, 'expected tenant, a tenant name');
     const wanted = name ?? DEFAULT_TENANT;
@@ -101,6 +101,14 @@ export function meshRoutes(deps: MeshRouteDeps): Route[] {
     if (!isPhextName(p)) throw new HttpError(400, 'expected p, a phext name');
     if (!shared(peer, p)) throw new HttpError(403, `phext ${p} is not shared with ${peer.id}`);
     return p;
+  };
+
+  /** The request's body and the phext it names (`tenant`, `p`), once its peer may read it (400, 403). */
+  const askedPhext = async (ex: Exchange) => {
+    const body = await requestBody(ex);
+    const peer = callers.get(ex)!;
+    const { name: tenant, stamper } = tenantOf(peer, body.tenant);
+    return { body, tenant, stamper, name: sharedName(peer, body.p) };
   };
 
   /**
@@ -189,10 +197,7 @@ export function meshRoutes(deps: MeshRouteDeps): Route[] {
       command: 'mesh-manifest',
       auth: peerGuard,
       handler: async (ex) => {
-        const body = await requestBody(ex);
-        const peer = callers.get(ex)!;
-        const { name: tenant, stamper } = tenantOf(peer, body.tenant);
-        const name = sharedName(peer, body.p);
+        const { tenant, stamper, name } = await askedPhext(ex);
         const snapshot = await store.read({ tenant, name });
         const scrolls: ManifestScroll[] = [];
         const present = new Set<string>();
@@ -215,10 +220,7 @@ export function meshRoutes(deps: MeshRouteDeps): Route[] {
       command: 'mesh-scrolls',
       auth: peerGuard,
       handler: async (ex) => {
-        const body = await requestBody(ex);
-        const peer = callers.get(ex)!;
-        const { name: tenant, stamper } = tenantOf(peer, body.tenant);
-        const name = sharedName(peer, body.p);
+        const { body, tenant, stamper, name } = await askedPhext(ex);
         if (!Array.isArray(body.coords) || !body.coords.every((c) => typeof c === 'string'))
           throw new HttpError(400, 'expected coords, a list of coordinates');
         const snapshot = await store.read({ tenant, name });

@@ -1,6 +1,5 @@
+import { PHEXT_NAME } from '../store/phext-names.js';
 import { HttpError } from './http-error.js';
-
-const NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/;
 
 /**
  * `p` as a phext name, or an HttpError: 400 for a missing or malformed name, 403 for anything
@@ -14,7 +13,7 @@ export function phextName(name: string | undefined): string {
   if (name.includes('..') || name.includes('/') || name.includes('\\')) {
     throw new HttpError(403, `Forbidden phext name '${printable(name)}': it may not contain '..', '/' or '\\'`);
   }
-  if (!NAME.test(name)) {
+  if (!PHEXT_NAME.test(name)) {
     throw new HttpError(400, `Invalid phext name '${printable(name)}': use 1-128 of A-Z a-z 0-9 . _ - and do not start with '.'`);
   }
   // Only names that passed are remembered; a full memo starts over rather than grow.

@@ -27,18 +27,6 @@ export async function phextFiles(dir: string): Promise<{ names: string[]; invali
   return { names: names.sort(), invalid: invalid.sort() };
 }
 
-/**
- * The phexts of a data directory a store serves: its `.phext` files, and the phexts whose writes
- * are still only in their change log `.<name>.phext.log` (a new phext before its first checkpoint).
- */
-export async function servedNames(dir: string): Promise<string[]> {
-  const { names } = await phextFiles(dir);
-  const logged = (await readdir(dir)).map((f) => /^\.(.*)\.phext\.log$/.exec(f)?.[1]).filter((n): n is string => n !== undefined);
-  const all = new Set(names);
-  for (const name of logged) if (name === '' || validName(name)) all.add(name);
-  return [...all].sort();
-}
-
 /** Why `name` is no phext name, as the server says it; undefined for a valid one. */
 export function nameProblem(name: string): string | undefined {
   try {

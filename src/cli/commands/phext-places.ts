@@ -12,7 +12,7 @@ import { DirLockedError } from '../../store/dir-lock.js';
 import { FileDocumentStore, lockDirectory } from '../../store/index.js';
 import { UsageError } from '../command.js';
 import { positiveNumber } from '../options.js';
-import { servedNames } from './phext-dir.js';
+import { phextNamesIn } from '../../store/phext-names.js';
 
 const MiB = 1024 * 1024;
 /** Phexts are copied one at a time: the cache need hold little more than one. */
@@ -123,7 +123,7 @@ export async function openPlace(place: Place, maxBytes: number, create: boolean)
     store,
     tenant: SINGLE_TENANT,
     where: dir,
-    names: () => servedNames(dir),
+    names: () => phextNamesIn(dir, true),
     async close() {
       // Folds what was written or replayed into the .phext files before the directory is given up.
       await store.close();

@@ -1,3 +1,4 @@
+import { PHEXT_NAME } from '../../store/phext-names.js';
 import { VERSION } from '../../version.js';
 
 /**
@@ -46,7 +47,7 @@ const param = (name: string, description: string, schema: Json = { type: 'string
 
 const P = param('p', 'The phext: `<data_dir>/<p>.phext`; without it, the default phext', {
   type: 'string',
-  pattern: '^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$',
+  pattern: PHEXT_NAME.source,
 });
 const C = param(
   'c',
