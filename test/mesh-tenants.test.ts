@@ -18,11 +18,20 @@ after(killAll);
 const SYNC_MS = 60_000;
 const C = '1.1.1/1.1.1/1.1.1';
 
-/** Every file under `dir`, recursively. */
-function files(dir: string): string[] {
-  return readdirSync(dir).flatMap((f) => {
+/**
+ * Every file under `dir`, recursively, with its text. The nodes are running: a temp file of an
+ * atomic write may be gone by the time it is read, and is left out (its content is in the file it
+ * replaced).
+ */
+function files(dir: string): Array<[path: string, text: string]> {
+  return readdirSync(dir).flatMap((f): Array<[string, string]> => {
     const path = join(dir, f);
-    return statSync(path).isDirectory() ? files(path) : [path];
+    try {
+      return statSync(path).isDirectory() ? files(path) : [[path, readFileSync(path, 'utf8')]];
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw e;
+    }
   });
 }
 
@@ -89,8 +98,8 @@ test('a peer syncs only the tenants configured for it, both ways; a tenant absen
   await write(pb!, b.alice, 'marker2', 'marker of b');
   await eventually(pb!, b.alice, 'marker', 'marker of a');
   await eventually(pa!, a.alice, 'marker2', 'marker of b');
-  for (const f of files(join(dir, 'b'))) assert.ok(!readFileSync(f, 'utf8').includes('bob-secret'), `${f} holds bob's phext of A`);
-  for (const f of files(join(dir, 'a'))) assert.ok(!readFileSync(f, 'utf8').includes('bob-diary of b'), `${f} holds bob's phext of B`);
+  for (const [f, text] of files(join(dir, 'b'))) assert.ok(!text.includes('bob-secret'), `${f} holds bob's phext of A`);
+  for (const [f, text] of files(join(dir, 'a'))) assert.ok(!text.includes('bob-diary of b'), `${f} holds bob's phext of B`);
   assert.equal(await read(pb!, b.bob, 'secret'), '');
   assert.equal(await read(pa!, a.bob, 'diary'), '');
 
@@ -161,6 +170,6 @@ test("a single-tenant node syncs with a multi-tenant node's tenant `default`, an
   await eventually(pb!, open, 'notes', 'default on a');
   await write(pb!, open, 'plans', 'plans on b');
   await eventually(pa!, a.default, 'plans', 'plans on b');
-  for (const f of files(join(dir, 'b'))) assert.ok(!readFileSync(f, 'utf8').includes('alice-private'), `${f} holds alice's phext`);
+  for (const [f, text] of files(join(dir, 'b'))) assert.ok(!text.includes('alice-private'), `${f} holds alice's phext`);
   assert.equal(await read(pb!, open, 'private'), '');
 });
